@@ -1,0 +1,90 @@
+# RoadExtract: one entry point for install, serve, demo, test, zip, deploy and translations.
+#
+#   make install      backend venv (.venv) with torch, rasterio, ... (not QGIS's Python)
+#   make serve        run the backend by hand (the plugin reuses it)
+#   make demo         the main job on the SpaceNet sample -> out/demo/
+#   make test         every suite: backend, QGIS-side, end-to-end
+#   make zip          build/roadextract.zip for QGIS's plugin manager
+#   make deploy       copy the plugin into the default QGIS profile
+#   make transup / transcompile   update / compile the translations in i18n/
+
+PLUGIN_NAME := roadextract
+PYTHON ?= python3
+QGIS_PYTHON ?= /usr/bin/python3
+VENV ?= .venv
+QGIS_VENV ?= .venv-qgis
+SHARED_DATA ?= ../shared/data
+OUT ?= out
+QGIS_PLUGINS_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
+LRELEASE ?= $(shell command -v lrelease || echo /usr/lib/qt5/bin/lrelease)
+PYLUPDATE ?= pylupdate5
+
+BACKEND_PY := $(abspath $(VENV))/bin/python
+# Plugin files that go into the zip (tests, benchmarks and CI stay out).
+PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml icon.svg icon.png \
+	docs/backend_api.md $(shell git ls-files plugin processing_provider backend i18n)
+
+.PHONY: install test-env serve demo test test-backend test-qgis bench zip deploy transup \
+	transcompile lint clean
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[models,test]"
+	touch $@
+
+# QGIS's own Python (it sees qgis and processing) plus pytest, for the QGIS-side tests.
+test-env: $(QGIS_VENV)/.installed
+$(QGIS_VENV)/.installed:
+	$(QGIS_PYTHON) -m venv --system-site-packages $(QGIS_VENV)
+	$(QGIS_VENV)/bin/pip install --quiet pytest pytest-qgis requests
+	touch $@
+
+serve: install
+	$(BACKEND_PY) -m backend serve
+
+demo: install
+	mkdir -p $(OUT)/demo
+	$(BACKEND_PY) -m backend demo --shared-data $(SHARED_DATA) --out-dir $(OUT)/demo
+
+test: install test-env transcompile
+	$(MAKE) test-backend
+	$(MAKE) test-qgis
+
+test-backend:
+	$(BACKEND_PY) -m pytest tests/backend -q -p no:cacheprovider
+
+test-qgis:
+	ROADEXTRACT_BACKEND_PYTHON=$(BACKEND_PY) QT_QPA_PLATFORM=offscreen \
+		$(QGIS_VENV)/bin/python -m pytest tests/plugin tests/e2e -q -p no:cacheprovider
+
+bench: install
+	$(BACKEND_PY) bench/bench_tiler_vectorizer.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+zip: transcompile
+	rm -rf build/$(PLUGIN_NAME) build/$(PLUGIN_NAME).zip
+	mkdir -p build/$(PLUGIN_NAME)
+	for f in $(PLUGIN_FILES) $(wildcard i18n/*.qm); do \
+		[ -e "$$f" ] && install -D -m 644 "$$f" "build/$(PLUGIN_NAME)/$$f"; done; true
+	cd build && $(PYTHON) -m zipfile -c $(PLUGIN_NAME).zip $(PLUGIN_NAME)
+	@echo "built build/$(PLUGIN_NAME).zip"
+
+deploy: zip
+	mkdir -p $(QGIS_PLUGINS_DIR)
+	rm -rf $(QGIS_PLUGINS_DIR)/$(PLUGIN_NAME)
+	cp -r build/$(PLUGIN_NAME) $(QGIS_PLUGINS_DIR)/
+	@echo "deployed to $(QGIS_PLUGINS_DIR)/$(PLUGIN_NAME)"
+
+transup:
+	$(PYLUPDATE) -noobsolete i18n/$(PLUGIN_NAME).pro
+
+transcompile:
+	@for ts in i18n/*.ts; do [ -e "$$ts" ] && $(LRELEASE) -silent "$$ts"; done; true
+
+clean:
+	rm -rf build $(OUT) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,78 @@
+"""``make demo``: the main job on the SpaceNet sample, written to a GeoPackage + PNG preview.
+
+The sample comes from ``../shared/data/samples/`` when present, otherwise it is downloaded
+from its public URL and checked against its sha256 before use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from pathlib import Path
+
+SAMPLE_NAME = "spacenet_vegas_rgb.tif"
+# SpaceNet 3, AOI_2_Vegas img0, pan-sharpened RGB (CC BY-SA 4.0, imagery courtesy of Maxar),
+# as published in the CosmiQ apls repository.
+SAMPLE_URL = (
+    "https://github.com/CosmiQ/apls/raw/master/apls/data/images/"
+    "RGB-PanSharpen_AOI_2_Vegas_img0.tif"
+)
+SAMPLE_SHA256 = "b8edfac12f8760722fedd18d646d38f5fb9b65ac7140014dbf4276989d408b3f"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_or_download_sample(shared_data: Path | None, cache_dir: Path) -> Path:
+    """The SpaceNet sample: from ``shared_data/samples`` if there, else downloaded.
+
+    Raises:
+        ValueError: the downloaded (or cached) file's sha256 does not match.
+        OSError: the download failed (the message gives the URL to fetch by hand).
+    """
+    if shared_data is not None and (shared_data / "samples" / SAMPLE_NAME).is_file():
+        return shared_data / "samples" / SAMPLE_NAME
+    cached = cache_dir / SAMPLE_NAME
+    if not cached.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".part")
+        try:
+            urllib.request.urlretrieve(SAMPLE_URL, tmp)
+        except OSError as exc:
+            raise OSError(
+                f"Could not download the sample from {SAMPLE_URL} ({exc}). Download it by "
+                f"hand to {cached}."
+            ) from exc
+        os.replace(tmp, cached)
+    if sha256_of(cached) != SAMPLE_SHA256:
+        raise ValueError(f"{cached} does not match the published sha256; delete it and retry.")
+    return cached
+
+
+def run_demo(shared_data: Path | None, out_dir: Path) -> dict[str, Path]:
+    """Run the demo jobs; returns the files written.
+
+    Road mask to vectors on the real SpaceNet partial road mask (when ``shared_data`` has
+    it) writes ``roads_from_mask.gpkg`` and its preview.
+    """
+    from backend.geo.preview import render_preview
+    from backend.methods import road_mask_to_vectors as m2v
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    mask = None if shared_data is None else (
+        shared_data / "roads" / "spacenet_vegas_pan" / "roadmask_partial.tif")
+    if mask is not None and mask.is_file():
+        gpkg = out_dir / "roads_from_mask.gpkg"
+        m2v.run(m2v.RoadMaskToVectorsParams(raster_path=str(mask), output_path=str(gpkg)))
+        written["roads_from_mask"] = gpkg
+        written["roads_from_mask_preview"] = render_preview(
+            mask, gpkg, out_dir / "roads_from_mask.png",
+            line_layers=(m2v.LAYER_CENTERLINES,), point_layers=(m2v.LAYER_NODES,))
+    return written

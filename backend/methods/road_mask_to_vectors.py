@@ -1,0 +1,181 @@
+"""Road mask (or probability) raster -> road polygons and a centerline graph.
+
+The classic segmentation-to-graph post-processing: threshold, polygonise (holes kept),
+skeletonise, trace the skeleton into a graph with nodes at junctions and ends, prune short
+dangling spurs. Runs tile by tile with a halo, so any raster size works in bounded memory.
+Outputs are in the raster's CRS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from pydantic import BaseModel, Field
+from shapely.geometry import LineString, Point
+
+from backend.geo.gpkg import check_output_path, write_gpkg_layers
+from backend.geo.measure import lengths_m
+from backend.geo.raster import (
+    open_raster,
+    raster_info,
+    read_band_as_unit_interval,
+    unit_scale_divisor,
+    valid_data_mask,
+)
+from backend.geo.vectorize import (
+    build_centerline_graph,
+    merge_border_polygons,
+    pixel_to_map,
+    polygons_to_map,
+    prune_spurs,
+    tile_polygons_px,
+    tile_skeleton_pieces,
+)
+from backend.geo.windows import core_tiles
+from backend.jobs.progress import Progress, no_progress
+
+LAYER_POLYGONS = "road_polygons"
+LAYER_CENTERLINES = "road_centerlines"
+LAYER_NODES = "road_nodes"
+
+
+class RoadMaskToVectorsParams(BaseModel):
+    """Parameters of the ``road_mask_to_vectors`` job (see docs/backend_api.md)."""
+
+    raster_path: str = Field(description="Road mask or probability raster (needs a CRS).")
+    output_path: str = Field(description="GeoPackage to write (.gpkg).")
+    band: int = Field(1, ge=1, description="Band holding the mask or probability (1-based).")
+    threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="Road where the value scaled to 0..1 is >= this."
+    )
+    simplify_tolerance_map: float = Field(
+        0.0, ge=0.0, description="Polygon simplification tolerance, map units."
+    )
+    min_area_map: float = Field(0.0, ge=0.0, description="Drop polygons smaller (map units^2).")
+    prune_spur_length_m: float = Field(
+        10.0, ge=0.0, description="Prune dangling centerline spurs shorter than this (m)."
+    )
+    tile_size_px: int = Field(2048, ge=64, le=16384, description="Processing tile size (px).")
+    halo_px: int = Field(
+        64, ge=8, le=1024, description="Context read around each tile; > the widest road (px)."
+    )
+    polygons: bool = Field(True, description="Write road polygons.")
+    centerlines: bool = Field(True, description="Write centerlines and nodes.")
+
+
+def validate(params: RoadMaskToVectorsParams) -> None:
+    """Fail fast, before a job starts: the raster opens, has a CRS and the band; the
+    output path is writable. Raises ``RasterInputError`` / ``OutputPathError`` / ValueError.
+    """
+    check_output_path(params.output_path, (".gpkg",))
+    with open_raster(params.raster_path) as dataset:
+        if params.band > dataset.count:
+            raise ValueError(
+                f"Band {params.band} does not exist: {params.raster_path} has bands "
+                f"1..{dataset.count}."
+            )
+
+
+def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict:
+    """Vectorise a road mask into polygons, centerlines and nodes in one GeoPackage.
+
+    Returns:
+        ``{"outputs": {"gpkg": path}, "summary": {...}}`` as described in the API doc.
+
+    Raises:
+        RasterInputError, OutputPathError, ValueError: bad input (nothing written).
+        JobCancelled: from ``report`` (nothing written).
+    """
+    validate(params)
+    with open_raster(params.raster_path) as dataset:
+        info = raster_info(dataset)
+        divisor = unit_scale_divisor(dataset, params.band)
+        width, height = dataset.width, dataset.height
+        tiles = list(core_tiles(width, height, params.tile_size_px, params.halo_px))
+        finished, border, pieces = [], [], []
+        for i, tile in enumerate(tiles):
+            window = tile.read.window
+            values = read_band_as_unit_interval(dataset, params.band, window, divisor)
+            valid = valid_data_mask(dataset, window, bands=(params.band,))
+            mask = (values >= params.threshold) & valid
+            if params.polygons:
+                rows, cols = tile.core_slices()
+                done, cut = tile_polygons_px(mask[rows, cols], tile.core, width, height)
+                finished += done
+                border += cut
+            if params.centerlines:
+                pieces += tile_skeleton_pieces(mask, tile, width, height)
+            report(80.0 * (i + 1) / len(tiles), f"Vectorised tile {i + 1}/{len(tiles)}")
+
+    gsd_x, gsd_y = info.gsd_m
+    transform = dataset.transform
+    layers = {}
+    summary: dict = {"crs": info.crs_authid or info.crs_wkt}
+    if params.polygons:
+        report(82.0, "Merging polygons across tile borders")
+        polygons_px = finished + merge_border_polygons(border)
+        polygons, areas = polygons_to_map(
+            polygons_px,
+            transform,
+            gsd_x * gsd_y,
+            params.simplify_tolerance_map,
+            params.min_area_map,
+        )
+        frame = gpd.GeoDataFrame({"area_m2": areas}, geometry=polygons, crs=info.crs_wkt)
+        frame.attrs["geometry_type"] = "Polygon"
+        layers[LAYER_POLYGONS] = frame
+        summary["n_polygons"] = len(polygons)
+    if params.centerlines:
+        report(88.0, "Building the centerline graph")
+        edges, nodes = _centerline_layers(pieces, transform, info, (gsd_x, gsd_y), params)
+        layers[LAYER_CENTERLINES] = edges
+        layers[LAYER_NODES] = nodes
+        summary["n_edges"], summary["n_nodes"] = len(edges), len(nodes)
+    report(95.0, "Writing the GeoPackage")
+    write_gpkg_layers(params.output_path, layers)
+    report(100.0, "Done")
+    return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+
+
+def _centerline_layers(pieces, transform, info, gsd_xy_m, params):
+    gsd_x, gsd_y = gsd_xy_m
+
+    def path_length_m(path: np.ndarray) -> float:
+        steps = np.diff(path, axis=0) * (gsd_x, gsd_y)
+        return float(np.hypot(steps[:, 0], steps[:, 1]).sum())
+
+    graph = build_centerline_graph(pieces)
+    prune_spurs(graph, path_length_m, params.prune_spur_length_m)
+    node_ids = {node: i for i, node in enumerate(graph.nodes)}
+    lines, us, vs = [], [], []
+    for u, v, data in graph.edges(data=True):
+        lines.append(LineString(pixel_to_map(data["path"], transform)))
+        us.append(node_ids[u])
+        vs.append(node_ids[v])
+    edges = gpd.GeoDataFrame(
+        {
+            "edge_id": np.arange(len(lines), dtype=np.int64),
+            "node_u": np.asarray(us, dtype=np.int64),
+            "node_v": np.asarray(vs, dtype=np.int64),
+            "length_m": lengths_m(lines, info.crs_wkt) if lines else [],
+        },
+        geometry=lines,
+        crs=info.crs_wkt,
+    )
+    edges.attrs["geometry_type"] = "LineString"
+    node_xy = np.array([graph.nodes[n]["xy"] for n in graph.nodes]).reshape(-1, 2)
+    node_map = pixel_to_map(node_xy, transform) if len(node_xy) else node_xy
+    nodes = gpd.GeoDataFrame(
+        {
+            "node_id": np.arange(len(node_ids), dtype=np.int64),
+            "degree": np.array([graph.degree(n) for n in graph.nodes], dtype=np.int64),
+        },
+        geometry=[Point(x, y) for x, y in node_map],
+        crs=info.crs_wkt,
+    )
+    nodes.attrs["geometry_type"] = "Point"
+    return edges, nodes
+
+
