@@ -21,7 +21,7 @@ PYLUPDATE ?= pylupdate5
 
 BACKEND_PY := $(abspath $(VENV))/bin/python
 # Plugin files that go into the zip (tests, benchmarks and CI stay out).
-PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml icon.svg icon.png \
+PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml \
 	docs/backend_api.md $(shell git ls-files plugin processing_provider backend i18n)
 
 .PHONY: install test-env serve demo test test-backend test-qgis bench zip deploy transup \
@@ -56,7 +56,7 @@ test-backend:
 	$(BACKEND_PY) -m pytest tests/backend -q -p no:cacheprovider
 
 test-qgis:
-	ROADEXTRACT_BACKEND_PYTHON=$(BACKEND_PY) QT_QPA_PLATFORM=offscreen \
+	ROADEXTRACT_BACKEND_PYTHON=$(BACKEND_PY) ROADEXTRACT_E2E_REQUIRED=1 QT_QPA_PLATFORM=offscreen \
 		$(QGIS_VENV)/bin/python -m pytest tests/plugin tests/e2e -q -p no:cacheprovider
 
 bench: install

@@ -19,6 +19,7 @@ import typing
 from pathlib import Path
 
 from backend import __version__
+from backend.geo.gdal_config import configure_gdal
 from backend.jobs.kinds import list_job_kinds
 from backend.jobs.progress import JobCancelled
 from backend.service.device import DEVICE_CHOICES
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="The main job on the SpaceNet sample (make demo).")
     demo.add_argument("--shared-data", type=Path, default=Path("../shared/data"))
     demo.add_argument("--out-dir", type=Path, default=Path("out/demo"))
+    demo.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
 
     run = sub.add_parser("run", help="Run a job on files, with a progress bar.")
     kinds = run.add_subparsers(dest="kind", required=True)
@@ -139,6 +141,7 @@ def _models(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_gdal()
     if args.command == "serve":
         from backend.service.server import serve
 
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         from backend.demo import run_demo
 
         shared = args.shared_data if args.shared_data.is_dir() else None
-        for name, path in run_demo(shared, args.out_dir).items():
+        for name, path in run_demo(shared, args.out_dir, args.device).items():
             print(f"{name}: {path}")
         return 0
     return _run_job(args)

@@ -55,17 +55,34 @@ def find_or_download_sample(shared_data: Path | None, cache_dir: Path) -> Path:
     return cached
 
 
-def run_demo(shared_data: Path | None, out_dir: Path) -> dict[str, Path]:
+def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> dict[str, Path]:
     """Run the demo jobs; returns the files written.
 
-    Road mask to vectors on the real SpaceNet partial road mask (when ``shared_data`` has
-    it) writes ``roads_from_mask.gpkg`` and its preview.
+    1. The main job: LineGraph2Road road graph of the SpaceNet sample (from ``shared_data``
+       or downloaded) -> ``road_graph.gpkg`` (edges + nodes) and ``road_graph.png``.
+    2. When ``shared_data`` has the real SpaceNet road mask: Road mask to vectors ->
+       ``roads_from_mask.gpkg`` and its preview.
     """
     from backend.geo.preview import render_preview
     from backend.methods import road_mask_to_vectors as m2v
+    from backend.methods.linegraph2road import extract
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    sample = find_or_download_sample(shared_data, out_dir / "cache")
+    gpkg = out_dir / "road_graph.gpkg"
+    result = extract.run(
+        extract.ExtractRoadGraphParams(
+            raster_path=str(sample), output_path=str(gpkg), device=device
+        ),
+        _print_progress,
+    )
+    print(f"road graph: {result['summary']}")
+    written["road_graph"] = gpkg
+    written["road_graph_preview"] = render_preview(
+        sample, gpkg, out_dir / "road_graph.png",
+        line_layers=(extract.LAYER_EDGES,), point_layers=(extract.LAYER_NODES,))
+
     mask = None if shared_data is None else (
         shared_data / "roads" / "spacenet_vegas_pan" / "roadmask_partial.tif")
     if mask is not None and mask.is_file():
@@ -76,3 +93,7 @@ def run_demo(shared_data: Path | None, out_dir: Path) -> dict[str, Path]:
             mask, gpkg, out_dir / "roads_from_mask.png",
             line_layers=(m2v.LAYER_CENTERLINES,), point_layers=(m2v.LAYER_NODES,))
     return written
+
+
+def _print_progress(percent: float, message: str = "") -> None:
+    print(f"  {percent:5.1f}% {message}", flush=True)

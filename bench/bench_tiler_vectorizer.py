@@ -28,7 +28,9 @@ import sys, json, resource
 sys.path.insert(0, {repo!r})
 import numpy as np, rasterio
 from rasterio.windows import Window
+from backend.geo.gdal_config import configure_gdal
 from backend.geo.windows import blend_tiles
+configure_gdal()
 what, src, out = {what!r}, {src!r}, {out!r}
 if what == "blend":
     with rasterio.open(src) as ds:

@@ -56,6 +56,18 @@ _JOB_KINDS: dict[str, JobKind] = {
             "backend.methods.road_mask_to_vectors",
             "RoadMaskToVectorsParams",
         ),
+        JobKind(
+            "extract_road_graph",
+            "Extract road graph (LineGraph2Road)",
+            "backend.methods.linegraph2road.extract",
+            "ExtractRoadGraphParams",
+        ),
+        JobKind(
+            "evaluate_road_graph",
+            "Evaluate road graph (APLS, TOPO)",
+            "backend.eval.evaluate_job",
+            "EvaluateRoadGraphParams",
+        ),
     )
 }
 

@@ -62,7 +62,11 @@ def create_app(token: str, device: str, model_dir: Path, jobs: JobManager) -> Fa
     def job_kinds() -> dict[str, Any]:
         return {
             "kinds": [
-                {"kind": k.kind, "title": k.title, "params_schema": k.params_model.model_json_schema()}
+                {
+                    "kind": k.kind,
+                    "title": k.title,
+                    "params_schema": k.params_model.model_json_schema(),
+                }
                 for k in list_job_kinds()
             ]
         }

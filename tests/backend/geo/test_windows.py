@@ -14,7 +14,7 @@ def test_tile_starts_cover_the_axis(length, tile, overlap):
     assert covered.min() >= 1
     assert starts[-1] + min(tile, length) == length
     # consecutive tiles overlap by at least the requested amount
-    assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:]))
+    assert all(b - a <= tile - overlap for a, b in zip(starts, starts[1:], strict=False))
 
 
 def test_tile_starts_rejects_overlap_not_smaller_than_tile():

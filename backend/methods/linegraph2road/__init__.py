@@ -1,0 +1,1 @@
+"""LineGraph2Road road-graph extraction (papers/linegraph2road.txt)."""

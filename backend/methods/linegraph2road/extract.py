@@ -1,0 +1,298 @@
+"""The ``extract_road_graph`` job: a raster of any size in, a routable road graph out.
+
+Pipeline (LineGraph2Road, Sec. 3.6 and Appendix G):
+
+1. The raster is read in blocks (never whole), each resampled to the model's GSD.
+2. Inside a block, :func:`predict_image_graph` runs sliding windows (overlap > d_nei),
+   blends the three probability maps, runs coupled NMS once and scores candidate edges in
+   every window; an edge seen by several windows gets the mean probability.
+3. Blocks overlap by more than d_nei too; their graphs are merged by
+   :func:`stitch_window_graphs` (vertices closer than ``merge_radius_px`` become one, edge
+   probabilities averaged), then thresholded.
+4. Vertices go from model pixels to raster pixels to map coordinates (the raster's CRS);
+   vertices over nodata are dropped.
+
+Outputs (GeoPackage, raster CRS): ``road_graph_edges`` (LineString, probability, length_m)
+and ``road_graph_nodes`` (Point, degree, is_keypoint, is_overpass, score).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+from pydantic import BaseModel, Field
+from rasterio.windows import Window
+from shapely.geometry import LineString, Point
+
+from backend.geo.gpkg import check_output_path, write_gpkg_layers
+from backend.geo.measure import lengths_m
+from backend.geo.raster import ImageReader, open_raster, raster_info
+from backend.geo.vectorize import pixel_to_map
+from backend.geo.windows import tile_starts
+from backend.jobs.progress import Progress, no_progress
+
+DEFAULT_MODEL = "linegraph2road_vit_tiny_1m"
+LAYER_EDGES = "road_graph_edges"
+LAYER_NODES = "road_graph_nodes"
+
+
+class ExtractRoadGraphParams(BaseModel):
+    """Parameters of ``extract_road_graph`` (see the module docstring)."""
+
+    raster_path: str = Field(description="Aerial image, any GDAL raster with a CRS.")
+    output_path: str = Field(description="GeoPackage to write (.gpkg).")
+    model: str = Field(DEFAULT_MODEL, description="Registered model id.")
+    checkpoint: str | None = Field(
+        None, description="Own weights file for the model's architecture (no sha256 check)."
+    )
+    model_dir: str | None = Field(None, description="Folder of downloaded checkpoints.")
+    device: str = Field("auto", description="auto, cpu, cuda or mps.")
+    bands: list[int] | None = Field(None, description="1 or 3 band numbers (default 1,2,3).")
+    gsd_m: float | None = Field(
+        None, gt=0, description="Metres per pixel to run at (default: the model's)."
+    )
+    window_px: int | None = Field(
+        None, ge=128, le=2048, description="Sliding window side (default: the model's)."
+    )
+    overlap_px: int = Field(96, ge=65, description="Window overlap, must exceed d_nei (px).")
+    block_px: int = Field(
+        2048, ge=256, le=8192, description="Raster block held in memory, model pixels."
+    )
+    edge_threshold: float = Field(0.5, ge=0, le=1, description="Keep edges above this.")
+    keypoint_threshold: float = Field(0.5, ge=0, le=1, description="t_k of coupled NMS.")
+    road_threshold: float = Field(0.5, ge=0, le=1, description="t_r of coupled NMS.")
+    merge_chains: bool = Field(
+        False, description="Merge degree-2 chains into longer polylines."
+    )
+
+
+def validate(params: ExtractRoadGraphParams) -> None:
+    """Fail before a job starts: output path, raster (CRS, bands), model id, device."""
+    from backend.models.registry import get_weights_spec
+    from backend.service.device import resolve_device
+
+    check_output_path(params.output_path, (".gpkg",))
+    get_weights_spec(params.model)
+    resolve_device(params.device)
+    if params.bands is not None and len(params.bands) not in (1, 3):
+        raise ValueError(f"Choose 1 or 3 bands, got {params.bands}.")
+    if params.checkpoint is not None and not Path(params.checkpoint).is_file():
+        raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
+    with open_raster(params.raster_path) as dataset:
+        ImageReader(dataset, tuple(params.bands) if params.bands else None)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A raster block: raster pixels [col0, col0+width) x [row0, row0+height), read at
+    ``(model_h, model_w)`` model pixels whose global origin is (model_x0, model_y0)."""
+
+    col0: int
+    row0: int
+    width: int
+    height: int
+    model_x0: float
+    model_y0: float
+    model_w: int
+    model_h: int
+
+
+def _blocks(width: int, height: int, scale: float, block_px: int, overlap_px: int) -> list:
+    """Blocks of at most ``block_px`` model pixels overlapping by ``overlap_px`` model px."""
+    block_r = max(1, int(block_px / scale))
+    overlap_r = min(block_r - 1, int(math.ceil(overlap_px / scale)))
+    blocks = []
+    for row0 in tile_starts(height, block_r, overlap_r):
+        for col0 in tile_starts(width, block_r, overlap_r):
+            w, h = min(block_r, width - col0), min(block_r, height - row0)
+            blocks.append(
+                _Block(col0, row0, w, h, col0 * scale, row0 * scale,
+                       max(1, round(w * scale)), max(1, round(h * scale)))
+            )
+    return blocks
+
+
+def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
+    """Extract the road graph of a raster into a GeoPackage (see the module docstring).
+
+    Returns:
+        ``{"outputs": {"gpkg": path}, "summary": {n_nodes, n_edges, length_m, crs,
+        gsd_m, device, model}}``.
+
+    Raises:
+        RasterInputError, OutputPathError, ValueError: bad input (nothing written).
+        JobCancelled: through ``report`` (nothing written).
+    """
+    from backend.methods.linegraph2road.model import (
+        LineGraph2RoadPredictor,
+        PredictorParams,
+        predict_image_graph,
+    )
+    from backend.methods.linegraph2road.stitching import WindowGraph, stitch_window_graphs
+    from backend.models.registry import get_model, get_weights_spec
+    from backend.service.device import resolve_device
+
+    validate(params)
+    device = resolve_device(params.device)
+    spec = get_weights_spec(params.model)
+    report(1.0, f"Loading {params.model} on {device}")
+    model = get_model(
+        params.model,
+        model_dir=params.model_dir,
+        device=device,
+        checkpoint=params.checkpoint,
+        verify_sha256=params.checkpoint is None,
+    )
+    predictor_params = PredictorParams(t_k=params.keypoint_threshold, t_r=params.road_threshold)
+    predictor = LineGraph2RoadPredictor(model, device, predictor_params)
+    window_px = params.window_px or model.config.input_size_px
+    if params.overlap_px <= predictor_params.d_nei_px or params.overlap_px >= window_px:
+        raise ValueError(
+            f"overlap_px ({params.overlap_px}) must exceed d_nei ({predictor_params.d_nei_px} "
+            f"px) and be smaller than the window ({window_px} px)."
+        )
+
+    with open_raster(params.raster_path) as dataset:
+        info = raster_info(dataset)
+        reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
+        raster_gsd_m = float(np.mean(info.gsd_m))
+        run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
+        scale = raster_gsd_m / run_gsd_m  # model pixels per raster pixel
+        blocks = _blocks(dataset.width, dataset.height, scale, params.block_px, params.overlap_px)
+        block_graphs = []
+        for i, block in enumerate(blocks):
+            window = Window(block.col0, block.row0, block.width, block.height)
+            shape = (block.model_h, block.model_w)
+            valid = reader.read_valid_mask(window, shape)
+            if valid.any():
+                image = reader.read_rgb(window, shape)
+                image[~valid] = 0
+                pred = predict_image_graph(
+                    predictor, image, predictor_params, window_px=window_px,
+                    overlap_px=params.overlap_px, edge_threshold=params.edge_threshold,
+                )
+                block_graphs.append(
+                    _block_window_graph(pred.graph, block, scale, valid, WindowGraph)
+                )
+            report(5.0 + 85.0 * (i + 1) / len(blocks), f"Block {i + 1}/{len(blocks)}")
+
+    report(91.0, "Stitching blocks into one graph")
+    merge_radius = predictor_params.d_k_px / 2.0
+    if block_graphs:
+        graph = stitch_window_graphs(
+            block_graphs, merge_radius_px=merge_radius, edge_threshold=params.edge_threshold
+        )
+        points_m = graph.points_xy_px
+        edge_index, edge_prob = graph.edge_index, graph.edge_prob
+        flags = (graph.is_keypoint, graph.is_overpass, graph.scores)
+    else:
+        points_m = np.zeros((0, 2))
+        edge_index, edge_prob = np.zeros((2, 0), np.int64), np.zeros(0)
+        flags = (np.zeros(0, bool), np.zeros(0, bool), np.zeros(0))
+    # Model pixels -> raster pixels -> map coordinates.
+    points_map = pixel_to_map(points_m / scale, dataset.transform)
+    edges, nodes = _graph_layers(
+        points_map, edge_index, edge_prob, flags, info.crs_wkt, params.merge_chains
+    )
+    report(96.0, "Writing the GeoPackage")
+    write_gpkg_layers(params.output_path, {LAYER_EDGES: edges, LAYER_NODES: nodes})
+    report(100.0, "Done")
+    summary = {
+        "n_nodes": len(nodes),
+        "n_edges": len(edges),
+        "length_m": float(edges["length_m"].sum()) if len(edges) else 0.0,
+        "crs": info.crs_authid or info.crs_wkt,
+        "gsd_m": run_gsd_m,
+        "device": device,
+        "model": params.model,
+        "n_blocks": len(blocks),
+    }
+    return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+
+
+def _block_window_graph(graph, block: _Block, scale: float, valid: np.ndarray, window_graph_cls):
+    """A block's candidate graph in global model pixels, without vertices over nodata."""
+    pts = graph.points_xy_px
+    cols = np.clip(pts[:, 0].astype(int), 0, valid.shape[1] - 1)
+    rows = np.clip(pts[:, 1].astype(int), 0, valid.shape[0] - 1)
+    keep = valid[rows, cols] if len(pts) else np.zeros(0, bool)
+    edges = graph.candidate_edge_index
+    edge_ok = keep[edges[0]] & keep[edges[1]] if edges.size else np.zeros(0, bool)
+    new_index = np.cumsum(keep) - 1
+    # Global model pixels: the block's model origin follows its raster origin exactly.
+    sx = block.width * scale / block.model_w
+    offset = np.array([block.model_x0, block.model_y0])
+    return window_graph_cls(
+        points_xy_px=pts[keep] * sx + offset,
+        edge_index=new_index[edges[:, edge_ok]],
+        edge_prob=graph.candidate_edge_prob[edge_ok],
+        scores=graph.scores[keep],
+        is_keypoint=graph.is_keypoint[keep],
+        is_overpass=graph.is_overpass[keep],
+    )
+
+
+def _graph_layers(points_map, edge_index, edge_prob, flags, crs_wkt, merge_chains):
+    """Edges and nodes GeoDataFrames; isolated vertices are dropped."""
+    is_keypoint, is_overpass, scores = flags
+    graph = nx.Graph()
+    for (u, v), p in zip(edge_index.T.tolist(), np.asarray(edge_prob).tolist(), strict=True):
+        graph.add_edge(u, v, path=[u, v], probability=p)
+    if merge_chains:
+        _merge_degree_two_chains(graph)
+    node_ids = {n: i for i, n in enumerate(sorted(graph.nodes))}
+    lines, probs, us, vs = [], [], [], []
+    for u, v, data in graph.edges(data=True):
+        path = data["path"] if data["path"][0] == u else data["path"][::-1]
+        lines.append(LineString(points_map[path]))
+        probs.append(data["probability"])
+        us.append(node_ids[u])
+        vs.append(node_ids[v])
+    edges = gpd.GeoDataFrame(
+        {
+            "edge_id": np.arange(len(lines), dtype=np.int64),
+            "node_u": np.asarray(us, np.int64),
+            "node_v": np.asarray(vs, np.int64),
+            "probability": np.asarray(probs, np.float64),
+            "length_m": np.asarray(lengths_m(lines, crs_wkt) if lines else [], np.float64),
+        },
+        geometry=lines,
+        crs=crs_wkt,
+    )
+    edges.attrs["geometry_type"] = "LineString"
+    order = sorted(graph.nodes)
+    nodes = gpd.GeoDataFrame(
+        {
+            "node_id": np.arange(len(order), dtype=np.int64),
+            "degree": np.asarray([graph.degree(n) for n in order], np.int64),
+            "is_keypoint": np.asarray([bool(is_keypoint[n]) for n in order], bool),
+            "is_overpass": np.asarray([bool(is_overpass[n]) for n in order], bool),
+            "score": np.asarray([float(scores[n]) for n in order], np.float64),
+        },
+        geometry=[Point(*points_map[n]) for n in order],
+        crs=crs_wkt,
+    )
+    nodes.attrs["geometry_type"] = "Point"
+    return edges, nodes
+
+
+def _merge_degree_two_chains(graph: nx.Graph) -> None:
+    """Join edges through degree-2 vertices; probability = length-unweighted minimum, so a
+    merged polyline is only as certain as its weakest link."""
+    for node in list(graph.nodes):
+        if graph.degree(node) != 2:
+            continue
+        a, b = list(graph.neighbors(node))
+        if a == b or graph.has_edge(a, b):
+            continue  # would create a parallel edge: keep the vertex
+        da, db = graph.edges[a, node], graph.edges[node, b]
+        pa = da["path"] if da["path"][-1] == node else da["path"][::-1]
+        pb = db["path"] if db["path"][0] == node else db["path"][::-1]
+        graph.remove_node(node)
+        graph.add_edge(a, b, path=pa + pb[1:],
+                       probability=min(da["probability"], db["probability"]))

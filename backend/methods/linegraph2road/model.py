@@ -1,0 +1,1002 @@
+"""LineGraph2Road network: SAM ViT encoder, prompt-free mask decoder, line-graph transformer.
+
+Paper: "LineGraph2Road" (``shared/papers/linegraph2road.txt``), Sec. 3.1-3.4 and App. B.
+
+Frames and units used throughout:
+
+* images are ``(B, 3, H, W)`` float tensors, RGB, already normalised with
+  :attr:`LineGraph2RoadConfig.pixel_mean` / ``pixel_std`` (0..255 scale, SAM's values);
+* vertex positions are ``(N, 2)`` float tensors of ``(x, y)`` pixel coordinates in the
+  image (window) frame: ``x`` along columns, ``y`` along rows, origin at the upper-left
+  corner of the upper-left pixel, so pixel (row r, col c) has its centre at
+  ``(c + 0.5, r + 0.5)`` (the frame of ``nms.py`` and ``backend/geo/raster.py``);
+* the feature map ``F`` is ``(B, D_feature, H/16, W/16)`` and covers the same extent as the
+  image, so point ``(x, y)`` sits at feature-cell coordinates ``(x / 16, y / 16)`` in the
+  same corner-origin convention.
+
+Inference code only: nothing here imports training code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+
+MASK_NAMES: tuple[str, str, str] = ("keypoint", "road", "overpass")
+"""Channel order of the mask decoder output (Sec. 3.2)."""
+
+PATCH_SIZE_PX = 16
+SAM_PIXEL_MEAN = (123.675, 116.28, 103.53)
+SAM_PIXEL_STD = (58.395, 57.12, 57.375)
+
+
+@dataclass(frozen=True)
+class LineGraph2RoadConfig:
+    """Architecture of one LineGraph2Road variant.
+
+    Attributes:
+        variant: name, e.g. ``"vit_b"`` or ``"vit_tiny"``.
+        input_size_px: side of the square training crop / inference window in pixels; the
+            absolute position embedding is sized for it (other multiples of 16 work through
+            interpolation).
+        encoder_embed_dim, encoder_depth, encoder_num_heads: ViT width, depth, heads.
+        encoder_window_size: window attention size in tokens (0 = global everywhere).
+        encoder_global_attn_indexes: blocks that use global attention.
+        encoder_out_chans: channels of the SAM neck (256 in SAM).
+        feature_dim: D_feature after the projection (128, Sec. 4.3).
+        decoder_dims: channels after each x2 transposed-conv stage of the mask decoder
+            (four stages: 1/16 -> 1/1).
+        n_sampled: feature samples per candidate edge (N_sampled = 4, App. B).
+        edge_mlp_hidden: hidden width of the edge-feature MLP.
+        gt_layers, gt_heads, gt_hidden, gt_dropout, gt_ff_dim: Graph Transformer (Sec. 3.4:
+            3 layers, 4 heads, hidden 128, dropout 0.1; feed-forward width not given in the
+            paper, 2 x hidden here).
+        pixel_mean, pixel_std: RGB normalisation on the 0..255 scale.
+    """
+
+    variant: str
+    input_size_px: int
+    encoder_embed_dim: int
+    encoder_depth: int
+    encoder_num_heads: int
+    encoder_window_size: int
+    encoder_global_attn_indexes: tuple[int, ...]
+    encoder_out_chans: int = 256
+    feature_dim: int = 128
+    decoder_dims: tuple[int, int, int, int] = (128, 64, 32, 32)
+    n_sampled: int = 4
+    edge_mlp_hidden: int = 256
+    gt_layers: int = 3
+    gt_heads: int = 4
+    gt_hidden: int = 128
+    gt_dropout: float = 0.1
+    gt_ff_dim: int = 256
+    pixel_mean: tuple[float, float, float] = SAM_PIXEL_MEAN
+    pixel_std: tuple[float, float, float] = SAM_PIXEL_STD
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LineGraph2RoadConfig:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            ValueError: unknown fields (named).
+        """
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown LineGraph2Road config fields: {', '.join(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+CONFIGS: dict[str, LineGraph2RoadConfig] = {
+    # The paper's encoder: SAM ViT-B (Sec. 3.2), 512 px crops (Sec. 4.3). Block layout as in
+    # SAM so that the official checkpoint loads.
+    "vit_b": LineGraph2RoadConfig(
+        variant="vit_b",
+        input_size_px=512,
+        encoder_embed_dim=768,
+        encoder_depth=12,
+        encoder_num_heads=12,
+        encoder_window_size=14,
+        encoder_global_attn_indexes=(2, 5, 8, 11),
+    ),
+    # The model we ship: small enough to train on a CPU in under an hour and to ship as a
+    # <= 15 MB fp16 file. 256 px crops give a 16 x 16 token grid; 8 x 8 windows with two
+    # global blocks keep SAM's local/global layout.
+    "vit_tiny": LineGraph2RoadConfig(
+        variant="vit_tiny",
+        input_size_px=256,
+        encoder_embed_dim=192,
+        encoder_depth=6,
+        encoder_num_heads=6,
+        encoder_window_size=8,
+        encoder_global_attn_indexes=(2, 5),
+        encoder_out_chans=128,
+        decoder_dims=(96, 64, 32, 16),
+    ),
+}
+
+
+def _import_image_encoder() -> type:
+    try:
+        from segment_anything.modeling import ImageEncoderViT
+    except ImportError as exc:
+        raise ImportError(
+            "LineGraph2Road needs the 'segment-anything' package for its image encoder: "
+            "pip install segment-anything==1.0 (or `make install`)"
+        ) from exc
+    return ImageEncoderViT
+
+
+def _import_transformer_conv() -> type:
+    try:
+        from torch_geometric.nn import TransformerConv
+    except ImportError as exc:
+        raise ImportError(
+            "LineGraph2Road needs 'torch_geometric' for its Graph Transformer: "
+            "pip install torch_geometric (or `make install`)"
+        ) from exc
+    return TransformerConv
+
+
+class LayerNorm2d(nn.Module):
+    """LayerNorm over the channel axis of a ``(B, C, H, W)`` tensor."""
+
+    def __init__(self, channels: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class MaskDecoder(nn.Module):
+    """Prompt-free mask decoder (Sec. 3.2): feature map -> three mask logits at full size.
+
+    Four transposed-conv stages (kernel 2, stride 2) each double the resolution, 1/16 -> 1/1,
+    as in SAM's output upscaling; a 3x3 conv after the third stage (1/2 resolution) mixes
+    neighbouring pixels, and a 1x1 head gives one logit map per mask in :data:`MASK_NAMES`
+    order. Normalisation and the 3x3 conv stay off the full-resolution stage, which would
+    otherwise cost as much as the whole small encoder on a CPU.
+    """
+
+    def __init__(self, in_dim: int, dims: Sequence[int], n_masks: int = len(MASK_NAMES)) -> None:
+        super().__init__()
+        if len(dims) != 4:
+            raise ValueError(f"decoder_dims needs 4 stage widths (1/16 -> 1/1), got {dims}")
+        layers: list[nn.Module] = []
+        prev = in_dim
+        for i, dim in enumerate(dims):
+            layers.append(nn.ConvTranspose2d(prev, dim, kernel_size=2, stride=2))
+            if i < 3:
+                layers.append(LayerNorm2d(dim))
+            layers.append(nn.GELU())
+            if i == 2:
+                layers += [nn.Conv2d(dim, dim, kernel_size=3, padding=1), nn.GELU()]
+            prev = dim
+        self.up = nn.Sequential(*layers)
+        self.head = nn.Conv2d(prev, n_masks, kernel_size=1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Args: features ``(B, D, h, w)``. Returns logits ``(B, 3, 16 h, 16 w)``."""
+        return self.head(self.up(features))
+
+
+def sample_edge_points(
+    features: torch.Tensor,
+    p0_xy_px: torch.Tensor,
+    p1_xy_px: torch.Tensor,
+    image_size_hw_px: tuple[int, int],
+    n_sampled: int,
+) -> torch.Tensor:
+    """Bilinear samples of one feature map along segments (App. B, Fig. 6).
+
+    Args:
+        features: ``(C, h, w)`` feature map covering the whole image.
+        p0_xy_px, p1_xy_px: ``(E, 2)`` first and second endpoints, ``(x, y)`` pixels.
+        image_size_hw_px: ``(H, W)`` of the image the features were computed from.
+        n_sampled: points per segment, evenly spaced, both endpoints included.
+
+    Returns:
+        ``(E, n_sampled * C)``: the samples concatenated from the first endpoint to the second.
+    """
+    n_edges = p0_xy_px.shape[0]
+    channels = features.shape[0]
+    if n_edges == 0:
+        return features.new_zeros((0, n_sampled * channels))
+    t = torch.linspace(0.0, 1.0, n_sampled, device=features.device, dtype=p0_xy_px.dtype)
+    pts = p0_xy_px[:, None, :] + t[None, :, None] * (p1_xy_px - p0_xy_px)[:, None, :]
+    height, width = image_size_hw_px
+    scale = torch.tensor([width, height], device=pts.device, dtype=pts.dtype)
+    # align_corners=False: -1/+1 are the outer corners of the image, i.e. x = 0 and x = W in
+    # the corner-origin pixel frame.
+    grid = (pts / scale) * 2.0 - 1.0
+    sampled = F.grid_sample(
+        features[None],
+        grid.reshape(1, n_edges * n_sampled, 1, 2).to(features.dtype),
+        mode="bilinear",
+        padding_mode="border",
+        align_corners=False,
+    )  # (1, C, E * n, 1)
+    return sampled[0, :, :, 0].t().reshape(n_edges, n_sampled * channels)
+
+
+class GraphTransformerLayer(nn.Module):
+    """One Graph Transformer layer on the line graph (Sec. 3.4, Eq. 1-3).
+
+    Multi-head attention over line-graph neighbours (PyG ``TransformerConv``, heads
+    concatenated, no root weight: the residual of Eq. 3 carries the node itself), then
+    ``H = LN(X + DO(Attn(X)))`` and ``X' = LN(H + DO(W2 ReLU(W1 H)))``.
+    """
+
+    def __init__(self, dim: int, heads: int, dropout: float, ff_dim: int) -> None:
+        super().__init__()
+        if dim % heads:
+            raise ValueError(f"hidden size {dim} must be divisible by the head count {heads}")
+        transformer_conv = _import_transformer_conv()
+        self.attn = transformer_conv(dim, dim // heads, heads=heads, concat=True, root_weight=False)
+        self.norm1 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(nn.Linear(dim, ff_dim), nn.ReLU(), nn.Linear(ff_dim, dim))
+        self.norm2 = nn.LayerNorm(dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, line_edge_index: torch.Tensor) -> torch.Tensor:
+        """Args: x ``(E, D)``; line_edge_index ``(2, L)`` (source, target). Returns ``(E, D)``."""
+        h = self.norm1(x + self.drop(self.attn(x, line_edge_index)))
+        return self.norm2(h + self.drop(self.ff(h)))
+
+
+@dataclass
+class CandidateGraphBatch:
+    """Candidate edges of several images, concatenated with index offsets.
+
+    Attributes:
+        vertices_xy_px: ``(N, 2)`` float, ``(x, y)`` pixels in each vertex's own image.
+        vertex_batch: ``(N,)`` long, image index of each vertex.
+        edge_index: ``(2, E)`` long, candidate edges (PyG layout, as ``candidates.py``
+            returns them): column e holds the (first, second) vertex of edge e, indices into
+            ``vertices_xy_px``; features are sampled from the first endpoint to the second.
+        line_edge_index: ``(2, L)`` long, line-graph adjacency over the candidate edges (two
+            are neighbours when they share a vertex, ``candidates.line_graph``); both
+            directions must be present.
+        edge_labels: optional ``(E,)`` float, 1 where the endpoints are directly connected in
+            the ground truth.
+    """
+
+    vertices_xy_px: torch.Tensor
+    vertex_batch: torch.Tensor
+    edge_index: torch.Tensor
+    line_edge_index: torch.Tensor
+    edge_labels: torch.Tensor | None = None
+    edge_counts: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_graphs(
+        cls,
+        graphs: Sequence[Mapping[str, Any]],
+        device: torch.device | str = "cpu",
+    ) -> CandidateGraphBatch:
+        """Concatenate per-image graphs, offsetting vertex and edge indices.
+
+        Args:
+            graphs: one mapping per image with ``vertices_xy_px`` ``(N_i, 2)``, ``edge_index``
+                ``(2, E_i)``, ``line_edge_index`` ``(2, L_i)`` and optionally ``edge_labels``
+                ``(E_i,)`` (numpy arrays or tensors).
+            device: where to put the tensors.
+
+        Raises:
+            ValueError: an index points outside its image's vertices / edges.
+        """
+        verts, vbatch, edges, lines, labels, counts = [], [], [], [], [], []
+        n_off = e_off = 0
+        has_labels = all(g.get("edge_labels") is not None for g in graphs)
+        for b, g in enumerate(graphs):
+            v = torch.as_tensor(g["vertices_xy_px"], dtype=torch.float32).reshape(-1, 2)
+            e = torch.as_tensor(g["edge_index"], dtype=torch.long).reshape(2, -1)
+            le = torch.as_tensor(g["line_edge_index"], dtype=torch.long).reshape(2, -1)
+            if e.numel() and (e.min() < 0 or e.max() >= len(v)):
+                raise ValueError(f"graph {b}: edge endpoints outside its {len(v)} vertices")
+            if le.numel() and (le.min() < 0 or le.max() >= e.shape[1]):
+                raise ValueError(f"graph {b}: line_edge_index outside its {e.shape[1]} edges")
+            verts.append(v)
+            vbatch.append(torch.full((len(v),), b, dtype=torch.long))
+            edges.append(e + n_off)
+            lines.append(le + e_off)
+            if has_labels:
+                labels.append(torch.as_tensor(g["edge_labels"], dtype=torch.float32).reshape(-1))
+            counts.append(e.shape[1])
+            n_off += len(v)
+            e_off += e.shape[1]
+        return cls(
+            vertices_xy_px=torch.cat(verts).to(device),
+            vertex_batch=torch.cat(vbatch).to(device),
+            edge_index=torch.cat(edges, dim=1).to(device),
+            line_edge_index=torch.cat(lines, dim=1).to(device),
+            edge_labels=torch.cat(labels).to(device) if has_labels else None,
+            edge_counts=counts,
+        )
+
+
+class LineGraph2Road(nn.Module):
+    """The LineGraph2Road network (Sec. 3.1, Fig. 2).
+
+    ``encode`` -> feature map (Sec. 3.2), ``decode_masks`` -> keypoint/road/overpass logits
+    (Sec. 3.2), ``edge_logits`` -> connectedness logit per candidate edge (Sec. 3.4, App. B).
+    Coupled NMS and candidate generation (Sec. 3.3) are not learned and live in ``nms.py``
+    and ``candidates.py``.
+    """
+
+    def __init__(self, config: LineGraph2RoadConfig) -> None:
+        super().__init__()
+        self.config = config
+        image_encoder_vit = _import_image_encoder()
+        self.image_encoder = image_encoder_vit(
+            img_size=config.input_size_px,
+            patch_size=PATCH_SIZE_PX,
+            embed_dim=config.encoder_embed_dim,
+            depth=config.encoder_depth,
+            num_heads=config.encoder_num_heads,
+            mlp_ratio=4.0,
+            out_chans=config.encoder_out_chans,
+            qkv_bias=True,
+            norm_layer=partial(nn.LayerNorm, eps=1e-6),
+            use_abs_pos=True,
+            use_rel_pos=True,
+            window_size=config.encoder_window_size,
+            global_attn_indexes=config.encoder_global_attn_indexes,
+        )
+        # Projection to D_feature = 128 (Sec. 4.3) on top of SAM's neck.
+        self.feature_proj = nn.Sequential(
+            nn.Conv2d(config.encoder_out_chans, config.feature_dim, kernel_size=1),
+            LayerNorm2d(config.feature_dim),
+        )
+        self.mask_decoder = MaskDecoder(config.feature_dim, config.decoder_dims)
+        self.edge_mlp = nn.Sequential(
+            nn.Linear(config.n_sampled * config.feature_dim, config.edge_mlp_hidden),
+            nn.ReLU(),
+            nn.Linear(config.edge_mlp_hidden, config.gt_hidden),
+        )
+        self.graph_layers = nn.ModuleList(
+            GraphTransformerLayer(
+                config.gt_hidden, config.gt_heads, config.gt_dropout, config.gt_ff_dim
+            )
+            for _ in range(config.gt_layers)
+        )
+        self.edge_head = nn.Linear(config.gt_hidden, 1)
+        self.register_buffer(
+            "pixel_mean", torch.tensor(config.pixel_mean).view(1, 3, 1, 1), persistent=False
+        )
+        self.register_buffer(
+            "pixel_std", torch.tensor(config.pixel_std).view(1, 3, 1, 1), persistent=False
+        )
+
+    # -- image side ----------------------------------------------------------------------
+
+    def normalize(self, images_0_255: torch.Tensor) -> torch.Tensor:
+        """``(B, 3, H, W)`` RGB on the 0..255 scale -> normalised model input."""
+        return (images_0_255 - self.pixel_mean) / self.pixel_std
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Image encoder + projection (Sec. 3.2).
+
+        Args:
+            images: ``(B, 3, H, W)`` normalised RGB; H and W multiples of 16.
+
+        Returns:
+            ``(B, D_feature, H/16, W/16)`` feature map.
+
+        Raises:
+            ValueError: H or W not a multiple of 16.
+        """
+        height, width = images.shape[-2:]
+        if height % PATCH_SIZE_PX or width % PATCH_SIZE_PX:
+            raise ValueError(
+                f"image size {height}x{width} px is not a multiple of {PATCH_SIZE_PX}; pad it"
+            )
+        enc = self.image_encoder
+        x = enc.patch_embed(images)  # (B, h, w, C)
+        if enc.pos_embed is not None:
+            pos = enc.pos_embed
+            if pos.shape[1:3] != x.shape[1:3]:
+                # Windows of another size than the training crop: resize the embedding.
+                pos = F.interpolate(
+                    pos.permute(0, 3, 1, 2), size=x.shape[1:3], mode="bicubic", align_corners=False
+                ).permute(0, 2, 3, 1)
+            x = x + pos
+        for block in enc.blocks:
+            x = block(x)
+        return self.feature_proj(enc.neck(x.permute(0, 3, 1, 2)))
+
+    def decode_masks(self, features: torch.Tensor) -> torch.Tensor:
+        """Mask logits ``(B, 3, H, W)`` (channels in :data:`MASK_NAMES` order, Sec. 3.2)."""
+        return self.mask_decoder(features)
+
+    # -- graph side ----------------------------------------------------------------------
+
+    def edge_logits(
+        self,
+        features: torch.Tensor,
+        graph: CandidateGraphBatch,
+        image_size_hw_px: tuple[int, int],
+    ) -> torch.Tensor:
+        """Connectedness logit per candidate edge (Sec. 3.4, App. B).
+
+        Args:
+            features: ``(B, D, H/16, W/16)`` from :meth:`encode`.
+            graph: candidate edges of the B images.
+            image_size_hw_px: ``(H, W)`` of the encoded images.
+
+        Returns:
+            ``(E,)`` logits in the column order of ``graph.edge_index`` (sigmoid gives B-hat).
+        """
+        first, second = graph.edge_index
+        if first.numel() == 0:
+            return features.new_zeros((0,))
+        edge_batch = graph.vertex_batch[first]
+        p0 = graph.vertices_xy_px[first]
+        p1 = graph.vertices_xy_px[second]
+        feats = features.new_zeros((first.numel(), self.config.n_sampled * features.shape[1]))
+        for b in range(features.shape[0]):
+            sel = edge_batch == b
+            if sel.any():
+                feats[sel] = sample_edge_points(
+                    features[b], p0[sel], p1[sel], image_size_hw_px, self.config.n_sampled
+                )
+        x = self.edge_mlp(feats)
+        for layer in self.graph_layers:
+            x = layer(x, graph.line_edge_index)
+        return self.edge_head(x).squeeze(-1)
+
+    def forward(
+        self, images: torch.Tensor, graph: CandidateGraphBatch | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Training forward pass.
+
+        Args:
+            images: ``(B, 3, H, W)`` normalised RGB.
+            graph: candidate edges; None skips the graph head.
+
+        Returns:
+            ``{"mask_logits": (B, 3, H, W), "edge_logits": (E,)}`` (edge logits only with
+            a graph).
+        """
+        features = self.encode(images)
+        out = {"mask_logits": self.decode_masks(features)}
+        if graph is not None:
+            out["edge_logits"] = self.edge_logits(features, graph, tuple(images.shape[-2:]))
+        return out
+
+    # -- weights -------------------------------------------------------------------------
+
+    def load_sam_encoder(
+        self,
+        checkpoint: str | Path | Mapping[str, torch.Tensor],
+        expected_sha256: str | None = None,
+    ) -> None:
+        """Initialise the image encoder from an official SAM checkpoint (Sec. 3.2).
+
+        Only the ``image_encoder.*`` entries are used, and they must match the encoder
+        exactly (strict). ``pos_embed`` (64 x 64 tokens for SAM's 1024 px) is resized
+        bicubically to this model's token grid and global-attention ``rel_pos_h/w`` tables
+        linearly, when the input size differs from 1024 px.
+
+        Args:
+            checkpoint: path of ``sam_vit_b_01ec64.pth`` (or a loaded state dict).
+            expected_sha256: verify the file first (see ``registry.SAM_VIT_B``).
+
+        Raises:
+            ValueError: no ``image_encoder.*`` keys, missing/unexpected keys (listed), or a
+                shape that cannot be resized (a different ViT width).
+        """
+        if isinstance(checkpoint, Mapping):
+            full, source = dict(checkpoint), "SAM state dict"
+        else:
+            full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
+        prefix = "image_encoder."
+        state = {k.removeprefix(prefix): v for k, v in full.items() if k.startswith(prefix)}
+        if not state:
+            raise ValueError(
+                f"{source} has no 'image_encoder.*' weights; expected an official SAM "
+                "checkpoint such as sam_vit_b_01ec64.pth"
+            )
+        target = self.image_encoder.state_dict()
+        for key, value in list(state.items()):
+            want = target.get(key)
+            if want is None or want.shape == value.shape or value.ndim != want.ndim:
+                continue  # strict loading below reports these
+            if key == "pos_embed" and value.shape[-1] == want.shape[-1]:
+                state[key] = F.interpolate(
+                    value.permute(0, 3, 1, 2).float(),
+                    size=want.shape[1:3],
+                    mode="bicubic",
+                    align_corners=False,
+                ).permute(0, 2, 3, 1)
+            elif key.endswith(("rel_pos_h", "rel_pos_w")) and value.shape[1] == want.shape[1]:
+                state[key] = F.interpolate(
+                    value.t()[None].float(), size=want.shape[0], mode="linear", align_corners=False
+                )[0].t()
+        load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
+
+
+def build_linegraph2road(
+    variant: str | LineGraph2RoadConfig = "vit_tiny",
+    sam_checkpoint: str | Path | None = None,
+    sam_sha256: str | None = None,
+) -> LineGraph2Road:
+    """Build a LineGraph2Road network.
+
+    Args:
+        variant: a key of :data:`CONFIGS` (``"vit_b"``, ``"vit_tiny"``) or a config.
+        sam_checkpoint: optional official SAM checkpoint to initialise the encoder from
+            (only sensible for ``"vit_b"``).
+        sam_sha256: digest to verify ``sam_checkpoint`` against.
+
+    Raises:
+        ValueError: unknown variant (lists the choices) or a checkpoint that does not fit.
+    """
+    if isinstance(variant, LineGraph2RoadConfig):
+        config = variant
+    elif variant in CONFIGS:
+        config = CONFIGS[variant]
+    else:
+        raise ValueError(
+            f"unknown LineGraph2Road variant {variant!r}; choose one of: "
+            f"{', '.join(sorted(CONFIGS))}"
+        )
+    model = LineGraph2Road(config)
+    if sam_checkpoint is not None:
+        model.load_sam_encoder(sam_checkpoint, sam_sha256)
+    return model
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of parameters."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def fp16_size_mb(model: nn.Module) -> float:
+    """Size of the parameters stored as fp16, in MB (10^6 bytes)."""
+    return 2 * count_parameters(model) / 1e6
+
+
+def round_up(value: int, multiple: int) -> int:
+    """Smallest multiple of ``multiple`` that is >= ``value``."""
+    return int(math.ceil(value / multiple) * multiple)
+
+
+def limit_candidate_degree(
+    points_xy_px: np.ndarray, edge_index: np.ndarray, max_neighbors: int | None
+) -> np.ndarray:
+    """Keep a candidate edge only if it is among the ``max_neighbors`` shortest of both ends.
+
+    The paper takes every pair within d_nei (Sec. 3.4). With a poor mask (an untrained model,
+    an image unlike the training data) coupled NMS can return a vertex every d_k pixels, and
+    the line graph then grows with the square of the degree (tens of millions of line-graph
+    edges, memory exhaustion). Capping the degree bounds it to ``N * k * (k - 1)``; with road
+    vertices d_r = 16 px apart a vertex has far fewer than 16 neighbours within 64 px, so
+    the cap does not change normal predictions.
+
+    Args:
+        points_xy_px: ``(N, 2)`` vertex coordinates.
+        edge_index: ``(2, E)`` candidate edges.
+        max_neighbors: k; ``None`` keeps every edge (the paper's definition).
+
+    Returns:
+        ``(2, E')`` the kept columns, in their original order.
+    """
+    if max_neighbors is None or edge_index.shape[1] == 0:
+        return edge_index
+    pts = np.asarray(points_xy_px, dtype=np.float64)
+    length = np.linalg.norm(pts[edge_index[0]] - pts[edge_index[1]], axis=1)
+    n_edges = edge_index.shape[1]
+    vertex = np.concatenate([edge_index[0], edge_index[1]])
+    edge_id = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
+    order = np.lexsort((edge_id, np.concatenate([length, length]), vertex))
+    sorted_vertex = vertex[order]
+    group_start = np.searchsorted(sorted_vertex, sorted_vertex, side="left")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size) - group_start
+    ok = rank < max_neighbors
+    return edge_index[:, ok[:n_edges] & ok[n_edges:]]
+
+
+# --- predictor ---------------------------------------------------------------------------
+
+
+@dataclass
+class LineGraph2RoadPrediction:
+    """Result for one window, all in the window's pixel frame (corner origin, see module).
+
+    Attributes:
+        keypoint_prob, road_prob, overpass_prob: ``(H, W)`` float32 probability maps.
+        vertices_xy_px: ``(N, 2)`` float64 ``(x, y)`` pixel coordinates of the coupled-NMS
+            vertices (Sec. 3.3).
+        vertex_scores: ``(N,)`` probability of the mask each vertex came from.
+        is_keypoint, is_overpass: ``(N,)`` bool, where the vertex came from.
+        edge_index: ``(2, E)`` int64 candidate edges within ``d_nei_px`` (indices into
+            ``vertices_xy_px``).
+        edge_prob: ``(E,)`` float32 connectedness probability B-hat of each candidate.
+    """
+
+    keypoint_prob: np.ndarray
+    road_prob: np.ndarray
+    overpass_prob: np.ndarray
+    vertices_xy_px: np.ndarray
+    vertex_scores: np.ndarray
+    is_keypoint: np.ndarray
+    is_overpass: np.ndarray
+    edge_index: np.ndarray
+    edge_prob: np.ndarray
+
+    def edges_above(self, threshold: float = 0.5) -> np.ndarray:
+        """``(2, K)`` candidate edges whose probability exceeds ``threshold``."""
+        return self.edge_index[:, self.edge_prob > threshold]
+
+
+@dataclass(frozen=True)
+class PredictorParams:
+    """Inference thresholds and radii (Sec. 3.3, 3.6, 4.3).
+
+    Attributes:
+        t_k: keypoint / overpass mask threshold.
+        t_r: road mask threshold.
+        d_k_px: keypoint suppression radius in pixels (8 in the paper).
+        d_r_px: road suppression radius in pixels (16).
+        d_nei_px: candidate-edge radius in pixels (64).
+        max_neighbors: candidate edges per vertex, see :func:`limit_candidate_degree`
+            (``None``: all pairs within d_nei as in the paper).
+    """
+
+    t_k: float = 0.5
+    t_r: float = 0.5
+    d_k_px: float = 8.0
+    d_r_px: float = 16.0
+    d_nei_px: float = 64.0
+    max_neighbors: int | None = 16
+
+
+class LineGraph2RoadPredictor:
+    """Window-level inference with cached image embeddings (DESIGN convention 3).
+
+    ``set_image`` (or ``set_images`` for a batch of equal-size windows) runs the encoder once
+    and keeps the feature map; ``predict`` (``predict_batch``) decodes masks, runs coupled
+    NMS, builds candidate edges and scores them. Windows smaller than the model's
+    ``input_size_px`` are padded to it; larger ones are padded to a multiple of 16.
+    Sliding windows over a large raster and merging are done by ``stitching.py``.
+
+    Args:
+        model: a :class:`LineGraph2Road` (e.g. ``registry.get_model("linegraph2road_...")``).
+        device: torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``...).
+        params: default thresholds and radii.
+        amp: autocast (fp16) on CUDA; ignored on other devices.
+    """
+
+    def __init__(
+        self,
+        model: LineGraph2Road,
+        device: str | torch.device = "cpu",
+        params: PredictorParams | None = None,
+        amp: bool = True,
+    ) -> None:
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.params = params or PredictorParams()
+        self.amp = amp and self.device.type == "cuda"
+        self._features: torch.Tensor | None = None
+        self._image_size_hw_px: tuple[int, int] | None = None
+        self._padded_size_hw_px: tuple[int, int] | None = None
+
+    @property
+    def is_image_set(self) -> bool:
+        """True after :meth:`set_image` / :meth:`set_images`."""
+        return self._features is not None
+
+    def reset_image(self) -> None:
+        """Drop the cached embedding."""
+        self._features = None
+        self._image_size_hw_px = self._padded_size_hw_px = None
+
+    def set_image(self, image_uint8: np.ndarray) -> None:
+        """Encode one window and cache its feature map.
+
+        Args:
+            image_uint8: ``(H, W, 3)`` uint8 RGB, at the model's GSD.
+
+        Raises:
+            ValueError: wrong shape or dtype.
+        """
+        image = np.asarray(image_uint8)
+        if image.ndim != 3:
+            raise ValueError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
+        self.set_images(image[None])
+
+    @torch.no_grad()
+    def set_images(self, images_uint8: np.ndarray) -> None:
+        """Encode a batch of equal-size windows (the batched path).
+
+        Args:
+            images_uint8: ``(B, H, W, 3)`` uint8 RGB.
+
+        Raises:
+            ValueError: wrong shape or dtype.
+        """
+        images = np.asarray(images_uint8)
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(
+                f"expected (B, H, W, 3) RGB windows, got shape {images.shape}; "
+                "convert single-band or RGBA input to RGB first"
+            )
+        if images.dtype != np.uint8:
+            raise ValueError(f"expected uint8 RGB (0..255), got {images.dtype}; rescale first")
+        height, width = images.shape[1:3]
+        min_size = self.model.config.input_size_px
+        pad_h = max(round_up(height, PATCH_SIZE_PX), min_size)
+        pad_w = max(round_up(width, PATCH_SIZE_PX), min_size)
+        x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device)
+        x = self.model.normalize(x.permute(0, 3, 1, 2).float())
+        # Zero after normalisation = the mean colour; bottom/right padding keeps the frame.
+        x = F.pad(x, (0, pad_w - width, 0, pad_h - height))
+        with torch.autocast(self.device.type, enabled=self.amp):
+            self._features = self.model.encode(x)
+        self._image_size_hw_px = (height, width)
+        self._padded_size_hw_px = (pad_h, pad_w)
+
+    def predict(self, params: PredictorParams | None = None) -> LineGraph2RoadPrediction:
+        """Masks, vertices, candidate edges and their probabilities for the set image.
+
+        Args:
+            params: thresholds and radii for this call (default: the predictor's).
+
+        Raises:
+            RuntimeError: no image set (call :meth:`set_image` first) or a batch was set.
+        """
+        if self._features is not None and self._features.shape[0] != 1:
+            raise RuntimeError("a batch of windows is set; use predict_batch()")
+        return self.predict_batch(params)[0]
+
+    @torch.no_grad()
+    def predict_batch(
+        self, params: PredictorParams | None = None
+    ) -> list[LineGraph2RoadPrediction]:
+        """:meth:`predict` for every window given to :meth:`set_images`, in order.
+
+        Raises:
+            RuntimeError: no image set.
+        """
+        from backend.methods.linegraph2road.nms import coupled_nms
+
+        p = params or self.params
+        probs = self.predict_masks()
+        vertex_sets = [
+            coupled_nms(kp, road, over, t_k=p.t_k, t_r=p.t_r, d_k_px=p.d_k_px, d_r_px=p.d_r_px)
+            for kp, road, over in probs
+        ]
+        scored = self.score_vertices(
+            [v.points_xy_px for v in vertex_sets], p.d_nei_px, p.max_neighbors
+        )
+        return [
+            LineGraph2RoadPrediction(
+                keypoint_prob=prob[0],
+                road_prob=prob[1],
+                overpass_prob=prob[2],
+                vertices_xy_px=verts.points_xy_px,
+                vertex_scores=verts.scores,
+                is_keypoint=verts.is_keypoint,
+                is_overpass=verts.is_overpass,
+                edge_index=edge_index,
+                edge_prob=edge_prob,
+            )
+            for prob, verts, (edge_index, edge_prob) in zip(probs, vertex_sets, scored, strict=True)
+        ]
+
+    def _embedding_state(self) -> tuple[Any, ...]:
+        return self._features, self._image_size_hw_px, self._padded_size_hw_px
+
+    def _restore_embedding_state(self, state: tuple[Any, ...]) -> None:
+        self._features, self._image_size_hw_px, self._padded_size_hw_px = state
+
+    def _require_image(self) -> tuple[torch.Tensor, tuple[int, int]]:
+        if self._features is None or self._image_size_hw_px is None:
+            raise RuntimeError("call set_image() (or set_images()) before predict()")
+        return self._features, self._image_size_hw_px
+
+    @torch.no_grad()
+    def predict_masks(self) -> np.ndarray:
+        """Probability maps of the set windows (Sec. 3.2).
+
+        Returns:
+            ``(B, 3, H, W)`` float32 in [0, 1], channels in :data:`MASK_NAMES` order, cropped
+            to the windows' size (padding removed).
+
+        Raises:
+            RuntimeError: no image set.
+        """
+        features, (height, width) = self._require_image()
+        with torch.autocast(self.device.type, enabled=self.amp):
+            logits = self.model.decode_masks(features)
+        return logits[:, :, :height, :width].float().sigmoid().cpu().numpy()
+
+    @torch.no_grad()
+    def score_vertices(
+        self,
+        vertices_xy_px: Sequence[np.ndarray],
+        d_nei_px: float,
+        max_neighbors: int | None = 16,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Candidate edges within ``d_nei_px`` and their probabilities (Sec. 3.4).
+
+        Args:
+            vertices_xy_px: one ``(N_b, 2)`` array of ``(x, y)`` pixels per set window,
+                in that window's frame (e.g. from coupled NMS, or global vertices shifted
+                into the window by a sliding-window driver).
+            d_nei_px: candidate-edge radius in pixels.
+            max_neighbors: degree cap (:func:`limit_candidate_degree`).
+
+        Returns:
+            Per window ``(edge_index (2, E_b) int64, edge_prob (E_b,) float32)``.
+
+        Raises:
+            RuntimeError: no image set. ValueError: not one vertex array per window.
+        """
+        from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
+
+        features, _ = self._require_image()
+        if len(vertices_xy_px) != features.shape[0]:
+            raise ValueError(
+                f"{len(vertices_xy_px)} vertex arrays for {features.shape[0]} set windows"
+            )
+        graphs = []
+        for verts in vertices_xy_px:
+            verts = np.asarray(verts, dtype=np.float64).reshape(-1, 2)
+            edge_index = limit_candidate_degree(
+                verts, candidate_edges(verts, d_nei_px=d_nei_px), max_neighbors
+            )
+            graphs.append(
+                {
+                    "vertices_xy_px": verts,
+                    "edge_index": edge_index,
+                    "line_edge_index": line_graph(edge_index, len(verts)),
+                }
+            )
+        batch = CandidateGraphBatch.from_graphs(graphs, device=self.device)
+        with torch.autocast(self.device.type, enabled=self.amp):
+            logits = self.model.edge_logits(features, batch, self._padded_size_hw_px)
+        probs = logits.float().sigmoid().cpu().numpy().astype(np.float32)
+        out, start = [], 0
+        for graph in graphs:
+            n_edges = graph["edge_index"].shape[1]
+            out.append((graph["edge_index"], probs[start : start + n_edges]))
+            start += n_edges
+        return out
+
+
+@dataclass
+class ImageGraphPrediction:
+    """Road graph of a whole image from sliding windows (Sec. 3.6, App. G).
+
+    Attributes:
+        probs: ``(3, H, W)`` float32 fused probability maps (:data:`MASK_NAMES` order).
+        graph: ``stitching.StitchedGraph`` in the image's pixel frame (kept edges, all
+            candidates with their window-averaged probabilities).
+        window_origins_xy_px: ``(K, 2)`` ``(x0, y0)`` of the windows used.
+    """
+
+    probs: np.ndarray
+    graph: Any
+    window_origins_xy_px: np.ndarray
+
+
+@torch.no_grad()
+def predict_image_graph(
+    predictor: LineGraph2RoadPredictor,
+    image_uint8: np.ndarray,
+    params: PredictorParams | None = None,
+    *,
+    window_px: int | None = None,
+    overlap_px: float = 96.0,
+    edge_threshold: float = 0.5,
+    ramp_px: int = 32,
+    batch_size: int = 4,
+) -> ImageGraphPrediction:
+    """Sliding-window inference over an in-memory image (Sec. 3.6, App. G).
+
+    Masks of overlapping windows are blended (weights ramping up from window borders),
+    coupled NMS runs once on the fused maps, and every window scores the candidate edges
+    among the global vertices it contains; ``stitching.stitch_window_graphs`` then averages
+    the probability of an edge seen by several windows (Sec. 3.6). Since the windows
+    overlap by more than d_nei, every candidate edge lies wholly inside at least one window.
+
+    Args:
+        predictor: predictor of the model (its cached image is replaced).
+        image_uint8: ``(H, W, 3)`` uint8 RGB at the model's GSD.
+        params: thresholds and radii (default: the predictor's).
+        window_px: window side (default: the model's ``input_size_px``).
+        overlap_px: minimum overlap of neighbouring windows; must exceed ``d_nei_px``.
+        edge_threshold: edges with mean probability above it are kept.
+        ramp_px: width of the blending ramp at window borders.
+        batch_size: windows encoded together.
+
+    Returns:
+        :class:`ImageGraphPrediction` in the image's pixel frame.
+
+    Raises:
+        ValueError: bad image, or ``overlap_px`` not in ``(d_nei_px, window_px)``.
+    """
+    from backend.geo.windows import blend_weights
+    from backend.methods.linegraph2road.nms import coupled_nms
+    from backend.methods.linegraph2road.stitching import (
+        WindowGraph,
+        stitch_window_graphs,
+        window_origins,
+    )
+
+    image = np.asarray(image_uint8)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    p = params or predictor.params
+    window_px = window_px or predictor.model.config.input_size_px
+    height, width = image.shape[:2]
+    origins = window_origins(height, width, window_px, overlap_px, d_nei_px=p.d_nei_px)
+    # Windows at the image edge are cut by window_origins when the image is smaller.
+    win_h, win_w = min(window_px, height), min(window_px, width)
+    weights = blend_weights(win_h, win_w, ramp_px)
+
+    prob_sum = np.zeros((3, height, width), dtype=np.float32)
+    weight_sum = np.zeros((height, width), dtype=np.float32)
+    cached = []  # embeddings per chunk: the edge pass reuses them instead of encoding again
+    for start in range(0, len(origins), batch_size):
+        chunk = origins[start : start + batch_size]
+        predictor.set_images(np.stack([image[y : y + win_h, x : x + win_w] for x, y in chunk]))
+        cached.append(predictor._embedding_state())
+        for (x, y), prob in zip(chunk, predictor.predict_masks(), strict=True):
+            prob_sum[:, y : y + win_h, x : x + win_w] += prob * weights
+            weight_sum[y : y + win_h, x : x + win_w] += weights
+    probs = prob_sum / np.maximum(weight_sum, 1e-6)
+    verts = coupled_nms(
+        probs[0], probs[1], probs[2], t_k=p.t_k, t_r=p.t_r, d_k_px=p.d_k_px, d_r_px=p.d_r_px
+    )
+
+    windows = []
+    pts = verts.points_xy_px
+    for start, state in zip(range(0, len(origins), batch_size), cached, strict=True):
+        chunk = origins[start : start + batch_size]
+        predictor._restore_embedding_state(state)
+        members = [
+            np.flatnonzero(np.all((pts >= [x, y]) & (pts < [x + win_w, y + win_h]), axis=1))
+            for x, y in chunk
+        ]
+        scored = predictor.score_vertices(
+            [pts[m] - np.array([x, y]) for m, (x, y) in zip(members, chunk, strict=True)],
+            p.d_nei_px,
+            p.max_neighbors,
+        )
+        for m, (edge_index, edge_prob) in zip(members, scored, strict=True):
+            windows.append(
+                WindowGraph(
+                    points_xy_px=pts[m],
+                    edge_index=edge_index,
+                    edge_prob=edge_prob,
+                    scores=verts.scores[m],
+                    is_keypoint=verts.is_keypoint[m],
+                    is_overpass=verts.is_overpass[m],
+                )
+            )
+    predictor.reset_image()
+    # Windows share the global vertices, so duplicates are identical points: merge exactly.
+    graph = stitch_window_graphs(windows, merge_radius_px=0.5, edge_threshold=edge_threshold)
+    return ImageGraphPrediction(probs=probs, graph=graph, window_origins_xy_px=origins)

@@ -1,0 +1,319 @@
+"""Model registry: declared weights and builder functions (DESIGN conventions 1 and 2).
+
+Every model the backend can run is a :class:`WeightsSpec` (what the file is, where it comes
+from, its sha256, bands and metres per pixel) plus a public builder function. All builders go
+through one private builder, :func:`_build`, which constructs the architecture and loads the
+declared file strictly. This module imports without torch: the service lists models and their
+install state with :func:`model_status` on a machine that has no torch yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backend.models.checkpoints import (
+    download_weights,
+    load_state_dict_file,
+    load_state_dict_strict,
+)
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import torch
+
+BUNDLED_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+
+@dataclass(frozen=True)
+class WeightsSpec:
+    """Declaration of one checkpoint file.
+
+    Attributes:
+        id: registry name, e.g. ``"sam_vit_b"``.
+        method: the method that uses it (``"linegraph2road"``, ``"sam"``, ...).
+        architecture: architecture the state dict fits, e.g. ``"linegraph2road_vit_tiny"``.
+        file_name: file name on disk.
+        sha256: hex digest of the file.
+        url: download URL for official checkpoints; ``None`` for weights bundled with the
+            package (``backend/models/weights``).
+        bands: input bands in order, e.g. ``("R", "G", "B")``.
+        gsd_m: ground sample distance in metres per pixel the model expects; ``None`` when
+            the weights are not tied to one (natural-image pretraining).
+        description: one line for users.
+        size_bytes: file size, when known (helps users spot a truncated download).
+        model_card: for our own models, the facts of the JSON model card next to the file
+            (variant, normalisation, training data, steps, validation metrics).
+    """
+
+    id: str
+    method: str
+    architecture: str
+    file_name: str
+    sha256: str
+    url: str | None
+    bands: tuple[str, ...]
+    gsd_m: float | None
+    description: str
+    size_bytes: int | None = None
+    model_card: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def bundled(self) -> bool:
+        """True when the file ships inside the package instead of being downloaded."""
+        return self.url is None
+
+    def path(self, model_dir: str | os.PathLike[str] | None = None) -> Path:
+        """Where the file is (or would be) on disk.
+
+        Bundled weights live in ``backend/models/weights``; downloaded ones in ``model_dir``
+        (default :func:`default_model_dir`).
+        """
+        if self.bundled:
+            return BUNDLED_WEIGHTS_DIR / self.file_name
+        return Path(model_dir if model_dir is not None else default_model_dir()) / self.file_name
+
+
+def default_model_dir() -> Path:
+    """Folder for downloaded checkpoints.
+
+    ``$ROADEXTRACT_MODEL_DIR``, else ``$XDG_CACHE_HOME/roadextract/models``, else
+    ``~/.cache/roadextract/models``.
+    """
+    env = os.environ.get("ROADEXTRACT_MODEL_DIR")
+    if env:
+        return Path(env)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "roadextract" / "models"
+
+
+# --- declarations --------------------------------------------------------------------------
+
+SAM_VIT_B = WeightsSpec(
+    id="sam_vit_b",
+    method="sam",
+    architecture="sam_vit_b",
+    file_name="sam_vit_b_01ec64.pth",
+    # Digest and size as published for the official file by several independent projects
+    # (checked with the code-search index; not re-downloaded here).
+    sha256="ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912",
+    url="https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth",
+    bands=("R", "G", "B"),
+    gsd_m=None,
+    description=(
+        "Official Segment Anything ViT-B (Kirillov et al. 2023), natural images, Apache-2.0. "
+        "Starting point of the LineGraph2Road ViT-B encoder (paper Sec. 3.2)."
+    ),
+    size_bytes=375_042_383,
+)
+
+# Filled by `python -m backend.train.linegraph2road export`; the same facts are in the JSON
+# card next to the weights file (a test keeps the two equal).
+LINEGRAPH2ROAD_VIT_TINY_1M = WeightsSpec(
+    id="linegraph2road_vit_tiny_1m",
+    method="linegraph2road",
+    architecture="linegraph2road_vit_tiny",
+    file_name="linegraph2road_vit_tiny_1m.pt",
+    sha256="0" * 64,
+    url=None,
+    bands=("R", "G", "B"),
+    gsd_m=1.0,
+    description=(
+        "LineGraph2Road with a small ViT encoder trained from scratch on CPU on Massachusetts "
+        "Roads crops (1 m/px, skeleton graphs). A demo-grade model, not the paper's ViT-B."
+    ),
+    model_card=None,
+)
+
+WEIGHTS: dict[str, WeightsSpec] = {s.id: s for s in (SAM_VIT_B, LINEGRAPH2ROAD_VIT_TINY_1M)}
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def _architecture(name: str) -> torch.nn.Module:
+    """Randomly initialised module for a declared architecture name."""
+    if name == "sam_vit_b":
+        try:
+            from segment_anything import sam_model_registry
+        except ImportError as exc:
+            raise ImportError(
+                "sam_vit_b needs the 'segment-anything' package: "
+                "pip install segment-anything==1.0 (or `make install`)"
+            ) from exc
+        return sam_model_registry["vit_b"]()
+    if name.startswith("linegraph2road_"):
+        from backend.methods.linegraph2road.model import build_linegraph2road
+
+        return build_linegraph2road(name.removeprefix("linegraph2road_"))
+    raise ValueError(f"no architecture {name!r}; declared: sam_vit_b, linegraph2road_<variant>")
+
+
+def _build(
+    name: str,
+    checkpoint: str | os.PathLike[str] | None = None,
+    model_dir: str | os.PathLike[str] | None = None,
+    device: str = "cpu",
+    load_weights: bool = True,
+    verify_sha256: bool = True,
+) -> torch.nn.Module:
+    """The one builder behind every registered model.
+
+    Args:
+        name: registry id (see :func:`list_models`).
+        checkpoint: explicit file to load instead of the declared location; it is still
+            checked against the declared sha256 unless ``verify_sha256`` is False (a model
+            you trained yourself).
+        model_dir: folder of downloaded checkpoints (default :func:`default_model_dir`).
+        device: torch device string for the returned module.
+        load_weights: False returns the architecture with random weights.
+        verify_sha256: check the file digest before loading.
+
+    Returns:
+        The module in eval mode on ``device``.
+
+    Raises:
+        ValueError: unknown name, file missing (message says how to install it), digest
+            mismatch, or keys that do not match the architecture.
+    """
+    spec = get_weights_spec(name)
+    path = Path(checkpoint) if checkpoint is not None else spec.path(model_dir)
+    if load_weights and not path.is_file():
+        raise ValueError(
+            f"weights for {name!r} not found at {path}. {_how_to_install(spec, model_dir)}"
+        )
+    module = _architecture(spec.architecture)
+    if load_weights:
+        state = load_state_dict_file(path, spec.sha256 if verify_sha256 else None)
+        load_state_dict_strict(module, state, source=str(path))
+    return module.to(device).eval()
+
+
+def build_sam_vit_b(**kwargs: Any) -> torch.nn.Module:
+    """Official SAM ViT-B (segment_anything ``Sam``); see :func:`_build` for arguments."""
+    return _build("sam_vit_b", **kwargs)
+
+
+def build_linegraph2road_vit_tiny_1m(**kwargs: Any) -> torch.nn.Module:
+    """Our shipped LineGraph2Road (small ViT, 1 m/px RGB); see :func:`_build` for arguments."""
+    return _build("linegraph2road_vit_tiny_1m", **kwargs)
+
+
+_BUILDERS: dict[str, Callable[..., torch.nn.Module]] = {
+    "sam_vit_b": build_sam_vit_b,
+    "linegraph2road_vit_tiny_1m": build_linegraph2road_vit_tiny_1m,
+}
+
+
+def list_models() -> list[str]:
+    """Registered model ids, sorted."""
+    return sorted(_BUILDERS)
+
+
+def get_weights_spec(name: str) -> WeightsSpec:
+    """The :class:`WeightsSpec` declared for ``name``.
+
+    Raises:
+        ValueError: unknown name (lists the choices).
+    """
+    if name not in WEIGHTS:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(list_models())}")
+    return WEIGHTS[name]
+
+
+def get_model(name: str, **kwargs: Any) -> torch.nn.Module:
+    """Build a registered model with its declared weights.
+
+    Args:
+        name: one of :func:`list_models`.
+        **kwargs: passed to the builder (``checkpoint``, ``model_dir``, ``device``,
+            ``load_weights``, ``verify_sha256``).
+
+    Raises:
+        ValueError: unknown name (lists the choices) or weights that cannot be loaded.
+    """
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(list_models())}")
+    return _BUILDERS[name](**kwargs)
+
+
+def _how_to_install(spec: WeightsSpec, model_dir: str | os.PathLike[str] | None = None) -> str:
+    if spec.bundled:
+        return (
+            f"It ships with the backend package (backend/models/weights/{spec.file_name}); "
+            "reinstall the backend (`make install`) to restore it."
+        )
+    target = Path(model_dir) if model_dir is not None else default_model_dir()
+    return (
+        f"Run `python -m backend.models.registry download {spec.id} --model-dir {target}`, or "
+        f"download {spec.url} into {target} yourself (sha256 {spec.sha256})."
+    )
+
+
+def model_status(model_dir: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """Install state of every registered model, for the service's ``/models`` endpoint.
+
+    Args:
+        model_dir: folder of downloaded checkpoints (default :func:`default_model_dir`).
+
+    Returns:
+        One dict per model with ``id, method, architecture, installed, path, file_name,
+        sha256, url, gsd_m, bands, description, how_to_install`` (``installed`` means the file
+        exists; its digest is checked when the model is loaded).
+    """
+    rows = []
+    for name in list_models():
+        spec = WEIGHTS[name]
+        path = spec.path(model_dir)
+        rows.append(
+            {
+                "id": spec.id,
+                "method": spec.method,
+                "architecture": spec.architecture,
+                "installed": path.is_file(),
+                "path": str(path),
+                "file_name": spec.file_name,
+                "sha256": spec.sha256,
+                "url": spec.url,
+                "gsd_m": spec.gsd_m,
+                "bands": list(spec.bands),
+                "description": spec.description,
+                "how_to_install": _how_to_install(spec, model_dir),
+            }
+        )
+    return rows
+
+
+def spec_as_dict(spec: WeightsSpec) -> dict[str, Any]:
+    """JSON-ready dict of a spec (tuples become lists)."""
+    out = asdict(spec)
+    out["bands"] = list(spec.bands)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m backend.models.registry {list,download} ...``."""
+    parser = argparse.ArgumentParser(prog="python -m backend.models.registry")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_list = sub.add_parser("list", help="list models and whether their weights are installed")
+    p_list.add_argument("--model-dir", default=None)
+    p_dl = sub.add_parser("download", help="download and verify an official checkpoint")
+    p_dl.add_argument("name", choices=list_models())
+    p_dl.add_argument("--model-dir", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for row in model_status(args.model_dir):
+            state = "installed" if row["installed"] else "missing"
+            print(f"{row['id']:32s} {state:9s} {row['path']}")
+        return 0
+    spec = get_weights_spec(args.name)
+    path = download_weights(spec, args.model_dir or default_model_dir())
+    print(f"{spec.id}: {path} (sha256 verified)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1175 @@
+"""Training of LineGraph2Road (paper Sec. 3.5 and 4.3) and export of the shipped model.
+
+Data sources (one folder each, discovered by :func:`discover_samples`):
+
+* image/label folders (Massachusetts layout ``images/NAME.jpg`` + ``labels/NAME.png``, or
+  both in one folder) and DeepGlobe (``NAME_sat.jpg`` + ``NAME_mask.png``): the graph is the
+  skeleton of the label mask (``graph_io.graph_from_centerline_mask``);
+* GeoTIFF + vector centerlines with the same stem (``NAME.tif`` + ``NAME.geojson`` / ``.gpkg``
+  / ``.shp``): ``graph_io.graph_from_vector_lines_for_raster``;
+* Sat2Graph-style pickles (``NAME_sat.png`` + ``NAME_graph_gt.pickle`` or ``NAME_gt_graph.p``):
+  ``graph_io.graph_from_adjacency_pickle`` (restricted unpickler).
+
+Images must already be at the model's ground sample distance (1 m for the shipped model).
+
+Targets (``targets.make_training_targets``: masks, Algorithm 4 interpolation, coupled NMS,
+connected vertex pairs) are computed once per image and seed and cached as ``.npz`` in a
+cache folder. Each training sample is a random square crop with a random multiple-of-90-degree
+rotation; masks, vertices and labels are cropped and rotated together and candidate edges
+(pairs within d_nei) plus their line graph are rebuilt for the crop.
+
+Loss: Eq. 4, ``BCE(M_hat, M) + lambda * BCE(B_hat, B)`` with lambda = 0.1. Optimiser: AdamW
+with the encoder learning rate scaled (0.05 for a pretrained SAM encoder, Sec. 4.3).
+
+Run ``python -m backend.train.linegraph2road --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
+from backend.methods.linegraph2road.model import (
+    CONFIGS,
+    MASK_NAMES,
+    CandidateGraphBatch,
+    LineGraph2Road,
+    LineGraph2RoadConfig,
+    LineGraph2RoadPredictor,
+    PredictorParams,
+    build_linegraph2road,
+    count_parameters,
+    limit_candidate_degree,
+    predict_image_graph,
+)
+from backend.models.checkpoints import (
+    load_state_dict_file,
+    load_state_dict_strict,
+    sha256_of_file,
+)
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+VECTOR_EXTENSIONS = (".geojson", ".gpkg", ".shp", ".json")
+LABEL_KINDS = ("centerline_mask", "vector", "adjacency_pickle")
+_CACHE_VERSION = 1
+
+
+# --- data sources --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleSource:
+    """One training image and its ground truth.
+
+    Attributes:
+        key: unique name (image file stem), used for cache files and reports.
+        image_path: RGB image (JPEG/PNG/GeoTIFF).
+        label_path: label mask, vector file or adjacency pickle.
+        label_kind: one of :data:`LABEL_KINDS`.
+    """
+
+    key: str
+    image_path: Path
+    label_path: Path
+    label_kind: str
+
+
+def _first_existing(stem_path: Path, extensions: Sequence[str]) -> Path | None:
+    for ext in extensions:
+        candidate = stem_path.with_name(stem_path.name + ext)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def discover_samples(
+    root: str | os.PathLike[str],
+    include: Sequence[str] = ("*",),
+    exclude: Sequence[str] = (),
+) -> list[SampleSource]:
+    """Find image/ground-truth pairs in a folder (layouts in the module docstring).
+
+    Args:
+        root: dataset folder.
+        include: fnmatch patterns on the image file name or its stem; a pair is used when
+            one matches (e.g. ``("tr_*", "va_*")`` or ``("te_img-1",)``).
+        exclude: patterns (same matching) that drop a pair.
+
+    Returns:
+        Pairs sorted by key.
+
+    Raises:
+        ValueError: the folder does not exist or no pair matched.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"dataset folder {root} does not exist")
+    image_dir = root / "images" if (root / "images").is_dir() else root
+    label_dir = root / "labels" if (root / "labels").is_dir() else root
+    found: dict[str, SampleSource] = {}
+    for image_path in sorted(image_dir.iterdir()):
+        name = image_path.name
+        if image_path.suffix.lower() not in IMAGE_EXTENSIONS or not image_path.is_file():
+            continue
+        names = (name, image_path.stem)
+        if not any(fnmatch.fnmatch(n, p) for n in names for p in include) or any(
+            fnmatch.fnmatch(n, p) for n in names for p in exclude
+        ):
+            continue
+        stem = image_path.stem
+        source = None
+        if stem.endswith("_sat"):
+            base = stem.removesuffix("_sat")
+            pickle_path = _first_existing(label_dir / base, ("_graph_gt.pickle", "_gt_graph.p"))
+            mask_path = _first_existing(label_dir / f"{base}_mask", (".png", ".tif", ".tiff"))
+            if pickle_path is not None:
+                source = SampleSource(stem, image_path, pickle_path, "adjacency_pickle")
+            elif mask_path is not None:
+                source = SampleSource(stem, image_path, mask_path, "centerline_mask")
+        else:
+            vector_path = _first_existing(label_dir / stem, VECTOR_EXTENSIONS)
+            is_geotiff = image_path.suffix.lower() in (".tif", ".tiff")
+            mask_path = _first_existing(label_dir / stem, (".png", ".tif", ".tiff"))
+            if is_geotiff and vector_path is not None:
+                source = SampleSource(stem, image_path, vector_path, "vector")
+            elif mask_path is not None and mask_path != image_path:
+                source = SampleSource(stem, image_path, mask_path, "centerline_mask")
+        if source is not None:
+            found[source.key] = source
+    if not found:
+        raise ValueError(
+            f"no image/ground-truth pairs in {root} matching {list(include)}; expected "
+            "images/NAME.jpg + labels/NAME.png, NAME_sat.jpg + NAME_mask.png, NAME.tif + "
+            "NAME.geojson, or NAME_sat.png + NAME_graph_gt.pickle"
+        )
+    return [found[k] for k in sorted(found)]
+
+
+def read_rgb_uint8(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image as ``(H, W, 3)`` uint8 RGB.
+
+    GeoTIFFs are read with rasterio (bands 1-3; one band is repeated; non-uint8 data are
+    stretched from the 2nd to the 98th percentile). Other formats go through Pillow.
+
+    Raises:
+        ValueError: unreadable file.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        import rasterio
+
+        with rasterio.open(path) as src:
+            bands = list(range(1, min(src.count, 3) + 1))
+            data = src.read(bands)
+        if data.shape[0] == 1:
+            data = np.repeat(data, 3, axis=0)
+        if data.dtype != np.uint8:
+            lo, hi = np.percentile(data, (2, 98))
+            data = np.clip((data - lo) / max(hi - lo, 1e-6) * 255.0, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(data.transpose(1, 2, 0))
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"))
+    except OSError as exc:
+        raise ValueError(f"cannot read image {path}: {exc}") from exc
+
+
+def load_ground_truth_graph(source: SampleSource, shape_hw: tuple[int, int]) -> nx.Graph:
+    """Ground-truth graph of a sample in its image's pixel frame (``graph_io`` format)."""
+    from backend.methods.linegraph2road import graph_io
+
+    if source.label_kind == "centerline_mask":
+        from PIL import Image
+
+        with Image.open(source.label_path) as im:
+            mask = np.asarray(im.convert("L")) > 127
+        if mask.shape != tuple(shape_hw):
+            raise ValueError(
+                f"label {source.label_path} is {mask.shape}, image is {tuple(shape_hw)}"
+            )
+        return graph_io.graph_from_centerline_mask(mask)
+    if source.label_kind == "vector":
+        return graph_io.graph_from_vector_lines_for_raster(source.label_path, source.image_path)
+    if source.label_kind == "adjacency_pickle":
+        return graph_io.graph_from_adjacency_pickle(source.label_path)
+    raise ValueError(f"unknown label kind {source.label_kind!r}; one of {LABEL_KINDS}")
+
+
+# --- cached targets ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetParams:
+    """Parameters of the training targets (Sec. 3.5, 4.3); part of the cache key.
+
+    Attributes:
+        d_k_px, d_r_px, d_nei_px: NMS radii and candidate radius in pixels.
+        road_width_px: width of the rasterised road centerlines in pixels.
+        variants: number of Algorithm 4 random interpolations cached per image (seeds
+            0..variants-1); each training sample draws one.
+    """
+
+    d_k_px: float = 8.0
+    d_r_px: float = 16.0
+    d_nei_px: float = 64.0
+    road_width_px: float = 3.0
+    variants: int = 2
+
+
+class TargetCache:
+    """Per-image targets cached as ``.npz`` in ``cache_dir``.
+
+    Each file holds ``masks`` ``(3, H, W)`` uint8 (keypoint, road, overpass),
+    ``vertices_xy_px`` ``(N, 2)`` float32 and ``pos_edge_index`` ``(2, P)`` int64 (vertex
+    pairs directly connected in the ground truth, Sec. 3.5 labels).
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str], params: TargetParams) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.params = params
+
+    def _path(self, source: SampleSource, seed: int) -> Path:
+        stat = source.label_path.stat()
+        # ``variants`` only says how many seeds exist; it does not change one seed's targets.
+        params = {k: v for k, v in asdict(self.params).items() if k != "variants"}
+        fields = [
+            _CACHE_VERSION,
+            str(source.image_path.resolve()),
+            str(source.label_path.resolve()),
+            stat.st_size,
+            stat.st_mtime_ns,
+            seed,
+            json.dumps(params, sort_keys=True),
+        ]
+        digest = hashlib.sha1(repr(fields).encode()).hexdigest()[:16]
+        return self.cache_dir / f"{source.key}.{seed}.{digest}.npz"
+
+    def get(self, source: SampleSource, seed: int, shape_hw: tuple[int, int]) -> dict[str, Any]:
+        """Targets of one image for one interpolation seed, computed on first use."""
+        path = self._path(source, seed)
+        if path.is_file():
+            with np.load(path) as data:
+                return {k: data[k] for k in data.files}
+        from backend.methods.linegraph2road.targets import make_training_targets
+
+        graph = load_ground_truth_graph(source, shape_hw)
+        p = self.params
+        t = make_training_targets(
+            graph,
+            shape_hw[0],
+            shape_hw[1],
+            seed=seed,
+            d_k_px=p.d_k_px,
+            d_r_px=p.d_r_px,
+            d_nei_px=p.d_nei_px,
+            road_width_px=p.road_width_px,
+        )
+        out = {
+            "masks": np.stack([t.keypoint_mask, t.road_mask, t.overpass_mask]).astype(np.uint8),
+            "vertices_xy_px": t.vertices_xy_px.astype(np.float32),
+            "pos_edge_index": t.edge_index[:, t.edge_labels.astype(bool)].astype(np.int64),
+        }
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **out)
+        os.replace(tmp, path)  # readers never see a half-written file
+        return out
+
+    def warm(self, sources: Sequence[SampleSource], shapes: Sequence[tuple[int, int]]) -> None:
+        """Compute all missing cache files (with a progress bar)."""
+        from tqdm import tqdm
+
+        jobs = [
+            (s, hw, v)
+            for s, hw in zip(sources, shapes, strict=True)
+            for v in range(self.params.variants)
+        ]
+        for source, hw, seed in tqdm(jobs, desc="targets", mininterval=5.0, leave=False):
+            self.get(source, seed, hw)
+
+
+# --- crops and rotations -------------------------------------------------------------------
+
+
+def rotate_points_90(points_xy_px: np.ndarray, k: int, width_px: int, height_px: int) -> np.ndarray:
+    """Points under ``np.rot90(image, k)`` (counter-clockwise), corner-origin pixel frame.
+
+    One quarter turn of an ``H x W`` image maps ``(x, y)`` to ``(y, W - x)``; the result is
+    ``W x H``.
+
+    Args:
+        points_xy_px: ``(N, 2)`` ``(x, y)`` pixel coordinates.
+        k: number of quarter turns (any integer).
+        width_px, height_px: size of the image before rotation.
+
+    Returns:
+        ``(N, 2)`` coordinates in the rotated image.
+    """
+    pts = np.asarray(points_xy_px, dtype=np.float64).copy()
+    w, h = width_px, height_px
+    for _ in range(k % 4):
+        pts = np.column_stack([pts[:, 1], w - pts[:, 0]])
+        w, h = h, w
+    return pts
+
+
+def make_crop_sample(
+    image: np.ndarray,
+    targets: dict[str, np.ndarray],
+    crop_px: int,
+    rng: np.random.Generator,
+    d_nei_px: float,
+    rotate: bool = True,
+    origin_xy_px: tuple[int, int] | None = None,
+    max_neighbors: int | None = 16,
+) -> dict[str, np.ndarray]:
+    """One training sample: crop, rotate, candidate edges and labels (Sec. 3.5, 4.3).
+
+    Args:
+        image: ``(H, W, 3)`` uint8.
+        targets: a :class:`TargetCache` entry of that image.
+        crop_px: side of the square crop; smaller images are zero-padded (masks with 0).
+        rng: random generator (crop origin, rotation).
+        d_nei_px: candidate-edge radius.
+        rotate: apply a random multiple of 90 degrees.
+        origin_xy_px: fixed crop origin ``(x0, y0)`` instead of a random one.
+        max_neighbors: candidate degree cap, as at inference (``limit_candidate_degree``).
+
+    Returns:
+        dict with ``image`` ``(3, S, S)`` uint8, ``masks`` ``(3, S, S)`` uint8,
+        ``vertices_xy_px`` ``(N, 2)`` float32, ``edge_index`` ``(2, E)``, ``line_edge_index``
+        ``(2, L)`` and ``edge_labels`` ``(E,)`` float32.
+    """
+    height, width = image.shape[:2]
+    masks = targets["masks"]
+    if height < crop_px or width < crop_px:
+        pad_h, pad_w = max(crop_px - height, 0), max(crop_px - width, 0)
+        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)))
+        masks = np.pad(masks, ((0, 0), (0, pad_h), (0, pad_w)))
+        height, width = image.shape[:2]
+    if origin_xy_px is None:
+        x0 = int(rng.integers(0, width - crop_px + 1))
+        y0 = int(rng.integers(0, height - crop_px + 1))
+    else:
+        x0, y0 = origin_xy_px
+    img = image[y0 : y0 + crop_px, x0 : x0 + crop_px]
+    msk = masks[:, y0 : y0 + crop_px, x0 : x0 + crop_px]
+
+    verts = targets["vertices_xy_px"].astype(np.float64) - [x0, y0]
+    inside = np.all((verts >= 0) & (verts < crop_px), axis=1)
+    remap = np.full(len(verts), -1, dtype=np.int64)
+    remap[inside] = np.arange(int(inside.sum()))
+    verts = verts[inside]
+    pos = targets["pos_edge_index"]
+    pos = remap[pos[:, inside[pos[0]] & inside[pos[1]]]] if pos.size else pos.reshape(2, 0)
+
+    k = int(rng.integers(0, 4)) if rotate else 0
+    if k:
+        img = np.rot90(img, k, axes=(0, 1))
+        msk = np.rot90(msk, k, axes=(1, 2))
+        verts = rotate_points_90(verts, k, crop_px, crop_px)
+
+    n_v = len(verts)
+    cand = limit_candidate_degree(verts, candidate_edges(verts, d_nei_px), max_neighbors)
+    pos_sorted = np.sort(pos, axis=0)
+    labels = np.isin(cand[0] * n_v + cand[1], pos_sorted[0] * n_v + pos_sorted[1])
+    return {
+        "image": np.ascontiguousarray(img.transpose(2, 0, 1)),
+        "masks": np.ascontiguousarray(msk),
+        "vertices_xy_px": verts.astype(np.float32),
+        "edge_index": cand,
+        "line_edge_index": line_graph(cand, n_v),
+        "edge_labels": labels.astype(np.float32),
+    }
+
+
+class CropDataset(torch.utils.data.Dataset):
+    """Random crops of a set of images with cached targets (Sec. 4.3 augmentation).
+
+    ``len`` is the number of images; every access draws a new crop, rotation and target
+    variant from a generator seeded by ``(seed, epoch, index)``.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[SampleSource],
+        cache: TargetCache,
+        crop_px: int,
+        seed: int = 0,
+        rotate: bool = True,
+    ) -> None:
+        self.sources = list(sources)
+        self.cache = cache
+        self.crop_px = crop_px
+        self.seed = seed
+        self.rotate = rotate
+        self.epoch = 0
+        self._images: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def image(self, index: int) -> np.ndarray:
+        # Decoded images are kept: 400 x 400 x 3 bytes each, cheaper than decoding again.
+        if index not in self._images:
+            self._images[index] = read_rgb_uint8(self.sources[index].image_path)
+        return self._images[index]
+
+    def __getitem__(self, index: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng((self.seed, self.epoch, index))
+        image = self.image(index)
+        variant = int(rng.integers(0, self.cache.params.variants))
+        targets = self.cache.get(self.sources[index], variant, image.shape[:2])
+        return make_crop_sample(
+            image, targets, self.crop_px, rng, self.cache.params.d_nei_px, rotate=self.rotate
+        )
+
+
+def collate_samples(
+    samples: Sequence[dict[str, np.ndarray]], device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor, CandidateGraphBatch]:
+    """Stack crops: images ``(B, 3, S, S)`` float 0..255, masks ``(B, 3, S, S)`` float, graph."""
+    images = torch.from_numpy(np.stack([s["image"] for s in samples])).to(device).float()
+    masks = torch.from_numpy(np.stack([s["masks"] for s in samples])).to(device).float()
+    return images, masks, CandidateGraphBatch.from_graphs(samples, device=device)
+
+
+# --- loss ----------------------------------------------------------------------------------
+
+
+def linegraph2road_loss(
+    mask_logits: torch.Tensor,
+    masks: torch.Tensor,
+    edge_logits: torch.Tensor,
+    edge_labels: torch.Tensor,
+    edge_weight: float = 0.1,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Eq. 4: ``BCE(M_hat, M) + lambda * BCE(B_hat, B)``.
+
+    Args:
+        mask_logits: ``(B, 3, H, W)`` logits (keypoint, road, overpass).
+        masks: ``(B, 3, H, W)`` targets in {0, 1}.
+        edge_logits: ``(E,)`` candidate-edge logits.
+        edge_labels: ``(E,)`` targets in {0, 1}.
+        edge_weight: lambda (0.1 in the paper).
+
+    Returns:
+        (total loss, dict of float parts: ``loss``, ``mask_<name>`` per mask, ``edge``).
+    """
+    mask_bce = F.binary_cross_entropy_with_logits(
+        mask_logits.float(), masks, reduction="none"
+    ).mean(dim=(0, 2, 3))
+    mask_loss = mask_bce.mean()  # the mean BCE over all pixels of the three masks
+    if edge_logits.numel():
+        edge_loss = F.binary_cross_entropy_with_logits(edge_logits.float(), edge_labels)
+    else:
+        edge_loss = mask_logits.new_zeros(())
+    total = mask_loss + edge_weight * edge_loss
+    parts = {"loss": float(total.detach()), "edge": float(edge_loss.detach())}
+    parts.update(
+        {f"mask_{n}": float(v) for n, v in zip(MASK_NAMES, mask_bce.detach(), strict=True)}
+    )
+    return total, parts
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs; stored in each checkpoint so that a resume continues it.
+
+    Attributes:
+        data_dir: dataset folder (:func:`discover_samples`).
+        train_include, val_include: fnmatch patterns on image names for the two splits.
+        out_dir: run folder (checkpoints ``last.pt``, ``history.jsonl``, metrics).
+        cache_dir: target cache folder (default ``out_dir/targets``).
+        variant: model variant (:data:`~backend.methods.linegraph2road.model.CONFIGS`).
+        model_overrides: fields of the variant's config to change (e.g. a smaller encoder
+            for tests); the exported weights only load into the unchanged variant.
+        sam_checkpoint: optional official SAM checkpoint to initialise the encoder.
+        crop_px: training crop side (default: the variant's ``input_size_px``).
+        batch_size, max_steps, lr, weight_decay, warmup_steps: optimisation.
+        encoder_lr_scale: encoder learning rate multiplier; None = 0.05 with a SAM
+            checkpoint (Sec. 4.3), 1.0 when the encoder starts from random weights.
+        edge_loss_weight: lambda of Eq. 4.
+        targets: target parameters.
+        checkpoint_every, val_every, log_every: in steps.
+        graph_metrics: at validation also predict the validation images with sliding
+            windows and score road-mask F1, APLS and TOPO (``backend.eval``).
+        time_limit_min: stop (with a checkpoint) after this many minutes of training in
+            total (resumed runs included); the learning-rate decay also follows it.
+        device: ``"cpu"``, ``"cuda"``...; AMP is used on CUDA only.
+        num_workers: DataLoader workers.
+        seed: seed of model init and data sampling.
+    """
+
+    data_dir: str
+    out_dir: str
+    train_include: tuple[str, ...] = ("*",)
+    val_include: tuple[str, ...] = ()
+    cache_dir: str | None = None
+    variant: str = "vit_tiny"
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    sam_checkpoint: str | None = None
+    crop_px: int | None = None
+    batch_size: int = 4
+    max_steps: int = 2000
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    encoder_lr_scale: float | None = None
+    edge_loss_weight: float = 0.1
+    targets: TargetParams = TargetParams()
+    checkpoint_every: int = 200
+    val_every: int = 500
+    log_every: int = 20
+    graph_metrics: bool = True
+    time_limit_min: float | None = None
+    device: str = "cpu"
+    num_workers: int = 0
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["train_include"] = list(self.train_include)
+        out["val_include"] = list(self.val_include)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        data = dict(data)
+        data["targets"] = TargetParams(**data.get("targets", {}))
+        data["train_include"] = tuple(data.get("train_include", ("*",)))
+        data["val_include"] = tuple(data.get("val_include", ()))
+        return cls(**data)
+
+
+def _lr_factor(step: int, warmup_steps: int, max_steps: int, time_fraction: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to 5 % of the base rate.
+
+    The decay follows whichever budget is used up faster: steps, or training time
+    (``time_fraction`` = seconds trained / time limit), so a run cut by its time limit on a
+    busy CPU still ends with a low learning rate.
+    """
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = max((step - warmup_steps) / max(1, max_steps - warmup_steps), time_fraction)
+    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def make_optimizer(model: LineGraph2Road, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW with the encoder group at ``lr * encoder_lr_scale`` (Sec. 4.3)."""
+    scale = cfg.encoder_lr_scale
+    if scale is None:
+        scale = 0.05 if cfg.sam_checkpoint else 1.0
+    encoder = [p for n, p in model.named_parameters() if n.startswith("image_encoder.")]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("image_encoder.")]
+    return torch.optim.AdamW(
+        [
+            {"params": encoder, "lr": cfg.lr * scale, "base_lr": cfg.lr * scale},
+            {"params": rest, "lr": cfg.lr, "base_lr": cfg.lr},
+        ],
+        weight_decay=cfg.weight_decay,
+    )
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """``torch.save`` to a temporary name, then rename (a killed run never leaves half)."""
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _infinite_batches(
+    dataset: CropDataset, cfg: TrainConfig, start_step: int
+) -> Iterator[list[dict[str, np.ndarray]]]:
+    """Batches forever; the epoch counter reseeds crops, so a resume gets fresh ones."""
+    steps_per_epoch = max(1, len(dataset) // cfg.batch_size)
+    epoch = start_step // steps_per_epoch
+    while True:
+        dataset.epoch = epoch
+        generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=cfg.batch_size,
+            shuffle=True,
+            drop_last=True,
+            num_workers=cfg.num_workers,
+            collate_fn=list,
+            generator=generator,
+            persistent_workers=False,
+        )
+        yield from loader
+        epoch += 1
+
+
+@torch.no_grad()
+def validation_loss(
+    model: LineGraph2Road,
+    sources: Sequence[SampleSource],
+    cache: TargetCache,
+    crop_px: int,
+    device: torch.device,
+) -> dict[str, float]:
+    """Eq. 4 loss on fixed crops: the four corners of every validation image, no rotation."""
+    model.eval()
+    totals: dict[str, float] = {}
+    count = 0
+    rng = np.random.default_rng(0)
+    for source in sources:
+        image = read_rgb_uint8(source.image_path)
+        targets = cache.get(source, 0, image.shape[:2])
+        h, w = image.shape[:2]
+        xs = sorted({0, max(0, w - crop_px)})
+        ys = sorted({0, max(0, h - crop_px)})
+        samples = [
+            make_crop_sample(image, targets, crop_px, rng, cache.params.d_nei_px, False, (x, y))
+            for x in xs
+            for y in ys
+        ]
+        images, masks, graph = collate_samples(samples, device)
+        out = model(model.normalize(images), graph)
+        _, parts = linegraph2road_loss(
+            out["mask_logits"], masks, out["edge_logits"], graph.edge_labels
+        )
+        for k, v in parts.items():
+            totals[k] = totals.get(k, 0.0) + v
+        count += 1
+    model.train()
+    return {f"val_{k}": v / max(count, 1) for k, v in totals.items()}
+
+
+def model_config(cfg: TrainConfig) -> LineGraph2RoadConfig:
+    """The network configuration of a run: the variant plus ``model_overrides``."""
+    if cfg.variant not in CONFIGS:
+        raise ValueError(f"unknown variant {cfg.variant!r}; choose one of {sorted(CONFIGS)}")
+    return LineGraph2RoadConfig.from_dict({**CONFIGS[cfg.variant].to_dict(), **cfg.model_overrides})
+
+
+def quick_graph_metrics(
+    model: LineGraph2Road, sources: Sequence[SampleSource], cache: TargetCache, cfg: TrainConfig
+) -> dict[str, float]:
+    """Validation hook: road-mask F1, and APLS / TOPO F1 when ``backend.eval`` exists."""
+    t = cfg.targets
+    params = PredictorParams(d_k_px=t.d_k_px, d_r_px=t.d_r_px, d_nei_px=t.d_nei_px)
+    result = evaluate_model(model, sources, cache, params, device=cfg.device)
+    out = {"val_road_f1": result["road_mask"]["f1"]}
+    out.update({f"val_{k}": result[k] for k in ("apls", "topo_f1") if k in result})
+    return out
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
+    """Train (or resume) a LineGraph2Road model.
+
+    Writes ``out_dir/last.pt`` every ``checkpoint_every`` steps and at the end (a dict with
+    ``model``, ``optimizer``, ``scaler``, ``step``, ``config``), and one JSON line per log
+    interval / validation to ``out_dir/history.jsonl``.
+
+    Args:
+        cfg: run configuration.
+        resume: continue from ``out_dir/last.pt`` (its step, weights, optimiser state and
+            configuration; ``max_steps`` and ``time_limit_min`` of ``cfg`` win so that a
+            run can be extended).
+
+    Returns:
+        Summary dict (``step``, last losses, validation metrics, seconds).
+
+    Raises:
+        ValueError: ``resume`` without a checkpoint, or an unusable dataset.
+    """
+    from tqdm import tqdm
+
+    out_dir = Path(cfg.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / "last.pt"
+    start_step = 0
+    state = None
+    if resume:
+        if not ckpt_path.is_file():
+            raise ValueError(f"cannot resume: {ckpt_path} does not exist; start without --resume")
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        saved = TrainConfig.from_dict(state["config"])
+        saved.max_steps, saved.time_limit_min = cfg.max_steps, cfg.time_limit_min
+        saved.device, saved.num_workers = cfg.device, cfg.num_workers
+        cfg = saved
+        start_step = int(state["step"])
+
+    device = torch.device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    model = build_linegraph2road(
+        model_config(cfg), sam_checkpoint=None if state else cfg.sam_checkpoint
+    )
+    crop_px = cfg.crop_px or model.config.input_size_px
+    if state is not None:
+        load_state_dict_strict(model, state["model"], source=str(ckpt_path))
+    model.to(device).train()
+    optimizer = make_optimizer(model, cfg)
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+
+    cache = TargetCache(cfg.cache_dir or out_dir / "targets", cfg.targets)
+    train_sources = discover_samples(cfg.data_dir, cfg.train_include)
+    val_sources = discover_samples(cfg.data_dir, cfg.val_include) if cfg.val_include else []
+    overlap = {s.key for s in train_sources} & {s.key for s in val_sources}
+    if overlap:
+        raise ValueError(f"{len(overlap)} images are in both splits, e.g. {sorted(overlap)[:3]}")
+    dataset = CropDataset(train_sources, cache, crop_px, seed=cfg.seed)
+    shapes = [dataset.image(i).shape[:2] for i in range(len(dataset))]
+    cache.warm(train_sources, shapes)
+    if len(dataset) < cfg.batch_size:
+        raise ValueError(f"{len(dataset)} training images < batch size {cfg.batch_size}")
+
+    (out_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    history_path = out_dir / "history.jsonl"
+    print(
+        f"LineGraph2Road {cfg.variant}: {count_parameters(model) / 1e6:.2f} M parameters, "
+        f"{len(train_sources)} train / {len(val_sources)} val images, crop {crop_px} px, "
+        f"device {device}, steps {start_step} -> {cfg.max_steps}",
+        flush=True,
+    )
+
+    def checkpoint(step: int) -> None:
+        save_checkpoint(
+            ckpt_path,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scaler": scaler.state_dict(),
+                "step": step,
+                "train_seconds": trained_seconds(),
+                "config": cfg.to_dict(),
+                "model_config": model.config.to_dict(),
+            },
+        )
+
+    def log(record: dict[str, Any]) -> None:
+        with history_path.open("a") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    t_start = time.monotonic()
+    seconds_before = float(state.get("train_seconds", 0.0)) if state is not None else 0.0
+    limit_s = cfg.time_limit_min * 60 if cfg.time_limit_min is not None else None
+
+    def trained_seconds() -> float:
+        return seconds_before + time.monotonic() - t_start
+
+    batches = _infinite_batches(dataset, cfg, start_step)
+    running: dict[str, float] = {}
+    n_running = 0
+    step = start_step
+    last_val: dict[str, float] = {}
+    bar = tqdm(total=cfg.max_steps, initial=start_step, desc="train", mininterval=10.0)
+    stop_reason = "max_steps"
+    while step < cfg.max_steps:
+        samples = next(batches)
+        images, masks, graph = collate_samples(samples, device)
+        # Random endpoint order: the sampled feature sequence runs first -> second vertex.
+        flip = torch.rand(graph.edge_index.shape[1], device=device) < 0.5
+        graph.edge_index = torch.where(flip, graph.edge_index.flip(0), graph.edge_index)
+        time_fraction = trained_seconds() / limit_s if limit_s else 0.0
+        factor = _lr_factor(step, cfg.warmup_steps, cfg.max_steps, time_fraction)
+        for group in optimizer.param_groups:
+            group["lr"] = group["base_lr"] * factor
+        with torch.autocast(device.type, enabled=use_amp):
+            out = model(model.normalize(images), graph)
+        loss, parts = linegraph2road_loss(
+            out["mask_logits"], masks, out["edge_logits"], graph.edge_labels, cfg.edge_loss_weight
+        )
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        step += 1
+        bar.update(1)
+        for k, v in parts.items():
+            running[k] = running.get(k, 0.0) + v
+        n_running += 1
+
+        if step % cfg.log_every == 0 or step == cfg.max_steps:
+            avg = {k: v / n_running for k, v in running.items()}
+            record = {"step": step, "lr": cfg.lr * factor, "trained_s": trained_seconds()}
+            record.update({f"train_{k}": v for k, v in avg.items()})
+            log(record)
+            bar.set_postfix(loss=f"{avg['loss']:.4f}", edge=f"{avg['edge']:.3f}")
+            tqdm.write(json.dumps({k: round(v, 5) for k, v in record.items()}), file=sys.stdout)
+            running, n_running = {}, 0
+        if val_sources and (step % cfg.val_every == 0 or step == cfg.max_steps):
+            last_val = validation_loss(model, val_sources, cache, crop_px, device)
+            if cfg.graph_metrics:
+                last_val.update(quick_graph_metrics(model, val_sources, cache, cfg))
+            model.train()
+            log({"step": step, **last_val})
+            tqdm.write(json.dumps({"step": step, **last_val}), file=sys.stdout)
+        if step % cfg.checkpoint_every == 0:
+            checkpoint(step)
+        if limit_s is not None and trained_seconds() > limit_s:
+            stop_reason = "time_limit"
+            break
+    bar.close()
+    checkpoint(step)
+    summary = {"step": step, "stop_reason": stop_reason, "trained_s": trained_seconds()}
+    summary.update(last_val)
+    print(json.dumps(summary), flush=True)
+    return summary
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def stitched_to_graph(stitched: Any) -> nx.Graph:
+    """``graph_io`` graph (``xy`` pixels) of a ``StitchedGraph``'s kept edges, no isolated nodes."""
+    from backend.methods.linegraph2road.graph_io import graph_from_arrays
+
+    graph = graph_from_arrays(stitched.points_xy_px, stitched.edge_index)
+    graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
+    return graph
+
+
+def pixel_graph_to_metric(graph: nx.Graph, gsd_m: float) -> nx.Graph:
+    """A pixel-frame graph as a metric graph for ``backend.eval`` (``xy`` and ``length_m``)."""
+    out = nx.Graph(crs=None)
+    for n, data in graph.nodes(data=True):
+        out.add_node(n, xy=(data["xy"][0] * gsd_m, data["xy"][1] * gsd_m))
+    for u, v in graph.edges:
+        length = math.dist(out.nodes[u]["xy"], out.nodes[v]["xy"])
+        if length > 0:
+            out.add_edge(u, v, length_m=length)
+    return out
+
+
+def road_mask_f1(pred_prob: np.ndarray, target: np.ndarray, threshold: float = 0.5) -> dict:
+    """Pixel precision / recall / F1 counts of a road mask (no relaxation)."""
+    pred = pred_prob > threshold
+    gt = target > 0
+    tp = int(np.sum(pred & gt))
+    return {"tp": tp, "fp": int(np.sum(pred & ~gt)), "fn": int(np.sum(~pred & gt))}
+
+
+def _f1(counts: dict) -> dict[str, float]:
+    p = counts["tp"] / max(counts["tp"] + counts["fp"], 1)
+    r = counts["tp"] / max(counts["tp"] + counts["fn"], 1)
+    return {"precision": p, "recall": r, "f1": 2 * p * r / max(p + r, 1e-12)}
+
+
+def evaluate_model(
+    model: LineGraph2Road,
+    sources: Sequence[SampleSource],
+    cache: TargetCache,
+    params: PredictorParams,
+    edge_threshold: float = 0.5,
+    gsd_m: float = 1.0,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Road-mask F1 and, where ``backend.eval`` is available, APLS and TOPO per image.
+
+    Each image goes through :func:`predict_image_graph` (sliding windows of the model's input
+    size, Sec. 3.6). The road mask is thresholded at ``params.t_r`` and compared with the
+    rasterised ground-truth centerlines (``road_width_px`` of the cache, no relaxation). The
+    graph metrics compare with the image's ground-truth graph (``load_ground_truth_graph``);
+    images whose ground truth has no path of at least 10 m are left out of APLS/TOPO (they
+    cannot be scored).
+
+    Returns:
+        dict with ``road_mask`` (precision/recall/f1 over all pixels), ``apls``,
+        ``topo_precision``, ``topo_recall``, ``topo_f1`` means over the scored images (when
+        computed), ``n_images``, ``n_graph_scored``, ``params``, ``edge_threshold`` and
+        ``per_image``.
+    """
+    try:
+        from backend.eval.compare import evaluate_graphs
+    except ImportError:  # metrics not installed: mask F1 only
+        evaluate_graphs = None
+    predictor = LineGraph2RoadPredictor(model, device=device, params=params)
+    counts = {"tp": 0, "fp": 0, "fn": 0}
+    per_image = []
+    for source in sources:
+        image = read_rgb_uint8(source.image_path)
+        targets = cache.get(source, 0, image.shape[:2])
+        pred = predict_image_graph(predictor, image, params, edge_threshold=edge_threshold)
+        c = road_mask_f1(pred.probs[1], targets["masks"][1], threshold=params.t_r)
+        for k in counts:
+            counts[k] += c[k]
+        row: dict[str, Any] = {"key": source.key, "road_f1": _f1(c)["f1"]}
+        if evaluate_graphs is not None:
+            gt = pixel_graph_to_metric(load_ground_truth_graph(source, image.shape[:2]), gsd_m)
+            proposal = pixel_graph_to_metric(stitched_to_graph(pred.graph), gsd_m)
+            try:
+                scores = evaluate_graphs(gt, proposal)
+                row.update(
+                    {k: scores[k] for k in ("apls", "topo_precision", "topo_recall", "topo_f1")}
+                )
+            except ValueError:  # ground truth too short to score
+                pass
+        per_image.append(row)
+    result: dict[str, Any] = {
+        "n_images": len(sources),
+        "road_mask": _f1(counts),
+        "params": asdict(params),
+        "edge_threshold": edge_threshold,
+        "per_image": per_image,
+    }
+    scored = [r for r in per_image if "apls" in r]
+    result["n_graph_scored"] = len(scored)
+    if scored:
+        for k in ("apls", "topo_precision", "topo_recall", "topo_f1"):
+            result[k] = float(np.mean([r[k] for r in scored]))
+    return result
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def export_fp16(
+    checkpoint: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    card: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the shipped fp16 state dict and its JSON model card next to it.
+
+    Args:
+        checkpoint: training checkpoint (``last.pt``, its ``model_config`` is used) or a
+            state dict file (built as ``card["variant"]``).
+        output: ``.pt`` path; the card goes to the same path with ``.json``.
+        card: model card facts (variant, data, metrics...); ``file_name``, ``sha256``,
+            ``size_bytes``, ``parameters`` and ``architecture`` are added.
+
+    Returns:
+        The card as written.
+
+    Raises:
+        ValueError: the weights do not fit the configuration.
+    """
+    raw = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    if isinstance(raw, dict) and isinstance(raw.get("model_config"), dict):
+        config = LineGraph2RoadConfig.from_dict(raw["model_config"])
+    else:
+        config = model_config(TrainConfig("", "", variant=card["variant"]))
+    state = load_state_dict_file(checkpoint)
+    model = build_linegraph2road(config)
+    load_state_dict_strict(model, state, source=str(checkpoint))
+    fp16 = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(output, fp16)
+    card = dict(card)
+    card.update(
+        {
+            "file_name": output.name,
+            "sha256": sha256_of_file(output),
+            "size_bytes": output.stat().st_size,
+            "parameters": count_parameters(model),
+            "architecture": model.config.to_dict(),
+        }
+    )
+    card_path = output.with_suffix(".json")
+    card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    return card
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def _patterns(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(p) for p in _patterns(text)]
+    except ValueError as exc:
+        raise ValueError(f"expected comma-separated numbers, got {text!r}") from exc
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the ``train`` command (for wiring into the main CLI)."""
+    d = TrainConfig("", "")
+    parser.add_argument("--data", required=True, help="dataset folder (see module docstring)")
+    parser.add_argument("--out", required=True, help="run folder: checkpoints, history, cache")
+    parser.add_argument("--train-include", default="*", help="comma-separated name patterns")
+    parser.add_argument("--val-include", default="", help="comma-separated name patterns")
+    parser.add_argument("--cache-dir", default=None, help="target cache (default OUT/targets)")
+    parser.add_argument("--variant", default=d.variant, choices=sorted(CONFIGS))
+    parser.add_argument(
+        "--sam-checkpoint",
+        default=None,
+        help="official sam_vit_b_01ec64.pth to start the vit_b encoder from",
+    )
+    parser.add_argument(
+        "--crop-px",
+        type=int,
+        default=None,
+        help="training crop side in pixels (default: the variant's input size)",
+    )
+    parser.add_argument("--batch-size", type=int, default=d.batch_size)
+    parser.add_argument("--max-steps", type=int, default=d.max_steps)
+    parser.add_argument("--lr", type=float, default=d.lr)
+    parser.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    parser.add_argument("--warmup-steps", type=int, default=d.warmup_steps)
+    parser.add_argument(
+        "--encoder-lr-scale",
+        type=float,
+        default=None,
+        help="default 0.05 with --sam-checkpoint, else 1.0",
+    )
+    parser.add_argument(
+        "--edge-loss-weight", type=float, default=d.edge_loss_weight, help="lambda of Eq. 4"
+    )
+    parser.add_argument("--d-k-px", type=float, default=d.targets.d_k_px)
+    parser.add_argument("--d-r-px", type=float, default=d.targets.d_r_px)
+    parser.add_argument("--d-nei-px", type=float, default=d.targets.d_nei_px)
+    parser.add_argument("--road-width-px", type=float, default=d.targets.road_width_px)
+    parser.add_argument(
+        "--target-variants",
+        type=int,
+        default=d.targets.variants,
+        help="random Algorithm 4 interpolations cached per image",
+    )
+    parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    parser.add_argument("--val-every", type=int, default=d.val_every)
+    parser.add_argument("--log-every", type=int, default=d.log_every)
+    parser.add_argument("--time-limit-min", type=float, default=None)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """:class:`TrainConfig` from parsed ``train`` arguments."""
+    return TrainConfig(
+        data_dir=args.data,
+        out_dir=args.out,
+        train_include=_patterns(args.train_include),
+        val_include=_patterns(args.val_include),
+        cache_dir=args.cache_dir,
+        variant=args.variant,
+        sam_checkpoint=args.sam_checkpoint,
+        crop_px=args.crop_px,
+        batch_size=args.batch_size,
+        max_steps=args.max_steps,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        warmup_steps=args.warmup_steps,
+        encoder_lr_scale=args.encoder_lr_scale,
+        edge_loss_weight=args.edge_loss_weight,
+        targets=TargetParams(
+            d_k_px=args.d_k_px,
+            d_r_px=args.d_r_px,
+            d_nei_px=args.d_nei_px,
+            road_width_px=args.road_width_px,
+            variants=args.target_variants,
+        ),
+        checkpoint_every=args.checkpoint_every,
+        val_every=args.val_every,
+        log_every=args.log_every,
+        time_limit_min=args.time_limit_min,
+        device=args.device,
+        num_workers=args.num_workers,
+        seed=args.seed,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser with the ``train``, ``evaluate`` and ``export`` commands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m backend.train.linegraph2road",
+        description="Train, evaluate and export LineGraph2Road road-graph models.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train_arguments(sub.add_parser("train", help="train or resume a model"))
+
+    ev = sub.add_parser("evaluate", help="road-mask F1, APLS, TOPO on a validation split")
+    ev.add_argument("--weights", required=True, help="training checkpoint or fp16 state dict")
+    ev.add_argument("--variant", default="vit_tiny", choices=sorted(CONFIGS))
+    ev.add_argument("--data", required=True)
+    ev.add_argument("--include", default="*", help="comma-separated name patterns")
+    ev.add_argument("--cache-dir", required=True)
+    ev.add_argument("--road-width-px", type=float, default=TargetParams.road_width_px)
+    ev.add_argument(
+        "--t-k", default="0.5", help="keypoint threshold(s), comma-separated for a grid search"
+    )
+    ev.add_argument("--t-r", default="0.5", help="road threshold(s), comma-separated")
+    ev.add_argument("--edge-threshold", default="0.5", help="edge threshold(s), comma-separated")
+    ev.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ev.add_argument("--gsd-m", type=float, default=1.0)
+    ev.add_argument("--device", default="cpu")
+    ev.add_argument("--output", default=None, help="write the metrics JSON here")
+
+    ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
+    ex.add_argument("--checkpoint", required=True)
+    ex.add_argument("--output", required=True, help=".pt path (card: same name, .json)")
+    ex.add_argument("--card", required=True, help="JSON file with the model card facts")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "train":
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        train(config_from_args(args), resume=args.resume)
+        return 0
+    if args.command == "evaluate":
+        model = build_linegraph2road(args.variant)
+        load_state_dict_strict(model, load_state_dict_file(args.weights), source=args.weights)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
+        sources = discover_samples(args.data, _patterns(args.include))
+        grid = itertools.product(_floats(args.t_k), _floats(args.t_r), _floats(args.edge_threshold))
+        results = [
+            evaluate_model(
+                model,
+                sources,
+                cache,
+                PredictorParams(t_k=t_k, t_r=t_r),
+                edge_threshold=edge,
+                gsd_m=args.gsd_m,
+                device=args.device,
+            )
+            for t_k, t_r, edge in grid
+        ]
+        # Threshold selection on a validation split (Sec. 3.6, as in SAM-Road): best APLS,
+        # or best road-mask F1 when the graph metrics are not available.
+        best = max(results, key=lambda r: r.get("apls", r["road_mask"]["f1"]))
+        if args.output:
+            Path(args.output).write_text(json.dumps({"best": best, "grid": results}, indent=2))
+        for r in results:
+            summary = {k: v for k, v in r.items() if k not in ("per_image", "params")}
+            print(json.dumps({"t_k": r["params"]["t_k"], "t_r": r["params"]["t_r"], **summary}))
+        return 0
+    card = json.loads(Path(args.card).read_text())
+    written = export_fp16(args.checkpoint, args.output, card)
+    print(json.dumps({k: written[k] for k in ("file_name", "sha256", "size_bytes")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""The RoadExtract plugin object: menu, toolbar, Processing provider, backend lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qgis.core import Qgis, QgsApplication, QgsTask
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QMessageBox
+
+from . import resources
+from .backend_process import BackendStartError, backend_manager
+from .client import BackendError, HealthInfo
+from .i18n import install_translator, remove_translator, tr
+from .resources import icon_path
+from .settings import PluginSettings
+
+MENU_NAME = "&RoadExtract"
+TOOLBAR_OBJECT_NAME = "RoadExtractToolbar"
+MESSAGE_DURATION_S = 8
+
+
+class BackendStartTask(QgsTask):
+    """Start (or find) the backend in the background so the GUI never freezes.
+
+    Args:
+        settings: Plugin settings to start with.
+        on_done: Called on the main thread with ``(health, error_message)``; exactly one
+            of them is None.
+    """
+
+    def __init__(
+        self,
+        settings: PluginSettings,
+        on_done: Callable[[HealthInfo | None, str | None], None],
+    ) -> None:
+        super().__init__(tr("Starting the RoadExtract backend"), QgsTask.CanCancel)
+        self.settings = settings
+        self.on_done = on_done
+        self.health: HealthInfo | None = None
+        self.error: str | None = None
+
+    def run(self) -> bool:
+        """Worker thread: find or start the backend, then ask for its health."""
+        try:
+            client = backend_manager().ensure_running(self.settings, is_cancelled=self.isCanceled)
+            self.health = client.health()
+        except (BackendStartError, BackendError) as exc:
+            self.error = str(exc)
+            return False
+        return True
+
+    def finished(self, result: bool) -> None:  # noqa: FBT001 - QgsTask API
+        """Main thread: report."""
+        if result:
+            self.on_done(self.health, None)
+        else:
+            self.on_done(None, self.error or tr("Start of the RoadExtract backend was cancelled."))
+
+
+class RoadExtractPlugin:
+    """QGIS plugin object created by ``classFactory``.
+
+    Args:
+        iface: The QGIS interface; None under qgis_process, where only
+            :meth:`initProcessing` is called.
+    """
+
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.provider = None
+        self.toolbar = None
+        self.actions: list[QAction] = []
+        self.settings_action: QAction | None = None
+        self.start_action: QAction | None = None
+        self.stop_action: QAction | None = None
+        self.status_action: QAction | None = None
+        self._tasks: list[QgsTask] = []  # keep running tasks referenced
+        # Installed here rather than in initGui: qgis_process only calls initProcessing.
+        self.translator = install_translator()
+
+    # -- Processing ------------------------------------------------------------------------
+
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS plugin API
+        """Register the Processing provider (QGIS and qgis_process call this)."""
+        if self.provider is not None:
+            return
+        from ..processing_provider.provider import RoadExtractProvider
+
+        self.provider = RoadExtractProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # -- GUI -------------------------------------------------------------------------------
+
+    def initGui(self) -> None:  # noqa: N802 - QGIS plugin API
+        """Create the menu and toolbar entries and register the provider."""
+        self.initProcessing()
+        self.toolbar = self.iface.addToolBar(tr("RoadExtract"))
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+        main_window = self.iface.mainWindow()
+        plugin_icon = QIcon(str(icon_path()))
+
+        self.settings_action = self._add_action(
+            QgsApplication.getThemeIcon("/mActionOptions.svg"),
+            tr("Settings…"),
+            tr("Backend Python, device, model folder and port of RoadExtract"),
+            self.show_settings,
+            main_window,
+        )
+        self.start_action = self._add_action(
+            plugin_icon,
+            tr("Start backend"),
+            tr("Start the RoadExtract backend, or connect to one that is running"),
+            self.start_backend,
+            main_window,
+        )
+        self.stop_action = self._add_action(
+            QgsApplication.getThemeIcon("/mActionStop.svg"),
+            tr("Stop backend"),
+            tr("Stop the backend this QGIS started"),
+            self.stop_backend,
+            main_window,
+        )
+        self.status_action = self._add_action(
+            QgsApplication.getThemeIcon("/mActionPropertiesWidget.svg"),
+            tr("Backend status"),
+            tr("Show whether a backend runs, and on which device (CPU or GPU)"),
+            self.show_backend_status,
+            main_window,
+        )
+
+    def _add_action(self, icon: QIcon, text: str, tip: str, slot, parent) -> QAction:
+        action = QAction(icon, text, parent)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.iface.addPluginToRasterMenu(MENU_NAME, action)
+        self.toolbar.addAction(action)
+        self.actions.append(action)
+        return action
+
+    def unload(self) -> None:
+        """Remove menu, toolbar and provider; stop the backend this QGIS started."""
+        for task in self._tasks:
+            if task.status() not in (QgsTask.Complete, QgsTask.Terminated):
+                task.cancel()
+        self._tasks.clear()
+        for action in self.actions:
+            if self.iface is not None:
+                self.iface.removePluginRasterMenu(MENU_NAME, action)
+            if self.toolbar is not None:
+                self.toolbar.removeAction(action)
+            action.deleteLater()
+        self.actions.clear()
+        self.settings_action = self.start_action = self.stop_action = self.status_action = None
+        if self.toolbar is not None:
+            if self.iface is not None:
+                self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        # Only a backend started by this QGIS; one started with `make serve` keeps running.
+        backend_manager().stop()
+        remove_translator(self.translator)
+        self.translator = None
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _message(self, text: str, level=Qgis.Info, details: str = "") -> None:
+        bar = self.iface.messageBar()
+        if details:
+            bar.pushMessage("RoadExtract", text, details, level, MESSAGE_DURATION_S)
+        else:
+            bar.pushMessage("RoadExtract", text, level, MESSAGE_DURATION_S)
+
+    def show_settings(self) -> None:
+        """Open the settings dialog and save what the user accepts."""
+        from .settings_dialog import SettingsDialog
+
+        current = PluginSettings.load()
+        dialog = SettingsDialog(current, self.iface.mainWindow())
+        if not dialog.exec_():
+            return
+        new = dialog.settings()
+        new.save()
+        if new != current and backend_manager().started_by_plugin:
+            self._message(
+                tr("Settings saved. Stop and start the backend to apply them."), Qgis.Info
+            )
+
+    def start_backend(self) -> None:
+        """Find or start the backend in a background task."""
+        self.start_action.setEnabled(False)
+        task = BackendStartTask(PluginSettings.load(), self._on_backend_started)
+        self._tasks = [
+            t for t in self._tasks if t.status() not in (QgsTask.Complete, QgsTask.Terminated)
+        ]
+        self._tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+        self._message(tr("Starting the RoadExtract backend…"), Qgis.Info)
+
+    def _on_backend_started(self, health: HealthInfo | None, error: str | None) -> None:
+        if self.start_action is not None:
+            self.start_action.setEnabled(True)
+        if health is not None:
+            self._message(
+                tr("Backend ready on {device}.").format(device=health.describe()), Qgis.Success
+            )
+        else:
+            first_line = (error or "").splitlines()[0] if error else ""
+            self._message(first_line, Qgis.Critical, details=error or "")
+
+    def stop_backend(self) -> None:
+        """Stop the backend if this QGIS started it; explain otherwise."""
+        manager = backend_manager()
+        if manager.stop():
+            self._message(tr("The RoadExtract backend was stopped."), Qgis.Info)
+            return
+        if manager.find_running(PluginSettings.load()) is not None:
+            self._message(
+                tr(
+                    "The running backend was not started by this QGIS (it was started with "
+                    "`make serve` or by another QGIS); stop it where it was started."
+                ),
+                Qgis.Warning,
+            )
+        else:
+            self._message(tr("No RoadExtract backend is running."), Qgis.Info)
+
+    def backend_status_text(self) -> str:
+        """Describe the backend in use (device, GPU, version, who started it)."""
+        settings = PluginSettings.load()
+        info = backend_manager().info(settings)
+        if info is None:
+            return tr(
+                "No RoadExtract backend is running. Start one with Raster > RoadExtract > "
+                "Start backend, or with `make serve` in the plugin folder.\n\n"
+                "Backend Python: {python}\nState folder: {state_dir}"
+            ).format(
+                python=settings.resolved_backend_python(),
+                state_dir=settings.resolved_state_dir(),
+            )
+        health = info.health
+        lines = [
+            tr("Backend: {url} (version {version})").format(url=info.url, version=health.version),
+            tr("Device: {device}").format(device=health.describe()),
+            tr("PyTorch: {version}").format(version=health.torch_version or tr("not installed")),
+            tr("Started by: {who}").format(
+                who=tr("this QGIS") if info.started_by_plugin else tr("someone else (make serve)")
+            ),
+            tr("State file: {path}").format(path=info.state_file),
+        ]
+        if info.log_path is not None:
+            lines.append(tr("Log: {path}").format(path=info.log_path))
+        plugin_version = resources.plugin_version()
+        if health.version and plugin_version and health.version != plugin_version:
+            lines.append(
+                tr(
+                    "Warning: the backend is version {backend}, the plugin {plugin}; stop the "
+                    "backend and start it from the plugin to use the matching one."
+                ).format(backend=health.version, plugin=plugin_version)
+            )
+        return "\n".join(lines)
+
+    def show_backend_status(self) -> None:
+        """Show the backend status in a message box."""
+        QMessageBox.information(
+            self.iface.mainWindow(), tr("RoadExtract backend"), self.backend_status_text()
+        )

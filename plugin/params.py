@@ -1,0 +1,318 @@
+"""Typed job requests shared by the Processing algorithms and the dock widgets.
+
+Each request knows its job kind and turns itself into the JSON ``params`` of
+``docs/backend_api.md``; neither the backend nor these classes ever see a widget or a
+canvas. Validation here catches what the user can fix before a job is created; the
+backend validates again (it also serves other clients).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+
+class RequestError(ValueError):
+    """A request field is out of range; the message names the field and the allowed values."""
+
+
+@dataclass
+class RoadMaskToVectorsRequest:
+    """Vectorise a road mask or road probability raster (job kind ``road_mask_to_vectors``).
+
+    Attributes:
+        raster_path: Local path of the mask/probability raster (any GDAL format, with a CRS).
+        output_path: GeoPackage the backend writes (atomically) with the layers
+            ``road_polygons``, ``road_centerlines`` and ``road_nodes``.
+        band: 1-based band holding the mask or probability.
+        threshold: Threshold on values scaled to 0..1 (uint8 / 255 unless the raster only
+            holds 0/1, uint16 / 65535, float as is).
+        simplify_tolerance_map: Polygon simplification tolerance in map units of the
+            raster CRS (0: none).
+        min_area_map: Polygons smaller than this, in square map units, are dropped.
+        prune_spur_length_m: Dangling centerline spurs shorter than this, in metres, are
+            pruned.
+        tile_size_px: Processing window size in pixels.
+        polygons: Write ``road_polygons``.
+        centerlines: Write ``road_centerlines`` and ``road_nodes``.
+    """
+
+    KIND: ClassVar[str] = "road_mask_to_vectors"
+    # Smallest window the backend accepts sensibly; larger rasters are processed in tiles.
+    MIN_TILE_SIZE_PX: ClassVar[int] = 64
+
+    raster_path: str
+    output_path: str
+    band: int = 1
+    threshold: float = 0.5
+    simplify_tolerance_map: float = 0.0
+    min_area_map: float = 0.0
+    prune_spur_length_m: float = 10.0
+    tile_size_px: int = 2048
+    polygons: bool = True
+    centerlines: bool = True
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.raster_path:
+            raise RequestError("raster_path: a raster file is required")
+        if not self.output_path.lower().endswith(".gpkg"):
+            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        if self.band < 1:
+            raise RequestError(f"band: must be >= 1, got {self.band}")
+        if not (0.0 <= self.threshold <= 1.0) or math.isnan(self.threshold):
+            raise RequestError(f"threshold: must be within 0..1, got {self.threshold}")
+        for name in ("simplify_tolerance_map", "min_area_map", "prune_spur_length_m"):
+            value = getattr(self, name)
+            if not value >= 0.0:  # also rejects NaN
+                raise RequestError(f"{name}: must be >= 0, got {value}")
+        if self.tile_size_px < self.MIN_TILE_SIZE_PX:
+            raise RequestError(
+                f"tile_size_px: must be >= {self.MIN_TILE_SIZE_PX}, got {self.tile_size_px}"
+            )
+        if not (self.polygons or self.centerlines):
+            raise RequestError("polygons/centerlines: at least one output must be requested")
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of a ``road_mask_to_vectors`` job (validated).
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        self.validate()
+        params = asdict(self)
+        params["band"] = int(self.band)
+        params["tile_size_px"] = int(self.tile_size_px)
+        for name in ("threshold", "simplify_tolerance_map", "min_area_map", "prune_spur_length_m"):
+            params[name] = float(params[name])
+        return params
+
+
+# Devices a job may ask for; "auto" leaves the job on the backend's own device.
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _check_unit_interval(name: str, value: float) -> None:
+    """Raise unless ``value`` lies within 0..1 (NaN is refused too)."""
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise RequestError(f"{name}: must be within 0..1, got {value}")
+
+
+@dataclass
+class ExtractRoadGraphRequest:
+    """Extract a road graph from an aerial image with LineGraph2Road (job kind
+    ``extract_road_graph``).
+
+    Attributes:
+        raster_path: Local path of the image (any GDAL format, with a CRS).
+        output_path: GeoPackage the backend writes (atomically) with the layers
+            ``road_graph_edges`` (LineString) and ``road_graph_nodes`` (Point), in the
+            raster's CRS.
+        model: Registered model id (``GET /models``).
+        checkpoint: Own weights file for the model's architecture; None means the model's
+            declared weights.
+        device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
+        bands: 1-based band numbers, 1 (grey) or 3 (red, green, blue); None means 1, 2, 3.
+        gsd_m: Ground sample distance to run the model at, metres per pixel; None means the
+            model's.
+        window_px: Side of the sliding window in model pixels; None means the model's input
+            size.
+        overlap_px: Overlap of neighbouring windows in model pixels; must exceed the
+            candidate-edge radius d_nei (:attr:`D_NEI_PX`, paper Sec. 3.6).
+        edge_threshold: Edges with a lower connectedness probability are dropped.
+        keypoint_threshold: t_k of coupled NMS (paper Sec. 3.3).
+        road_threshold: t_r of coupled NMS (paper Sec. 3.3).
+        merge_chains: Merge chains of degree-2 vertices into longer polylines.
+    """
+
+    KIND: ClassVar[str] = "extract_road_graph"
+    DEFAULT_MODEL: ClassVar[str] = "linegraph2road_vit_tiny_1m"
+    # Candidate-edge radius d_nei of LineGraph2Road; window overlaps must exceed it.
+    D_NEI_PX: ClassVar[int] = 64
+    MIN_WINDOW_PX: ClassVar[int] = 128
+    MAX_WINDOW_PX: ClassVar[int] = 2048
+    # Optional fields left out of the params when None, so the backend's defaults apply.
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m", "window_px")
+
+    raster_path: str
+    output_path: str
+    model: str = DEFAULT_MODEL
+    checkpoint: str | None = None
+    device: str = "auto"
+    bands: list[int] | None = None
+    gsd_m: float | None = None
+    window_px: int | None = None
+    overlap_px: int = 96
+    edge_threshold: float = 0.5
+    keypoint_threshold: float = 0.5
+    road_threshold: float = 0.5
+    merge_chains: bool = False
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.raster_path:
+            raise RequestError("raster_path: a raster file is required")
+        if not self.output_path.lower().endswith(".gpkg"):
+            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        if not self.model.strip():
+            raise RequestError("model: a model id is required")
+        if self.device not in DEVICES:
+            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.bands is not None:
+            if len(self.bands) not in (1, 3):
+                raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
+            if any(band < 1 for band in self.bands):
+                raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
+        if self.gsd_m is not None and not self.gsd_m > 0.0:  # also rejects NaN
+            raise RequestError(f"gsd_m: must be > 0, got {self.gsd_m}")
+        if self.window_px is not None and not (
+            self.MIN_WINDOW_PX <= self.window_px <= self.MAX_WINDOW_PX
+        ):
+            raise RequestError(
+                f"window_px: must be within {self.MIN_WINDOW_PX}..{self.MAX_WINDOW_PX}, "
+                f"got {self.window_px}"
+            )
+        if self.overlap_px <= self.D_NEI_PX:
+            raise RequestError(
+                f"overlap_px: must exceed d_nei ({self.D_NEI_PX} px), got {self.overlap_px}"
+            )
+        if self.window_px is not None and self.overlap_px >= self.window_px:
+            raise RequestError(
+                f"overlap_px: must be smaller than the window ({self.window_px} px), "
+                f"got {self.overlap_px}"
+            )
+        for name in ("edge_threshold", "keypoint_threshold", "road_threshold"):
+            _check_unit_interval(name, getattr(self, name))
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of an ``extract_road_graph`` job (validated).
+
+        Optional fields that are None are left out, and so is ``device`` when it is
+        ``auto``: the backend then fills in its own device and defaults.
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        self.validate()
+        params = asdict(self)
+        for name in self._OPTIONAL:
+            if params[name] is None:
+                del params[name]
+        if self.device == "auto":
+            del params["device"]
+        if self.bands is not None:
+            params["bands"] = [int(band) for band in self.bands]
+        if self.gsd_m is not None:
+            params["gsd_m"] = float(self.gsd_m)
+        if self.window_px is not None:
+            params["window_px"] = int(self.window_px)
+        params["overlap_px"] = int(self.overlap_px)
+        for name in ("edge_threshold", "keypoint_threshold", "road_threshold"):
+            params[name] = float(params[name])
+        params["merge_chains"] = bool(self.merge_chains)
+        return params
+
+
+@dataclass
+class EvaluateRoadGraphRequest:
+    """Score proposed road centerlines against ground-truth centerlines with APLS and TOPO
+    (job kind ``evaluate_road_graph``).
+
+    Both layers are measured in metres, in the ground truth's CRS when it is projected in
+    metres, else in the UTM zone of the ground truth; the proposal may be in any CRS.
+
+    Attributes:
+        ground_truth_path: Local vector file of the ground-truth centerlines (any OGR format).
+        proposal_path: Local vector file of the proposed centerlines (any OGR format).
+        ground_truth_layer: Layer inside a multi-layer ground-truth file; None for a
+            single-layer file.
+        proposal_layer: Layer inside a multi-layer proposal file; None for a single-layer
+            file.
+        report_path: JSON report the backend writes (atomically) with every number and
+            count; None writes none.
+        snap_tolerance_m: Line ends closer than this, in metres, are joined when the lines
+            are turned into graphs.
+        apls_control_point_spacing_m: Spacing of the APLS control points along the roads,
+            metres.
+        apls_snap_buffer_m: APLS control points of one graph snap onto the other within this
+            distance, metres.
+        topo_max_distance_m: TOPO explores the graph up to this distance from each seed,
+            metres.
+        topo_interval_m: Spacing of TOPO's sample points along the roads, metres.
+        topo_match_radius_m: TOPO sample points match within this radius, metres.
+        topo_num_seeds: Number of TOPO seed locations.
+        seed: Random seed of the APLS and TOPO sampling.
+    """
+
+    KIND: ClassVar[str] = "evaluate_road_graph"
+    _POSITIVE: ClassVar[tuple[str, ...]] = (
+        "apls_control_point_spacing_m",
+        "apls_snap_buffer_m",
+        "topo_max_distance_m",
+        "topo_interval_m",
+        "topo_match_radius_m",
+    )
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("ground_truth_layer", "proposal_layer", "report_path")
+
+    ground_truth_path: str
+    proposal_path: str
+    ground_truth_layer: str | None = None
+    proposal_layer: str | None = None
+    report_path: str | None = None
+    snap_tolerance_m: float = 1.0
+    apls_control_point_spacing_m: float = 50.0
+    apls_snap_buffer_m: float = 4.0
+    topo_max_distance_m: float = 300.0
+    topo_interval_m: float = 5.0
+    topo_match_radius_m: float = 10.0
+    topo_num_seeds: int = 100
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.ground_truth_path:
+            raise RequestError("ground_truth_path: a vector file is required")
+        if not self.proposal_path:
+            raise RequestError("proposal_path: a vector file is required")
+        if self.report_path is not None and not self.report_path.lower().endswith(".json"):
+            raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")
+        if not self.snap_tolerance_m >= 0.0:  # also rejects NaN
+            raise RequestError(f"snap_tolerance_m: must be >= 0, got {self.snap_tolerance_m}")
+        for name in self._POSITIVE:
+            value = getattr(self, name)
+            if not value > 0.0:
+                raise RequestError(f"{name}: must be > 0, got {value}")
+        if self.topo_num_seeds < 1:
+            raise RequestError(f"topo_num_seeds: must be >= 1, got {self.topo_num_seeds}")
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of an ``evaluate_road_graph`` job (validated).
+
+        Layer names and the report path are left out when None.
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        self.validate()
+        params = asdict(self)
+        for name in self._OPTIONAL:
+            if not params[name]:
+                del params[name]
+        for name in ("snap_tolerance_m", *self._POSITIVE):
+            params[name] = float(params[name])
+        params["topo_num_seeds"] = int(self.topo_num_seeds)
+        params["seed"] = int(self.seed)
+        return params

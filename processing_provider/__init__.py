@@ -1,0 +1,1 @@
+"""RoadExtract Processing provider (toolbox, batch, models, qgis_process)."""

@@ -1,0 +1,1 @@
+"""RoadExtract Processing algorithms."""

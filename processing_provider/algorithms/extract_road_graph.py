@@ -1,0 +1,373 @@
+"""Processing algorithm "Extract road graph (LineGraph2Road)" (job kind ``extract_road_graph``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ...plugin.client import BackendClient, BackendError
+from ...plugin.params import DEVICES, ExtractRoadGraphRequest, RequestError
+from .base import RoadExtractAlgorithm
+
+# The method of the models this algorithm can run (``GET /models``, field ``method``).
+MODEL_METHOD = "linegraph2road"
+
+
+class ExtractRoadGraph(RoadExtractAlgorithm):
+    """Extract a road graph (centerline edges and their nodes) from an aerial image."""
+
+    INPUT = "INPUT"
+    BANDS = "BANDS"
+    MODEL = "MODEL"
+    CHECKPOINT = "CHECKPOINT"
+    GSD = "GSD"
+    WINDOW_SIZE = "WINDOW_SIZE"
+    OVERLAP = "OVERLAP"
+    EDGE_THRESHOLD = "EDGE_THRESHOLD"
+    KEYPOINT_THRESHOLD = "KEYPOINT_THRESHOLD"
+    ROAD_THRESHOLD = "ROAD_THRESHOLD"
+    MERGE_CHAINS = "MERGE_CHAINS"
+    DEVICE = "DEVICE"
+    OUTPUT_EDGES = "OUTPUT_EDGES"
+    OUTPUT_NODES = "OUTPUT_NODES"
+    N_EDGES = "N_EDGES"
+    N_NODES = "N_NODES"
+
+    # GeoPackage layers written by the backend (backend/methods/linegraph2road/extract.py).
+    EDGES_LAYER = "road_graph_edges"
+    NODES_LAYER = "road_graph_nodes"
+
+    def name(self) -> str:
+        """Untranslated algorithm id."""
+        return "extractroadgraph"
+
+    def displayName(self) -> str:  # noqa: N802 - QGIS API
+        """Translated name shown in the toolbox."""
+        return self.tr("Extract road graph (LineGraph2Road)")
+
+    def group(self) -> str:
+        """Translated group name."""
+        return self.tr("Roads")
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        """Untranslated group id."""
+        return "roads"
+
+    def tags(self) -> list[str]:
+        """Search keywords."""
+        return self.tr(
+            "road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial"
+        ).split(",")
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        """Translated help shown next to the parameters."""
+        return self.tr(
+            "Extracts the road network of an aerial image as a graph with the LineGraph2Road "
+            "method: road centerline edges (with the model's connection probability and "
+            "their length in metres) and the graph's nodes (degree, keypoint and overpass "
+            "flags, score), both in the raster's CRS.\n\n"
+            "Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. "
+            "Model: the id of a LineGraph2Road model the backend knows (a wrong id fails "
+            "with the list of known ones); a checkpoint file replaces its weights with your "
+            "own. The image is resampled to the model's ground sample distance unless you "
+            "give one (metres per pixel; 0 = the model's).\n\n"
+            "The image is processed in sliding windows (0 = the model's window size) that "
+            "overlap by more than the 64 pixel candidate-edge radius. Edges below the edge "
+            "threshold are dropped; the keypoint and road thresholds steer which vertices "
+            "are found. 'Merge chains' joins runs of edges through degree-2 nodes into "
+            "longer lines.\n\n"
+            "The work runs in the RoadExtract backend, which is started on first use "
+            "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
+        """Declare the parameters and outputs."""
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Aerial image")))
+        self.addParameter(
+            QgsProcessingParameterBand(
+                self.BANDS,
+                self.tr("Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)"),
+                parentLayerParameterName=self.INPUT,
+                optional=True,
+                allowMultiple=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.MODEL,
+                self.tr("Model"),
+                defaultValue=ExtractRoadGraphRequest.DEFAULT_MODEL,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.CHECKPOINT,
+                self.tr("Own checkpoint for the model (optional)"),
+                behavior=QgsProcessingParameterFile.File,
+                optional=True,
+                fileFilter=self.tr("PyTorch weights (*.pt *.pth);;All files (*)"),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EDGE_THRESHOLD,
+                self.tr("Edge probability threshold"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.MERGE_CHAINS,
+                self.tr("Merge chains of edges through degree-2 nodes"),
+                defaultValue=False,
+            )
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.GSD,
+                self.tr("Ground sample distance to run at (metres per pixel, 0: the model's)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.0,
+                minValue=0.0,
+                optional=True,
+            ),
+            QgsProcessingParameterNumber(
+                self.WINDOW_SIZE,
+                self.tr("Window size (model pixels, 0: the model's)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=0,
+                minValue=0,
+                maxValue=ExtractRoadGraphRequest.MAX_WINDOW_PX,
+                optional=True,
+            ),
+            QgsProcessingParameterNumber(
+                self.OVERLAP,
+                self.tr("Window overlap (model pixels, more than 64)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=96,
+                minValue=ExtractRoadGraphRequest.D_NEI_PX + 1,
+            ),
+            QgsProcessingParameterNumber(
+                self.KEYPOINT_THRESHOLD,
+                self.tr("Keypoint threshold"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            ),
+            QgsProcessingParameterNumber(
+                self.ROAD_THRESHOLD,
+                self.tr("Road threshold"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=0.5,
+                minValue=0.0,
+                maxValue=1.0,
+            ),
+            QgsProcessingParameterEnum(
+                self.DEVICE,
+                self.tr("Device"),
+                options=list(DEVICES),
+                defaultValue=0,
+            ),
+        ]
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        # Optional sinks: a skipped one is not copied.
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_EDGES,
+                self.tr("Road graph edges"),
+                QgsProcessing.TypeVectorLine,
+                optional=True,
+                createByDefault=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_NODES,
+                self.tr("Road graph nodes"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=True,
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.N_EDGES, self.tr("Number of edges")))
+        self.addOutput(QgsProcessingOutputNumber(self.N_NODES, self.tr("Number of nodes")))
+
+    def checkParameterValues(  # noqa: N802 - QGIS API
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        """Refuse a run that would write nothing, or an input that is not a raster."""
+        problem = self.raster_input_problem(parameters, self.INPUT, context)
+        if problem:
+            return False, problem
+        if not any(
+            self.output_requested(parameters, name)
+            for name in (self.OUTPUT_EDGES, self.OUTPUT_NODES)
+        ):
+            return False, self.tr("Choose at least one output (edges or nodes).")
+        return super().checkParameterValues(parameters, context)
+
+    def processAlgorithm(  # noqa: N802 - QGIS API
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        """Validate, run the backend job, and copy its layers into the sinks."""
+        feedback = feedback or QgsProcessingFeedback()  # alg.run() may pass none
+        layer = self.raster_layer_with_crs(parameters, self.INPUT, context)
+        bands = self.parameterAsInts(parameters, self.BANDS, context) or None
+        if bands is not None:
+            if len(bands) not in (1, 3):
+                raise QgsProcessingException(
+                    self.tr(
+                        "Choose 3 bands (red, green, blue) or 1 band (grey), not {count}."
+                    ).format(count=len(bands))
+                )
+            self.check_bands(layer, bands)
+        checkpoint = self.parameterAsFile(parameters, self.CHECKPOINT, context) or None
+        if checkpoint is not None and not Path(checkpoint).is_file():
+            raise QgsProcessingException(
+                self.tr("Checkpoint {path} does not exist.").format(path=checkpoint)
+            )
+        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
+        gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
+        window_px = self.parameterAsInt(parameters, self.WINDOW_SIZE, context)
+        want_edges = self.output_requested(parameters, self.OUTPUT_EDGES)
+        want_nodes = self.output_requested(parameters, self.OUTPUT_NODES)
+        request = ExtractRoadGraphRequest(
+            # Stand-ins until the raster file and the work folder exist (below).
+            raster_path=layer.source(),
+            output_path="extract_road_graph.gpkg",
+            model=model or ExtractRoadGraphRequest.DEFAULT_MODEL,
+            checkpoint=checkpoint,
+            device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
+            bands=bands,
+            gsd_m=gsd_m if gsd_m > 0 else None,
+            window_px=window_px if window_px > 0 else None,
+            overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
+            edge_threshold=self.parameterAsDouble(parameters, self.EDGE_THRESHOLD, context),
+            keypoint_threshold=self.parameterAsDouble(parameters, self.KEYPOINT_THRESHOLD, context),
+            road_threshold=self.parameterAsDouble(parameters, self.ROAD_THRESHOLD, context),
+            merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
+        )
+        try:
+            request.validate()  # before starting the backend or exporting anything
+        except RequestError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+
+        client = self.backend_client(feedback)
+        self._check_model(client, request.model, checkpoint)
+        work_dir = self.new_work_dir()
+        try:
+            request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
+            request.output_path = str(work_dir / "extract_road_graph.gpkg")
+            try:
+                params = request.to_params()
+            except RequestError as exc:
+                raise QgsProcessingException(str(exc)) from exc
+
+            result = self.run_job(client, request.KIND, params, feedback, (0.0, 90.0))
+            gpkg_path = result.outputs.get("gpkg", request.output_path)
+
+            summary = result.summary
+            results: dict[str, Any] = {}
+            # Counts of what the backend computed, replaced below by the number of features
+            # actually written.
+            counts = {
+                self.N_EDGES: int(summary.get("n_edges") or 0),
+                self.N_NODES: int(summary.get("n_nodes") or 0),
+            }
+            copies = (
+                (want_edges, self.EDGES_LAYER, self.OUTPUT_EDGES, self.N_EDGES),
+                (want_nodes, self.NODES_LAYER, self.OUTPUT_NODES, self.N_NODES),
+            )
+            for step, (wanted, layer_name, output_name, count_name) in enumerate(copies):
+                if not wanted:
+                    continue
+                dest_id, count = self.copy_gpkg_layer_to_sink(
+                    gpkg_path, layer_name, parameters, output_name, context, layer.crs(), feedback
+                )
+                results[output_name] = dest_id
+                counts[count_name] = count
+                feedback.setProgress(90.0 + 10.0 * (step + 1) / len(copies))
+            feedback.pushInfo(
+                self.tr(
+                    "{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model "
+                    "{model} on {device} at {gsd_m:.2f} m per pixel."
+                ).format(
+                    edges=counts[self.N_EDGES],
+                    nodes=counts[self.N_NODES],
+                    length_km=float(summary.get("length_m") or 0.0) / 1000.0,
+                    model=summary.get("model") or request.model,
+                    device=summary.get("device") or "?",
+                    gsd_m=float(summary.get("gsd_m") or 0.0),
+                )
+            )
+            if counts[self.N_EDGES] == 0:
+                feedback.pushWarning(
+                    self.tr(
+                        "No road edges were found. Lower the edge, keypoint and road "
+                        "thresholds, check the bands, or set the ground sample distance the "
+                        "model should see."
+                    )
+                )
+            results.update(counts)
+            return results
+        finally:
+            self.remove_work_dir(work_dir)
+
+    def _check_model(self, client: BackendClient, model: str, checkpoint: str | None) -> None:
+        """Fail early, with what to do, for an unknown model or one without its weights.
+
+        A backend that cannot list its models is not refused here: the job then reports.
+
+        Raises:
+            QgsProcessingException: Unknown model (lists the LineGraph2Road models), or the
+                model's weights are not installed and no checkpoint was given.
+        """
+        try:
+            rows = client.models().get("models", [])
+        except BackendError:
+            return
+        models = {
+            str(row.get("id")): row
+            for row in rows
+            if isinstance(row, dict) and row.get("method") == MODEL_METHOD
+        }
+        row = models.get(model)
+        if row is None:
+            raise QgsProcessingException(
+                self.tr("Unknown model {model}; the backend has: {choices}.").format(
+                    model=model, choices=", ".join(sorted(models)) or "-"
+                )
+            )
+        if checkpoint is None and not row.get("installed", True):
+            raise QgsProcessingException(
+                self.tr(
+                    "The weights of model {model} are not installed. {how_to_install} Or give "
+                    "a checkpoint file of your own."
+                ).format(model=model, how_to_install=row.get("how_to_install") or "")
+            )

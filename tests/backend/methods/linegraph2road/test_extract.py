@@ -1,0 +1,105 @@
+"""The extract_road_graph job on real rasters, with the real model code.
+
+Random weights make the graph meaningless but exercise every stage: blocks, windows,
+resampling, stitching, nodata, map coordinates. Thresholds of 0 keep all candidates.
+"""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import torch
+
+from backend.methods.linegraph2road.extract import (
+    LAYER_EDGES,
+    LAYER_NODES,
+    ExtractRoadGraphParams,
+    run,
+)
+from backend.models.registry import get_model
+
+
+@pytest.fixture(scope="module")
+def random_checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    model = get_model("linegraph2road_vit_tiny_1m", load_weights=False)
+    path = tmp_path_factory.mktemp("weights") / "random.pt"
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def _params(raster, out, checkpoint, **kw):
+    return ExtractRoadGraphParams(
+        raster_path=str(raster),
+        output_path=str(out),
+        checkpoint=str(checkpoint),
+        device="cpu",
+        edge_threshold=0.0,
+        road_threshold=0.0,
+        keypoint_threshold=0.0,
+        **kw,
+    )
+
+
+def _check_graph(gpkg, raster):
+    edges = gpd.read_file(gpkg, layer=LAYER_EDGES)
+    nodes = gpd.read_file(gpkg, layer=LAYER_NODES)
+    with rasterio.open(raster) as ds:
+        bounds, crs = ds.bounds, ds.crs
+    assert edges.crs == crs and nodes.crs == crs
+    for frame in (edges, nodes):
+        minx, miny, maxx, maxy = frame.total_bounds
+        assert bounds.left <= minx <= maxx <= bounds.right
+        assert bounds.bottom <= miny <= maxy <= bounds.top
+    # Every edge ends on nodes, every node has an edge, no duplicated nodes.
+    node_xy = np.array([(p.x, p.y) for p in nodes.geometry])
+    for geom, u, v in zip(edges.geometry, edges.node_u, edges.node_v, strict=False):
+        coords = np.asarray(geom.coords)
+        np.testing.assert_allclose(coords[0], node_xy[u])
+        np.testing.assert_allclose(coords[-1], node_xy[v])
+    assert (nodes.degree > 0).all()
+    assert len(np.unique(np.round(node_xy, 9), axis=0)) == len(node_xy)
+    return edges, nodes
+
+
+def test_spacenet_sample_in_epsg4326(shared_data, tmp_path, random_checkpoint):
+    raster = shared_data / "samples/spacenet_vegas_rgb.tif"
+    out = tmp_path / "graph.gpkg"
+    result = run(_params(raster, out, random_checkpoint))
+    assert result["summary"]["crs"] == "EPSG:4326" and result["summary"]["n_blocks"] == 1
+    edges, nodes = _check_graph(out, raster)
+    assert len(edges) > 0 and (edges.length_m > 0).all()
+    assert edges.probability.between(0, 1).all()
+
+
+def test_several_blocks_make_one_graph(shared_data, tmp_path, random_checkpoint):
+    raster = shared_data / "samples/spacenet_vegas_rgb.tif"
+    out = tmp_path / "graph.gpkg"
+    # 0.3 m -> 1.0 m: 390 model px in blocks of 256 (overlap 96) -> 2 x 2 blocks.
+    result = run(_params(raster, out, random_checkpoint, block_px=256))
+    assert result["summary"]["n_blocks"] == 4
+    _check_graph(out, raster)
+
+
+def test_no_vertex_over_transparent_pixels(data_dir, tmp_path, random_checkpoint):
+    raster = data_dir / "rgb_uint16_alpha.tif"  # alpha 0 on the left 8 columns (4 m)
+    out = tmp_path / "graph.gpkg"
+    run(_params(raster, out, random_checkpoint, gsd_m=0.25))
+    nodes = gpd.read_file(out, layer=LAYER_NODES)
+    assert len(nodes) > 0
+    assert (nodes.geometry.x >= 500000.0 + 8 * 0.5).all()
+
+
+def test_bad_parameters_are_refused_before_work(data_dir, tmp_path, random_checkpoint):
+    raster = data_dir / "roads_utm33n.tif"
+    with pytest.raises(ValueError, match="unknown model"):
+        run(
+            ExtractRoadGraphParams(
+                raster_path=str(raster), output_path=str(tmp_path / "a.gpkg"), model="nope"
+            )
+        )
+    with pytest.raises(ValueError, match="d_nei"):
+        run(_params(raster, tmp_path / "a.gpkg", random_checkpoint, overlap_px=200, window_px=128))
+    with pytest.raises(ValueError, match="greater than or equal to 65"):
+        _params(raster, tmp_path / "a.gpkg", random_checkpoint, overlap_px=64)
+    assert not (tmp_path / "a.gpkg").exists()

@@ -1,0 +1,211 @@
+"""LineGraph2Road training: data layouts, crops/rotations, loss, a tiny real run, resume, export.
+
+Real inputs come from ``../shared/data/roads/massachusetts_400`` (the ``shared_data``
+fixture skips when absent).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("segment_anything")
+pytest.importorskip("torch_geometric")
+
+from backend.train import linegraph2road as t  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """One intra-op thread: on a shared 2-core machine two OpenMP threads contending with
+    other processes made a training step 20x slower (measured 10 s vs 0.5 s)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def mass400(shared_data: Path) -> Path:
+    """The real Massachusetts 400 px crops (``shared_data`` skips when absent)."""
+    return shared_data / "roads" / "massachusetts_400"
+
+
+# Small network so that a few optimisation steps take seconds on a 2-core CPU.
+MICRO = {
+    "input_size_px": 64,
+    "encoder_embed_dim": 48,
+    "encoder_depth": 2,
+    "encoder_num_heads": 2,
+    "encoder_window_size": 2,
+    "encoder_global_attn_indexes": [1],
+    "encoder_out_chans": 32,
+    "feature_dim": 32,
+    "decoder_dims": [32, 16, 16, 16],
+    "edge_mlp_hidden": 32,
+    "gt_hidden": 32,
+    "gt_ff_dim": 64,
+}
+# Three real pairs with roads: tr_img-1004 (sparse), tr_img-1005, te_img-1 (dense).
+PAIRS = "tr_img-1004,tr_img-1005,te_img-1"
+
+
+def _cfg(tmp_path: Path, data_dir: Path, **kw) -> t.TrainConfig:
+    base = {
+        "data_dir": str(data_dir),
+        "out_dir": str(tmp_path / "run"),
+        "train_include": tuple(PAIRS.split(",")),
+        "cache_dir": str(tmp_path / "cache"),
+        "model_overrides": MICRO,
+        "crop_px": 64,
+        "batch_size": 3,
+        "lr": 3e-3,
+        "warmup_steps": 2,
+        "targets": t.TargetParams(road_width_px=5.0, variants=1),
+        "log_every": 2,
+        "checkpoint_every": 2,
+        "graph_metrics": False,
+        "seed": 0,
+    }
+    base.update(kw)
+    return t.TrainConfig(**base)
+
+
+def test_discover_layouts(tmp_path):
+    mass = tmp_path / "mass"
+    (mass / "images").mkdir(parents=True)
+    (mass / "labels").mkdir()
+    for name in ("tr_a", "tr_b", "te_c"):
+        (mass / "images" / f"{name}.jpg").touch()
+        (mass / "labels" / f"{name}.png").touch()
+    (mass / "images" / "tr_nolabel.jpg").touch()
+    train = t.discover_samples(mass, ("tr_*",))
+    assert [s.key for s in train] == ["tr_a", "tr_b"]
+    assert {s.label_kind for s in train} == {"centerline_mask"}
+    assert [s.key for s in t.discover_samples(mass, ("*",), exclude=("tr_*",))] == ["te_c"]
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in (
+        "dg_sat.jpg",
+        "dg_mask.png",
+        "city_sat.png",
+        "city_graph_gt.pickle",
+        "geo.tif",
+        "geo.geojson",
+    ):
+        (mixed / name).touch()
+    kinds = {s.key: s.label_kind for s in t.discover_samples(mixed)}
+    assert kinds == {"dg_sat": "centerline_mask", "city_sat": "adjacency_pickle", "geo": "vector"}
+    with pytest.raises(ValueError, match="no image/ground-truth pairs"):
+        t.discover_samples(mixed, ("nothing*",))
+
+
+def test_rotation_moves_points_with_the_pixels():
+    rng = np.random.default_rng(0)
+    h, w = 7, 11
+    rows, cols = rng.integers(0, h, 5), rng.integers(0, w, 5)
+    mask = np.zeros((h, w), dtype=np.int64)
+    mask[rows, cols] = np.arange(1, 6)
+    points = np.column_stack([cols + 0.5, rows + 0.5])  # pixel centres, corner origin
+    for k in range(4):
+        rotated = np.rot90(mask, k)
+        moved = t.rotate_points_90(points, k, w, h)
+        r = np.floor(moved[:, 1]).astype(int)
+        c = np.floor(moved[:, 0]).astype(int)
+        np.testing.assert_array_equal(rotated[r, c], np.arange(1, 6))
+        np.testing.assert_allclose(moved % 1, 0.5)
+
+
+def test_crop_sample_keeps_vertices_on_roads_and_labels_consistent(tmp_path, mass400):
+    source = t.discover_samples(mass400, ("te_img-1",))[0]
+    image = t.read_rgb_uint8(source.image_path)
+    cache = t.TargetCache(tmp_path, t.TargetParams(road_width_px=5.0))
+    targets = cache.get(source, 0, image.shape[:2])
+    assert targets["masks"].shape == (3, 400, 400)
+    assert cache.get(source, 0, image.shape[:2])["vertices_xy_px"].shape == (
+        targets["vertices_xy_px"].shape
+    )  # second call reads the cache file
+    rng = np.random.default_rng(1)
+    n_positive = 0
+    for _ in range(6):
+        s = t.make_crop_sample(image, targets, 128, rng, d_nei_px=64.0)
+        assert s["image"].shape == (3, 128, 128) and s["masks"].shape == (3, 128, 128)
+        v = s["vertices_xy_px"]
+        assert np.all((v >= 0) & (v < 128))
+        # Vertices lie on ground-truth centerlines: the (rotated) road mask is set there.
+        on_road = s["masks"][1][np.floor(v[:, 1]).astype(int), np.floor(v[:, 0]).astype(int)]
+        assert on_road.mean() > 0.9
+        e = s["edge_index"]
+        assert e.shape[1] == s["edge_labels"].shape[0]
+        lengths = np.linalg.norm(v[e[0]] - v[e[1]], axis=1)
+        assert np.all(lengths <= 64.0 + 1e-6)
+        # Positives join nearby vertices (Algorithm 4 spacing <= 2 d_r plus junction slack).
+        positive = s["edge_labels"] > 0
+        n_positive += int(positive.sum())
+        assert np.all(lengths[positive] < 48.0)
+    assert n_positive > 0
+
+
+def test_loss_is_eq4():
+    logits = torch.zeros(2, 3, 8, 8)
+    masks = torch.ones(2, 3, 8, 8)
+    total, parts = t.linegraph2road_loss(logits, masks, torch.zeros(5), torch.ones(5), 0.1)
+    assert math.isclose(float(total), math.log(2) * 1.1, rel_tol=1e-6)
+    assert set(parts) == {"loss", "edge", "mask_keypoint", "mask_road", "mask_overpass"}
+    total, parts = t.linegraph2road_loss(logits, masks, torch.zeros(0), torch.zeros(0))
+    assert parts["edge"] == 0.0
+
+
+def test_tiny_training_run_reduces_loss_and_resumes(tmp_path, mass400):
+    torch.manual_seed(0)
+    cfg = _cfg(tmp_path, mass400, max_steps=24)
+    sources = t.discover_samples(mass400, cfg.train_include)
+    cache = t.TargetCache(cfg.cache_dir, cfg.targets)
+    model = t.build_linegraph2road(t.model_config(cfg))
+    before = t.validation_loss(model, sources, cache, 64, torch.device("cpu"))["val_loss"]
+
+    summary = t.train(cfg)
+    assert summary["step"] == 24
+    ckpt = Path(cfg.out_dir) / "last.pt"
+    state = torch.load(ckpt, map_location="cpu", weights_only=True)
+    assert state["step"] == 24 and state["optimizer"]["state"]
+    model = t.build_linegraph2road(t.model_config(cfg))
+    t.load_state_dict_strict(model, state["model"])
+    after = t.validation_loss(model, sources, cache, 64, torch.device("cpu"))["val_loss"]
+    assert after < before * 0.9, (before, after)
+
+    # Resume: continues at step 25 from the saved weights and optimiser state.
+    summary = t.train(_cfg(tmp_path, mass400, max_steps=28), resume=True)
+    assert summary["step"] == 28
+    steps = [json.loads(line)["step"] for line in (Path(cfg.out_dir) / "history.jsonl").open()]
+    assert steps == [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]
+    assert torch.load(ckpt, map_location="cpu", weights_only=True)["step"] == 28
+
+    # Export: fp16 state dict + card whose sha256 matches, loadable strictly.
+    card = t.export_fp16(ckpt, tmp_path / "w.pt", {"variant": "vit_tiny", "bands": ["R", "G", "B"]})
+    exported = torch.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in exported.values() if v.is_floating_point())
+    assert card["sha256"] == t.sha256_of_file(tmp_path / "w.pt")
+    assert json.loads((tmp_path / "w.json").read_text())["sha256"] == card["sha256"]
+    t.load_state_dict_strict(t.build_linegraph2road(t.model_config(cfg)), exported)
+
+
+def test_resume_without_checkpoint_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="cannot resume"):
+        t.train(_cfg(tmp_path, tmp_path, max_steps=1), resume=True)
+
+
+def test_cli_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        t.main(["--help"])
+    assert exc.value.code == 0
+    assert "train" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        t.main(["train", "--help"])
+    assert "--resume" in capsys.readouterr().out

@@ -1,0 +1,173 @@
+"""Typed requests produce the JSON params of docs/backend_api.md."""
+
+from __future__ import annotations
+
+import pytest
+
+CONTRACT_KEYS = {
+    "raster_path",
+    "output_path",
+    "band",
+    "threshold",
+    "simplify_tolerance_map",
+    "min_area_map",
+    "prune_spur_length_m",
+    "tile_size_px",
+    "polygons",
+    "centerlines",
+}
+
+
+def test_road_mask_to_vectors_params(rx):
+    request = rx.params.RoadMaskToVectorsRequest(
+        raster_path="/data/mask.tif", output_path="/tmp/out.gpkg", band=2, threshold=0.3
+    )
+    params = request.to_params()
+    assert request.KIND == "road_mask_to_vectors"
+    assert set(params) == CONTRACT_KEYS
+    assert params["band"] == 2 and isinstance(params["band"], int)
+    assert params["threshold"] == pytest.approx(0.3)
+    assert params["prune_spur_length_m"] == 10.0
+    assert params["polygons"] is True and params["centerlines"] is True
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("band", 0, "band"),
+        ("threshold", 1.5, "threshold"),
+        ("threshold", float("nan"), "threshold"),
+        ("min_area_map", -1.0, "min_area_map"),
+        ("output_path", "/tmp/out.shp", "output_path"),
+        ("tile_size_px", 8, "tile_size_px"),
+    ],
+)
+def test_invalid_values_name_the_field(rx, field, value, needle):
+    request = rx.params.RoadMaskToVectorsRequest(raster_path="/m.tif", output_path="/o.gpkg")
+    setattr(request, field, value)
+    with pytest.raises(rx.params.RequestError, match=needle):
+        request.to_params()
+
+
+def test_needs_an_output(rx):
+    request = rx.params.RoadMaskToVectorsRequest(
+        raster_path="/m.tif", output_path="/o.gpkg", polygons=False, centerlines=False
+    )
+    with pytest.raises(rx.params.RequestError):
+        request.validate()
+
+
+def test_extract_road_graph_params(rx):
+    request = rx.params.ExtractRoadGraphRequest(
+        raster_path="/data/rgb.tif", output_path="/tmp/graph.gpkg"
+    )
+    params = request.to_params()
+    assert request.KIND == "extract_road_graph"
+    # Optional fields and device "auto" are left to the backend (its device, its defaults).
+    assert set(params) == {
+        "raster_path",
+        "output_path",
+        "model",
+        "overlap_px",
+        "edge_threshold",
+        "keypoint_threshold",
+        "road_threshold",
+        "merge_chains",
+    }
+    assert params["model"] == "linegraph2road_vit_tiny_1m"
+    assert params["overlap_px"] == 96
+
+    request = rx.params.ExtractRoadGraphRequest(
+        raster_path="/data/rgb.tif",
+        output_path="/tmp/graph.gpkg",
+        checkpoint="/w/own.pt",
+        device="cpu",
+        bands=[3, 2, 1],
+        gsd_m=0.5,
+        window_px=512,
+        overlap_px=128,
+        edge_threshold=0.2,
+        merge_chains=True,
+    )
+    params = request.to_params()
+    assert params["checkpoint"] == "/w/own.pt"
+    assert params["device"] == "cpu"
+    assert params["bands"] == [3, 2, 1]
+    assert params["gsd_m"] == pytest.approx(0.5)
+    assert params["window_px"] == 512 and isinstance(params["window_px"], int)
+    assert params["overlap_px"] == 128
+    assert params["edge_threshold"] == pytest.approx(0.2)
+    assert params["merge_chains"] is True
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("output_path", "/tmp/out.shp", "output_path"),
+        ("model", " ", "model"),
+        ("device", "tpu", "device"),
+        ("bands", [1, 2], "bands"),
+        ("bands", [0, 1, 2], "bands"),
+        ("gsd_m", 0.0, "gsd_m"),
+        ("window_px", 64, "window_px"),
+        ("overlap_px", 64, "d_nei"),
+        ("edge_threshold", -0.1, "edge_threshold"),
+        ("keypoint_threshold", float("nan"), "keypoint_threshold"),
+        ("road_threshold", 2.0, "road_threshold"),
+    ],
+)
+def test_extract_road_graph_invalid_values_name_the_field(rx, field, value, needle):
+    request = rx.params.ExtractRoadGraphRequest(raster_path="/m.tif", output_path="/o.gpkg")
+    setattr(request, field, value)
+    with pytest.raises(rx.params.RequestError, match=needle):
+        request.to_params()
+
+
+def test_extract_road_graph_overlap_below_window(rx):
+    request = rx.params.ExtractRoadGraphRequest(
+        raster_path="/m.tif", output_path="/o.gpkg", window_px=128, overlap_px=128
+    )
+    with pytest.raises(rx.params.RequestError, match="smaller than the window"):
+        request.validate()
+
+
+def test_evaluate_road_graph_params(rx):
+    request = rx.params.EvaluateRoadGraphRequest(
+        ground_truth_path="/gt.geojson", proposal_path="/p.gpkg", proposal_layer="proposal"
+    )
+    params = request.to_params()
+    assert request.KIND == "evaluate_road_graph"
+    assert params == {
+        "ground_truth_path": "/gt.geojson",
+        "proposal_path": "/p.gpkg",
+        "proposal_layer": "proposal",
+        "snap_tolerance_m": 1.0,
+        "apls_control_point_spacing_m": 50.0,
+        "apls_snap_buffer_m": 4.0,
+        "topo_max_distance_m": 300.0,
+        "topo_interval_m": 5.0,
+        "topo_match_radius_m": 10.0,
+        "topo_num_seeds": 100,
+        "seed": 0,
+    }
+    request.report_path = "/tmp/report.json"
+    assert request.to_params()["report_path"] == "/tmp/report.json"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("ground_truth_path", "", "ground_truth_path"),
+        ("proposal_path", "", "proposal_path"),
+        ("report_path", "/tmp/report.txt", "report_path"),
+        ("snap_tolerance_m", -1.0, "snap_tolerance_m"),
+        ("apls_control_point_spacing_m", 0.0, "apls_control_point_spacing_m"),
+        ("topo_match_radius_m", float("nan"), "topo_match_radius_m"),
+        ("topo_num_seeds", 0, "topo_num_seeds"),
+    ],
+)
+def test_evaluate_road_graph_invalid_values_name_the_field(rx, field, value, needle):
+    request = rx.params.EvaluateRoadGraphRequest(ground_truth_path="/g", proposal_path="/p")
+    setattr(request, field, value)
+    with pytest.raises(rx.params.RequestError, match=needle):
+        request.to_params()
