@@ -61,6 +61,8 @@ test-qgis:
 
 bench: install
 	$(BACKEND_PY) bench/bench_tiler_vectorizer.py
+	$(BACKEND_PY) bench/bench_coupled_nms.py
+	$(BACKEND_PY) bench/bench_linegraph2road.py
 
 lint: install
 	$(VENV)/bin/ruff check .

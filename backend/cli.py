@@ -125,10 +125,10 @@ def _run_job(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from backend.models.registry import download_weights, get_model, model_status
+    from backend.models.registry import download_weights, get_weights_spec, model_status
 
     if args.download:
-        path = download_weights(get_model(args.download), args.model_dir)
+        path = download_weights(get_weights_spec(args.download), args.model_dir)
         print(f"downloaded {args.download} to {path}")
         return 0
     for entry in model_status(args.model_dir):

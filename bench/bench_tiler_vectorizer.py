@@ -84,6 +84,8 @@ def run_child(what: str, src: Path, out: Path) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000])
+    parser.add_argument("--stages", nargs="+", default=["blend", "vectorize"],
+                        choices=["blend", "vectorize"])
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/roadextract-bench"))
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,8 @@ def main() -> None:
         if not src.exists():
             make_mask(src, size)
         mpx = size * size / 1e6
-        for what, suffix in (("blend", ".tif"), ("vectorize", ".gpkg")):
+        for what in args.stages:
+            suffix = ".tif" if what == "blend" else ".gpkg"
             out = args.work_dir / f"out_{what}_{size}{suffix}"
             out.unlink(missing_ok=True)
             wall, peak, summary = run_child(what, src, out)

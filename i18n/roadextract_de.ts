@@ -349,52 +349,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="207"/>
+        <location filename="../processing_provider/algorithms/base.py" line="306"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="210"/>
+        <location filename="../processing_provider/algorithms/base.py" line="308"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="219"/>
+        <location filename="../processing_provider/algorithms/base.py" line="317"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="231"/>
+        <location filename="../processing_provider/algorithms/base.py" line="329"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="235"/>
+        <location filename="../processing_provider/algorithms/base.py" line="333"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="244"/>
+        <location filename="../processing_provider/algorithms/base.py" line="313"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="252"/>
+        <location filename="../processing_provider/algorithms/base.py" line="344"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="260"/>
+        <location filename="../processing_provider/algorithms/base.py" line="352"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="322"/>
+        <location filename="../processing_provider/algorithms/base.py" line="414"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="357"/>
+        <location filename="../processing_provider/algorithms/base.py" line="507"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -414,50 +414,50 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="90"/>
+        <location filename="../processing_provider/algorithms/base.py" line="194"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="91"/>
+        <location filename="../processing_provider/algorithms/base.py" line="195"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="106"/>
+        <location filename="../processing_provider/algorithms/base.py" line="210"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="123"/>
+        <location filename="../processing_provider/algorithms/base.py" line="227"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="152"/>
+        <location filename="../processing_provider/algorithms/base.py" line="256"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="107"/>
+        <source>Roads</source>
+        <translation>Straßen</translation>
     </message>
 </context>
 <context>
     <name>EvaluateRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="63"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="62"/>
         <source>Evaluate road graph</source>
         <translation>Straßengraph bewerten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="67"/>
-        <source>Roads</source>
-        <translation>Straßen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="75"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="66"/>
         <source>road,graph,centerline,evaluate,metric,accuracy,apls,topo</source>
         <translation>Straße,Graph,Mittellinie,bewerten,Metrik,Genauigkeit,APLS,TOPO</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="79"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="70"/>
         <source>Scores proposed road centerlines against ground-truth centerlines with two graph metrics, each between 0 (nothing right) and 1 (identical):
 
 APLS (average path length similarity) compares the lengths of shortest paths between control points placed along the roads every &apos;control point spacing&apos; metres, in both directions (ground truth to proposal and back); a control point snaps onto the other graph within the snap buffer.
@@ -478,112 +478,112 @@ Die Linien werden zuerst in Graphen umgewandelt; Linienenden, die näher als die
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="101"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="92"/>
         <source>Ground-truth road centerlines</source>
         <translation>Referenz-Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="108"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="99"/>
         <source>Proposed road centerlines</source>
         <translation>Vorgeschlagene Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="115"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
         <source>APLS control point spacing (metres)</source>
         <translation>APLS-Kontrollpunktabstand (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="115"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
         <source>APLS snap buffer (metres)</source>
         <translation>APLS-Fangpuffer (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="115"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
         <source>TOPO match radius (metres)</source>
         <translation>TOPO-Zuordnungsradius (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="115"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
         <source>TOPO sample interval (metres)</source>
         <translation>TOPO-Abtastintervall (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="115"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
         <source>TOPO maximum distance from a seed (metres)</source>
         <translation>TOPO-Höchstentfernung vom Startort (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="153"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="144"/>
         <source>TOPO seed locations</source>
         <translation>TOPO-Startorte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="160"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="151"/>
         <source>Random seed</source>
         <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="166"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="157"/>
         <source>Join line ends closer than (metres)</source>
         <translation>Linienenden verbinden, die näher sind als (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="168"/>
         <source>Report (JSON)</source>
         <translation>Bericht (JSON)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="168"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>APLS</source>
         <translation>APLS</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>APLS, ground truth to proposal</source>
         <translation>APLS, Referenz zu Vorschlag</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>APLS, proposal to ground truth</source>
         <translation>APLS, Vorschlag zu Referenz</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>TOPO precision</source>
         <translation>TOPO-Präzision</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>TOPO recall</source>
         <translation>TOPO-Trefferquote (Recall)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
         <source>TOPO F1</source>
         <translation>TOPO-F1</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="207"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="198"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="293"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="280"/>
         <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
         <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="311"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="298"/>
         <source>Layer {name} was exported to {path} for the backend.</source>
         <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="322"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="309"/>
         <source>APLS: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to ground truth {prop_to_gt:.3f})
 TOPO: precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}
 Ground truth: {gt_edges} edge(s), {gt_km:.2f} km; proposal: {prop_edges} edge(s), {prop_km:.2f} km (measured in {crs}).</source>
@@ -601,16 +601,11 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="67"/>
-        <source>Roads</source>
-        <translation>Straßen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="75"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="81"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="73"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
@@ -627,122 +622,122 @@ Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="102"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="94"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="103"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="95"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="112"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="104"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="119"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="111"/>
         <source>Own checkpoint for the model (optional)</source>
         <translation>Eigener Checkpoint für das Modell (optional)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="119"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="111"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="128"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="120"/>
         <source>Edge probability threshold</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="138"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="130"/>
         <source>Merge chains of edges through degree-2 nodes</source>
         <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="146"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="138"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="154"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="146"/>
         <source>Window size (model pixels, 0: the model&apos;s)</source>
         <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="163"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="155"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="162"/>
         <source>Keypoint threshold</source>
         <translation>Schwellenwert für Schlüsselpunkte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
         <source>Road threshold</source>
         <translation>Schwellenwert für Straßen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="186"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="197"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="206"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="215"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="216"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="229"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="216"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="244"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="230"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="252"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="238"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="316"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="281"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="330"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="295"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="362"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="326"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="368"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="332"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
@@ -750,22 +745,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>RoadMaskToVectors</name>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="53"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="52"/>
         <source>Road mask to vectors</source>
         <translation>Straßenmaske zu Vektoren</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="57"/>
-        <source>Roads</source>
-        <translation>Straßen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="65"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="56"/>
         <source>road,mask,vectorize,polygonize,skeleton,centerline,graph</source>
         <translation>Straße,Maske,vektorisieren,polygonisieren,Skelett,Mittellinie,Graph</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="69"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="60"/>
         <source>Turns a road mask or road probability raster into vector layers: road polygons, road centerlines (a graph of edges) and the graph&apos;s nodes (junctions and dead ends), all in the raster&apos;s CRS.
 
 Pixels at or above the threshold are road. The threshold applies to values scaled to 0..1: 8-bit rasters are divided by 255 (unless they hold only 0 and 1), 16-bit rasters by 65535, floating point rasters are used as they are.
@@ -782,77 +772,77 @@ Die Vereinfachungstoleranz (Karteneinheiten) vereinfacht die Polygonumrisse; Pol
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="85"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="76"/>
         <source>Road mask or road probability raster</source>
         <translation>Straßenmaske oder Raster mit Straßenwahrscheinlichkeiten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="92"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="83"/>
         <source>Band</source>
         <translation>Kanal</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="101"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="92"/>
         <source>Threshold (values scaled to 0..1)</source>
         <translation>Schwellenwert (Werte auf 0..1 skaliert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="111"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="102"/>
         <source>Polygon simplify tolerance</source>
         <translation>Vereinfachungstoleranz der Polygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="120"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="111"/>
         <source>Minimum polygon area (square map units)</source>
         <translation>Mindestfläche der Polygone (Quadrat-Karteneinheiten)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="129"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="120"/>
         <source>Prune centerline spurs shorter than (metres)</source>
         <translation>Mittellinien-Ausläufer entfernen, die kürzer sind als (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="138"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="129"/>
         <source>Processing window size (pixels)</source>
         <translation>Größe des Verarbeitungsfensters (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="148"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="157"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="166"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="175"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Number of polygons</source>
         <translation>Anzahl der Polygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="176"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Number of centerlines</source>
         <translation>Anzahl der Mittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="177"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="190"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="175"/>
         <source>Choose at least one output (polygons, centerlines or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Polygone, Mittellinien oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="259"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="224"/>
         <source>{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).</source>
         <translation>{polygons} Polygon(e), {edges} Mittellinie(n), {nodes} Knoten.</translation>
     </message>

@@ -8,7 +8,6 @@ backend validates again (it also serves other clients).
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
@@ -17,8 +16,92 @@ class RequestError(ValueError):
     """A request field is out of range; the message names the field and the allowed values."""
 
 
+def _check_unit_interval(name: str, value: float) -> None:
+    """Raise unless ``value`` lies within 0..1 (NaN is refused too)."""
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise RequestError(f"{name}: must be within 0..1, got {value}")
+
+
+def _check_non_negative(name: str, value: float) -> None:
+    """Raise unless ``value`` >= 0 (NaN is refused too)."""
+    if not value >= 0.0:  # also rejects NaN
+        raise RequestError(f"{name}: must be >= 0, got {value}")
+
+
+def _check_positive(name: str, value: float) -> None:
+    """Raise unless ``value`` > 0 (NaN is refused too)."""
+    if not value > 0.0:  # also rejects NaN
+        raise RequestError(f"{name}: must be > 0, got {value}")
+
+
+class JobRequest:
+    """Base of the requests (dataclasses): validation and the JSON ``params`` of a job.
+
+    A subclass sets :attr:`KIND`, implements :meth:`validate` and lists its fields in the
+    tables below; :meth:`to_params` does the rest.
+    """
+
+    KIND: ClassVar[str]
+    # Fields left out of the params when their value is one of _UNSET, so that the
+    # backend's defaults apply.
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ()
+    _UNSET: ClassVar[tuple[Any, ...]] = (None,)
+    # Fields sent as JSON integers / floats whatever number type they hold.
+    _INTS: ClassVar[tuple[str, ...]] = ()
+    _FLOATS: ClassVar[tuple[str, ...]] = ()
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        raise NotImplementedError
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of a :attr:`KIND` job (validated).
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        self.validate()
+        params = asdict(self)  # subclasses are dataclasses
+        for name in self._OPTIONAL:
+            if params[name] in self._UNSET:
+                del params[name]
+        for names, number_type in ((self._INTS, int), (self._FLOATS, float)):
+            for name in names:
+                if name in params:
+                    params[name] = number_type(params[name])
+        return params
+
+
 @dataclass
-class RoadMaskToVectorsRequest:
+class RasterJobRequest(JobRequest):
+    """Base of the requests that read a raster and write a GeoPackage.
+
+    Attributes:
+        raster_path: Local path of the raster (any GDAL format, with a CRS).
+        output_path: GeoPackage the backend writes (atomically).
+    """
+
+    raster_path: str
+    output_path: str
+
+    def validate(self) -> None:
+        """Check that a raster is given and the output is a ``.gpkg``.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.raster_path:
+            raise RequestError("raster_path: a raster file is required")
+        if not self.output_path.lower().endswith(".gpkg"):
+            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+
+
+@dataclass
+class RoadMaskToVectorsRequest(RasterJobRequest):
     """Vectorise a road mask or road probability raster (job kind ``road_mask_to_vectors``).
 
     Attributes:
@@ -41,9 +124,14 @@ class RoadMaskToVectorsRequest:
     KIND: ClassVar[str] = "road_mask_to_vectors"
     # Smallest window the backend accepts sensibly; larger rasters are processed in tiles.
     MIN_TILE_SIZE_PX: ClassVar[int] = 64
+    _NON_NEGATIVE: ClassVar[tuple[str, ...]] = (
+        "simplify_tolerance_map",
+        "min_area_map",
+        "prune_spur_length_m",
+    )
+    _INTS: ClassVar[tuple[str, ...]] = ("band", "tile_size_px")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("threshold", *_NON_NEGATIVE)
 
-    raster_path: str
-    output_path: str
     band: int = 1
     threshold: float = 0.5
     simplify_tolerance_map: float = 0.0
@@ -59,18 +147,12 @@ class RoadMaskToVectorsRequest:
         Raises:
             RequestError: Naming the offending field.
         """
-        if not self.raster_path:
-            raise RequestError("raster_path: a raster file is required")
-        if not self.output_path.lower().endswith(".gpkg"):
-            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        super().validate()
         if self.band < 1:
             raise RequestError(f"band: must be >= 1, got {self.band}")
-        if not (0.0 <= self.threshold <= 1.0) or math.isnan(self.threshold):
-            raise RequestError(f"threshold: must be within 0..1, got {self.threshold}")
-        for name in ("simplify_tolerance_map", "min_area_map", "prune_spur_length_m"):
-            value = getattr(self, name)
-            if not value >= 0.0:  # also rejects NaN
-                raise RequestError(f"{name}: must be >= 0, got {value}")
+        _check_unit_interval("threshold", self.threshold)
+        for name in self._NON_NEGATIVE:
+            _check_non_negative(name, getattr(self, name))
         if self.tile_size_px < self.MIN_TILE_SIZE_PX:
             raise RequestError(
                 f"tile_size_px: must be >= {self.MIN_TILE_SIZE_PX}, got {self.tile_size_px}"
@@ -78,33 +160,13 @@ class RoadMaskToVectorsRequest:
         if not (self.polygons or self.centerlines):
             raise RequestError("polygons/centerlines: at least one output must be requested")
 
-    def to_params(self) -> dict[str, Any]:
-        """Return the JSON ``params`` of a ``road_mask_to_vectors`` job (validated).
-
-        Raises:
-            RequestError: When :meth:`validate` fails.
-        """
-        self.validate()
-        params = asdict(self)
-        params["band"] = int(self.band)
-        params["tile_size_px"] = int(self.tile_size_px)
-        for name in ("threshold", "simplify_tolerance_map", "min_area_map", "prune_spur_length_m"):
-            params[name] = float(params[name])
-        return params
-
 
 # Devices a job may ask for; "auto" leaves the job on the backend's own device.
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
-def _check_unit_interval(name: str, value: float) -> None:
-    """Raise unless ``value`` lies within 0..1 (NaN is refused too)."""
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise RequestError(f"{name}: must be within 0..1, got {value}")
-
-
 @dataclass
-class ExtractRoadGraphRequest:
+class ExtractRoadGraphRequest(RasterJobRequest):
     """Extract a road graph from an aerial image with LineGraph2Road (job kind
     ``extract_road_graph``).
 
@@ -138,9 +200,14 @@ class ExtractRoadGraphRequest:
     MAX_WINDOW_PX: ClassVar[int] = 2048
     # Optional fields left out of the params when None, so the backend's defaults apply.
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m", "window_px")
+    _THRESHOLDS: ClassVar[tuple[str, ...]] = (
+        "edge_threshold",
+        "keypoint_threshold",
+        "road_threshold",
+    )
+    _INTS: ClassVar[tuple[str, ...]] = ("window_px", "overlap_px")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", *_THRESHOLDS)
 
-    raster_path: str
-    output_path: str
     model: str = DEFAULT_MODEL
     checkpoint: str | None = None
     device: str = "auto"
@@ -159,10 +226,7 @@ class ExtractRoadGraphRequest:
         Raises:
             RequestError: Naming the offending field.
         """
-        if not self.raster_path:
-            raise RequestError("raster_path: a raster file is required")
-        if not self.output_path.lower().endswith(".gpkg"):
-            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        super().validate()
         if not self.model.strip():
             raise RequestError("model: a model id is required")
         if self.device not in DEVICES:
@@ -172,8 +236,8 @@ class ExtractRoadGraphRequest:
                 raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
             if any(band < 1 for band in self.bands):
                 raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
-        if self.gsd_m is not None and not self.gsd_m > 0.0:  # also rejects NaN
-            raise RequestError(f"gsd_m: must be > 0, got {self.gsd_m}")
+        if self.gsd_m is not None:
+            _check_positive("gsd_m", self.gsd_m)
         if self.window_px is not None and not (
             self.MIN_WINDOW_PX <= self.window_px <= self.MAX_WINDOW_PX
         ):
@@ -190,7 +254,7 @@ class ExtractRoadGraphRequest:
                 f"overlap_px: must be smaller than the window ({self.window_px} px), "
                 f"got {self.overlap_px}"
             )
-        for name in ("edge_threshold", "keypoint_threshold", "road_threshold"):
+        for name in self._THRESHOLDS:
             _check_unit_interval(name, getattr(self, name))
 
     def to_params(self) -> dict[str, Any]:
@@ -202,28 +266,17 @@ class ExtractRoadGraphRequest:
         Raises:
             RequestError: When :meth:`validate` fails.
         """
-        self.validate()
-        params = asdict(self)
-        for name in self._OPTIONAL:
-            if params[name] is None:
-                del params[name]
+        params = super().to_params()
         if self.device == "auto":
             del params["device"]
         if self.bands is not None:
             params["bands"] = [int(band) for band in self.bands]
-        if self.gsd_m is not None:
-            params["gsd_m"] = float(self.gsd_m)
-        if self.window_px is not None:
-            params["window_px"] = int(self.window_px)
-        params["overlap_px"] = int(self.overlap_px)
-        for name in ("edge_threshold", "keypoint_threshold", "road_threshold"):
-            params[name] = float(params[name])
         params["merge_chains"] = bool(self.merge_chains)
         return params
 
 
 @dataclass
-class EvaluateRoadGraphRequest:
+class EvaluateRoadGraphRequest(JobRequest):
     """Score proposed road centerlines against ground-truth centerlines with APLS and TOPO
     (job kind ``evaluate_road_graph``).
 
@@ -262,6 +315,9 @@ class EvaluateRoadGraphRequest:
         "topo_match_radius_m",
     )
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("ground_truth_layer", "proposal_layer", "report_path")
+    _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
+    _INTS: ClassVar[tuple[str, ...]] = ("topo_num_seeds", "seed")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("snap_tolerance_m", *_POSITIVE)
 
     ground_truth_path: str
     proposal_path: str
@@ -289,30 +345,18 @@ class EvaluateRoadGraphRequest:
             raise RequestError("proposal_path: a vector file is required")
         if self.report_path is not None and not self.report_path.lower().endswith(".json"):
             raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")
-        if not self.snap_tolerance_m >= 0.0:  # also rejects NaN
-            raise RequestError(f"snap_tolerance_m: must be >= 0, got {self.snap_tolerance_m}")
+        _check_non_negative("snap_tolerance_m", self.snap_tolerance_m)
         for name in self._POSITIVE:
-            value = getattr(self, name)
-            if not value > 0.0:
-                raise RequestError(f"{name}: must be > 0, got {value}")
+            _check_positive(name, getattr(self, name))
         if self.topo_num_seeds < 1:
             raise RequestError(f"topo_num_seeds: must be >= 1, got {self.topo_num_seeds}")
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``evaluate_road_graph`` job (validated).
 
-        Layer names and the report path are left out when None.
+        Layer names and the report path are left out when None or empty.
 
         Raises:
             RequestError: When :meth:`validate` fails.
         """
-        self.validate()
-        params = asdict(self)
-        for name in self._OPTIONAL:
-            if not params[name]:
-                del params[name]
-        for name in ("snap_tolerance_m", *self._POSITIVE):
-            params[name] = float(params[name])
-        params["topo_num_seeds"] = int(self.topo_num_seeds)
-        params["seed"] = int(self.seed)
-        return params
+        return super().to_params()

@@ -26,10 +26,10 @@ def default_state_dir() -> Path:
 
 
 def default_model_dir() -> Path:
-    """``$ROADEXTRACT_MODEL_DIR``, else ``~/.cache/roadextract/models``."""
-    if os.environ.get("ROADEXTRACT_MODEL_DIR"):
-        return Path(os.environ["ROADEXTRACT_MODEL_DIR"])
-    return Path.home() / ".cache" / "roadextract" / "models"
+    """Folder for downloaded checkpoints (see :func:`backend.models.registry.default_model_dir`)."""
+    from backend.models.registry import default_model_dir as registry_default
+
+    return registry_default()
 
 
 def write_state_file(state_dir: Path, info: dict[str, Any]) -> Path:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -28,6 +30,8 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingUtils,
     QgsRasterLayer,
 )
@@ -38,6 +42,7 @@ from ...plugin.backend_process import BackendStartError, backend_manager
 from ...plugin.client import BackendClient, BackendError, BackendUnavailableError, JobResult
 from ...plugin.i18n import tr
 from ...plugin.layers import LayerError, gpkg_vector_layer, raster_file_for_backend
+from ...plugin.params import JobRequest, RequestError
 from ...plugin.resources import icon_path
 from ...plugin.settings import PluginSettings
 
@@ -47,10 +52,43 @@ POLL_INTERVAL_S = 0.25
 CANCEL_TIMEOUT_S = 60.0
 # GeoPackage primary key column; QGIS exposes it as a field, outputs do not need it.
 GPKG_FID_FIELD = "fid"
+# Share of the algorithm's 0..100 progress taken by the backend job when sinks are copied
+# afterwards (the copies take the rest).
+JOB_PROGRESS_END = 90.0
+
+
+class SinkOutput(NamedTuple):
+    """One optional feature sink, filled from a GeoPackage layer the backend writes.
+
+    Attributes:
+        name: Sink parameter, e.g. ``OUTPUT_EDGES``.
+        description: Translated sink description.
+        layer_type: ``QgsProcessing.TypeVector...`` of the sink.
+        gpkg_layer: Layer inside the backend's GeoPackage, e.g. ``road_graph_edges``.
+        count_name: Number output that counts the features, e.g. ``N_EDGES``.
+        count_description: Translated description of that output.
+        summary_key: Key of the job summary that holds the count the backend computed.
+    """
+
+    name: str
+    description: str
+    layer_type: int
+    gpkg_layer: str
+    count_name: str
+    count_description: str
+    summary_key: str
 
 
 class RoadExtractAlgorithm(QgsProcessingAlgorithm):
-    """Base class: backend access, job polling and sink writing for RoadExtract algorithms."""
+    """Base class: backend access, job polling and sink writing for RoadExtract algorithms.
+
+    Subclasses with a raster input name it in :attr:`RASTER_INPUT`; those with optional
+    feature sinks list them in :meth:`sink_outputs` and say in :meth:`no_output_message`
+    what to do when none is requested. :meth:`checkParameterValues` checks both.
+    """
+
+    # Raster parameter that checkParameterValues checks (None: the algorithm has none).
+    RASTER_INPUT: str | None = None
 
     def tr(self, text: str) -> str:
         """Translate ``text`` in the context of the concrete algorithm class (QGIS style)."""
@@ -63,6 +101,72 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
     def icon(self) -> QIcon:
         """Return the plugin icon."""
         return QIcon(str(icon_path()))
+
+    def group(self) -> str:
+        """Translated group name."""
+        return tr("Roads")
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        """Untranslated group id."""
+        return "roads"
+
+    # -- parameters and outputs ------------------------------------------------------------
+
+    def sink_outputs(self) -> tuple[SinkOutput, ...]:
+        """The optional feature sinks of the algorithm, in declaration order (none here)."""
+        return ()
+
+    def no_output_message(self) -> str:
+        """Translated message for a run that requests none of :meth:`sink_outputs`."""
+        raise NotImplementedError(f"{type(self).__name__} has sinks but no message")
+
+    def add_number_outputs(self, outputs: Iterable[tuple[str, str]]) -> None:
+        """Declare one number output per ``(name, translated description)`` row."""
+        for name, description in outputs:
+            self.addOutput(QgsProcessingOutputNumber(name, description))
+
+    def add_sink_outputs(self) -> None:
+        """Declare the sinks of :meth:`sink_outputs`, then the numbers that count them.
+
+        The sinks are optional and created by default; a skipped one is not copied.
+        """
+        sinks = self.sink_outputs()
+        for sink in sinks:
+            self.addParameter(
+                QgsProcessingParameterFeatureSink(
+                    sink.name,
+                    sink.description,
+                    sink.layer_type,
+                    optional=True,
+                    createByDefault=True,
+                )
+            )
+        self.add_number_outputs((sink.count_name, sink.count_description) for sink in sinks)
+
+    def checkParameterValues(  # noqa: N802 - QGIS API
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        """Refuse a run that would write nothing, or an input that is not a raster."""
+        if self.RASTER_INPUT is not None:
+            problem = self.raster_input_problem(parameters, self.RASTER_INPUT, context)
+            if problem:
+                return False, problem
+        sinks = self.sink_outputs()
+        if sinks and not any(self.output_requested(parameters, sink.name) for sink in sinks):
+            return False, self.no_output_message()
+        return super().checkParameterValues(parameters, context)
+
+    @staticmethod
+    def job_params(request: JobRequest) -> dict[str, Any]:
+        """Return the validated JSON params of ``request``.
+
+        Raises:
+            QgsProcessingException: A field is out of range (the message names it).
+        """
+        try:
+            return request.to_params()
+        except RequestError as exc:
+            raise QgsProcessingException(str(exc)) from exc
 
     # -- raster inputs ---------------------------------------------------------------------
 
@@ -199,20 +303,14 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                 stopped answering. Always the plain class: QGIS shows a Python subclass as a
                 crash with a traceback instead of a message.
         """
-        try:
+        with _backend_errors(tr("The RoadExtract backend refused the job: {detail}")):
             status = client.create_job(kind, params)
-        except BackendUnavailableError as exc:
-            raise QgsProcessingException(_unavailable_message(exc)) from exc
-        except BackendError as exc:
-            raise QgsProcessingException(
-                tr("The RoadExtract backend refused the job: {detail}").format(detail=exc.detail)
-            ) from exc
         feedback.pushInfo(
             tr("Backend job {job_id} ({kind}) created.").format(job_id=status.job_id, kind=kind)
         )
         start, end = progress_range
         last_message = ""
-        try:
+        with _backend_errors(tr("The RoadExtract backend reported an error: {detail}")):
             while True:
                 if feedback.isCanceled():
                     self._cancel_job(client, status.job_id, feedback)
@@ -238,12 +336,6 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                     )
                 )
             return client.job_result(status.job_id)
-        except BackendUnavailableError as exc:
-            raise QgsProcessingException(_unavailable_message(exc)) from exc
-        except BackendError as exc:
-            raise QgsProcessingException(
-                tr("The RoadExtract backend reported an error: {detail}").format(detail=exc.detail)
-            ) from exc
 
     def _cancel_job(
         self, client: BackendClient, job_id: str, feedback: QgsProcessingFeedback
@@ -350,6 +442,64 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         del sink  # flush and close the destination now
         del source  # release the GeoPackage so its folder can be deleted (Windows)
         return dest_id, count
+
+    def copy_sink_outputs(
+        self,
+        gpkg_path: str,
+        summary: dict[str, Any],
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        fallback_crs: QgsCoordinateReferenceSystem,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        """Copy the requested :meth:`sink_outputs` from the backend's GeoPackage.
+
+        Progress runs from :data:`JOB_PROGRESS_END` to 100.
+
+        Args:
+            gpkg_path: GeoPackage written by the backend.
+            summary: Job summary with the counts the backend computed.
+            parameters: Algorithm parameters.
+            context: Processing context.
+            fallback_crs: CRS of the input raster.
+            feedback: Progress and cancellation.
+
+        Returns:
+            The destination of every copied sink and every count: the number of features
+            written, or for a skipped sink the number the backend computed.
+        """
+        sinks = self.sink_outputs()
+        results: dict[str, Any] = {}
+        counts = {sink.count_name: int(summary.get(sink.summary_key) or 0) for sink in sinks}
+        for step, sink in enumerate(sinks):
+            if not self.output_requested(parameters, sink.name):
+                continue
+            dest_id, count = self.copy_gpkg_layer_to_sink(
+                gpkg_path, sink.gpkg_layer, parameters, sink.name, context, fallback_crs, feedback
+            )
+            results[sink.name] = dest_id
+            counts[sink.count_name] = count
+            feedback.setProgress(
+                JOB_PROGRESS_END + (100.0 - JOB_PROGRESS_END) * (step + 1) / len(sinks)
+            )
+        results.update(counts)
+        return results
+
+
+@contextmanager
+def _backend_errors(message: str) -> Iterator[None]:
+    """Turn backend client errors inside the block into a :class:`QgsProcessingException`.
+
+    Args:
+        message: Translated message with a ``{detail}`` placeholder, for a backend that
+            answered with an error; one that stopped answering gets what to run instead.
+    """
+    try:
+        yield
+    except BackendUnavailableError as exc:
+        raise QgsProcessingException(_unavailable_message(exc)) from exc
+    except BackendError as exc:
+        raise QgsProcessingException(message.format(detail=exc.detail)) from exc
 
 
 def _unavailable_message(exc: BackendError) -> str:

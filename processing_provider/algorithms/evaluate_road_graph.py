@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
@@ -19,7 +18,7 @@ from qgis.core import (
 )
 
 from ...plugin.layers import LayerError, vector_file_for_backend
-from ...plugin.params import EvaluateRoadGraphRequest, RequestError
+from ...plugin.params import EvaluateRoadGraphRequest
 from .base import RoadExtractAlgorithm
 
 
@@ -61,14 +60,6 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         """Translated name shown in the toolbox."""
         return self.tr("Evaluate road graph")
-
-    def group(self) -> str:
-        """Translated group name."""
-        return self.tr("Roads")
-
-    def groupId(self) -> str:  # noqa: N802 - QGIS API
-        """Untranslated group id."""
-        return "roads"
 
     def tags(self) -> list[str]:
         """Search keywords."""
@@ -183,16 +174,16 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 createByDefault=False,
             )
         )
-        outputs = (
-            (self.APLS, self.tr("APLS")),
-            (self.APLS_GT_TO_PROPOSAL, self.tr("APLS, ground truth to proposal")),
-            (self.APLS_PROPOSAL_TO_GT, self.tr("APLS, proposal to ground truth")),
-            (self.TOPO_PRECISION, self.tr("TOPO precision")),
-            (self.TOPO_RECALL, self.tr("TOPO recall")),
-            (self.TOPO_F1, self.tr("TOPO F1")),
+        self.add_number_outputs(
+            (
+                (self.APLS, self.tr("APLS")),
+                (self.APLS_GT_TO_PROPOSAL, self.tr("APLS, ground truth to proposal")),
+                (self.APLS_PROPOSAL_TO_GT, self.tr("APLS, proposal to ground truth")),
+                (self.TOPO_PRECISION, self.tr("TOPO precision")),
+                (self.TOPO_RECALL, self.tr("TOPO recall")),
+                (self.TOPO_F1, self.tr("TOPO F1")),
+            )
         )
-        for name, description in outputs:
-            self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def processAlgorithm(  # noqa: N802 - QGIS API
         self,
@@ -241,11 +232,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 topo_num_seeds=self.parameterAsInt(parameters, self.TOPO_NUM_SEEDS, context),
                 seed=self.parameterAsInt(parameters, self.SEED, context),
             )
-            try:
-                params = request.to_params()
-            except RequestError as exc:
-                raise QgsProcessingException(str(exc)) from exc
-
+            params = self.job_params(request)
             result = self.run_job(client, request.KIND, params, feedback, (0.0, 100.0))
             summary = result.summary
             results: dict[str, Any] = {

@@ -10,12 +10,10 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -23,8 +21,8 @@ from qgis.core import (
 )
 
 from ...plugin.client import BackendClient, BackendError
-from ...plugin.params import DEVICES, ExtractRoadGraphRequest, RequestError
-from .base import RoadExtractAlgorithm
+from ...plugin.params import DEVICES, ExtractRoadGraphRequest
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "linegraph2road"
@@ -54,6 +52,8 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     EDGES_LAYER = "road_graph_edges"
     NODES_LAYER = "road_graph_nodes"
 
+    RASTER_INPUT = INPUT
+
     def name(self) -> str:
         """Untranslated algorithm id."""
         return "extractroadgraph"
@@ -61,14 +61,6 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         """Translated name shown in the toolbox."""
         return self.tr("Extract road graph (LineGraph2Road)")
-
-    def group(self) -> str:
-        """Translated group name."""
-        return self.tr("Roads")
-
-    def groupId(self) -> str:  # noqa: N802 - QGIS API
-        """Untranslated group id."""
-        return "roads"
 
     def tags(self) -> list[str]:
         """Search keywords."""
@@ -193,41 +185,35 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
-        # Optional sinks: a skipped one is not copied.
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
+        # A skipped sink is not copied.
+        self.add_sink_outputs()
+
+    def sink_outputs(self) -> tuple[SinkOutput, ...]:
+        """Edges and nodes, each counted by a number output."""
+        return (
+            SinkOutput(
                 self.OUTPUT_EDGES,
                 self.tr("Road graph edges"),
                 QgsProcessing.TypeVectorLine,
-                optional=True,
-                createByDefault=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
+                self.EDGES_LAYER,
+                self.N_EDGES,
+                self.tr("Number of edges"),
+                "n_edges",
+            ),
+            SinkOutput(
                 self.OUTPUT_NODES,
                 self.tr("Road graph nodes"),
                 QgsProcessing.TypeVectorPoint,
-                optional=True,
-                createByDefault=True,
-            )
+                self.NODES_LAYER,
+                self.N_NODES,
+                self.tr("Number of nodes"),
+                "n_nodes",
+            ),
         )
-        self.addOutput(QgsProcessingOutputNumber(self.N_EDGES, self.tr("Number of edges")))
-        self.addOutput(QgsProcessingOutputNumber(self.N_NODES, self.tr("Number of nodes")))
 
-    def checkParameterValues(  # noqa: N802 - QGIS API
-        self, parameters: dict[str, Any], context: QgsProcessingContext
-    ) -> tuple[bool, str]:
-        """Refuse a run that would write nothing, or an input that is not a raster."""
-        problem = self.raster_input_problem(parameters, self.INPUT, context)
-        if problem:
-            return False, problem
-        if not any(
-            self.output_requested(parameters, name)
-            for name in (self.OUTPUT_EDGES, self.OUTPUT_NODES)
-        ):
-            return False, self.tr("Choose at least one output (edges or nodes).")
-        return super().checkParameterValues(parameters, context)
+    def no_output_message(self) -> str:
+        """Translated message for a run with every sink skipped."""
+        return self.tr("Choose at least one output (edges or nodes).")
 
     def processAlgorithm(  # noqa: N802 - QGIS API
         self,
@@ -255,8 +241,6 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
         gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
         window_px = self.parameterAsInt(parameters, self.WINDOW_SIZE, context)
-        want_edges = self.output_requested(parameters, self.OUTPUT_EDGES)
-        want_nodes = self.output_requested(parameters, self.OUTPUT_NODES)
         request = ExtractRoadGraphRequest(
             # Stand-ins until the raster file and the work folder exist (below).
             raster_path=layer.source(),
@@ -273,10 +257,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             road_threshold=self.parameterAsDouble(parameters, self.ROAD_THRESHOLD, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
         )
-        try:
-            request.validate()  # before starting the backend or exporting anything
-        except RequestError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        self.job_params(request)  # validates before starting the backend or exporting
 
         client = self.backend_client(feedback)
         self._check_model(client, request.model, checkpoint)
@@ -284,49 +265,33 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         try:
             request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
             request.output_path = str(work_dir / "extract_road_graph.gpkg")
-            try:
-                params = request.to_params()
-            except RequestError as exc:
-                raise QgsProcessingException(str(exc)) from exc
-
-            result = self.run_job(client, request.KIND, params, feedback, (0.0, 90.0))
-            gpkg_path = result.outputs.get("gpkg", request.output_path)
-
+            params = self.job_params(request)
+            result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))
             summary = result.summary
-            results: dict[str, Any] = {}
-            # Counts of what the backend computed, replaced below by the number of features
-            # actually written.
-            counts = {
-                self.N_EDGES: int(summary.get("n_edges") or 0),
-                self.N_NODES: int(summary.get("n_nodes") or 0),
-            }
-            copies = (
-                (want_edges, self.EDGES_LAYER, self.OUTPUT_EDGES, self.N_EDGES),
-                (want_nodes, self.NODES_LAYER, self.OUTPUT_NODES, self.N_NODES),
+            # Sink destinations and counts: features written, or for a skipped output
+            # the number the backend computed.
+            results = self.copy_sink_outputs(
+                result.outputs.get("gpkg", request.output_path),
+                summary,
+                parameters,
+                context,
+                layer.crs(),
+                feedback,
             )
-            for step, (wanted, layer_name, output_name, count_name) in enumerate(copies):
-                if not wanted:
-                    continue
-                dest_id, count = self.copy_gpkg_layer_to_sink(
-                    gpkg_path, layer_name, parameters, output_name, context, layer.crs(), feedback
-                )
-                results[output_name] = dest_id
-                counts[count_name] = count
-                feedback.setProgress(90.0 + 10.0 * (step + 1) / len(copies))
             feedback.pushInfo(
                 self.tr(
                     "{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model "
                     "{model} on {device} at {gsd_m:.2f} m per pixel."
                 ).format(
-                    edges=counts[self.N_EDGES],
-                    nodes=counts[self.N_NODES],
+                    edges=results[self.N_EDGES],
+                    nodes=results[self.N_NODES],
                     length_km=float(summary.get("length_m") or 0.0) / 1000.0,
                     model=summary.get("model") or request.model,
                     device=summary.get("device") or "?",
                     gsd_m=float(summary.get("gsd_m") or 0.0),
                 )
             )
-            if counts[self.N_EDGES] == 0:
+            if results[self.N_EDGES] == 0:
                 feedback.pushWarning(
                     self.tr(
                         "No road edges were found. Lower the edge, keypoint and road "
@@ -334,7 +299,6 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                         "model should see."
                     )
                 )
-            results.update(counts)
             return results
         finally:
             self.remove_work_dir(work_dir)

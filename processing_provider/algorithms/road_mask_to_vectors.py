@@ -7,19 +7,16 @@ from typing import Any
 from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterDistance,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
 
-from ...plugin.params import RequestError, RoadMaskToVectorsRequest
-from .base import RoadExtractAlgorithm
+from ...plugin.params import RoadMaskToVectorsRequest
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
 
 
 class RoadMaskToVectors(RoadExtractAlgorithm):
@@ -44,6 +41,8 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
     CENTERLINES_LAYER = "road_centerlines"
     NODES_LAYER = "road_nodes"
 
+    RASTER_INPUT = INPUT
+
     def name(self) -> str:
         """Untranslated algorithm id."""
         return "roadmasktovectors"
@@ -51,14 +50,6 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         """Translated name shown in the toolbox."""
         return self.tr("Road mask to vectors")
-
-    def group(self) -> str:
-        """Translated group name."""
-        return self.tr("Roads")
-
-    def groupId(self) -> str:  # noqa: N802 - QGIS API
-        """Untranslated group id."""
-        return "roads"
 
     def tags(self) -> list[str]:
         """Search keywords."""
@@ -144,51 +135,44 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
         )
         tile_size.setFlags(tile_size.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(tile_size)
-        # Optional sinks: a skipped one is not computed (polygons) or not copied.
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
+        # A skipped sink is not computed (polygons) or not copied.
+        self.add_sink_outputs()
+
+    def sink_outputs(self) -> tuple[SinkOutput, ...]:
+        """Polygons, centerlines and nodes, each counted by a number output."""
+        return (
+            SinkOutput(
                 self.OUTPUT_POLYGONS,
                 self.tr("Road polygons"),
                 QgsProcessing.TypeVectorPolygon,
-                optional=True,
-                createByDefault=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
+                self.POLYGONS_LAYER,
+                self.N_POLYGONS,
+                self.tr("Number of polygons"),
+                "n_polygons",
+            ),
+            SinkOutput(
                 self.OUTPUT_CENTERLINES,
                 self.tr("Road centerlines"),
                 QgsProcessing.TypeVectorLine,
-                optional=True,
-                createByDefault=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
+                self.CENTERLINES_LAYER,
+                self.N_EDGES,
+                self.tr("Number of centerlines"),
+                "n_edges",
+            ),
+            SinkOutput(
                 self.OUTPUT_NODES,
                 self.tr("Road graph nodes"),
                 QgsProcessing.TypeVectorPoint,
-                optional=True,
-                createByDefault=True,
-            )
+                self.NODES_LAYER,
+                self.N_NODES,
+                self.tr("Number of nodes"),
+                "n_nodes",
+            ),
         )
-        self.addOutput(QgsProcessingOutputNumber(self.N_POLYGONS, self.tr("Number of polygons")))
-        self.addOutput(QgsProcessingOutputNumber(self.N_EDGES, self.tr("Number of centerlines")))
-        self.addOutput(QgsProcessingOutputNumber(self.N_NODES, self.tr("Number of nodes")))
 
-    def checkParameterValues(  # noqa: N802 - QGIS API
-        self, parameters: dict[str, Any], context: QgsProcessingContext
-    ) -> tuple[bool, str]:
-        """Refuse a run that would write nothing, or an input that is not a raster."""
-        problem = self.raster_input_problem(parameters, self.INPUT, context)
-        if problem:
-            return False, problem
-        if not any(
-            self.output_requested(parameters, name)
-            for name in (self.OUTPUT_POLYGONS, self.OUTPUT_CENTERLINES, self.OUTPUT_NODES)
-        ):
-            return False, self.tr("Choose at least one output (polygons, centerlines or nodes).")
-        return super().checkParameterValues(parameters, context)
+    def no_output_message(self) -> str:
+        """Translated message for a run with every sink skipped."""
+        return self.tr("Choose at least one output (polygons, centerlines or nodes).")
 
     def processAlgorithm(  # noqa: N802 - QGIS API
         self,
@@ -225,45 +209,25 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 polygons=want_polygons,
                 centerlines=want_centerlines or want_nodes,
             )
-            try:
-                params = request.to_params()
-            except RequestError as exc:
-                raise QgsProcessingException(str(exc)) from exc
-
-            result = self.run_job(client, request.KIND, params, feedback, (0.0, 90.0))
-            gpkg_path = result.outputs.get("gpkg", request.output_path)
-
-            results: dict[str, Any] = {}
-            # Counts of what the backend computed (also for outputs that were skipped),
-            # replaced below by the number of features actually written.
-            summary = result.summary
-            counts = {
-                self.N_POLYGONS: int(summary.get("n_polygons") or 0),
-                self.N_EDGES: int(summary.get("n_edges") or 0),
-                self.N_NODES: int(summary.get("n_nodes") or 0),
-            }
-            copies = (
-                (want_polygons, self.POLYGONS_LAYER, self.OUTPUT_POLYGONS, self.N_POLYGONS),
-                (want_centerlines, self.CENTERLINES_LAYER, self.OUTPUT_CENTERLINES, self.N_EDGES),
-                (want_nodes, self.NODES_LAYER, self.OUTPUT_NODES, self.N_NODES),
+            params = self.job_params(request)
+            result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))
+            # Sink destinations and counts: features written, or for a skipped output
+            # the number the backend computed.
+            results = self.copy_sink_outputs(
+                result.outputs.get("gpkg", request.output_path),
+                result.summary,
+                parameters,
+                context,
+                layer.crs(),
+                feedback,
             )
-            for step, (wanted, layer_name, output_name, count_name) in enumerate(copies):
-                if not wanted:
-                    continue
-                dest_id, count = self.copy_gpkg_layer_to_sink(
-                    gpkg_path, layer_name, parameters, output_name, context, layer.crs(), feedback
-                )
-                results[output_name] = dest_id
-                counts[count_name] = count
-                feedback.setProgress(90.0 + 10.0 * (step + 1) / len(copies))
             feedback.pushInfo(
                 self.tr("{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).").format(
-                    polygons=counts[self.N_POLYGONS],
-                    edges=counts[self.N_EDGES],
-                    nodes=counts[self.N_NODES],
+                    polygons=results[self.N_POLYGONS],
+                    edges=results[self.N_EDGES],
+                    nodes=results[self.N_NODES],
                 )
             )
-            results.update(counts)
             return results
         finally:
             self.remove_work_dir(work_dir)

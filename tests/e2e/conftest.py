@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from qgis.core import QgsSettings
+from qgis.core import QgsProcessingFeedback, QgsSettings
 
 
 def _load_plugin_conftest():
@@ -44,13 +47,30 @@ processing_ready = _plugin_conftest.processing_ready
 provider = _plugin_conftest.provider
 
 
-@pytest.fixture(scope="session")
-def road_mask_path() -> Path:
-    """The shared SpaceNet Vegas partial road mask (EPSG:4326, uint8 0/255)."""
-    path = qgis_env.SHARED_DATA / "roads" / "spacenet_vegas_pan" / "roadmask_partial.tif"
+def _shared_file(*parts: str) -> Path:
+    """A file of the shared data folder; skips the test when it is not there."""
+    path = qgis_env.SHARED_DATA.joinpath(*parts)
     if not path.is_file():
         pytest.skip(f"shared data not found: {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def road_mask_path() -> Path:
+    """The shared SpaceNet Vegas partial road mask (EPSG:4326, uint8 0/255)."""
+    return _shared_file("roads", "spacenet_vegas_pan", "roadmask_partial.tif")
+
+
+@pytest.fixture(scope="session")
+def centerlines_path() -> Path:
+    """The shared SpaceNet Vegas partial centerlines (GeoJSON, EPSG:4326, 9 lines)."""
+    return _shared_file("roads", "spacenet_vegas_pan", "centerlines_partial.geojson")
+
+
+@pytest.fixture(scope="session")
+def rgb_path() -> Path:
+    """The shared SpaceNet Vegas RGB sample (EPSG:4326, 4 bands RGBA, 1300 x 1300 px)."""
+    return _shared_file("samples", "spacenet_vegas_rgb.tif")
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +117,58 @@ def backend(backend_session, provider):
     session.settings.save()
     yield session
     QgsSettings().remove("roadextract")
+
+
+class CancelOnceJobRuns(QgsProcessingFeedback):
+    """Cancels as soon as the backend job exists, and remembers its id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.job_id: str | None = None
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        super().pushInfo(info)
+        match = re.search(r"job (\w+) \(", info)
+        if match and self.job_id is None:
+            self.job_id = match.group(1)
+            self.cancel()
+
+
+@pytest.fixture
+def cancel_once_job_runs() -> CancelOnceJobRuns:
+    """A feedback that cancels the run as soon as its backend job exists."""
+    return CancelOnceJobRuns()
+
+
+@pytest.fixture
+def assert_failed_cleanly(backend, env) -> Callable[..., None]:
+    """Checks after a failed or cancelled run: no output and no temporary file written,
+    the backend still up, and a cancelled job (``cancelled_by``) stopped or done."""
+
+    def check(outputs: dict[str, str], cancelled_by: CancelOnceJobRuns | None = None) -> None:
+        if cancelled_by is not None:
+            assert cancelled_by.job_id is not None
+            status = backend.client.job_status(cancelled_by.job_id)
+            assert status.status in ("cancelled", "succeeded")  # succeeded: it beat the cancel
+        assert not [p for p in outputs.values() if Path(p).exists()], "outputs were written"
+        assert not env.processing_temp_leftovers(), "temporary files left behind"
+        assert backend.client.health().status == "ok"
+
+    return check
+
+
+@pytest.fixture
+def params_schema_properties(backend) -> Callable[[Any], dict[str, Any]]:
+    """Checks that every key a request sends is a field of the backend's params model
+    (and every required field is sent); returns the model's properties."""
+
+    def properties_of(request: Any) -> dict[str, Any]:
+        schemas = {kind["kind"]: kind["params_schema"] for kind in backend.client.job_kinds()}
+        schema = schemas[request.KIND]
+        properties = schema["properties"]
+        params = request.to_params()
+        assert set(params) <= set(properties)
+        assert set(schema.get("required", [])) <= set(params)
+        return properties
+
+    return properties_of

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,6 @@ from osgeo import gdal, osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingException,
-    QgsProcessingFeedback,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -44,11 +42,6 @@ def _dilate(mask: np.ndarray, radius_px: float) -> np.ndarray:
             if dx * dx + dy * dy <= radius_px * radius_px:
                 out |= padded[r + dy : r + dy + height, r + dx : r + dx + width]
     return out
-
-
-def _assert_nothing_written(outputs: dict[str, str], env) -> None:
-    assert not [p for p in outputs.values() if Path(p).exists()], "outputs were written"
-    assert not env.processing_temp_leftovers(), "temporary files left behind"
 
 
 def test_outputs_in_raster_crs_inside_extent_and_on_the_mask(
@@ -125,7 +118,9 @@ def _raster_without_crs(path: Path) -> None:
         ("bad_band", r"Band 3 does not exist"),
     ],
 )
-def test_bad_input_fails_cleanly(backend, road_mask_path, tmp_path, env, case, needle):
+def test_bad_input_fails_cleanly(
+    backend, road_mask_path, tmp_path, assert_failed_cleanly, case, needle
+):
     import processing
 
     params = {}
@@ -154,37 +149,19 @@ def test_bad_input_fails_cleanly(backend, road_mask_path, tmp_path, env, case, n
     finally:
         if case == "crs_only_in_qgis":
             QgsProject.instance().removeMapLayer(layer)
-    _assert_nothing_written(outputs, env)
-    assert backend.client.health().status == "ok"
+    assert_failed_cleanly(outputs)
 
 
-class _CancelOnceJobRuns(QgsProcessingFeedback):
-    """Cancels as soon as the backend job exists, and remembers its id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.job_id: str | None = None
-
-    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
-        super().pushInfo(info)
-        match = re.search(r"job (\w+) \(", info)
-        if match and self.job_id is None:
-            self.job_id = match.group(1)
-            self.cancel()
-
-
-def test_cancel_leaves_nothing_behind(backend, road_mask_path, tmp_path, env):
+def test_cancel_leaves_nothing_behind(
+    backend, road_mask_path, tmp_path, cancel_once_job_runs, assert_failed_cleanly
+):
     import processing
 
-    feedback = _CancelOnceJobRuns()
+    feedback = cancel_once_job_runs
     outputs = _outputs(tmp_path)
     with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
         # Small windows keep the job busy long enough to be cancelled while it runs.
         processing.run(
             ALG_ID, {"INPUT": str(road_mask_path), "TILE_SIZE": 64, **outputs}, feedback=feedback
         )
-    assert feedback.job_id is not None
-    status = backend.client.job_status(feedback.job_id)
-    assert status.status in ("cancelled", "succeeded")  # succeeded: it beat the cancel
-    _assert_nothing_written(outputs, env)
-    assert backend.client.health().status == "ok"
+    assert_failed_cleanly(outputs, cancelled_by=feedback)

@@ -172,9 +172,16 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
             if valid.any():
                 image = reader.read_rgb(window, shape)
                 image[~valid] = 0
+
+                def on_window(done: int, total: int, i: int = i) -> None:
+                    # Progress within the block; a cancelled job stops here.
+                    share = (i + done / total) / len(blocks)
+                    report(5.0 + 85.0 * share, f"Block {i + 1}/{len(blocks)}: window pass")
+
                 pred = predict_image_graph(
                     predictor, image, predictor_params, window_px=window_px,
                     overlap_px=params.overlap_px, edge_threshold=params.edge_threshold,
+                    on_window=on_window,
                 )
                 block_graphs.append(
                     _block_window_graph(pred.graph, block, scale, valid, WindowGraph)

@@ -19,8 +19,11 @@ Inference code only: nothing here imports training code.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -837,6 +840,7 @@ class LineGraph2RoadPredictor:
         vertices_xy_px: Sequence[np.ndarray],
         d_nei_px: float,
         max_neighbors: int | None = 16,
+        timer: StageTimer | None = None,
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Candidate edges within ``d_nei_px`` and their probabilities (Sec. 3.4).
 
@@ -846,6 +850,8 @@ class LineGraph2RoadPredictor:
                 into the window by a sliding-window driver).
             d_nei_px: candidate-edge radius in pixels.
             max_neighbors: degree cap (:func:`limit_candidate_degree`).
+            timer: charges "graph_build" (candidates, line graph) and "transformer" (edge
+                features, Graph Transformer) when given.
 
         Returns:
             Per window ``(edge_index (2, E_b) int64, edge_prob (E_b,) float32)``.
@@ -860,21 +866,23 @@ class LineGraph2RoadPredictor:
             raise ValueError(
                 f"{len(vertices_xy_px)} vertex arrays for {features.shape[0]} set windows"
             )
+        timer = timer or _NoTimer()
         graphs = []
-        for verts in vertices_xy_px:
-            verts = np.asarray(verts, dtype=np.float64).reshape(-1, 2)
-            edge_index = limit_candidate_degree(
-                verts, candidate_edges(verts, d_nei_px=d_nei_px), max_neighbors
-            )
-            graphs.append(
-                {
-                    "vertices_xy_px": verts,
-                    "edge_index": edge_index,
-                    "line_edge_index": line_graph(edge_index, len(verts)),
-                }
-            )
-        batch = CandidateGraphBatch.from_graphs(graphs, device=self.device)
-        with torch.autocast(self.device.type, enabled=self.amp):
+        with timer.stage("graph_build"):
+            for verts in vertices_xy_px:
+                verts = np.asarray(verts, dtype=np.float64).reshape(-1, 2)
+                edge_index = limit_candidate_degree(
+                    verts, candidate_edges(verts, d_nei_px=d_nei_px), max_neighbors
+                )
+                graphs.append(
+                    {
+                        "vertices_xy_px": verts,
+                        "edge_index": edge_index,
+                        "line_edge_index": line_graph(edge_index, len(verts)),
+                    }
+                )
+            batch = CandidateGraphBatch.from_graphs(graphs, device=self.device)
+        with timer.stage("transformer"), torch.autocast(self.device.type, enabled=self.amp):
             logits = self.model.edge_logits(features, batch, self._padded_size_hw_px)
         probs = logits.float().sigmoid().cpu().numpy().astype(np.float32)
         out, start = [], 0
@@ -883,6 +891,39 @@ class LineGraph2RoadPredictor:
             out.append((graph["edge_index"], probs[start : start + n_edges]))
             start += n_edges
         return out
+
+
+class StageTimer:
+    """Wall-clock seconds per pipeline stage (benchmarks). CUDA work is synchronised at stage
+    boundaries so it is charged to the stage that queued it.
+
+    Attributes:
+        seconds: stage name -> accumulated seconds.
+    """
+
+    def __init__(self, device: torch.device | str = "cpu") -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._cuda = torch.device(device).type == "cuda"
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self._cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self._cuda:
+                torch.cuda.synchronize()
+            self.seconds[name] += time.perf_counter() - start
+
+
+class _NoTimer:
+    """Stand-in for :class:`StageTimer` when nobody measures (no CUDA syncs)."""
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        yield
 
 
 @dataclass
@@ -912,6 +953,8 @@ def predict_image_graph(
     edge_threshold: float = 0.5,
     ramp_px: int = 32,
     batch_size: int = 4,
+    on_window: Callable[[int, int], None] | None = None,
+    timer: StageTimer | None = None,
 ) -> ImageGraphPrediction:
     """Sliding-window inference over an in-memory image (Sec. 3.6, App. G).
 
@@ -930,6 +973,10 @@ def predict_image_graph(
         edge_threshold: edges with mean probability above it are kept.
         ramp_px: width of the blending ramp at window borders.
         batch_size: windows encoded together.
+        on_window: called as ``on_window(done, total)`` after each batch of windows in each
+            of the two passes (progress; a job's cancellation raises from it).
+        timer: collects seconds per stage (encoder, decoder, nms, graph_build, transformer,
+            stitching) when given.
 
     Returns:
         :class:`ImageGraphPrediction` in the image's pixel frame.
@@ -956,20 +1003,29 @@ def predict_image_graph(
     win_h, win_w = min(window_px, height), min(window_px, width)
     weights = blend_weights(win_h, win_w, ramp_px)
 
+    timer = timer or _NoTimer()
+    total = 2 * len(origins)  # two passes over the windows: masks, then edges
     prob_sum = np.zeros((3, height, width), dtype=np.float32)
     weight_sum = np.zeros((height, width), dtype=np.float32)
     cached = []  # embeddings per chunk: the edge pass reuses them instead of encoding again
     for start in range(0, len(origins), batch_size):
         chunk = origins[start : start + batch_size]
-        predictor.set_images(np.stack([image[y : y + win_h, x : x + win_w] for x, y in chunk]))
+        with timer.stage("encoder"):
+            predictor.set_images(
+                np.stack([image[y : y + win_h, x : x + win_w] for x, y in chunk])
+            )
         cached.append(predictor._embedding_state())
-        for (x, y), prob in zip(chunk, predictor.predict_masks(), strict=True):
-            prob_sum[:, y : y + win_h, x : x + win_w] += prob * weights
-            weight_sum[y : y + win_h, x : x + win_w] += weights
-    probs = prob_sum / np.maximum(weight_sum, 1e-6)
-    verts = coupled_nms(
-        probs[0], probs[1], probs[2], t_k=p.t_k, t_r=p.t_r, d_k_px=p.d_k_px, d_r_px=p.d_r_px
-    )
+        with timer.stage("decoder"):
+            for (x, y), prob in zip(chunk, predictor.predict_masks(), strict=True):
+                prob_sum[:, y : y + win_h, x : x + win_w] += prob * weights
+                weight_sum[y : y + win_h, x : x + win_w] += weights
+        if on_window is not None:
+            on_window(start + len(chunk), total)
+    with timer.stage("nms"):
+        probs = prob_sum / np.maximum(weight_sum, 1e-6)
+        verts = coupled_nms(
+            probs[0], probs[1], probs[2], t_k=p.t_k, t_r=p.t_r, d_k_px=p.d_k_px, d_r_px=p.d_r_px
+        )
 
     windows = []
     pts = verts.points_xy_px
@@ -984,6 +1040,7 @@ def predict_image_graph(
             [pts[m] - np.array([x, y]) for m, (x, y) in zip(members, chunk, strict=True)],
             p.d_nei_px,
             p.max_neighbors,
+            timer=timer,
         )
         for m, (edge_index, edge_prob) in zip(members, scored, strict=True):
             windows.append(
@@ -996,7 +1053,12 @@ def predict_image_graph(
                     is_overpass=verts.is_overpass[m],
                 )
             )
+        if on_window is not None:
+            on_window(len(origins) + start + len(chunk), total)
     predictor.reset_image()
     # Windows share the global vertices, so duplicates are identical points: merge exactly.
-    graph = stitch_window_graphs(windows, merge_radius_px=0.5, edge_threshold=edge_threshold)
+    with timer.stage("stitching"):
+        graph = stitch_window_graphs(
+            windows, merge_radius_px=0.5, edge_threshold=edge_threshold
+        )
     return ImageGraphPrediction(probs=probs, graph=graph, window_origins_xy_px=origins)
