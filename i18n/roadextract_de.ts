@@ -648,8 +648,8 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="120"/>
-        <source>Edge probability threshold</source>
-        <translation>Schwellenwert der Kantenwahrscheinlichkeit</translation>
+        <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="130"/>
@@ -670,16 +670,6 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="155"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="162"/>
-        <source>Keypoint threshold</source>
-        <translation>Schwellenwert für Schlüsselpunkte</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
-        <source>Road threshold</source>
-        <translation>Schwellenwert für Straßen</translation>
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
@@ -732,14 +722,24 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="326"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="335"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="332"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="341"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="162"/>
+        <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
+        <source>Road threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
     </message>
 </context>
 <context>

@@ -186,9 +186,10 @@ class ExtractRoadGraphRequest(RasterJobRequest):
             size.
         overlap_px: Overlap of neighbouring windows in model pixels; must exceed the
             candidate-edge radius d_nei (:attr:`D_NEI_PX`, paper Sec. 3.6).
-        edge_threshold: Edges with a lower connectedness probability are dropped.
-        keypoint_threshold: t_k of coupled NMS (paper Sec. 3.3).
-        road_threshold: t_r of coupled NMS (paper Sec. 3.3).
+        edge_threshold: Edges with a lower connectedness probability are dropped; None means
+            the model card's validated value.
+        keypoint_threshold: t_k of coupled NMS (paper Sec. 3.3); None: the model card's.
+        road_threshold: t_r of coupled NMS (paper Sec. 3.3); None: the model card's.
         merge_chains: Merge chains of degree-2 vertices into longer polylines.
     """
 
@@ -199,7 +200,15 @@ class ExtractRoadGraphRequest(RasterJobRequest):
     MIN_WINDOW_PX: ClassVar[int] = 128
     MAX_WINDOW_PX: ClassVar[int] = 2048
     # Optional fields left out of the params when None, so the backend's defaults apply.
-    _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m", "window_px")
+    _OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "checkpoint",
+        "bands",
+        "gsd_m",
+        "window_px",
+        "edge_threshold",
+        "keypoint_threshold",
+        "road_threshold",
+    )
     _THRESHOLDS: ClassVar[tuple[str, ...]] = (
         "edge_threshold",
         "keypoint_threshold",
@@ -215,9 +224,9 @@ class ExtractRoadGraphRequest(RasterJobRequest):
     gsd_m: float | None = None
     window_px: int | None = None
     overlap_px: int = 96
-    edge_threshold: float = 0.5
-    keypoint_threshold: float = 0.5
-    road_threshold: float = 0.5
+    edge_threshold: float | None = None
+    keypoint_threshold: float | None = None
+    road_threshold: float | None = None
     merge_chains: bool = False
 
     def validate(self) -> None:
@@ -255,7 +264,8 @@ class ExtractRoadGraphRequest(RasterJobRequest):
                 f"got {self.overlap_px}"
             )
         for name in self._THRESHOLDS:
-            _check_unit_interval(name, getattr(self, name))
+            if getattr(self, name) is not None:
+                _check_unit_interval(name, getattr(self, name))
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``extract_road_graph`` job (validated).

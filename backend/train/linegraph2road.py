@@ -781,6 +781,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     n_running = 0
     step = start_step
     last_val: dict[str, float] = {}
+
+    def validate(at_step: int) -> dict[str, float]:
+        result: dict[str, float] = {"val_step": at_step}
+        result.update(validation_loss(model, val_sources, cache, crop_px, device))
+        if cfg.graph_metrics:
+            result.update(quick_graph_metrics(model, val_sources, cache, cfg))
+        model.train()
+        log({"step": at_step, **result})
+        tqdm.write(json.dumps({"step": at_step, **result}), file=sys.stdout)
+        return result
+
     bar = tqdm(total=cfg.max_steps, initial=start_step, desc="train", mininterval=10.0)
     stop_reason = "max_steps"
     while step < cfg.max_steps:
@@ -819,12 +830,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             tqdm.write(json.dumps({k: round(v, 5) for k, v in record.items()}), file=sys.stdout)
             running, n_running = {}, 0
         if val_sources and (step % cfg.val_every == 0 or step == cfg.max_steps):
-            last_val = validation_loss(model, val_sources, cache, crop_px, device)
-            if cfg.graph_metrics:
-                last_val.update(quick_graph_metrics(model, val_sources, cache, cfg))
-            model.train()
-            log({"step": step, **last_val})
-            tqdm.write(json.dumps({"step": step, **last_val}), file=sys.stdout)
+            last_val = validate(step)
         if step % cfg.checkpoint_every == 0:
             checkpoint(step)
         if limit_s is not None and trained_seconds() > limit_s:
@@ -832,6 +838,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             break
     bar.close()
     checkpoint(step)
+    if val_sources and last_val.get("val_step") != step:
+        last_val = validate(step)  # the summary reports the weights that were saved
     summary = {"step": step, "stop_reason": stop_reason, "trained_s": trained_seconds()}
     summary.update(last_val)
     print(json.dumps(summary), flush=True)

@@ -120,11 +120,11 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.EDGE_THRESHOLD,
-                self.tr("Edge probability threshold"),
+                self.tr("Edge probability threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.5,
                 minValue=0.0,
                 maxValue=1.0,
+                optional=True,
             )
         )
         self.addParameter(
@@ -161,19 +161,19 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             ),
             QgsProcessingParameterNumber(
                 self.KEYPOINT_THRESHOLD,
-                self.tr("Keypoint threshold"),
+                self.tr("Keypoint threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.5,
                 minValue=0.0,
                 maxValue=1.0,
+                optional=True,
             ),
             QgsProcessingParameterNumber(
                 self.ROAD_THRESHOLD,
-                self.tr("Road threshold"),
+                self.tr("Road threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.5,
                 minValue=0.0,
                 maxValue=1.0,
+                optional=True,
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE,
@@ -252,9 +252,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             gsd_m=gsd_m if gsd_m > 0 else None,
             window_px=window_px if window_px > 0 else None,
             overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
-            edge_threshold=self.parameterAsDouble(parameters, self.EDGE_THRESHOLD, context),
-            keypoint_threshold=self.parameterAsDouble(parameters, self.KEYPOINT_THRESHOLD, context),
-            road_threshold=self.parameterAsDouble(parameters, self.ROAD_THRESHOLD, context),
+            edge_threshold=self._optional_double(parameters, self.EDGE_THRESHOLD, context),
+            keypoint_threshold=self._optional_double(parameters, self.KEYPOINT_THRESHOLD, context),
+            road_threshold=self._optional_double(parameters, self.ROAD_THRESHOLD, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
         )
         self.job_params(request)  # validates before starting the backend or exporting
@@ -302,6 +302,15 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             return results
         finally:
             self.remove_work_dir(work_dir)
+
+    def _optional_double(
+        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
+    ) -> float | None:
+        """A number parameter, or None when left empty (the backend then uses the model's
+        validated default)."""
+        if parameters.get(name) in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
 
     def _check_model(self, client: BackendClient, model: str, checkpoint: str | None) -> None:
         """Fail early, with what to do, for an unknown model or one without its weights.

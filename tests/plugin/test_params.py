@@ -63,17 +63,9 @@ def test_extract_road_graph_params(rx):
     )
     params = request.to_params()
     assert request.KIND == "extract_road_graph"
-    # Optional fields and device "auto" are left to the backend (its device, its defaults).
-    assert set(params) == {
-        "raster_path",
-        "output_path",
-        "model",
-        "overlap_px",
-        "edge_threshold",
-        "keypoint_threshold",
-        "road_threshold",
-        "merge_chains",
-    }
+    # Optional fields and device "auto" are left to the backend (its device, its defaults;
+    # thresholds: the model card's validated values).
+    assert set(params) == {"raster_path", "output_path", "model", "overlap_px", "merge_chains"}
     assert params["model"] == "linegraph2road_vit_tiny_1m"
     assert params["overlap_px"] == 96
 

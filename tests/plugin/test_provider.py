@@ -141,7 +141,9 @@ def test_extract_road_graph_definition(provider, env):
     assert params["MODEL"].defaultValue() == "linegraph2road_vit_tiny_1m"
     assert params["OVERLAP"].defaultValue() == 96 and params["OVERLAP"].minimum() == 65
     for name in ("EDGE_THRESHOLD", "KEYPOINT_THRESHOLD", "ROAD_THRESHOLD"):
-        assert params[name].defaultValue() == 0.5, name
+        # Empty by default: the backend uses the model card's validated thresholds.
+        assert params[name].defaultValue() is None, name
+        assert params[name].flags() & optional, name
         assert (params[name].minimum(), params[name].maximum()) == (0.0, 1.0), name
     assert params["MERGE_CHAINS"].defaultValue() is False
     device = params["DEVICE"]

@@ -63,9 +63,15 @@ class ExtractRoadGraphParams(BaseModel):
     block_px: int = Field(
         2048, ge=256, le=8192, description="Raster block held in memory, model pixels."
     )
-    edge_threshold: float = Field(0.5, ge=0, le=1, description="Keep edges above this.")
-    keypoint_threshold: float = Field(0.5, ge=0, le=1, description="t_k of coupled NMS.")
-    road_threshold: float = Field(0.5, ge=0, le=1, description="t_r of coupled NMS.")
+    edge_threshold: float | None = Field(
+        None, ge=0, le=1, description="Keep edges above this (default: the model card's)."
+    )
+    keypoint_threshold: float | None = Field(
+        None, ge=0, le=1, description="t_k of coupled NMS (default: the model card's)."
+    )
+    road_threshold: float | None = Field(
+        None, ge=0, le=1, description="t_r of coupled NMS (default: the model card's)."
+    )
     merge_chains: bool = Field(
         False, description="Merge degree-2 chains into longer polylines."
     )
@@ -148,7 +154,13 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         checkpoint=params.checkpoint,
         verify_sha256=params.checkpoint is None,
     )
-    predictor_params = PredictorParams(t_k=params.keypoint_threshold, t_r=params.road_threshold)
+    thresholds = model_thresholds(spec)
+    chosen = {"edge": params.edge_threshold, "keypoint": params.keypoint_threshold,
+              "road": params.road_threshold}
+    t_edge, t_k, t_r = (
+        thresholds[k] if chosen[k] is None else chosen[k] for k in ("edge", "keypoint", "road")
+    )
+    predictor_params = PredictorParams(t_k=t_k, t_r=t_r)
     predictor = LineGraph2RoadPredictor(model, device, predictor_params)
     window_px = params.window_px or model.config.input_size_px
     if params.overlap_px <= predictor_params.d_nei_px or params.overlap_px >= window_px:
@@ -180,7 +192,7 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
 
                 pred = predict_image_graph(
                     predictor, image, predictor_params, window_px=window_px,
-                    overlap_px=params.overlap_px, edge_threshold=params.edge_threshold,
+                    overlap_px=params.overlap_px, edge_threshold=t_edge,
                     on_window=on_window,
                 )
                 block_graphs.append(
@@ -192,7 +204,7 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     merge_radius = predictor_params.d_k_px / 2.0
     if block_graphs:
         graph = stitch_window_graphs(
-            block_graphs, merge_radius_px=merge_radius, edge_threshold=params.edge_threshold
+            block_graphs, merge_radius_px=merge_radius, edge_threshold=t_edge
         )
         points_m = graph.points_xy_px
         edge_index, edge_prob = graph.edge_index, graph.edge_prob
@@ -218,8 +230,17 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         "device": device,
         "model": params.model,
         "n_blocks": len(blocks),
+        "thresholds": {"edge": t_edge, "keypoint": t_k, "road": t_r},
     }
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+
+
+def model_thresholds(spec) -> dict[str, float]:
+    """Default thresholds of a model: the validated ones from its model card
+    (``inference_thresholds``: edge, keypoint, road), else 0.5 each (Sec. 4.3 tunes them on
+    validation data)."""
+    card = (spec.model_card or {}).get("inference_thresholds", {})
+    return {key: float(card.get(key, 0.5)) for key in ("edge", "keypoint", "road")}
 
 
 def _block_window_graph(graph, block: _Block, scale: float, valid: np.ndarray, window_graph_cls):
