@@ -236,11 +236,15 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
 
 
 def model_thresholds(spec) -> dict[str, float]:
-    """Default thresholds of a model: the validated ones from its model card
-    (``inference_thresholds``: edge, keypoint, road), else 0.5 each (Sec. 4.3 tunes them on
-    validation data)."""
-    card = (spec.model_card or {}).get("inference_thresholds", {})
-    return {key: float(card.get(key, 0.5)) for key in ("edge", "keypoint", "road")}
+    """Default thresholds of a model: those its model card validated (``inference_defaults``:
+    ``edge_threshold``, ``t_k``, ``t_r``), else 0.5 each (Sec. 3.6 picks them on validation
+    data)."""
+    card = (spec.model_card or {}).get("inference_defaults", {})
+    return {
+        "edge": float(card.get("edge_threshold", 0.5)),
+        "keypoint": float(card.get("t_k", 0.5)),
+        "road": float(card.get("t_r", 0.5)),
+    }
 
 
 def _block_window_graph(graph, block: _Block, scale: float, valid: np.ndarray, window_graph_cls):
