@@ -37,7 +37,7 @@ from backend.methods.linegraph2road.model import (  # noqa: E402
 from backend.models.registry import get_model, get_weights_spec  # noqa: E402
 
 STAGES = ("encoder", "decoder", "nms", "graph_build", "transformer", "stitching")
-SHARED = REPO.parent / "shared" / "data" / "roads" / "massachusetts_1500"
+SHARED = REPO.parent / "shared" / "data" / "roads" / "massachusetts_1500" / "images"
 
 
 def test_image(size_px: int) -> tuple[np.ndarray, str]:
