@@ -6,7 +6,6 @@ from its public URL and checked against its sha256 before use.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import urllib.request
 from pathlib import Path
@@ -19,14 +18,6 @@ SAMPLE_URL = (
     "RGB-PanSharpen_AOI_2_Vegas_img0.tif"
 )
 SAMPLE_SHA256 = "b8edfac12f8760722fedd18d646d38f5fb9b65ac7140014dbf4276989d408b3f"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def find_or_download_sample(shared_data: Path | None, cache_dir: Path) -> Path:
@@ -50,7 +41,9 @@ def find_or_download_sample(shared_data: Path | None, cache_dir: Path) -> Path:
                 f"hand to {cached}."
             ) from exc
         os.replace(tmp, cached)
-    if sha256_of(cached) != SAMPLE_SHA256:
+    from backend.models.checkpoints import sha256_of_file
+
+    if sha256_of_file(cached) != SAMPLE_SHA256:
         raise ValueError(f"{cached} does not match the published sha256; delete it and retry.")
     return cached
 
