@@ -30,6 +30,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from backend.geo.vectorize import build_centerline_graph, prune_spurs, trace_skeleton
+
 __all__ = [
     "graph_from_adjacency",
     "graph_from_adjacency_pickle",
@@ -392,26 +394,8 @@ def graph_from_adjacency_pickle(
 # (c) Skeletons of small centerline-derived masks
 
 
-def _skeleton_links(skel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pixel ids (row-major over skeleton pixels) and 8-neighbour links between them.
-
-    A diagonal link is left out when the two pixels are also joined through a shared
-    4-neighbour, which removes the pixel triangles that would fake junctions.
-    """
-    rows, cols = np.nonzero(skel)
-    ids = np.full(skel.shape, -1, dtype=np.int64)
-    ids[rows, cols] = np.arange(rows.size)
-    pad = np.pad(ids, 1, constant_values=-1)
-    on = pad >= 0
-    r, c = rows + 1, cols + 1
-    links = []
-    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        nb = pad[r + dr, c + dc]
-        ok = nb >= 0
-        if dr and dc:  # diagonal: drop when a 4-neighbour path of length 2 exists
-            ok &= ~on[r + dr, c] & ~on[r, c + dc]
-        links.append(np.stack([ids[rows[ok], cols[ok]], nb[ok]]))
-    return rows, cols, np.concatenate(links, axis=1)
+def _polyline_length_px(path: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(path, axis=0).T).sum())
 
 
 def graph_from_centerline_mask(
@@ -423,12 +407,12 @@ def graph_from_centerline_mask(
 ) -> nx.Graph:
     """Road graph from the skeleton of a small binary centerline-derived mask.
 
-    Steps: ``mask > threshold`` -> skimage ``skeletonize`` -> 8-connected pixel graph
-    (redundant diagonals dropped) -> nodes at ends (1 neighbour) and junctions (>= 3; adjacent
-    junction pixels merge into one node at their centroid) -> each chain of 2-neighbour pixels
-    between nodes becomes a polyline resampled to vertices about ``vertex_spacing_px`` apart
-    (arc length). Closed loops without nodes get one anchor node. Dangling chains shorter
-    than ``prune_spur_px`` are removed once (skeleton whiskers). Isolated pixels are dropped.
+    Steps: ``mask > threshold`` -> skimage ``skeletonize`` -> the geo core's skeleton graph
+    (:func:`backend.geo.vectorize.trace_skeleton` and ``build_centerline_graph``: redundant
+    diagonals dropped, nodes at ends and junctions, touching junction pixels merged, closed
+    loops kept with one node) -> dangling chains off a junction shorter than
+    ``prune_spur_px`` removed (``prune_spurs``) -> each chain resampled to vertices about
+    ``vertex_spacing_px`` apart (arc length). Isolated pixels are dropped.
 
     Meant for 400-1500 px training tiles (Massachusetts-style labels); large rasters are
     vectorised tile by tile in ``backend.geo.vectorize``.
@@ -458,99 +442,24 @@ def graph_from_centerline_mask(
         )
     if not vertex_spacing_px > 0:
         raise ValueError(f"vertex_spacing_px must be > 0, got {vertex_spacing_px!r}.")
-    skel = skeletonize(arr > threshold)
-    rows, cols, links = _skeleton_links(skel)
-    n = rows.size
+    # Tracing, junction merging and spur pruning are the geo core's; only the resampling to
+    # evenly spaced vertices is specific to training graphs.
+    chains = build_centerline_graph(trace_skeleton(skeletonize(arr > threshold), (0, 0)),
+                                    simplify_px=0.0)
+    prune_spurs(chains, _polyline_length_px, prune_spur_px)
     graph = nx.Graph()
-    if n == 0:
-        return graph
-    pix_xy = np.column_stack((cols + 0.5, rows + 0.5))
-    deg = np.bincount(links.ravel(), minlength=n)
-    adj = [[] for _ in range(n)]
-    for a, b in links.T.tolist():
-        adj[a].append(b)
-        adj[b].append(a)
-
-    # Nodes: end pixels and junction clusters; every other pixel (degree 2) lies on a chain.
-    is_junction = deg >= 3
-    jl = links[:, is_junction[links[0]] & is_junction[links[1]]]
-    _, cluster = connected_components(
-        coo_matrix((np.ones(jl.shape[1]), (jl[0], jl[1])), shape=(n, n)), directed=False
-    )
-    node_of = np.full(n, -1, dtype=np.int64)
-    node_xy: list[tuple[float, float]] = []
-    junction_ids = np.flatnonzero(is_junction)
-    if junction_ids.size:
-        uniq, inv = np.unique(cluster[junction_ids], return_inverse=True)
-        counts = np.bincount(inv)
-        cx = np.bincount(inv, pix_xy[junction_ids, 0]) / counts
-        cy = np.bincount(inv, pix_xy[junction_ids, 1]) / counts
-        node_of[junction_ids] = inv
-        node_xy.extend(zip(cx.tolist(), cy.tolist(), strict=True))
-    for p in np.flatnonzero(deg == 1).tolist():
-        node_of[p] = len(node_xy)
-        node_xy.append((float(pix_xy[p, 0]), float(pix_xy[p, 1])))
-
-    chains: list[tuple[int, int, list[int]]] = []
-    used: set[tuple[int, int]] = set()
-
-    def trace(start: int, first: int) -> None:
-        if (start, first) in used:
-            return
-        path, prev, cur = [start, first], start, first
-        while node_of[cur] < 0:
-            nxt = adj[cur][0] if adj[cur][0] != prev else adj[cur][1]
-            prev, cur = cur, nxt
-            path.append(cur)
-            if cur == start:  # closed loop through an anchor
-                break
-        used.add((start, first))
-        used.add((path[-1], path[-2]))
-        chains.append((int(node_of[start]), int(node_of[path[-1]]), path))
-
-    for p in np.flatnonzero(node_of >= 0).tolist():
-        for q in adj[p]:
-            if node_of[q] >= 0 and node_of[q] == node_of[p]:
-                continue  # inside one junction cluster
-            trace(p, q)
-    # Loops made only of degree-2 pixels: anchor one pixel as a node.
-    on_chain = np.zeros(n, dtype=bool)
-    for _, _, path in chains:
-        on_chain[path] = True
-    for p in np.flatnonzero((deg == 2) & ~on_chain).tolist():
-        if on_chain[p]:
-            continue
-        node_of[p] = len(node_xy)
-        node_xy.append((float(pix_xy[p, 0]), float(pix_xy[p, 1])))
-        trace(p, adj[p][0])
-        on_chain[chains[-1][2]] = True
-
-    # One pass of spur pruning: chains ending in a degree-1 node that are short.
-    ends = np.bincount(
-        np.asarray([e for a, b, _ in chains for e in (a, b)], dtype=np.int64),
-        minlength=len(node_xy),
-    )
-
-    def chain_xy(a: int, b: int, path: list[int]) -> np.ndarray:
-        pts = pix_xy[path].copy()
-        pts[0], pts[-1] = node_xy[a], node_xy[b]
-        return pts
-
-    kept = []
-    for a, b, path in chains:
-        pts = chain_xy(a, b, path)
-        length = float(np.sum(np.hypot(*np.diff(pts, axis=0).T)))
-        spur = a != b and (ends[a] == 1) != (ends[b] == 1)
-        if prune_spur_px > 0 and spur and length < prune_spur_px:
-            continue
-        kept.append((a, b, pts, length))
-
-    used_nodes = sorted({a for a, _, _, _ in kept} | {b for _, b, _, _ in kept})
-    new_id = {old: i for i, old in enumerate(used_nodes)}
-    for old in used_nodes:
-        graph.add_node(new_id[old], xy=node_xy[old])
-    next_id = len(used_nodes)
-    for a, b, pts, length in kept:
+    new_id = {}
+    for node, data in chains.nodes(data=True):
+        new_id[node] = len(new_id)
+        graph.add_node(new_id[node], xy=(float(data["xy"][0]), float(data["xy"][1])))
+    next_id = len(new_id)
+    for a, b, data in chains.edges(data=True):
+        xy_a, xy_b = np.asarray(chains.nodes[a]["xy"]), np.asarray(chains.nodes[b]["xy"])
+        pts = np.asarray(data["path"], dtype=np.float64)
+        if np.abs(pts[0] - xy_a).sum() > np.abs(pts[-1] - xy_a).sum():
+            pts = pts[::-1].copy()
+        pts[0], pts[-1] = xy_a, xy_b
+        length = _polyline_length_px(pts)
         arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
         n_seg = max(1, int(round(length / vertex_spacing_px)))
         if a == b:
@@ -570,4 +479,5 @@ def graph_from_centerline_mask(
         graph.add_edges_from(
             (u, v) for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True) if u != v
         )
+    graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     return nx.convert_node_labels_to_integers(graph, ordering="sorted")
