@@ -30,7 +30,11 @@ PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml \
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet --upgrade pip setuptools wheel
+	# sam2 ships as an sdist whose build needs torch: torch first, then sam2 built against it
+	# without its optional CUDA extension (pure PyTorch fallback; nothing to compile).
+	$(VENV)/bin/pip install --quiet "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
+	SAM2_BUILD_CUDA=0 $(VENV)/bin/pip install --quiet --no-build-isolation "sam2==1.1.0"
 	$(VENV)/bin/pip install --quiet -e ".[models,test]"
 	touch $@
 

@@ -370,3 +370,105 @@ class EvaluateRoadGraphRequest(JobRequest):
             RequestError: When :meth:`validate` fails.
         """
         return super().to_params()
+
+
+@dataclass
+class SegmentRoadsRequest(RasterJobRequest):
+    """Segment roads with Anchor-SAM (job kind ``segment_roads``).
+
+    Attributes:
+        raster_path: Local path of the image (any GDAL format, with a CRS).
+        output_path: GeoPackage the backend writes (atomically) with ``road_polygons`` and,
+            when :attr:`centerlines` is set, ``road_centerlines`` and ``road_nodes``.
+        probability_path: GeoTIFF of road probability (float32, 0..1, nodata -1) on the
+            input raster's grid, written atomically.
+        model: Registered Anchor-SAM model id (``GET /models``).
+        checkpoint: Own weights file for the model's architecture; None: the declared ones.
+        device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
+        bands: 1-based band numbers, 1 (grey) or 3 (red, green, blue); None means 1, 2, 3.
+        gsd_m: Ground sample distance to run at, metres per pixel; None: the model's.
+        tile_px: Tile side in model pixels (:attr:`MIN_TILE_PX`..:attr:`MAX_TILE_PX`).
+        overlap_px: Overlap of neighbouring tiles in model pixels (blended).
+        threshold: Road where the probability is at least this.
+        centerlines: Also write centerlines and nodes (mask-to-vectors).
+        simplify_tolerance_map: Polygon simplification tolerance, map units (0: none).
+        min_area_map: Polygons smaller than this (square map units) are dropped.
+        prune_spur_length_m: Dangling centerline spurs shorter than this (m) are pruned.
+    """
+
+    KIND: ClassVar[str] = "segment_roads"
+    DEFAULT_MODEL: ClassVar[str] = "anchor_sam_pico_1m"
+    MIN_TILE_PX: ClassVar[int] = 64
+    MAX_TILE_PX: ClassVar[int] = 2048
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m")
+    _NON_NEGATIVE: ClassVar[tuple[str, ...]] = (
+        "simplify_tolerance_map",
+        "min_area_map",
+        "prune_spur_length_m",
+    )
+    _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", "threshold", *_NON_NEGATIVE)
+
+    probability_path: str = ""
+    model: str = DEFAULT_MODEL
+    checkpoint: str | None = None
+    device: str = "auto"
+    bands: list[int] | None = None
+    gsd_m: float | None = None
+    tile_px: int = 512
+    overlap_px: int = 64
+    threshold: float = 0.5
+    centerlines: bool = False
+    simplify_tolerance_map: float = 0.0
+    min_area_map: float = 0.0
+    prune_spur_length_m: float = 10.0
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        super().validate()
+        if not self.probability_path.lower().endswith((".tif", ".tiff")):
+            raise RequestError(
+                f"probability_path: must be a GeoTIFF (.tif), got {self.probability_path!r}"
+            )
+        if not self.model.strip():
+            raise RequestError("model: a model id is required")
+        if self.device not in DEVICES:
+            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.bands is not None:
+            if len(self.bands) not in (1, 3):
+                raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
+            if any(band < 1 for band in self.bands):
+                raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
+        if self.gsd_m is not None:
+            _check_positive("gsd_m", self.gsd_m)
+        if not self.MIN_TILE_PX <= self.tile_px <= self.MAX_TILE_PX:
+            raise RequestError(
+                f"tile_px: must be within {self.MIN_TILE_PX}..{self.MAX_TILE_PX}, "
+                f"got {self.tile_px}"
+            )
+        if not 0 <= self.overlap_px < self.tile_px:
+            raise RequestError(
+                f"overlap_px: must be >= 0 and smaller than the tile ({self.tile_px} px), "
+                f"got {self.overlap_px}"
+            )
+        _check_unit_interval("threshold", self.threshold)
+        for name in self._NON_NEGATIVE:
+            _check_non_negative(name, getattr(self, name))
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of a ``segment_roads`` job (validated); ``device`` is
+        left out when ``auto`` so the backend uses its own.
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        params = super().to_params()
+        if self.device == "auto":
+            del params["device"]
+        if self.bands is not None:
+            params["bands"] = [int(band) for band in self.bands]
+        return params

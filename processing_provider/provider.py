@@ -19,8 +19,9 @@ from ..plugin.resources import icon_path
 from .algorithms.evaluate_road_graph import EvaluateRoadGraph
 from .algorithms.extract_road_graph import ExtractRoadGraph
 from .algorithms.road_mask_to_vectors import RoadMaskToVectors
+from .algorithms.segment_roads import SegmentRoads
 
-ALGORITHM_CLASSES = (RoadMaskToVectors, ExtractRoadGraph, EvaluateRoadGraph)
+ALGORITHM_CLASSES = (RoadMaskToVectors, ExtractRoadGraph, SegmentRoads, EvaluateRoadGraph)
 
 
 class RoadExtractProvider(QgsProcessingProvider):

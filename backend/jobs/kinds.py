@@ -63,10 +63,22 @@ _JOB_KINDS: dict[str, JobKind] = {
             "ExtractRoadGraphParams",
         ),
         JobKind(
+            "segment_roads",
+            "Segment roads (Anchor-SAM)",
+            "backend.methods.anchor_sam.segment",
+            "SegmentRoadsParams",
+        ),
+        JobKind(
             "evaluate_road_graph",
             "Evaluate road graph (APLS, TOPO)",
             "backend.eval.evaluate_job",
             "EvaluateRoadGraphParams",
+        ),
+        JobKind(
+            "interactive_encode",
+            "Encode a view for interactive extraction",
+            "backend.interactive.encode_job",
+            "InteractiveEncodeParams",
         ),
     )
 }

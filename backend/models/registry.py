@@ -37,7 +37,9 @@ class WeightsSpec:
         method: the method that uses it (``"linegraph2road"``, ``"sam"``, ...).
         architecture: architecture the state dict fits, e.g. ``"linegraph2road_vit_tiny"``.
         file_name: file name on disk.
-        sha256: hex digest of the file.
+        sha256: hex digest of the file; None when no published digest could be found (the
+            digest is then recorded next to the file on first load and checked afterwards,
+            see :func:`check_recorded_digest`).
         url: download URL for official checkpoints; ``None`` for weights bundled with the
             package (``backend/models/weights``).
         bands: input bands in order, e.g. ``("R", "G", "B")``.
@@ -53,7 +55,7 @@ class WeightsSpec:
     method: str
     architecture: str
     file_name: str
-    sha256: str
+    sha256: str | None
     url: str | None
     bands: tuple[str, ...]
     gsd_m: float | None
@@ -109,6 +111,70 @@ SAM_VIT_B = WeightsSpec(
     ),
     size_bytes=375_042_383,
 )
+
+SAM_VIT_L = WeightsSpec(
+    id="sam_vit_l",
+    method="sam",
+    architecture="sam_vit_l",
+    file_name="sam_vit_l_0b3195.pth",
+    # Published by several independent projects (checked with the code-search index).
+    sha256="3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622",
+    url="https://dl.fbaipublicfiles.com/segment_anything/sam_vit_l_0b3195.pth",
+    bands=("R", "G", "B"),
+    gsd_m=None,
+    description="Official Segment Anything ViT-L (Kirillov et al. 2023), natural images, "
+    "Apache-2.0.",
+    size_bytes=1_249_524_607,
+)
+
+SAM_VIT_H = WeightsSpec(
+    id="sam_vit_h",
+    method="sam",
+    architecture="sam_vit_h",
+    file_name="sam_vit_h_4b8939.pth",
+    # Published by several independent projects (checked with the code-search index).
+    sha256="a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e",
+    url="https://dl.fbaipublicfiles.com/segment_anything/sam_vit_h_4b8939.pth",
+    bands=("R", "G", "B"),
+    gsd_m=None,
+    description="Official Segment Anything ViT-H (Kirillov et al. 2023), natural images, "
+    "Apache-2.0; the SAM used by SAMRS.",
+    size_bytes=2_564_550_879,
+)
+
+# SAM 2 (July 2024) and SAM 2.1 (September 2024), Apache-2.0, from the official download
+# folders. No published sha256 of these files could be found: sha256=None, so the digest of
+# the file is recorded next to it on first load and checked on every later load.
+_SAM2_URLS = {
+    "sam2": "https://dl.fbaipublicfiles.com/segment_anything_2/072824/",
+    "sam2.1": "https://dl.fbaipublicfiles.com/segment_anything_2/092824/",
+}
+_SAM2_SIZES = {"t": "tiny", "s": "small", "b_plus": "base_plus", "l": "large"}
+SAM2_SPECS = tuple(
+    WeightsSpec(
+        id=f"{version}_hiera_{size}",
+        method="sam2",
+        architecture=f"{version}_hiera_{size}",
+        file_name=f"{version}_hiera_{long_name}.pt",
+        sha256=None,
+        url=f"{_SAM2_URLS[version]}{version}_hiera_{long_name}.pt",
+        bands=("R", "G", "B"),
+        gsd_m=None,
+        description=f"Official {version.upper().replace('SAM', 'SAM ')} Hiera-"
+        f"{long_name.replace('_plus', '+').replace('_', ' ')} (Ravi et al. 2024), natural "
+        "images, Apache-2.0.",
+    )
+    for version in ("sam2", "sam2.1")
+    for size, long_name in _SAM2_SIZES.items()
+)
+# hydra config (inside the sam2 package) of each SAM 2 architecture.
+_SAM2_CONFIGS = {
+    spec.architecture: (
+        f"configs/{spec.architecture.split('_hiera_')[0]}/"
+        f"{spec.architecture.replace('_b_plus', '_b+')}.yaml"
+    )
+    for spec in SAM2_SPECS
+}
 
 # The card written by `python -m backend.train.linegraph2road export` next to the weights
 # (backend/models/weights/linegraph2road_vit_tiny_1m.json); a test keeps the two equal. After a
@@ -269,7 +335,63 @@ LINEGRAPH2ROAD_VIT_TINY_1M = WeightsSpec(
     model_card=_LINEGRAPH2ROAD_VIT_TINY_1M_CARD,
 )
 
-WEIGHTS: dict[str, WeightsSpec] = {s.id: s for s in (SAM_VIT_B, LINEGRAPH2ROAD_VIT_TINY_1M)}
+def _bundled_card(file_name: str) -> dict[str, Any]:
+    """The JSON model card written next to bundled weights by a training ``export``."""
+    import json
+
+    return json.loads((BUNDLED_WEIGHTS_DIR / file_name).read_text())
+
+
+# Written by `python -m backend.train.anchor_sam export` (backend/models/weights/*.json); the
+# card is the single source of the digest, size and validation figures.
+_ANCHOR_SAM_PICO_1M_CARD = _bundled_card("anchor_sam_pico_1m.json")
+
+ANCHOR_SAM_PICO_1M = WeightsSpec(
+    id="anchor_sam_pico_1m",
+    method="anchor_sam",
+    architecture="anchor_sam_pico",
+    file_name=_ANCHOR_SAM_PICO_1M_CARD["file_name"],
+    sha256=_ANCHOR_SAM_PICO_1M_CARD["sha256"],
+    url=None,
+    bands=("R", "G", "B"),
+    gsd_m=float(_ANCHOR_SAM_PICO_1M_CARD["gsd_m"]),
+    description=(
+        "Anchor-SAM with a small Hiera encoder (variant 'pico', not in the paper) trained from "
+        "scratch on CPU on Massachusetts Roads crops (1 m/px RGB). See its model card for the "
+        "validation precision / recall / F1 / IoU."
+    ),
+    size_bytes=int(_ANCHOR_SAM_PICO_1M_CARD["size_bytes"]),
+    model_card=_ANCHOR_SAM_PICO_1M_CARD,
+)
+
+# Written by `python -m backend.train.roadgie export` (backend/models/weights/*.json); the
+# card is the single source of the digest, size and validation figures.
+_ROADGIE_STRIP_1M_CARD = _bundled_card("roadgie_strip_1m.json")
+
+ROADGIE_STRIP_1M = WeightsSpec(
+    id="roadgie_strip_1m",
+    method="roadgie",
+    architecture="roadgie_strip",
+    file_name=_ROADGIE_STRIP_1M_CARD["file_name"],
+    sha256=_ROADGIE_STRIP_1M_CARD["sha256"],
+    url=None,
+    bands=("R", "G", "B"),
+    gsd_m=float(_ROADGIE_STRIP_1M_CARD["gsd_m"]),
+    description=(
+        "RoadGIE-style interactive road model (strip-convolution encoder-decoder, clicks and "
+        "scribbles, previous logits) trained from scratch on CPU with simulated interaction "
+        "on Massachusetts Roads crops (1 m/px RGB). See its model card for Dice / APLS after "
+        "1, 3 and 5 clicks."
+    ),
+    size_bytes=int(_ROADGIE_STRIP_1M_CARD["size_bytes"]),
+    model_card=_ROADGIE_STRIP_1M_CARD,
+)
+
+WEIGHTS: dict[str, WeightsSpec] = {
+    s.id: s
+    for s in (SAM_VIT_B, SAM_VIT_L, SAM_VIT_H, *SAM2_SPECS, LINEGRAPH2ROAD_VIT_TINY_1M,
+              ANCHOR_SAM_PICO_1M, ROADGIE_STRIP_1M)
+}
 
 
 # --- builders --------------------------------------------------------------------------------
@@ -286,11 +408,40 @@ def _architecture(name: str) -> torch.nn.Module:
                 "pip install segment-anything==1.0 (or `make install`)"
             ) from exc
         return sam_model_registry["vit_b"]()
+    if name in ("sam_vit_l", "sam_vit_h"):
+        try:
+            from segment_anything import sam_model_registry
+        except ImportError as exc:
+            raise ImportError(
+                f"{name} needs the 'segment-anything' package: "
+                "pip install segment-anything==1.0 (or `make install`)"
+            ) from exc
+        return sam_model_registry[name.removeprefix("sam_")]()
+    if name in _SAM2_CONFIGS:
+        try:
+            from sam2.build_sam import build_sam2
+        except ImportError as exc:
+            raise ImportError(
+                f"{name} needs the 'sam2' package: pip install sam2==1.1.0 (or `make install`)"
+            ) from exc
+        # The official builder with its default post-processing settings, no weights.
+        return build_sam2(_SAM2_CONFIGS[name], None, device="cpu")
     if name.startswith("linegraph2road_"):
         from backend.methods.linegraph2road.model import build_linegraph2road
 
         return build_linegraph2road(name.removeprefix("linegraph2road_"))
-    raise ValueError(f"no architecture {name!r}; declared: sam_vit_b, linegraph2road_<variant>")
+    if name.startswith("anchor_sam_"):
+        from backend.methods.anchor_sam.model import build_anchor_sam
+
+        return build_anchor_sam(name.removeprefix("anchor_sam_"))
+    if name.startswith("roadgie_"):
+        from backend.methods.roadgie.model import build_roadgie
+
+        return build_roadgie(name.removeprefix("roadgie_"))
+    raise ValueError(
+        f"no architecture {name!r}; declared: sam_vit_b/l/h, {', '.join(_SAM2_CONFIGS)}, "
+        "linegraph2road_<variant>"
+    )
 
 
 def _build(
@@ -328,6 +479,8 @@ def _build(
         )
     module = _architecture(spec.architecture)
     if load_weights:
+        if verify_sha256 and spec.sha256 is None:
+            check_recorded_digest(path, spec)
         state = load_state_dict_file(path, spec.sha256 if verify_sha256 else None)
         load_state_dict_strict(module, state, source=str(path))
     return module.to(device).eval()
@@ -343,10 +496,71 @@ def build_linegraph2road_vit_tiny_1m(**kwargs: Any) -> torch.nn.Module:
     return _build("linegraph2road_vit_tiny_1m", **kwargs)
 
 
+def build_anchor_sam_pico_1m(**kwargs: Any) -> torch.nn.Module:
+    """Our shipped Anchor-SAM (small Hiera, 1 m/px RGB); see :func:`_build` for arguments."""
+    return _build("anchor_sam_pico_1m", **kwargs)
+
+
+def _sam_family_builder(name: str) -> Callable[..., torch.nn.Module]:
+    """Public builder of the official SAM-family model ``name`` (see :func:`_build`)."""
+
+    def build(**kwargs: Any) -> torch.nn.Module:
+        return _build(name, **kwargs)
+
+    build.__name__ = f"build_{name.replace('.', '_')}"
+    build.__doc__ = f"Official {name} (segment_anything / sam2 module); see :func:`_build`."
+    return build
+
+
 _BUILDERS: dict[str, Callable[..., torch.nn.Module]] = {
     "sam_vit_b": build_sam_vit_b,
     "linegraph2road_vit_tiny_1m": build_linegraph2road_vit_tiny_1m,
+    "anchor_sam_pico_1m": build_anchor_sam_pico_1m,
+    "roadgie_strip_1m": lambda **kwargs: _build("roadgie_strip_1m", **kwargs),
+    **{
+        name: _sam_family_builder(name)
+        for name in ("sam_vit_l", "sam_vit_h", *(spec.id for spec in SAM2_SPECS))
+    },
 }
+
+
+def check_recorded_digest(path: str | os.PathLike[str], spec: WeightsSpec) -> str:
+    """For weights without a published sha256: record the file's digest on first use,
+    check it afterwards.
+
+    The digest goes to ``<file>.sha256`` next to the file (a ``sha256sum`` line). A declared
+    ``size_bytes`` is checked too.
+
+    Returns:
+        The file's sha256.
+
+    Raises:
+        ValueError: the size differs from the declared one, or the file changed since its
+            digest was recorded (it is then not the file first installed).
+    """
+    from backend.models.checkpoints import sha256_of_file
+
+    path = Path(path)
+    if spec.size_bytes is not None and path.stat().st_size != spec.size_bytes:
+        raise ValueError(
+            f"{path} has {path.stat().st_size} bytes, {spec.id} has {spec.size_bytes}: the file "
+            f"is truncated or not {spec.id}; download {spec.url} again"
+        )
+    digest = sha256_of_file(path)
+    record = path.with_name(path.name + ".sha256")
+    if record.is_file():
+        recorded = record.read_text().split()[0] if record.read_text().split() else ""
+        if recorded != digest:
+            raise ValueError(
+                f"{path} changed since its sha256 was recorded ({recorded}, now {digest}); "
+                f"delete it and {record.name}, then download {spec.url} again"
+            )
+    else:
+        try:
+            record.write_text(f"{digest}  {path.name}\n")
+        except OSError:
+            pass  # read-only model folder: nothing to record, the file still loads
+    return digest
 
 
 def list_models() -> list[str]:

@@ -277,6 +277,41 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         except BackendStartError as exc:
             raise QgsProcessingException(str(exc)) from exc
 
+    def check_model(
+        self, client: BackendClient, model: str, checkpoint: str | None, method: str
+    ) -> None:
+        """Fail early, with what to do, for an unknown model or one without its weights.
+
+        A backend that cannot list its models is not refused here: the job then reports.
+
+        Raises:
+            QgsProcessingException: Unknown model (lists the models of ``method``), or the
+                model's weights are not installed and no checkpoint was given.
+        """
+        try:
+            rows = client.models().get("models", [])
+        except BackendError:
+            return
+        models = {
+            str(row.get("id")): row
+            for row in rows
+            if isinstance(row, dict) and row.get("method") == method
+        }
+        row = models.get(model)
+        if row is None:
+            raise QgsProcessingException(
+                self.tr("Unknown model {model}; the backend has: {choices}.").format(
+                    model=model, choices=", ".join(sorted(models)) or "-"
+                )
+            )
+        if checkpoint is None and not row.get("installed", True):
+            raise QgsProcessingException(
+                self.tr(
+                    "The weights of model {model} are not installed. {how_to_install} Or give "
+                    "a checkpoint file of your own."
+                ).format(model=model, how_to_install=row.get("how_to_install") or "")
+            )
+
     def run_job(
         self,
         client: BackendClient,

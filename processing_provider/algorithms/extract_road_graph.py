@@ -20,7 +20,6 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...plugin.client import BackendClient, BackendError
 from ...plugin.params import DEVICES, ExtractRoadGraphRequest
 from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
 
@@ -260,7 +259,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         self.job_params(request)  # validates before starting the backend or exporting
 
         client = self.backend_client(feedback)
-        self._check_model(client, request.model, checkpoint)
+        self.check_model(client, request.model, checkpoint, MODEL_METHOD)
         work_dir = self.new_work_dir()
         try:
             request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
@@ -311,36 +310,3 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         if parameters.get(name) in (None, ""):
             return None
         return self.parameterAsDouble(parameters, name, context)
-
-    def _check_model(self, client: BackendClient, model: str, checkpoint: str | None) -> None:
-        """Fail early, with what to do, for an unknown model or one without its weights.
-
-        A backend that cannot list its models is not refused here: the job then reports.
-
-        Raises:
-            QgsProcessingException: Unknown model (lists the LineGraph2Road models), or the
-                model's weights are not installed and no checkpoint was given.
-        """
-        try:
-            rows = client.models().get("models", [])
-        except BackendError:
-            return
-        models = {
-            str(row.get("id")): row
-            for row in rows
-            if isinstance(row, dict) and row.get("method") == MODEL_METHOD
-        }
-        row = models.get(model)
-        if row is None:
-            raise QgsProcessingException(
-                self.tr("Unknown model {model}; the backend has: {choices}.").format(
-                    model=model, choices=", ".join(sorted(models)) or "-"
-                )
-            )
-        if checkpoint is None and not row.get("installed", True):
-            raise QgsProcessingException(
-                self.tr(
-                    "The weights of model {model} are not installed. {how_to_install} Or give "
-                    "a checkpoint file of your own."
-                ).format(model=model, how_to_install=row.get("how_to_install") or "")
-            )

@@ -1,0 +1,216 @@
+"""The ``segment_roads`` job: Anchor-SAM road probability raster, road polygons, centerlines.
+
+Pipeline:
+
+1. The raster is tiled in its own pixels (tiles of ``tile_px`` model pixels, overlapping by
+   ``overlap_px``); each tile is read as RGB resampled to the GSD the model runs at
+   (default: the model's), segmented, and the probability resampled back to the tile.
+2. Overlapping tiles are blended (:class:`~backend.geo.windows.StripBlender`) and streamed
+   row strip by row strip into a float32 GeoTIFF on the input's grid (same size, transform
+   and CRS); pixels without data are nodata (-1). Memory stays bounded by one strip.
+3. Road polygons (and, if asked, centerlines and nodes) come from the probability raster
+   through the foundation's ``road_mask_to_vectors`` at ``threshold``.
+
+Both files appear only when everything succeeded: a failed or cancelled job leaves neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+from rasterio.windows import Window
+
+from backend.geo.gpkg import atomic_output, check_output_path
+from backend.geo.raster import ImageReader, open_raster, raster_info
+from backend.geo.windows import Tile, blend_tiles
+from backend.jobs.progress import Progress, no_progress
+
+DEFAULT_MODEL = "anchor_sam_pico_1m"
+PROBABILITY_NODATA = -1.0
+
+
+class SegmentRoadsParams(BaseModel):
+    """Parameters of ``segment_roads`` (see the module docstring)."""
+
+    raster_path: str = Field(description="Aerial image, any GDAL raster with a CRS.")
+    probability_path: str = Field(description="Road probability GeoTIFF to write (.tif).")
+    output_path: str = Field(description="GeoPackage for road polygons / centerlines (.gpkg).")
+    model: str = Field(DEFAULT_MODEL, description="Registered Anchor-SAM model id.")
+    checkpoint: str | None = Field(
+        None, description="Own weights file for the model's architecture (no sha256 check)."
+    )
+    model_dir: str | None = Field(None, description="Folder of downloaded checkpoints.")
+    device: str = Field("auto", description="auto, cpu, cuda or mps.")
+    bands: list[int] | None = Field(None, description="1 or 3 band numbers (default 1,2,3).")
+    gsd_m: float | None = Field(
+        None, gt=0, description="Metres per pixel to run at (default: the model's)."
+    )
+    tile_px: int = Field(512, ge=64, le=2048, description="Tile side in model pixels.")
+    overlap_px: int = Field(64, ge=0, le=512, description="Tile overlap in model pixels.")
+    threshold: float = Field(0.5, ge=0, le=1, description="Road where probability >= this.")
+    centerlines: bool = Field(False, description="Also write centerlines and nodes.")
+    simplify_tolerance_map: float = Field(
+        0.0, ge=0.0, description="Polygon simplification tolerance, map units."
+    )
+    min_area_map: float = Field(0.0, ge=0.0, description="Drop polygons smaller (map units^2).")
+    prune_spur_length_m: float = Field(
+        10.0, ge=0.0, description="Prune dangling centerline spurs shorter than this (m)."
+    )
+
+
+def validate(params: SegmentRoadsParams) -> None:
+    """Fail before a job starts: outputs, raster (CRS, bands), model, device, tiling."""
+    from backend.models.registry import get_weights_spec
+    from backend.service.device import resolve_device
+
+    check_output_path(params.probability_path, (".tif", ".tiff"))
+    check_output_path(params.output_path, (".gpkg",))
+    if Path(params.probability_path).resolve() == Path(params.raster_path).resolve():
+        raise ValueError("The probability raster must not overwrite the input raster.")
+    spec = get_weights_spec(params.model)
+    if spec.method != "anchor_sam":
+        raise ValueError(
+            f"Model {params.model!r} is a {spec.method} model; choose an Anchor-SAM model."
+        )
+    resolve_device(params.device)
+    if params.overlap_px >= params.tile_px:
+        raise ValueError(
+            f"Overlap ({params.overlap_px} px) must be smaller than the tile ({params.tile_px})."
+        )
+    if params.checkpoint is not None and not Path(params.checkpoint).is_file():
+        raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
+    with open_raster(params.raster_path) as dataset:
+        ImageReader(dataset, tuple(params.bands) if params.bands else None)
+
+
+def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
+    """Segment roads of a raster (see the module docstring).
+
+    Returns:
+        ``{"outputs": {"probability": tif, "gpkg": gpkg}, "summary": {n_polygons,
+        road_area_m2, road_fraction, crs, gsd_m, device, model, n_tiles}}``.
+
+    Raises:
+        RasterInputError, OutputPathError, ValueError: bad input (nothing written).
+        JobCancelled: through ``report`` (nothing written).
+    """
+    import rasterio
+    import torch
+
+    from backend.methods import road_mask_to_vectors as m2v
+    from backend.methods.anchor_sam.predict import predict_probability
+    from backend.models.registry import get_model, get_weights_spec
+    from backend.service.device import resolve_device
+
+    validate(params)
+    device = resolve_device(params.device)
+    spec = get_weights_spec(params.model)
+    report(1.0, f"Loading {params.model} on {device}")
+    model = get_model(
+        params.model, model_dir=params.model_dir, device=device,
+        checkpoint=params.checkpoint, verify_sha256=params.checkpoint is None,
+    )
+
+    with contextlib.ExitStack() as stack:
+        dataset = stack.enter_context(open_raster(params.raster_path))
+        info = raster_info(dataset)
+        reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
+        raster_gsd_m = float(np.mean(info.gsd_m))
+        run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
+        scale = raster_gsd_m / run_gsd_m  # model pixels per raster pixel
+        tile_r = max(8, round(params.tile_px / scale))
+        overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
+        width, height = dataset.width, dataset.height
+
+        tmp_tif = stack.enter_context(atomic_output(params.probability_path))
+        profile = {
+            "driver": "GTiff", "width": width, "height": height, "count": 1,
+            "dtype": "float32", "crs": dataset.crs, "transform": dataset.transform,
+            "nodata": PROBABILITY_NODATA, "compress": "deflate", "tiled": True,
+            "blockxsize": 256, "blockysize": 256, "BIGTIFF": "IF_SAFER",
+        }
+        out = stack.enter_context(rasterio.open(tmp_tif, "w", **profile))
+
+        def predict(tile: Tile) -> np.ndarray:
+            shape = (max(1, round(tile.height * scale)), max(1, round(tile.width * scale)))
+            valid = reader.read_valid_mask(tile.window, shape)
+            if not valid.any():
+                return np.zeros((1, tile.height, tile.width), np.float32)
+            image = reader.read_rgb(tile.window, shape)
+            image[~valid] = 0
+            prob = predict_probability(model, image, device, amp=True)
+            if prob.shape != (tile.height, tile.width):  # back to raster pixels
+                prob = torch.nn.functional.interpolate(
+                    torch.from_numpy(prob)[None, None], size=(tile.height, tile.width),
+                    mode="bilinear", align_corners=False,
+                )[0, 0].numpy()
+            return prob[None]
+
+        def write_rows(row_off: int, block: np.ndarray) -> None:
+            window = Window(0, row_off, width, block.shape[1])
+            valid = reader.read_valid_mask(window)
+            band = np.where(valid, np.clip(block[0], 0.0, 1.0), PROBABILITY_NODATA)
+            out.write(band.astype(np.float32), 1, window=window)
+
+        def on_tile(done: int, total: int) -> None:
+            report(2.0 + 78.0 * done / total, f"Segmented tile {done}/{total}")
+
+        n_tiles = _count_tiles(width, height, tile_r, overlap_r)
+        blend_tiles(width, height, tile_r, overlap_r, 1, predict, write_rows, on_tile)
+        out.close()
+
+        # Vectorise the finished probability raster before either file is published.
+        def vector_report(percent: float, message: str) -> None:
+            report(80.0 + 0.19 * percent, message)
+
+        vectors = m2v.run(
+            m2v.RoadMaskToVectorsParams(
+                raster_path=str(tmp_tif), output_path=params.output_path,
+                threshold=params.threshold, centerlines=params.centerlines,
+                simplify_tolerance_map=params.simplify_tolerance_map,
+                min_area_map=params.min_area_map,
+                prune_spur_length_m=params.prune_spur_length_m,
+            ),
+            vector_report,
+        )
+        road_px = _count_above(tmp_tif, params.threshold)
+    report(100.0, "Done")
+    pixel_area_m2 = info.gsd_m[0] * info.gsd_m[1]
+    summary = {
+        **vectors["summary"],
+        "road_area_m2": road_px[0] * pixel_area_m2,
+        "road_fraction": road_px[0] / max(road_px[1], 1),
+        "gsd_m": run_gsd_m,
+        "device": device,
+        "model": params.model,
+        "n_tiles": n_tiles,
+        "threshold": params.threshold,
+    }
+    return {
+        "outputs": {"probability": str(Path(params.probability_path)),
+                    "gpkg": str(Path(params.output_path))},
+        "summary": summary,
+    }
+
+
+def _count_tiles(width: int, height: int, tile: int, overlap: int) -> int:
+    from backend.geo.windows import tile_starts
+
+    return len(tile_starts(width, tile, overlap)) * len(tile_starts(height, tile, overlap))
+
+
+def _count_above(path: Path, threshold: float) -> tuple[int, int]:
+    """(road pixels, valid pixels) of a probability GeoTIFF, block by block."""
+    import rasterio
+
+    road = valid = 0
+    with rasterio.open(path) as src:
+        for _, window in src.block_windows(1):
+            band = src.read(1, window=window)
+            ok = band != PROBABILITY_NODATA
+            valid += int(ok.sum())
+            road += int((ok & (band >= threshold)).sum())
+    return road, valid

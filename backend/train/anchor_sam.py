@@ -1,0 +1,453 @@
+"""Training, validation and export of Anchor-SAM road segmentation (paper Sec. IV-B).
+
+Data: one or more dataset folders in the layouts of :mod:`backend.train.datasets`
+(Massachusetts ``images/`` + ``labels/``, DeepGlobe ``*_sat.jpg`` + ``*_mask.png``, GeoTIFF +
+vector centerlines rasterised ``--line-width-px`` wide). Images must be at the model's GSD.
+Pure white pixels (Massachusetts no-data) are excluded from the loss and the metrics.
+
+Augmentation: random crops, horizontal/vertical flips, 90-degree rotations, colour jitter
+(brightness, contrast, saturation). Loss: BCE + Dice (Eq. 18). Optimiser: AdamW (weight
+decay 1e-4) with linear warm-up and cosine annealing to 1e-6; with ``--time-limit-min`` the
+schedule follows the elapsed fraction of the time budget. AMP on CUDA. ``--resume``
+continues from ``OUT/last.pt``. Validation after every epoch: precision, recall, F1 and IoU
+of the road class at threshold 0.5 over all validation pixels.
+
+Run ``python -m backend.train.anchor_sam --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from backend.methods.anchor_sam.model import (
+    VARIANTS,
+    AnchorSAM,
+    bce_dice_loss,
+    build_anchor_sam,
+    count_parameters,
+)
+from backend.methods.anchor_sam.predict import predict_probability
+from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+from backend.train.datasets import SampleSource, discover_samples, read_rgb_uint8, read_road_mask
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (saved into every checkpoint).
+
+    Attributes:
+        data_dirs: dataset folders.
+        out_dir: run folder (``last.pt``, ``best.pt``, ``history.jsonl``).
+        train_include / val_include: fnmatch patterns selecting the pairs of each split.
+        variant: key of :data:`~backend.methods.anchor_sam.model.VARIANTS`.
+        sam2_checkpoint: official SAM2 checkpoint for the encoder (None: random init).
+        crop_px: training crop side (multiple of 32).
+        line_width_px: width of rasterised vector centerlines.
+        lr, min_lr, weight_decay, warmup_steps: optimiser and schedule.
+        max_steps: total optimiser steps; time_limit_min stops earlier.
+        val_every: steps between validations (0: once per epoch over the training pairs).
+    """
+
+    data_dirs: list[str]
+    out_dir: str
+    train_include: list[str] = field(default_factory=lambda: ["*"])
+    val_include: list[str] = field(default_factory=list)
+    variant: str = "pico"
+    sam2_checkpoint: str | None = None
+    crop_px: int = 320
+    line_width_px: float = 5.0
+    batch_size: int = 4
+    lr: float = 1e-3
+    min_lr: float = 1e-6
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    max_steps: int = 20000
+    time_limit_min: float | None = None
+    val_every: int = 0
+    checkpoint_every: int = 50
+    log_every: int = 10
+    device: str = "cpu"
+    threads: int | None = None
+    seed: int = 0
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentationSample:
+    """An image in memory: (H, W, 3) uint8 RGB, (H, W) bool road label, (H, W) bool valid."""
+
+    key: str
+    image: np.ndarray
+    label: np.ndarray
+    valid: np.ndarray
+
+
+def load_samples(sources: Sequence[SampleSource], line_width_px: float) -> list[SegmentationSample]:
+    """Read every pair into memory (no-data = pure white pixels)."""
+    samples = []
+    for source in sources:
+        image = read_rgb_uint8(source.image_path)
+        label = read_road_mask(source, image.shape[:2], line_width_px)
+        valid = ~np.all(image == 255, axis=2)
+        samples.append(SegmentationSample(source.key, image, label, valid))
+    return samples
+
+
+def augment_crop(
+    sample: SegmentationSample, crop_px: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random crop + flips + 90-degree rotation + colour jitter.
+
+    Returns:
+        image (3, crop, crop) float32 in 0..1, label and valid (1, crop, crop) float32.
+    """
+    h, w = sample.label.shape
+    pad_h, pad_w = max(crop_px - h, 0), max(crop_px - w, 0)
+    image, label, valid = sample.image, sample.label, sample.valid
+    if pad_h or pad_w:  # small images: pad with invalid pixels
+        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)))
+        label = np.pad(label, ((0, pad_h), (0, pad_w)))
+        valid = np.pad(valid, ((0, pad_h), (0, pad_w)))
+        h, w = label.shape
+    y = int(rng.integers(0, h - crop_px + 1))
+    x = int(rng.integers(0, w - crop_px + 1))
+    window = (slice(y, y + crop_px), slice(x, x + crop_px))
+    img = image[window].astype(np.float32) / 255.0
+    lab, val = label[window], valid[window]
+    k = int(rng.integers(0, 4))
+    img, lab, val = np.rot90(img, k), np.rot90(lab, k), np.rot90(val, k)
+    if rng.random() < 0.5:
+        img, lab, val = img[:, ::-1], lab[:, ::-1], val[:, ::-1]
+    if rng.random() < 0.5:
+        img, lab, val = img[::-1], lab[::-1], val[::-1]
+    # Colour jitter: brightness, contrast, saturation factors in [0.8, 1.2].
+    b, c, s = rng.uniform(0.8, 1.2, size=3)
+    img = img * b
+    img = (img - img.mean()) * c + img.mean()
+    gray = img.mean(axis=2, keepdims=True)
+    img = np.clip((img - gray) * s + gray, 0.0, 1.0)
+    return (
+        np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32),
+        np.ascontiguousarray(lab[None], dtype=np.float32),
+        np.ascontiguousarray(val[None], dtype=np.float32),
+    )
+
+
+def make_batch(
+    samples: Sequence[SegmentationSample], batch_size: int, crop_px: int, rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A random batch: images (B, 3, S, S) 0..1, labels and valid masks (B, 1, S, S)."""
+    picks = rng.integers(0, len(samples), size=batch_size)
+    parts = [augment_crop(samples[int(i)], crop_px, rng) for i in picks]
+    return tuple(torch.from_numpy(np.stack(p)) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def segmentation_metrics(counts: dict[str, int]) -> dict[str, float]:
+    """Precision, recall, F1 and IoU of the road class from pixel counts tp / fp / fn."""
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    iou = tp / (tp + fp + fn) if tp + fp + fn else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "iou": iou}
+
+
+def evaluate(
+    model: AnchorSAM, samples: Sequence[SegmentationSample], device: str = "cpu",
+    thresholds: Sequence[float] = (0.5,),
+) -> dict[str, dict[str, float]]:
+    """Whole-image validation: metrics per threshold over all valid pixels of ``samples``.
+
+    Returns:
+        ``{"0.5": {"precision", "recall", "f1", "iou", "tp", "fp", "fn"}, ...}``.
+    """
+    model.eval()
+    counts = {t: {"tp": 0, "fp": 0, "fn": 0} for t in thresholds}
+    for sample in samples:
+        prob = predict_probability(model, sample.image, device)
+        for t in thresholds:
+            pred = (prob >= t) & sample.valid
+            truth = sample.label & sample.valid
+            counts[t]["tp"] += int((pred & truth).sum())
+            counts[t]["fp"] += int((pred & ~truth).sum())
+            counts[t]["fn"] += int((~pred & truth).sum())
+    return {f"{t:g}": {**segmentation_metrics(c), **c} for t, c in counts.items()}
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def lr_factor(step: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:
+    """Linear warm-up then cosine annealing to ``min_lr / lr``."""
+    if step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    progress = max((step - cfg.warmup_steps) / max(cfg.max_steps - cfg.warmup_steps, 1),
+                   time_fraction)
+    floor = cfg.min_lr / cfg.lr
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def _save(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
+    """Train; returns the final validation metrics (empty without validation pairs).
+
+    Raises:
+        ValueError: no training pairs, a crop size that is not a multiple of 32, or
+            ``resume`` without ``OUT/last.pt``.
+    """
+    if cfg.crop_px % 32:
+        raise ValueError(f"crop_px must be a multiple of 32, got {cfg.crop_px}")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+
+    def pairs(patterns: list[str]) -> list[SampleSource]:
+        return [s for d in cfg.data_dirs for s in discover_samples(d, patterns)]
+
+    train_samples = load_samples(pairs(cfg.train_include), cfg.line_width_px)
+    val_samples = load_samples(pairs(cfg.val_include), cfg.line_width_px) if cfg.val_include else []
+    device = torch.device(cfg.device)
+    model = build_anchor_sam(cfg.variant, cfg.sam2_checkpoint).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    step, elapsed, best_iou = 0, 0.0, -1.0
+    if resume:
+        last = out / "last.pt"
+        if not last.is_file():
+            raise ValueError(f"--resume: no checkpoint at {last}")
+        state = torch.load(last, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+        step, elapsed, best_iou = state["step"], state["elapsed_s"], state["best_iou"]
+        rng = np.random.default_rng(cfg.seed + step)
+    steps_per_epoch = max(len(train_samples) // cfg.batch_size, 1)
+    val_every = cfg.val_every or steps_per_epoch
+    history = (out / "history.jsonl").open("a")
+    print(
+        f"Anchor-SAM-{cfg.variant}: {count_parameters(model) / 1e6:.2f} M parameters, "
+        f"{len(train_samples)} training / {len(val_samples)} validation images, "
+        f"{steps_per_epoch} steps per epoch, device {device}",
+        file=sys.stderr,
+    )
+
+    def checkpoint(path: Path) -> None:
+        _save(path, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "scaler": scaler.state_dict(), "step": step, "elapsed_s": elapsed,
+            "best_iou": best_iou, "config": asdict(cfg),
+            "architecture": model.config.to_dict(),
+        })
+
+    metrics: dict[str, Any] = {}
+    start = time.monotonic() - elapsed
+    bar = tqdm(total=cfg.max_steps, initial=step, desc="train", mininterval=30, file=sys.stderr)
+    running = []
+    while step < cfg.max_steps:
+        elapsed = time.monotonic() - start
+        limit_s = cfg.time_limit_min * 60 if cfg.time_limit_min else None
+        if limit_s is not None and elapsed >= limit_s:
+            break
+        model.train()
+        for group in optimizer.param_groups:
+            group["lr"] = cfg.lr * lr_factor(step, cfg, elapsed / limit_s if limit_s else 0.0)
+        images, labels, valid = (t.to(device) for t in make_batch(
+            train_samples, cfg.batch_size, cfg.crop_px, rng))
+        with torch.autocast(device_type="cuda", enabled=use_amp):
+            logits = model(model.normalize(images))
+        loss = bce_dice_loss(logits.float(), labels, valid)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        step += 1
+        bar.update(1)
+        running.append(float(loss))
+        if step % cfg.log_every == 0:
+            record = {"step": step, "loss": float(np.mean(running)),
+                      "lr": optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed, 1)}
+            history.write(json.dumps(record) + "\n")
+            history.flush()
+            bar.set_postfix(loss=f"{record['loss']:.4f}")
+            running = []
+        if val_samples and step % val_every == 0:
+            metrics = evaluate(model, val_samples, cfg.device)["0.5"]
+            history.write(json.dumps({"step": step, "val": metrics}) + "\n")
+            history.flush()
+            print(f"step {step}: validation {json.dumps(metrics)}", file=sys.stderr)
+            if metrics["iou"] > best_iou:
+                best_iou = metrics["iou"]
+                checkpoint(out / "best.pt")
+        if step % cfg.checkpoint_every == 0:
+            checkpoint(out / "last.pt")
+    bar.close()
+    elapsed = time.monotonic() - start
+    checkpoint(out / "last.pt")
+    if val_samples:
+        metrics = evaluate(model, val_samples, cfg.device)["0.5"]
+        history.write(json.dumps({"step": step, "val": metrics, "final": True}) + "\n")
+        if metrics["iou"] > best_iou:
+            best_iou = metrics["iou"]
+            checkpoint(out / "best.pt")
+    history.close()
+    return metrics
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def load_trained(weights: str | Path, variant: str | None = None) -> AnchorSAM:
+    """Model from a training checkpoint (its architecture) or an exported fp16 file + card.
+
+    Raises:
+        ValueError: the file does not fit the architecture.
+    """
+    from backend.methods.anchor_sam.model import AnchorSAMConfig
+
+    weights = Path(weights)
+    raw = torch.load(weights, map_location="cpu", weights_only=False)
+    if isinstance(raw, dict) and "architecture" in raw:
+        config = AnchorSAMConfig.from_dict(raw["architecture"])
+    else:
+        card = weights.with_suffix(".json")
+        if card.is_file():
+            config = AnchorSAMConfig.from_dict(json.loads(card.read_text())["architecture"])
+        else:
+            config = VARIANTS[variant or "pico"]
+    model = build_anchor_sam(config)
+    load_state_dict_strict(model, load_state_dict_file(weights), source=str(weights))
+    return model.float().eval()
+
+
+def export_fp16(checkpoint: str | Path, output: str | Path, card: dict[str, Any]) -> dict:
+    """Write the fp16 state dict and its JSON model card (same name, ``.json``).
+
+    Returns:
+        The card as written (with parameters, sha256 and size added).
+    """
+    from backend.models.checkpoints import sha256_of_file
+
+    model = load_trained(checkpoint)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.half() for k, v in model.state_dict().items()}, output)
+    card = {
+        **card,
+        "architecture": model.config.to_dict(),
+        "parameters": count_parameters(model),
+        "file_name": output.name,
+        "sha256": sha256_of_file(output),
+        "size_bytes": output.stat().st_size,
+    }
+    output.with_suffix(".json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    return card
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _patterns(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = TrainConfig(data_dirs=[], out_dir="")
+    parser = argparse.ArgumentParser(prog="python -m backend.train.anchor_sam", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train (and validate each epoch)")
+    tr.add_argument("--data", required=True, action="append", help="dataset folder (repeatable)")
+    tr.add_argument("--out", required=True, help="run folder: checkpoints and history")
+    tr.add_argument("--train-include", default="*", help="comma-separated name patterns")
+    tr.add_argument("--val-include", default="", help="comma-separated name patterns")
+    tr.add_argument("--variant", default=d.variant, choices=list(VARIANTS))
+    tr.add_argument("--sam2-checkpoint", default=None, help="official SAM2 file for the encoder")
+    tr.add_argument("--crop-px", type=int, default=d.crop_px)
+    tr.add_argument("--line-width-px", type=float, default=d.line_width_px)
+    tr.add_argument("--batch-size", type=int, default=d.batch_size)
+    tr.add_argument("--lr", type=float, default=d.lr)
+    tr.add_argument("--min-lr", type=float, default=d.min_lr)
+    tr.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    tr.add_argument("--warmup-steps", type=int, default=d.warmup_steps)
+    tr.add_argument("--max-steps", type=int, default=d.max_steps)
+    tr.add_argument("--time-limit-min", type=float, default=None)
+    tr.add_argument("--val-every", type=int, default=d.val_every, help="0: once per epoch")
+    tr.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    tr.add_argument("--log-every", type=int, default=d.log_every)
+    tr.add_argument("--device", default=d.device)
+    tr.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    tr.add_argument("--seed", type=int, default=d.seed)
+    tr.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    ev = sub.add_parser("evaluate", help="precision / recall / F1 / IoU of a model")
+    ev.add_argument("--weights", required=True, help="training checkpoint or exported .pt")
+    ev.add_argument("--data", required=True, action="append")
+    ev.add_argument("--include", default="*")
+    ev.add_argument("--thresholds", default="0.5", help="comma-separated")
+    ev.add_argument("--line-width-px", type=float, default=d.line_width_px)
+    ev.add_argument("--device", default="cpu")
+    ev.add_argument("--threads", type=int, default=None)
+    ex = sub.add_parser("export", help="fp16 weights + model card")
+    ex.add_argument("--checkpoint", required=True)
+    ex.add_argument("--output", required=True, help=".pt path (card: same name, .json)")
+    ex.add_argument("--card", required=True, help="JSON file with the model card facts")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
+    if args.command == "train":
+        cfg = TrainConfig(
+            data_dirs=args.data, out_dir=args.out, train_include=_patterns(args.train_include),
+            val_include=_patterns(args.val_include), variant=args.variant,
+            sam2_checkpoint=args.sam2_checkpoint, crop_px=args.crop_px,
+            line_width_px=args.line_width_px, batch_size=args.batch_size, lr=args.lr,
+            min_lr=args.min_lr, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
+            max_steps=args.max_steps, time_limit_min=args.time_limit_min,
+            val_every=args.val_every, checkpoint_every=args.checkpoint_every,
+            log_every=args.log_every, device=args.device, threads=args.threads, seed=args.seed,
+        )
+        print(json.dumps(train(cfg, resume=args.resume)))
+    elif args.command == "evaluate":
+        model = load_trained(args.weights).to(args.device)
+        sources = [s for d in args.data for s in discover_samples(d, _patterns(args.include))]
+        samples = load_samples(sources, args.line_width_px)
+        thresholds = [float(t) for t in _patterns(args.thresholds)]
+        print(json.dumps(evaluate(model, samples, args.device, thresholds), indent=2))
+    else:
+        card = json.loads(Path(args.card).read_text())
+        print(json.dumps(export_fp16(args.checkpoint, args.output, card), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
