@@ -290,7 +290,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         scaler.update()
         step += 1
         bar.update(1)
-        running.append(float(loss))
+        running.append(loss.item())
         if step % cfg.log_every == 0:
             record = {"step": step, "loss": float(np.mean(running)),
                       "lr": optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed, 1)}

@@ -122,3 +122,18 @@ def test_architecture_without_weights():
     pytest.importorskip("torch_geometric")
     model = registry.get_model("linegraph2road_vit_tiny_1m", load_weights=False)
     assert model.config.variant == "vit_tiny" and model.config.feature_dim == 128
+
+
+def test_shipped_anchor_sam_weights_match_their_card():
+    pytest.importorskip("sam2")
+    from backend.methods.anchor_sam.model import VARIANTS, AnchorSAMConfig
+
+    spec = registry.get_weights_spec("anchor_sam_pico_1m")
+    path = spec.path()
+    assert sha256_of_file(path) == spec.sha256
+    assert path.stat().st_size == spec.size_bytes <= 15e6
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card == spec.model_card and card["gsd_m"] == spec.gsd_m == 1.0
+    assert AnchorSAMConfig.from_dict(card["architecture"]) == VARIANTS["pico"]
+    model = registry.get_model("anchor_sam_pico_1m")
+    assert not model.training and model.config.variant == "pico"

@@ -1,0 +1,77 @@
+"""The ``segment_roads`` job with the shipped Anchor-SAM model on small GeoTIFF fixtures."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+pytest.importorskip("sam2")
+
+from backend.geo.raster import RasterInputError  # noqa: E402
+from backend.jobs.progress import JobCancelled  # noqa: E402
+from backend.methods.anchor_sam.segment import (  # noqa: E402
+    PROBABILITY_NODATA,
+    SegmentRoadsParams,
+    run,
+)
+
+
+def _params(data_dir: Path, tmp_path: Path, raster: str, **extra) -> SegmentRoadsParams:
+    return SegmentRoadsParams(
+        raster_path=str(data_dir / raster),
+        probability_path=str(tmp_path / "probability.tif"),
+        output_path=str(tmp_path / "roads.gpkg"),
+        device="cpu",
+        **extra,
+    )
+
+
+def test_probability_on_input_grid_and_vectors_written(data_dir, tmp_path):
+    # 0.5 m fixture run at the model's 1 m, in several tiles (tile 64 model px = 128 px).
+    params = _params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=16,
+                     threshold=0.3, centerlines=True)
+    result = run(params)
+    with rasterio.open(data_dir / "roads_utm33n.tif") as src, rasterio.open(
+        result["outputs"]["probability"]
+    ) as prob:
+        assert (prob.crs, prob.transform, prob.shape) == (src.crs, src.transform, src.shape)
+        assert prob.dtypes[0] == "float32" and prob.nodata == PROBABILITY_NODATA
+        values = prob.read(1)
+        # The fixture's nodata (7) pixels are nodata in the probability raster too.
+        source_nodata = src.read(1) == src.nodata
+        assert np.all(values[source_nodata] == PROBABILITY_NODATA)
+        assert np.all((values[~source_nodata] >= 0) & (values[~source_nodata] <= 1))
+    summary = result["summary"]
+    assert summary["n_tiles"] > 1 and summary["gsd_m"] == 1.0
+    assert 0.0 <= summary["road_fraction"] <= 1.0
+    layers = {name for name, _ in __import__("pyogrio").list_layers(params.output_path)}
+    assert layers == {"road_polygons", "road_centerlines", "road_nodes"}
+
+
+def test_alpha_band_marks_nodata(data_dir, tmp_path):
+    params = _params(data_dir, tmp_path, "rgb_uint16_alpha.tif", bands=[1, 2, 3])
+    run(params)
+    with rasterio.open(data_dir / "rgb_uint16_alpha.tif") as src:
+        transparent = src.read(4) == 0
+    with rasterio.open(params.probability_path) as prob:
+        values = prob.read(1)
+    assert transparent.any()
+    assert np.all(values[transparent] == PROBABILITY_NODATA)
+
+
+def test_cancel_and_bad_input_leave_nothing(data_dir, tmp_path):
+    def cancel_after_first_tile(percent: float, message: str) -> None:
+        if message.startswith("Segmented tile"):
+            raise JobCancelled()
+
+    params = _params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=16)
+    with pytest.raises(JobCancelled):
+        run(params, cancel_after_first_tile)
+    with pytest.raises(RasterInputError, match="no coordinate reference system"):
+        run(_params(data_dir, tmp_path, "no_crs.tif"))
+    with pytest.raises(ValueError, match="choose an Anchor-SAM model"):
+        run(_params(data_dir, tmp_path, "roads_utm33n.tif", model="linegraph2road_vit_tiny_1m"))
+    with pytest.raises(ValueError, match="Overlap"):
+        run(_params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=64))
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,124 @@
+"""Anchor-SAM training: data, augmentation, metrics, a tiny real run, resume, export.
+
+Real pairs come from ``../shared/data/roads/massachusetts_400`` (``shared_data`` skips when
+absent).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("sam2")
+
+from backend.train import anchor_sam as t  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """One intra-op thread: contending OpenMP threads on a shared 2-core machine are far
+    slower than one."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def mass400(shared_data: Path) -> Path:
+    return shared_data / "roads" / "massachusetts_400"
+
+
+@pytest.fixture(scope="module")
+def real_samples(mass400):
+    sources = t.discover_samples(mass400, ["tr_img-1002", "tr_img-1003"])
+    assert len(sources) == 2
+    return t.load_samples(sources, line_width_px=5.0)
+
+
+def test_real_pairs_load_with_labels_and_nodata(real_samples):
+    for sample in real_samples:
+        assert sample.image.shape == (400, 400, 3) and sample.image.dtype == np.uint8
+        assert sample.label.shape == sample.valid.shape == (400, 400)
+        assert sample.label.dtype == bool and sample.valid.dtype == bool
+    assert any(s.label.any() for s in real_samples)
+
+
+def test_augmentation_moves_image_label_and_valid_together():
+    # The label is the image's red channel: any flip/rotation/crop must keep them equal.
+    rng = np.random.default_rng(1)
+    label = rng.random((70, 90)) > 0.7
+    image = np.zeros((70, 90, 3), np.uint8)
+    image[..., 0] = label * 255
+    sample = t.SegmentationSample("synthetic", image, label, ~label)
+    for seed in range(8):
+        img, lab, val = t.augment_crop(sample, 64, np.random.default_rng(seed))
+        assert img.shape == (3, 64, 64) and lab.shape == val.shape == (1, 64, 64)
+        red_is_max = img[0] >= img[1:].max(axis=0) + 1e-6
+        np.testing.assert_array_equal(red_is_max, lab[0] > 0)
+        np.testing.assert_array_equal(val[0], 1 - lab[0])
+
+
+def test_small_images_are_padded_as_invalid():
+    sample = t.SegmentationSample(
+        "small", np.full((20, 30, 3), 100, np.uint8), np.ones((20, 30), bool),
+        np.ones((20, 30), bool),
+    )
+    _, lab, val = t.augment_crop(sample, 32, np.random.default_rng(0))
+    assert val.sum() == lab.sum() == 20 * 30
+
+
+def test_segmentation_metrics():
+    m = t.segmentation_metrics({"tp": 6, "fp": 2, "fn": 4})
+    assert m["precision"] == pytest.approx(0.75)
+    assert m["recall"] == pytest.approx(0.6)
+    assert m["f1"] == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert m["iou"] == pytest.approx(0.5)
+    assert t.segmentation_metrics({"tp": 0, "fp": 0, "fn": 0})["f1"] == 0.0
+
+
+def test_a_few_steps_on_real_pairs_reduce_the_loss(real_samples):
+    torch.manual_seed(0)
+    model = t.build_anchor_sam("pico")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    images, labels, valid = t.make_batch(real_samples, 2, 128, np.random.default_rng(0))
+    losses = []
+    for _ in range(25):
+        loss = t.bce_dice_loss(model(model.normalize(images)), labels, valid)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3]), losses
+
+
+def test_train_validates_resumes_and_exports(mass400, tmp_path):
+    cfg = t.TrainConfig(
+        data_dirs=[str(mass400)], out_dir=str(tmp_path / "run"),
+        train_include=["tr_img-1002"], val_include=["te_img-1"], variant="pico",
+        crop_px=96, batch_size=1, max_steps=2, warmup_steps=1, val_every=2,
+        checkpoint_every=1, log_every=1,
+    )
+    metrics = t.train(cfg)
+    assert set(metrics) >= {"precision", "recall", "f1", "iou"}
+    assert (tmp_path / "run" / "best.pt").is_file()
+    cfg.max_steps = 3
+    t.train(cfg, resume=True)
+    state = torch.load(tmp_path / "run" / "last.pt", weights_only=False)
+    assert state["step"] == 3
+    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").open()]
+    assert [r["step"] for r in history if "loss" in r] == [1, 2, 3]
+
+    card = t.export_fp16(tmp_path / "run" / "last.pt", tmp_path / "m.pt", {"gsd_m": 1.0})
+    assert card["parameters"] == t.count_parameters(t.build_anchor_sam("pico"))
+    assert json.loads((tmp_path / "m.json").read_text())["sha256"] == card["sha256"]
+    reloaded = t.load_trained(tmp_path / "m.pt")
+    original = t.load_trained(tmp_path / "run" / "last.pt")
+    x = torch.rand(1, 3, 64, 64)
+    torch.testing.assert_close(reloaded(x), original(x), atol=2e-2, rtol=0)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        t.train(t.TrainConfig(data_dirs=[str(mass400)], out_dir=str(tmp_path), crop_px=100))
