@@ -53,11 +53,15 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
 
     1. The main job: LineGraph2Road road graph of the SpaceNet sample (from ``shared_data``
        or downloaded) -> ``road_graph.gpkg`` (edges + nodes) and ``road_graph.png``.
-    2. When ``shared_data`` has the real SpaceNet road mask: Road mask to vectors ->
+    2. Anchor-SAM road segmentation of the same sample -> ``road_probability.tif`` (on the
+       sample's grid), ``road_segments.gpkg`` (polygons, centerlines, nodes) and
+       ``road_segments.png``.
+    3. When ``shared_data`` has the real SpaceNet road mask: Road mask to vectors ->
        ``roads_from_mask.gpkg`` and its preview.
     """
     from backend.geo.preview import render_preview
     from backend.methods import road_mask_to_vectors as m2v
+    from backend.methods.anchor_sam import segment
     from backend.methods.linegraph2road import extract
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -75,6 +79,22 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
     written["road_graph_preview"] = render_preview(
         sample, gpkg, out_dir / "road_graph.png",
         line_layers=(extract.LAYER_EDGES,), point_layers=(extract.LAYER_NODES,))
+
+    probability = out_dir / "road_probability.tif"
+    gpkg = out_dir / "road_segments.gpkg"
+    result = segment.run(
+        segment.SegmentRoadsParams(
+            raster_path=str(sample), probability_path=str(probability), output_path=str(gpkg),
+            device=device, centerlines=True,
+        ),
+        _print_progress,
+    )
+    print(f"road segmentation (Anchor-SAM): {result['summary']}")
+    written["road_probability"] = probability
+    written["road_segments"] = gpkg
+    written["road_segments_preview"] = render_preview(
+        sample, gpkg, out_dir / "road_segments.png",
+        line_layers=(m2v.LAYER_CENTERLINES,), point_layers=(m2v.LAYER_NODES,))
 
     mask = None if shared_data is None else (
         shared_data / "roads" / "spacenet_vegas_pan" / "roadmask_partial.tif")
