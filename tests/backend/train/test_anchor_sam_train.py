@@ -122,3 +122,17 @@ def test_train_validates_resumes_and_exports(mass400, tmp_path):
     torch.testing.assert_close(reloaded(x), original(x), atol=2e-2, rtol=0)
     with pytest.raises(ValueError, match="multiple of 32"):
         t.train(t.TrainConfig(data_dirs=[str(mass400)], out_dir=str(tmp_path), crop_px=100))
+
+
+def test_vector_centerlines_are_rasterised_on_the_geotiff(shared_data):
+    folder = shared_data / "roads" / "spacenet_vegas_pan"
+    source = t.SampleSource(
+        "vegas", folder / "image_pan_uint16.tif", folder / "centerlines_partial.geojson",
+        "vector",
+    )
+    image = t.read_rgb_uint8(source.image_path)
+    narrow = t.read_road_mask(source, image.shape[:2], line_width_px=3.0)
+    wide = t.read_road_mask(source, image.shape[:2], line_width_px=9.0)
+    assert narrow.shape == image.shape[:2] and narrow.any()
+    # Three times the width: about three times the road pixels, and a superset.
+    assert np.all(wide[narrow]) and 2.0 < wide.sum() / narrow.sum() < 3.5
