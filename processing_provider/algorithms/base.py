@@ -277,6 +277,45 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         except BackendStartError as exc:
             raise QgsProcessingException(str(exc)) from exc
 
+    def model_inputs(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        raster: str,
+        bands: str,
+        checkpoint: str,
+    ) -> tuple[QgsRasterLayer, list[int] | None, str | None]:
+        """The raster layer (with a CRS), its chosen bands and an optional own checkpoint.
+
+        Args:
+            parameters, context: of the running algorithm.
+            raster, bands, checkpoint: names of the raster, band and file parameters.
+
+        Returns:
+            The layer, the 1-based bands (None: the default 1, 2, 3) and the checkpoint path
+            (None: the model's declared weights).
+
+        Raises:
+            QgsProcessingException: No raster or no CRS, not 1 or 3 bands, a band the
+                raster lacks, or a checkpoint file that does not exist.
+        """
+        layer = self.raster_layer_with_crs(parameters, raster, context)
+        chosen = self.parameterAsInts(parameters, bands, context) or None
+        if chosen is not None:
+            if len(chosen) not in (1, 3):
+                raise QgsProcessingException(
+                    tr("Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.").format(
+                        count=len(chosen)
+                    )
+                )
+            self.check_bands(layer, chosen)
+        path = self.parameterAsFile(parameters, checkpoint, context) or None
+        if path is not None and not Path(path).is_file():
+            raise QgsProcessingException(
+                tr("Checkpoint {path} does not exist.").format(path=path)
+            )
+        return layer, chosen, path
+
     def check_model(
         self, client: BackendClient, model: str, checkpoint: str | None, method: str
     ) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
@@ -222,21 +220,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     ) -> dict[str, Any]:
         """Validate, run the backend job, and copy its layers into the sinks."""
         feedback = feedback or QgsProcessingFeedback()  # alg.run() may pass none
-        layer = self.raster_layer_with_crs(parameters, self.INPUT, context)
-        bands = self.parameterAsInts(parameters, self.BANDS, context) or None
-        if bands is not None:
-            if len(bands) not in (1, 3):
-                raise QgsProcessingException(
-                    self.tr(
-                        "Choose 3 bands (red, green, blue) or 1 band (grey), not {count}."
-                    ).format(count=len(bands))
-                )
-            self.check_bands(layer, bands)
-        checkpoint = self.parameterAsFile(parameters, self.CHECKPOINT, context) or None
-        if checkpoint is not None and not Path(checkpoint).is_file():
-            raise QgsProcessingException(
-                self.tr("Checkpoint {path} does not exist.").format(path=checkpoint)
-            )
+        layer, bands, checkpoint = self.model_inputs(
+            parameters, context, self.INPUT, self.BANDS, self.CHECKPOINT
+        )
         model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
         gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
         window_px = self.parameterAsInt(parameters, self.WINDOW_SIZE, context)

@@ -80,7 +80,7 @@ def test_request_matches_the_backend_params_schema(params_schema_properties, rx)
         checkpoint="/c.pt", device="cpu", bands=[1, 2, 3], gsd_m=1.0,
     )
     properties = params_schema_properties(request)
-    defaults = dataclasses.asdict(rx.params.SegmentRoadsRequest("", "", "/p.tif"))
+    defaults = dataclasses.asdict(rx.params.SegmentRoadsRequest("", "", probability_path="/p.tif"))
     for name in ("model", "tile_px", "overlap_px", "threshold", "prune_spur_length_m"):
         assert properties[name]["default"] == defaults[name], name
 

@@ -20,34 +20,25 @@ import contextlib
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import Field
 from rasterio.windows import Window
 
 from backend.geo.gpkg import atomic_output, check_output_path
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.windows import Tile, blend_tiles
 from backend.jobs.progress import Progress, no_progress
+from backend.jobs.raster_model import RasterModelParams, validate_raster_model
 
 DEFAULT_MODEL = "anchor_sam_pico_1m"
 PROBABILITY_NODATA = -1.0
 
 
-class SegmentRoadsParams(BaseModel):
+class SegmentRoadsParams(RasterModelParams):
     """Parameters of ``segment_roads`` (see the module docstring)."""
 
-    raster_path: str = Field(description="Aerial image, any GDAL raster with a CRS.")
     probability_path: str = Field(description="Road probability GeoTIFF to write (.tif).")
     output_path: str = Field(description="GeoPackage for road polygons / centerlines (.gpkg).")
     model: str = Field(DEFAULT_MODEL, description="Registered Anchor-SAM model id.")
-    checkpoint: str | None = Field(
-        None, description="Own weights file for the model's architecture (no sha256 check)."
-    )
-    model_dir: str | None = Field(None, description="Folder of downloaded checkpoints.")
-    device: str = Field("auto", description="auto, cpu, cuda or mps.")
-    bands: list[int] | None = Field(None, description="1 or 3 band numbers (default 1,2,3).")
-    gsd_m: float | None = Field(
-        None, gt=0, description="Metres per pixel to run at (default: the model's)."
-    )
     tile_px: int = Field(512, ge=64, le=2048, description="Tile side in model pixels.")
     overlap_px: int = Field(64, ge=0, le=512, description="Tile overlap in model pixels.")
     threshold: float = Field(0.5, ge=0, le=1, description="Road where probability >= this.")
@@ -63,27 +54,15 @@ class SegmentRoadsParams(BaseModel):
 
 def validate(params: SegmentRoadsParams) -> None:
     """Fail before a job starts: outputs, raster (CRS, bands), model, device, tiling."""
-    from backend.models.registry import get_weights_spec
-    from backend.service.device import resolve_device
-
     check_output_path(params.probability_path, (".tif", ".tiff"))
     check_output_path(params.output_path, (".gpkg",))
     if Path(params.probability_path).resolve() == Path(params.raster_path).resolve():
         raise ValueError("The probability raster must not overwrite the input raster.")
-    spec = get_weights_spec(params.model)
-    if spec.method != "anchor_sam":
-        raise ValueError(
-            f"Model {params.model!r} is a {spec.method} model; choose an Anchor-SAM model."
-        )
-    resolve_device(params.device)
     if params.overlap_px >= params.tile_px:
         raise ValueError(
             f"Overlap ({params.overlap_px} px) must be smaller than the tile ({params.tile_px})."
         )
-    if params.checkpoint is not None and not Path(params.checkpoint).is_file():
-        raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
-    with open_raster(params.raster_path) as dataset:
-        ImageReader(dataset, tuple(params.bands) if params.bands else None)
+    validate_raster_model(params, "anchor_sam")
 
 
 def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import Field
 from rasterio.windows import Window
 from shapely.geometry import LineString, Point
 
@@ -35,27 +35,18 @@ from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
 from backend.jobs.progress import Progress, no_progress
+from backend.jobs.raster_model import RasterModelParams, validate_raster_model
 
 DEFAULT_MODEL = "linegraph2road_vit_tiny_1m"
 LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
 
 
-class ExtractRoadGraphParams(BaseModel):
+class ExtractRoadGraphParams(RasterModelParams):
     """Parameters of ``extract_road_graph`` (see the module docstring)."""
 
-    raster_path: str = Field(description="Aerial image, any GDAL raster with a CRS.")
     output_path: str = Field(description="GeoPackage to write (.gpkg).")
-    model: str = Field(DEFAULT_MODEL, description="Registered model id.")
-    checkpoint: str | None = Field(
-        None, description="Own weights file for the model's architecture (no sha256 check)."
-    )
-    model_dir: str | None = Field(None, description="Folder of downloaded checkpoints.")
-    device: str = Field("auto", description="auto, cpu, cuda or mps.")
-    bands: list[int] | None = Field(None, description="1 or 3 band numbers (default 1,2,3).")
-    gsd_m: float | None = Field(
-        None, gt=0, description="Metres per pixel to run at (default: the model's)."
-    )
+    model: str = Field(DEFAULT_MODEL, description="Registered LineGraph2Road model id.")
     window_px: int | None = Field(
         None, ge=128, le=2048, description="Sliding window side (default: the model's)."
     )
@@ -79,18 +70,8 @@ class ExtractRoadGraphParams(BaseModel):
 
 def validate(params: ExtractRoadGraphParams) -> None:
     """Fail before a job starts: output path, raster (CRS, bands), model id, device."""
-    from backend.models.registry import get_weights_spec
-    from backend.service.device import resolve_device
-
     check_output_path(params.output_path, (".gpkg",))
-    get_weights_spec(params.model)
-    resolve_device(params.device)
-    if params.bands is not None and len(params.bands) not in (1, 3):
-        raise ValueError(f"Choose 1 or 3 bands, got {params.bands}.")
-    if params.checkpoint is not None and not Path(params.checkpoint).is_file():
-        raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
-    with open_raster(params.raster_path) as dataset:
-        ImageReader(dataset, tuple(params.bands) if params.bands else None)
+    validate_raster_model(params, "linegraph2road")
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def test_cancel_and_bad_input_leave_nothing(data_dir, tmp_path):
         run(params, cancel_after_first_tile)
     with pytest.raises(RasterInputError, match="no coordinate reference system"):
         run(_params(data_dir, tmp_path, "no_crs.tif"))
-    with pytest.raises(ValueError, match="choose an Anchor-SAM model"):
+    with pytest.raises(ValueError, match="this job runs anchor_sam models"):
         run(_params(data_dir, tmp_path, "roads_utm33n.tif", model="linegraph2road_vit_tiny_1m"))
     with pytest.raises(ValueError, match="Overlap"):
         run(_params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=64))
