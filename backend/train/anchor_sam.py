@@ -40,7 +40,13 @@ from backend.methods.anchor_sam.model import (
 )
 from backend.methods.anchor_sam.predict import predict_probability
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
-from backend.train.datasets import SampleSource, discover_samples, read_rgb_uint8, read_road_mask
+from backend.train.datasets import (
+    SampleSource,
+    discover_samples,
+    read_rgb_uint8,
+    read_road_mask,
+    split_patterns,
+)
 
 
 @dataclass
@@ -374,9 +380,6 @@ def export_fp16(checkpoint: str | Path, output: str | Path, card: dict[str, Any]
 # --- command line ----------------------------------------------------------------------------
 
 
-def _patterns(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
-
 
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig(data_dirs=[], out_dir="")
@@ -427,8 +430,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     if args.command == "train":
         cfg = TrainConfig(
-            data_dirs=args.data, out_dir=args.out, train_include=_patterns(args.train_include),
-            val_include=_patterns(args.val_include), variant=args.variant,
+            data_dirs=args.data, out_dir=args.out,
+            train_include=list(split_patterns(args.train_include)),
+            val_include=list(split_patterns(args.val_include)), variant=args.variant,
             sam2_checkpoint=args.sam2_checkpoint, crop_px=args.crop_px,
             line_width_px=args.line_width_px, batch_size=args.batch_size, lr=args.lr,
             min_lr=args.min_lr, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
@@ -439,9 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(train(cfg, resume=args.resume)))
     elif args.command == "evaluate":
         model = load_trained(args.weights).to(args.device)
-        sources = [s for d in args.data for s in discover_samples(d, _patterns(args.include))]
+        sources = [s for d in args.data for s in discover_samples(d, split_patterns(args.include))]
         samples = load_samples(sources, args.line_width_px)
-        thresholds = [float(t) for t in _patterns(args.thresholds)]
+        thresholds = [float(t) for t in split_patterns(args.thresholds)]
         print(json.dumps(evaluate(model, samples, args.device, thresholds), indent=2))
     else:
         card = json.loads(Path(args.card).read_text())

@@ -44,6 +44,11 @@ class SampleSource:
     label_kind: str
 
 
+def split_patterns(text: str) -> tuple[str, ...]:
+    """Comma-separated command-line patterns (``"tr_*, va_*"``) -> ``("tr_*", "va_*")``."""
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
 def _first_existing(stem_path: Path, extensions: Sequence[str]) -> Path | None:
     for ext in extensions:
         candidate = stem_path.with_name(stem_path.name + ext)

@@ -69,6 +69,7 @@ from backend.train.datasets import (  # noqa: F401 - re-exported for callers of 
     SampleSource,
     discover_samples,
     read_rgb_uint8,
+    split_patterns,
 )
 
 _CACHE_VERSION = 1
@@ -883,13 +884,10 @@ def export_fp16(
 # --- CLI -----------------------------------------------------------------------------------
 
 
-def _patterns(text: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in text.split(",") if p.strip())
-
 
 def _floats(text: str) -> list[float]:
     try:
-        return [float(p) for p in _patterns(text)]
+        return [float(p) for p in split_patterns(text)]
     except ValueError as exc:
         raise ValueError(f"expected comma-separated numbers, got {text!r}") from exc
 
@@ -954,8 +952,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
         data_dir=args.data,
         out_dir=args.out,
-        train_include=_patterns(args.train_include),
-        val_include=_patterns(args.val_include),
+        train_include=split_patterns(args.train_include),
+        val_include=split_patterns(args.val_include),
         cache_dir=args.cache_dir,
         variant=args.variant,
         sam_checkpoint=args.sam_checkpoint,
@@ -1031,7 +1029,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
-        sources = discover_samples(args.data, _patterns(args.include))
+        sources = discover_samples(args.data, split_patterns(args.include))
         grid = itertools.product(_floats(args.t_k), _floats(args.t_r), _floats(args.edge_threshold))
         results = [
             evaluate_model(

@@ -18,16 +18,6 @@ pytest.importorskip("sam2")
 from backend.train import anchor_sam as t  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread: contending OpenMP threads on a shared 2-core machine are far
-    slower than one."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def mass400(shared_data: Path) -> Path:
     return shared_data / "roads" / "massachusetts_400"

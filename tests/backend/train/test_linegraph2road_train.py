@@ -20,16 +20,6 @@ pytest.importorskip("torch_geometric")
 from backend.train import linegraph2road as t  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread: on a shared 2-core machine two OpenMP threads contending with
-    other processes made a training step 20x slower (measured 10 s vs 0.5 s)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def mass400(shared_data: Path) -> Path:
     """The real Massachusetts 400 px crops (``shared_data`` skips when absent)."""
