@@ -166,7 +166,63 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 @dataclass
-class ExtractRoadGraphRequest(RasterJobRequest):
+class RasterModelRequest(RasterJobRequest):
+    """Base of the requests that run a registered model over a raster.
+
+    Attributes:
+        model: Registered model id (``GET /models``); subclasses default it to their
+            ``DEFAULT_MODEL``.
+        checkpoint: Own weights file for the model's architecture; None means the model's
+            declared weights.
+        device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
+        bands: 1-based band numbers, 1 (grey) or 3 (red, green, blue); None means 1, 2, 3.
+        gsd_m: Ground sample distance to run the model at, metres per pixel; None means the
+            model's.
+    """
+
+    model: str = ""
+    checkpoint: str | None = None
+    device: str = "auto"
+    bands: list[int] | None = None
+    gsd_m: float | None = None
+
+    def validate(self) -> None:
+        """Check the raster, output, model, device, bands and GSD.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        super().validate()
+        if not self.model.strip():
+            raise RequestError("model: a model id is required")
+        if self.device not in DEVICES:
+            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.bands is not None:
+            if len(self.bands) not in (1, 3):
+                raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
+            if any(band < 1 for band in self.bands):
+                raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
+        if self.gsd_m is not None:
+            _check_positive("gsd_m", self.gsd_m)
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of the job (validated). Optional fields that are None
+        are left out, and so is ``device`` when it is ``auto``: the backend then fills in
+        its own device and defaults.
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        params = super().to_params()
+        if self.device == "auto":
+            del params["device"]
+        if self.bands is not None:
+            params["bands"] = [int(band) for band in self.bands]
+        return params
+
+
+@dataclass
+class ExtractRoadGraphRequest(RasterModelRequest):
     """Extract a road graph from an aerial image with LineGraph2Road (job kind
     ``extract_road_graph``).
 
@@ -218,10 +274,6 @@ class ExtractRoadGraphRequest(RasterJobRequest):
     _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", *_THRESHOLDS)
 
     model: str = DEFAULT_MODEL
-    checkpoint: str | None = None
-    device: str = "auto"
-    bands: list[int] | None = None
-    gsd_m: float | None = None
     window_px: int | None = None
     overlap_px: int = 96
     edge_threshold: float | None = None
@@ -236,17 +288,6 @@ class ExtractRoadGraphRequest(RasterJobRequest):
             RequestError: Naming the offending field.
         """
         super().validate()
-        if not self.model.strip():
-            raise RequestError("model: a model id is required")
-        if self.device not in DEVICES:
-            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.bands is not None:
-            if len(self.bands) not in (1, 3):
-                raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
-            if any(band < 1 for band in self.bands):
-                raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
-        if self.gsd_m is not None:
-            _check_positive("gsd_m", self.gsd_m)
         if self.window_px is not None and not (
             self.MIN_WINDOW_PX <= self.window_px <= self.MAX_WINDOW_PX
         ):
@@ -277,10 +318,6 @@ class ExtractRoadGraphRequest(RasterJobRequest):
             RequestError: When :meth:`validate` fails.
         """
         params = super().to_params()
-        if self.device == "auto":
-            del params["device"]
-        if self.bands is not None:
-            params["bands"] = [int(band) for band in self.bands]
         params["merge_chains"] = bool(self.merge_chains)
         return params
 
@@ -373,7 +410,7 @@ class EvaluateRoadGraphRequest(JobRequest):
 
 
 @dataclass
-class SegmentRoadsRequest(RasterJobRequest):
+class SegmentRoadsRequest(RasterModelRequest):
     """Segment roads with Anchor-SAM (job kind ``segment_roads``).
 
     Attributes:
@@ -409,12 +446,8 @@ class SegmentRoadsRequest(RasterJobRequest):
     _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
     _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", "threshold", *_NON_NEGATIVE)
 
-    probability_path: str = ""
     model: str = DEFAULT_MODEL
-    checkpoint: str | None = None
-    device: str = "auto"
-    bands: list[int] | None = None
-    gsd_m: float | None = None
+    probability_path: str = ""
     tile_px: int = 512
     overlap_px: int = 64
     threshold: float = 0.5
@@ -434,17 +467,6 @@ class SegmentRoadsRequest(RasterJobRequest):
             raise RequestError(
                 f"probability_path: must be a GeoTIFF (.tif), got {self.probability_path!r}"
             )
-        if not self.model.strip():
-            raise RequestError("model: a model id is required")
-        if self.device not in DEVICES:
-            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.bands is not None:
-            if len(self.bands) not in (1, 3):
-                raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
-            if any(band < 1 for band in self.bands):
-                raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
-        if self.gsd_m is not None:
-            _check_positive("gsd_m", self.gsd_m)
         if not self.MIN_TILE_PX <= self.tile_px <= self.MAX_TILE_PX:
             raise RequestError(
                 f"tile_px: must be within {self.MIN_TILE_PX}..{self.MAX_TILE_PX}, "
@@ -459,9 +481,139 @@ class SegmentRoadsRequest(RasterJobRequest):
         for name in self._NON_NEGATIVE:
             _check_non_negative(name, getattr(self, name))
 
+
+# SAMRS prompt modes (backend/methods/samrs/prompts.py): "auto" (H-Box for horizontal boxes,
+# RH-Box for rotated ones) and the combinations of SAMRS Table 1.
+SAMRS_BASIC_PROMPTS = ("cp", "hbox", "hbox_m", "rbox_m", "rhbox", "rhbox_m")
+SAMRS_PROMPT_MODES = (
+    "auto",
+    "hbox",
+    "rhbox",
+    "cp",
+    "hbox_m",
+    "rbox_m",
+    "rhbox_m",
+    "cp+hbox",
+    "hbox+hbox_m",
+    "cp+hbox_m",
+    "cp+hbox+hbox_m",
+    "cp+rbox_m",
+    "cp+rhbox",
+    "rhbox+rhbox_m",
+    "cp+rhbox_m",
+    "cp+rhbox+rhbox_m",
+)
+# Which parts of a mask become its polygon (backend/methods/samrs/rasterize.py).
+SAMRS_PARTS = ("largest", "all")
+
+
+@dataclass
+class BoxToMaskRequest(JobRequest):
+    """Turn a layer of boxes with classes into one mask polygon per box with a SAM-family
+    model, following SAMRS (job kind ``box_to_mask``).
+
+    Attributes:
+        raster_path: Local path of the image (any GDAL format; without CRS its pixel frame
+            x = column, y = -row is used).
+        boxes_path: Local vector file of the boxes (polygons, axis-aligned or rotated, any
+            CRS: the backend reprojects them to the raster's).
+        output_path: GeoPackage the backend writes with the layers ``samrs_masks`` and
+            ``samrs_chips``, in the raster's CRS.
+        class_field: Field of the box layer holding the class.
+        boxes_layer: Layer inside a multi-layer box file; None for a single-layer file.
+        id_field: Field holding the box id; None means the feature id.
+        model: SAM-family model id (``GET /models``, method ``sam`` or ``sam2``).
+        checkpoint: Checkpoint file in the model's official format; None means the model's
+            declared (downloaded) weights.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
+        prompt: SAMRS prompt mode, one of :data:`SAMRS_PROMPT_MODES`.
+        parts: ``largest`` keeps each mask's largest part, ``all`` every part.
+        chip_px: Encoder chip side in pixels; None means the model's input size.
+        context_px: Image kept around each box inside its chip, pixels.
+        label_raster_path: Optional GeoTIFF of class indices (255 = no mask).
+        instance_raster_path: Optional GeoTIFF of instance ids (0 = none).
+        dataset_dir: Optional new folder for a SAMRS-layout dataset export.
+        dataset_crop_px: Side of the dataset crops, pixels.
+    """
+
+    KIND: ClassVar[str] = "box_to_mask"
+    DEFAULT_MODEL: ClassVar[str] = "sam_vit_b"
+    _OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "boxes_layer",
+        "id_field",
+        "checkpoint",
+        "chip_px",
+        "label_raster_path",
+        "instance_raster_path",
+        "dataset_dir",
+    )
+    _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
+    _INTS: ClassVar[tuple[str, ...]] = ("chip_px", "context_px", "dataset_crop_px")
+
+    raster_path: str
+    boxes_path: str
+    output_path: str
+    class_field: str = "class"
+    boxes_layer: str | None = None
+    id_field: str | None = None
+    model: str = DEFAULT_MODEL
+    checkpoint: str | None = None
+    device: str = "auto"
+    prompt: str = "auto"
+    parts: str = "largest"
+    chip_px: int | None = None
+    context_px: int = 32
+    label_raster_path: str | None = None
+    instance_raster_path: str | None = None
+    dataset_dir: str | None = None
+    dataset_crop_px: int = 1024
+
+    def validate(self) -> None:
+        """Check ranges before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.raster_path:
+            raise RequestError("raster_path: a raster file is required")
+        if not self.boxes_path:
+            raise RequestError("boxes_path: a box layer file is required")
+        if not self.output_path.lower().endswith(".gpkg"):
+            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        if not self.class_field:
+            raise RequestError("class_field: choose the field holding the class")
+        if not self.model.strip():
+            raise RequestError("model: a model id is required")
+        if self.device not in DEVICES:
+            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        names = self.prompt.strip().lower().split("+")
+        if self.prompt.strip().lower() != "auto" and not all(
+            n.strip() in SAMRS_BASIC_PROMPTS for n in names
+        ):
+            raise RequestError(
+                f"prompt: use auto or {', '.join(SAMRS_BASIC_PROMPTS)} joined by '+', "
+                f"got {self.prompt!r}"
+            )
+        if self.parts not in SAMRS_PARTS:
+            raise RequestError(f"parts: must be one of {', '.join(SAMRS_PARTS)}")
+        if self.chip_px is not None and not 64 <= self.chip_px <= 4096:
+            raise RequestError(f"chip_px: must be within 64..4096, got {self.chip_px}")
+        if not 0 <= self.context_px <= 512:
+            raise RequestError(f"context_px: must be within 0..512, got {self.context_px}")
+        if self.chip_px is not None and self.chip_px <= 2 * self.context_px:
+            raise RequestError("chip_px: must exceed twice context_px")
+        for name in ("label_raster_path", "instance_raster_path"):
+            value = getattr(self, name)
+            if value and not value.lower().endswith((".tif", ".tiff")):
+                raise RequestError(f"{name}: must end with .tif, got {value!r}")
+        if not 64 <= self.dataset_crop_px <= 8192:
+            raise RequestError(
+                f"dataset_crop_px: must be within 64..8192, got {self.dataset_crop_px}"
+            )
+
     def to_params(self) -> dict[str, Any]:
-        """Return the JSON ``params`` of a ``segment_roads`` job (validated); ``device`` is
-        left out when ``auto`` so the backend uses its own.
+        """Return the JSON ``params`` of a ``box_to_mask`` job (validated); ``device`` is
+        left out when ``auto`` (the backend's own device).
 
         Raises:
             RequestError: When :meth:`validate` fails.
@@ -469,6 +621,89 @@ class SegmentRoadsRequest(RasterJobRequest):
         params = super().to_params()
         if self.device == "auto":
             del params["device"]
-        if self.bands is not None:
-            params["bands"] = [int(band) for band in self.bands]
         return params
+
+
+@dataclass
+class ImportBoxAnnotationsRequest(JobRequest):
+    """Import a detection annotation file as a box layer placed on its image (job kind
+    ``import_box_annotations``).
+
+    Attributes:
+        annotation_path: DOTA ``labelTxt`` (.txt), DIOR or FAIR1M 2.0 XML, or an iSAID
+            ``*_instance_id_RGB.png``.
+        raster_path: The image the annotations belong to (its geotransform places them; no
+            geotransform: x = column, y = -row, no CRS).
+        output_path: GeoPackage the backend writes with the layer ``boxes``.
+        format: ``auto`` or one of :attr:`FORMATS`.
+    """
+
+    KIND: ClassVar[str] = "import_box_annotations"
+    FORMATS: ClassVar[tuple[str, ...]] = ("auto", "dota", "dior", "fair1m", "isaid")
+
+    annotation_path: str
+    raster_path: str
+    output_path: str
+    format: str = "auto"
+
+    def validate(self) -> None:
+        """Check the fields before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.annotation_path:
+            raise RequestError("annotation_path: an annotation file is required")
+        if not self.raster_path:
+            raise RequestError("raster_path: the image of the annotations is required")
+        if not self.output_path.lower().endswith(".gpkg"):
+            raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        if self.format not in self.FORMATS:
+            raise RequestError(f"format: must be one of {', '.join(self.FORMATS)}")
+
+
+@dataclass
+class EvaluateInstanceMasksRequest(JobRequest):
+    """Score predicted instance masks against ground-truth instance masks with mIoU_I and
+    mIoU_P (SAMRS Eq. 1; job kind ``evaluate_instance_masks``).
+
+    Attributes:
+        predictions_path: Local vector file of the predicted mask polygons.
+        raster_path: The image the predictions belong to (its grid and frame).
+        ground_truth_path: Instance-id raster on the image grid (one band of ids, or an
+            iSAID RGB id PNG: id = R + 256 G + 65536 B).
+        predictions_layer: Layer inside a multi-layer predictions file; None: ``samrs_masks``
+            when present, else the only layer.
+        match: ``iou`` (greedy one-to-one by IoU) or ``id`` (prediction id = instance id).
+        id_field: Prediction field holding the instance id (``match="id"``).
+        report_path: Optional JSON report with every instance's IoU.
+    """
+
+    KIND: ClassVar[str] = "evaluate_instance_masks"
+    MATCHES: ClassVar[tuple[str, ...]] = ("iou", "id")
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("predictions_layer", "report_path")
+    _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
+
+    predictions_path: str
+    raster_path: str
+    ground_truth_path: str
+    predictions_layer: str | None = None
+    match: str = "iou"
+    id_field: str = "box_id"
+    report_path: str | None = None
+
+    def validate(self) -> None:
+        """Check the fields before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        for name in ("predictions_path", "raster_path", "ground_truth_path"):
+            if not getattr(self, name):
+                raise RequestError(f"{name}: a file is required")
+        if self.match not in self.MATCHES:
+            raise RequestError(f"match: must be one of {', '.join(self.MATCHES)}")
+        if self.match == "id" and not self.id_field:
+            raise RequestError("id_field: needed to match by id")
+        if self.report_path and not self.report_path.lower().endswith(".json"):
+            raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")

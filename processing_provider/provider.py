@@ -16,12 +16,23 @@ from qgis.PyQt.QtGui import QIcon
 from ..plugin.backend_process import backend_manager
 from ..plugin.i18n import tr
 from ..plugin.resources import icon_path
+from .algorithms.box_to_masks import BoxesToMasks
+from .algorithms.evaluate_instance_masks import EvaluateInstanceMasks
 from .algorithms.evaluate_road_graph import EvaluateRoadGraph
 from .algorithms.extract_road_graph import ExtractRoadGraph
+from .algorithms.import_box_annotations import ImportBoxAnnotations
 from .algorithms.road_mask_to_vectors import RoadMaskToVectors
 from .algorithms.segment_roads import SegmentRoads
 
-ALGORITHM_CLASSES = (RoadMaskToVectors, ExtractRoadGraph, SegmentRoads, EvaluateRoadGraph)
+ALGORITHM_CLASSES = (
+    RoadMaskToVectors,
+    ExtractRoadGraph,
+    SegmentRoads,
+    EvaluateRoadGraph,
+    BoxesToMasks,
+    ImportBoxAnnotations,
+    EvaluateInstanceMasks,
+)
 
 
 class RoadExtractProvider(QgsProcessingProvider):

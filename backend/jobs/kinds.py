@@ -80,6 +80,24 @@ _JOB_KINDS: dict[str, JobKind] = {
             "backend.interactive.encode_job",
             "InteractiveEncodeParams",
         ),
+        JobKind(
+            "box_to_mask",
+            "Boxes to masks (SAMRS)",
+            "backend.methods.samrs.box_to_mask",
+            "BoxToMaskParams",
+        ),
+        JobKind(
+            "import_box_annotations",
+            "Import DOTA / DIOR / FAIR1M / iSAID boxes",
+            "backend.methods.samrs.annotations",
+            "ImportBoxAnnotationsParams",
+        ),
+        JobKind(
+            "evaluate_instance_masks",
+            "Evaluate instance masks (mIoU, SAMRS Eq. 1)",
+            "backend.eval.instance_masks",
+            "EvaluateInstanceMasksParams",
+        ),
     )
 }
 

@@ -71,7 +71,9 @@ def download_weights(
     An existing file with the right digest is kept without downloading.
 
     Args:
-        spec: the declared weights; needs ``url`` and ``sha256``.
+        spec: the declared weights; needs ``url``. Without a published ``sha256`` the
+            downloaded file's digest is recorded in ``<file>.sha256`` (and its size checked
+            when declared).
         model_dir: folder for downloaded checkpoints (created if missing).
         progress: optional callback ``(bytes_done, bytes_total_or_None)``.
         timeout_s: socket timeout in seconds.
@@ -91,8 +93,8 @@ def download_weights(
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     target = model_dir / spec.file_name
-    if target.is_file() and sha256_of_file(target) == spec.sha256:
-        return target
+    if target.is_file() and (spec.sha256 is None or sha256_of_file(target) == spec.sha256):
+        return target  # without a published digest the load checks the recorded one
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".part", dir=model_dir)
     tmp_path = Path(tmp_name)
@@ -114,12 +116,21 @@ def download_weights(
                 if progress is not None:
                     progress(done, total)
         actual = digest.hexdigest()
-        if actual != spec.sha256:
+        if spec.sha256 is not None and actual != spec.sha256:
             raise ValueError(
                 f"downloaded {spec.url} but its sha256 is {actual}, expected {spec.sha256}; "
                 "nothing was installed. Retry, or download the file by hand and check it."
             )
+        if spec.sha256 is None and spec.size_bytes is not None and done != spec.size_bytes:
+            raise ValueError(
+                f"downloaded {spec.url} but got {done} bytes, expected {spec.size_bytes} bytes; "
+                "nothing was installed. Retry, or download the file by hand."
+            )
         os.replace(tmp_path, target)
+        if spec.sha256 is None:
+            # No published digest: record this file's, which every later load checks
+            # (registry.check_recorded_digest).
+            target.with_name(target.name + ".sha256").write_text(f"{actual}  {target.name}\n")
     except OSError as exc:  # urllib.error.URLError is an OSError
         raise ValueError(
             f"could not download {spec.id!r} from {spec.url}: {exc}. Check the network, or "

@@ -76,6 +76,26 @@ def test_download_verifies_sha256_and_leaves_nothing_on_mismatch(tmp_path):
     assert sorted(p.name for p in out_dir.iterdir()) == ["w.pth"]  # no partial file left
 
 
+def test_download_without_published_digest_records_it(tmp_path):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"sam2" * 500)
+    spec = replace(
+        registry.get_weights_spec("sam2.1_hiera_t"), url=src.as_uri(), file_name="s.pt",
+        size_bytes=2000,
+    )
+    assert spec.sha256 is None
+    path = download_weights(spec, tmp_path / "models")
+    recorded = (tmp_path / "models" / "s.pt.sha256").read_text().split()[0]
+    assert recorded == sha256_of_file(path)
+    assert registry.check_recorded_digest(path, spec) == recorded
+    path.write_bytes(b"other" * 400)  # same size, other content
+    with pytest.raises(ValueError, match="changed since its sha256 was recorded"):
+        registry.check_recorded_digest(path, spec)
+    with pytest.raises(ValueError, match="expected 3 bytes"):
+        download_weights(replace(spec, size_bytes=3, file_name="t.pt"), tmp_path / "models")
+    assert not (tmp_path / "models" / "t.pt").exists()
+
+
 def test_strict_loading_names_the_keys(tmp_path):
     torch = pytest.importorskip("torch")
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
