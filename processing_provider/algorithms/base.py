@@ -339,13 +339,13 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         row = models.get(model)
         if row is None:
             raise QgsProcessingException(
-                self.tr("Unknown model {model}; the backend has: {choices}.").format(
+                tr("Unknown model {model}; the backend has: {choices}.").format(
                     model=model, choices=", ".join(sorted(models)) or "-"
                 )
             )
         if checkpoint is None and not row.get("installed", True):
             raise QgsProcessingException(
-                self.tr(
+                tr(
                     "The weights of model {model} are not installed. {how_to_install} Or give "
                     "a checkpoint file of your own."
                 ).format(model=model, how_to_install=row.get("how_to_install") or "")

@@ -1,4 +1,4 @@
-"""Processing algorithm "Import DOTA / DIOR / FAIR1M boxes" (job kind
+"""Processing algorithm "Import DOTA / DIOR / FAIR1M / iSAID boxes" (job kind
 ``import_box_annotations``)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ImportBoxAnnotations(ObjectsAlgorithm):
 
     def displayName(self) -> str:  # noqa: N802 - QGIS API
         """Translated name shown in the toolbox."""
-        return self.tr("Import DOTA / DIOR / FAIR1M boxes")
+        return self.tr("Import DOTA / DIOR / FAIR1M / iSAID boxes")
 
     def tags(self) -> list[str]:
         """Search keywords."""
