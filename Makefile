@@ -67,6 +67,8 @@ bench: install
 	$(BACKEND_PY) bench/bench_tiler_vectorizer.py
 	$(BACKEND_PY) bench/bench_coupled_nms.py
 	$(BACKEND_PY) bench/bench_linegraph2road.py
+	$(BACKEND_PY) bench/bench_interactive.py
+	$(BACKEND_PY) bench/bench_box_to_mask.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -14,82 +14,82 @@
         <translation>Der Start des RoadExtract-Backends wurde abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="98"/>
+        <location filename="../plugin/main.py" line="102"/>
         <source>RoadExtract</source>
         <translation>RoadExtract</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="103"/>
+        <location filename="../plugin/main.py" line="107"/>
         <source>Settings…</source>
         <translation>Einstellungen…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="103"/>
+        <location filename="../plugin/main.py" line="107"/>
         <source>Backend Python, device, model folder and port of RoadExtract</source>
         <translation>Backend-Python, Rechengerät, Modellordner und Port von RoadExtract</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="110"/>
+        <location filename="../plugin/main.py" line="114"/>
         <source>Start backend</source>
         <translation>Backend starten</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="110"/>
+        <location filename="../plugin/main.py" line="114"/>
         <source>Start the RoadExtract backend, or connect to one that is running</source>
         <translation>Das RoadExtract-Backend starten oder mit einem laufenden verbinden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="117"/>
+        <location filename="../plugin/main.py" line="121"/>
         <source>Stop backend</source>
         <translation>Backend beenden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="117"/>
+        <location filename="../plugin/main.py" line="121"/>
         <source>Stop the backend this QGIS started</source>
         <translation>Das von diesem QGIS gestartete Backend beenden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="124"/>
+        <location filename="../plugin/main.py" line="128"/>
         <source>Backend status</source>
         <translation>Backend-Status</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="124"/>
+        <location filename="../plugin/main.py" line="128"/>
         <source>Show whether a backend runs, and on which device (CPU or GPU)</source>
         <translation>Anzeigen, ob ein Backend läuft und auf welchem Gerät (CPU oder GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="189"/>
+        <location filename="../plugin/main.py" line="225"/>
         <source>Settings saved. Stop and start the backend to apply them.</source>
         <translation>Einstellungen gespeichert. Beenden und starten Sie das Backend, damit sie wirksam werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="202"/>
+        <location filename="../plugin/main.py" line="238"/>
         <source>Starting the RoadExtract backend…</source>
         <translation>RoadExtract-Backend wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="208"/>
+        <location filename="../plugin/main.py" line="244"/>
         <source>Backend ready on {device}.</source>
         <translation>Backend bereit auf {device}.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="219"/>
+        <location filename="../plugin/main.py" line="255"/>
         <source>The RoadExtract backend was stopped.</source>
         <translation>Das RoadExtract-Backend wurde beendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="222"/>
+        <location filename="../plugin/main.py" line="258"/>
         <source>The running backend was not started by this QGIS (it was started with `make serve` or by another QGIS); stop it where it was started.</source>
         <translation>Das laufende Backend wurde nicht von diesem QGIS gestartet (sondern mit `make serve` oder von einem anderen QGIS); beenden Sie es dort, wo es gestartet wurde.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="230"/>
+        <location filename="../plugin/main.py" line="266"/>
         <source>No RoadExtract backend is running.</source>
         <translation>Es läuft kein RoadExtract-Backend.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="237"/>
+        <location filename="../plugin/main.py" line="273"/>
         <source>No RoadExtract backend is running. Start one with Raster &gt; RoadExtract &gt; Start backend, or with `make serve` in the plugin folder.
 
 Backend Python: {python}
@@ -100,52 +100,52 @@ Backend-Python: {python}
 Statusordner: {state_dir}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="247"/>
+        <location filename="../plugin/main.py" line="283"/>
         <source>Backend: {url} (version {version})</source>
         <translation>Backend: {url} (Version {version})</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="248"/>
+        <location filename="../plugin/main.py" line="284"/>
         <source>Device: {device}</source>
         <translation>Gerät: {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="249"/>
+        <location filename="../plugin/main.py" line="285"/>
         <source>PyTorch: {version}</source>
         <translation>PyTorch: {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="249"/>
+        <location filename="../plugin/main.py" line="285"/>
         <source>not installed</source>
         <translation>nicht installiert</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="250"/>
+        <location filename="../plugin/main.py" line="286"/>
         <source>Started by: {who}</source>
         <translation>Gestartet von: {who}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="250"/>
+        <location filename="../plugin/main.py" line="286"/>
         <source>this QGIS</source>
         <translation>diesem QGIS</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="250"/>
+        <location filename="../plugin/main.py" line="286"/>
         <source>someone else (make serve)</source>
         <translation>jemand anderem (make serve)</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="253"/>
+        <location filename="../plugin/main.py" line="289"/>
         <source>State file: {path}</source>
         <translation>Statusdatei: {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="256"/>
+        <location filename="../plugin/main.py" line="292"/>
         <source>Log: {path}</source>
         <translation>Protokoll: {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="269"/>
+        <location filename="../plugin/main.py" line="305"/>
         <source>RoadExtract backend</source>
         <translation>RoadExtract-Backend</translation>
     </message>
@@ -215,7 +215,7 @@ Statusordner: {state_dir}</translation>
         <translation>Backend-Python</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="83"/>
+        <location filename="../plugin/interactive/dock.py" line="160"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
@@ -299,7 +299,7 @@ Statusordner: {state_dir}</translation>
         <translation>Das RoadExtract-Backend hat eine Antwort gesendet, die kein JSON ist ({path}).</translation>
     </message>
     <message>
-        <location filename="../plugin/client.py" line="274"/>
+        <location filename="../plugin/client.py" line="306"/>
         <source>HTTP {status} from the RoadExtract backend: {text}</source>
         <translation>HTTP {status} vom RoadExtract-Backend: {text}</translation>
     </message>
@@ -319,7 +319,7 @@ Statusordner: {state_dir}</translation>
         <translation>Der Export des Layers {name} hätte {width} x {height} Pixel; verwenden Sie eine kleinere Ausdehnung oder eine größere Pixelgröße (höchstens {limit} Pixel je Seite).</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="153"/>
+        <location filename="../plugin/interactive/frame.py" line="123"/>
         <source>The raster layer is not valid.</source>
         <translation>Der Rasterlayer ist ungültig.</translation>
     </message>
@@ -344,62 +344,62 @@ Statusordner: {state_dir}</translation>
         <translation>Layer {layer} nicht in {path} gefunden.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/provider.py" line="39"/>
+        <location filename="../processing_provider/provider.py" line="51"/>
         <source>RoadExtract: roads and objects from aerial imagery</source>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="306"/>
+        <location filename="../processing_provider/algorithms/base.py" line="380"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="308"/>
+        <location filename="../processing_provider/algorithms/base.py" line="382"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="317"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="132"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="329"/>
+        <location filename="../processing_provider/algorithms/base.py" line="403"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="333"/>
+        <location filename="../processing_provider/algorithms/base.py" line="407"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="313"/>
+        <location filename="../processing_provider/algorithms/base.py" line="387"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="344"/>
+        <location filename="../processing_provider/algorithms/base.py" line="418"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="352"/>
+        <location filename="../processing_provider/algorithms/base.py" line="426"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="414"/>
+        <location filename="../processing_provider/algorithms/base.py" line="488"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="507"/>
+        <location filename="../processing_provider/algorithms/base.py" line="581"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="259"/>
+        <location filename="../plugin/main.py" line="295"/>
         <source>Warning: the backend is version {backend}, the plugin {plugin}; stop the backend and start it from the plugin to use the matching one.</source>
         <translation>Warnung: Das Backend hat die Version {backend}, das Plugin {plugin}; beenden Sie das Backend und starten Sie es aus dem Plugin, um das passende zu verwenden.</translation>
     </message>
@@ -442,6 +442,758 @@ Statusordner: {state_dir}</translation>
         <location filename="../processing_provider/algorithms/base.py" line="107"/>
         <source>Roads</source>
         <translation>Straßen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="135"/>
+        <source>Interactive extraction…</source>
+        <translation>Interaktive Extraktion…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="140"/>
+        <source>Extract roads or objects by clicking and scribbling on the map; refine over rounds, then accept into a layer</source>
+        <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="314"/>
+        <source>Checkpoint {path} does not exist.</source>
+        <translation>Der Checkpoint {path} existiert nicht.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="47"/>
+        <source>Objects</source>
+        <translation>Objekte</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="102"/>
+        <source>The layer has no field {field}.</source>
+        <translation>Der Layer hat kein Feld {field}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="143"/>
+        <source>RoadExtract: encoding the view</source>
+        <translation>RoadExtract: Ansicht wird kodiert</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="185"/>
+        <source>The encoding failed.</source>
+        <translation>Die Kodierung ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="193"/>
+        <source>The backend answered the encoding with an unexpected summary ({error}).</source>
+        <translation>Das Backend hat auf die Kodierung mit einer unerwarteten Zusammenfassung geantwortet ({error}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="215"/>
+        <source>RoadExtract: connecting to the backend</source>
+        <translation>RoadExtract: Verbindung zum Backend wird hergestellt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="367"/>
+        <source>Layer {name} is not a local raster file; save it as a GeoTIFF first.</source>
+        <translation>Der Layer {name} ist keine lokale Rasterdatei; speichern Sie ihn zuerst als GeoTIFF.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="404"/>
+        <source>The RoadExtract backend did not answer.</source>
+        <translation>Das RoadExtract-Backend hat nicht geantwortet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="619"/>
+        <source>Choose a raster layer to extract from first.</source>
+        <translation>Wählen Sie zuerst einen Rasterlayer, aus dem extrahiert werden soll.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="452"/>
+        <source>The view cannot be exported from {name}: {error}</source>
+        <translation>Die Ansicht kann nicht aus {name} exportiert werden: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="538"/>
+        <source>Boxes are for the SAM engine; use clicks and scribbles for roads.</source>
+        <translation>Boxen gibt es nur im SAM-Modus; verwenden Sie für Straßen Klicks und Striche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="541"/>
+        <source>The prompt lies outside the raster.</source>
+        <translation>Der Prompt liegt außerhalb des Rasters.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="545"/>
+        <source>The prompt lies outside the encoded area: accept or clear the object first, then prompt there (the view is encoded again).</source>
+        <translation>Der Prompt liegt außerhalb des kodierten Bereichs: Übernehmen oder leeren Sie zuerst das Objekt und setzen Sie dann dort Prompts (die Ansicht wird neu kodiert).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="626"/>
+        <source>The visible extent does not overlap the raster.</source>
+        <translation>Die sichtbare Ausdehnung überschneidet sich nicht mit dem Raster.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="646"/>
+        <source>The view of this layer cannot be exported.</source>
+        <translation>Die Ansicht dieses Layers kann nicht exportiert werden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="678"/>
+        <source>Encoding failed: {error}</source>
+        <translation>Kodierung fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="698"/>
+        <source>Prompts outside the encoded area were dropped.</source>
+        <translation>Prompts außerhalb des kodierten Bereichs wurden verworfen.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="764"/>
+        <source>The backend refused the prompt: {error}</source>
+        <translation>Das Backend hat den Prompt abgelehnt: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="775"/>
+        <source>Unexpected answer of the backend: {error}</source>
+        <translation>Unerwartete Antwort des Backends: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="843"/>
+        <source>There is no result to accept yet: add a prompt and wait for the preview.</source>
+        <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie einen Prompt und warten Sie auf die Vorschau.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/controller.py" line="848"/>
+        <source>The result is empty: add a positive prompt on the object.</source>
+        <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="68"/>
+        <source>+ point at ({x:.1f}, {y:.1f}) px</source>
+        <translation>+ Punkt bei ({x:.1f}, {y:.1f}) px</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="68"/>
+        <source>- point at ({x:.1f}, {y:.1f}) px</source>
+        <translation>- Punkt bei ({x:.1f}, {y:.1f}) px</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="75"/>
+        <source>+ scribble, {n} vertices</source>
+        <translation>+ Strich, {n} Stützpunkte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="75"/>
+        <source>- scribble, {n} vertices</source>
+        <translation>- Strich, {n} Stützpunkte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="78"/>
+        <source>box ({x0:.0f}, {y0:.0f}) to ({x1:.0f}, {y1:.0f}) px</source>
+        <translation>Box ({x0:.0f}, {y0:.0f}) bis ({x1:.0f}, {y1:.0f}) px</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="102"/>
+        <source>RoadExtract interactive extraction</source>
+        <translation>RoadExtract – interaktive Extraktion</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="124"/>
+        <source>Image and engine</source>
+        <translation>Bild und Modus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="130"/>
+        <source>Raster layer</source>
+        <translation>Rasterlayer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="132"/>
+        <source>Roads (RoadGIE-style road model)</source>
+        <translation>Straßen (Straßenmodell nach Art von RoadGIE)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="133"/>
+        <source>Any object (SAM)</source>
+        <translation>Beliebiges Objekt (SAM)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="135"/>
+        <source>Engine</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="138"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="143"/>
+        <source>Road engine: refine another model&apos;s road probability raster (e.g. the Anchor-SAM output) with clicks instead of starting from nothing</source>
+        <translation>Straßenmodus: das Raster mit Straßenwahrscheinlichkeiten eines anderen Modells (z. B. die Ausgabe von Anchor-SAM) mit Klicks verfeinern, statt bei null anzufangen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="150"/>
+        <source>Start from</source>
+        <translation>Ausgehend von</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="152"/>
+        <source>not connected</source>
+        <translation>nicht verbunden</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="155"/>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="156"/>
+        <source>Start or find the backend; read its device and models</source>
+        <translation>Das Backend starten oder finden; sein Rechengerät und seine Modelle abfragen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="162"/>
+        <source>Encode view</source>
+        <translation>Ansicht kodieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="163"/>
+        <source>Encode the visible extent now; otherwise the first click encodes the view (or a window around the click when the view is too large)</source>
+        <translation>Die sichtbare Ausdehnung jetzt kodieren; sonst kodiert der erste Klick die Ansicht (oder ein Fenster um den Klick, wenn die Ansicht zu groß ist)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="173"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="184"/>
+        <source>Object in progress</source>
+        <translation>Aktuelles Objekt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="186"/>
+        <source>Prompt on the map</source>
+        <translation>Prompts auf der Karte setzen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="197"/>
+        <source>Undo</source>
+        <translation>Rückgängig</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="198"/>
+        <source>Take back the last prompt (Ctrl+Z)</source>
+        <translation>Den letzten Prompt zurücknehmen (Strg+Z)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="200"/>
+        <source>Redo</source>
+        <translation>Wiederherstellen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="201"/>
+        <source>Put back the last undone prompt (Ctrl+Shift+Z)</source>
+        <translation>Den zuletzt zurückgenommenen Prompt wiederherstellen (Strg+Umschalt+Z)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="203"/>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="204"/>
+        <source>Drop every prompt of this object (Esc)</source>
+        <translation>Alle Prompts dieses Objekts verwerfen (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="206"/>
+        <source>Accept</source>
+        <translation>Übernehmen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="207"/>
+        <source>Write the result into the target layer (Enter)</source>
+        <translation>Das Ergebnis in den Ziellayer schreiben (Eingabetaste)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="215"/>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="218"/>
+        <source>Written into the field &apos;label&apos; of every accepted object</source>
+        <translation>Wird in das Feld „label“ jedes übernommenen Objekts geschrieben</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="219"/>
+        <source>Class label</source>
+        <translation>Klassenbezeichnung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="224"/>
+        <source> m</source>
+        <translation> m</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="227"/>
+        <source>Douglas-Peucker simplification of the preview and the accepted geometry, in metres on the ground (0: none), applied in the raster&apos;s CRS</source>
+        <translation>Douglas-Peucker-Vereinfachung der Vorschau und der übernommenen Geometrie, in Metern am Boden (0: keine), angewendet im KBS des Rasters</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="234"/>
+        <source>Simplify tolerance</source>
+        <translation>Vereinfachungstoleranz</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="235"/>
+        <source>Centerlines instead of polygons</source>
+        <translation>Mittellinien statt Polygonen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="236"/>
+        <source>Write the skeleton centerlines of the road mask (road engine) instead of its polygon; the target then is a line layer</source>
+        <translation>Die Skelett-Mittellinien der Straßenmaske (Straßenmodus) statt ihres Polygons schreiben; das Ziel ist dann ein Linienlayer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="246"/>
+        <source>Target layer</source>
+        <translation>Ziellayer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="260"/>
+        <source>[New scratch layer]</source>
+        <translation>[Neuer temporärer Layer]</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="319"/>
+        <source>Default ({model})</source>
+        <translation>Standard ({model})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="325"/>
+        <source>{model} (not installed)</source>
+        <translation>{model} (nicht installiert)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="379"/>
+        <source>No prompt yet: click on the object (right click: not the object).</source>
+        <translation>Noch kein Prompt: Klicken Sie auf das Objekt (Rechtsklick: nicht das Objekt).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="381"/>
+        <source>Rounds: {rounds} (predicting…)</source>
+        <translation>Runden: {rounds} (Vorhersage läuft…)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="383"/>
+        <source>Rounds: {rounds} · score {score:.2f} · decoded in {ms:.0f} ms</source>
+        <translation>Runden: {rounds} · Bewertung {score:.2f} · dekodiert in {ms:.0f} ms</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="393"/>
+        <source>Encoding the view…</source>
+        <translation>Ansicht wird kodiert…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="396"/>
+        <source>Encoded: {width} x {height} px at ({col}, {row}) with {model}{cached}</source>
+        <translation>Kodiert: {width} x {height} px bei ({col}, {row}) mit {model}{cached}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="396"/>
+        <source> (from cache)</source>
+        <translation> (aus dem Cache)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="407"/>
+        <source>Not encoded yet.</source>
+        <translation>Noch nicht kodiert.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <source>line</source>
+        <translation>Linien</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <source>polygon</source>
+        <translation>Polygon</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="437"/>
+        <source>Choose an editable {kind} layer as target, or a new scratch layer.</source>
+        <translation>Wählen Sie einen bearbeitbaren {kind}layer als Ziel oder einen neuen temporären Layer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/dock.py" line="452"/>
+        <source>Added {count} feature(s) to {layer} (not saved yet: Save Layer Edits).</source>
+        <translation>{count} Objekt(e) zu {layer} hinzugefügt (noch nicht gespeichert: Layeränderungen speichern).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="58"/>
+        <source>The raster has a degenerate geotransform (zero pixel size).</source>
+        <translation>Das Raster hat eine entartete Geotransformation (Pixelgröße null).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="100"/>
+        <source>The raster is empty (no pixels or no extent).</source>
+        <translation>Das Raster ist leer (keine Pixel oder keine Ausdehnung).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="125"/>
+        <source>Raster layer {name} has no CRS; set one (Layer Properties &gt; Source).</source>
+        <translation>Der Rasterlayer {name} hat kein KBS; legen Sie eines fest (Layereigenschaften &gt; Quelle).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="132"/>
+        <source>Raster layer {name} has no native pixel size (web service).</source>
+        <translation>Der Rasterlayer {name} hat keine eigene Pixelgröße (Webdienst).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="261"/>
+        <source>The point cannot be transformed into the raster&apos;s CRS ({error}).</source>
+        <translation>Der Punkt kann nicht in das KBS des Rasters transformiert werden ({error}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/frame.py" line="288"/>
+        <source>The point cannot be transformed into the canvas CRS ({error}).</source>
+        <translation>Der Punkt kann nicht in das KBS des Kartenfensters transformiert werden ({error}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/geometry.py" line="67"/>
+        <source>Unexpected geometry type {kind} from the backend.</source>
+        <translation>Unerwarteter Geometrietyp {kind} vom Backend.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/geometry.py" line="134"/>
+        <source>The result cannot be transformed into {crs} ({error}).</source>
+        <translation>Das Ergebnis kann nicht nach {crs} transformiert werden ({error}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/map_tool.py" line="317"/>
+        <source>Left click: object here; right click: not here; drag: box; Shift+drag: scribble; Ctrl+Shift+drag: negative scribble; Enter: accept; Esc: cancel</source>
+        <translation>Linksklick: Objekt hier; Rechtsklick: nicht hier; Ziehen: Box; Umschalt+Ziehen: Strich; Strg+Umschalt+Ziehen: negativer Strich; Eingabetaste: übernehmen; Esc: abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/map_tool.py" line="321"/>
+        <source>Left click: road here; right click: not here; Shift+drag: scribble on the road; Ctrl+Shift+drag: negative scribble; Enter: accept; Esc: cancel</source>
+        <translation>Linksklick: Straße hier; Rechtsklick: nicht hier; Umschalt+Ziehen: Strich auf der Straße; Strg+Umschalt+Ziehen: negativer Strich; Eingabetaste: übernehmen; Esc: abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="113"/>
+        <source>Results are written into polygon or line layers only.</source>
+        <translation>Ergebnisse werden nur in Polygon- oder Linienlayer geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="119"/>
+        <source>RoadExtract objects</source>
+        <translation>RoadExtract-Objekte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="119"/>
+        <source>RoadExtract centerlines</source>
+        <translation>RoadExtract-Mittellinien</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="185"/>
+        <source>There is no result to accept yet: add a prompt first.</source>
+        <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie zuerst einen Prompt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <source>Layer {name} cannot take this result: choose an editable {kind} layer.</source>
+        <translation>Der Layer {name} kann dieses Ergebnis nicht aufnehmen: Wählen Sie einen bearbeitbaren {kind}layer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="200"/>
+        <source>Editing cannot be started on layer {name} (read-only?).</source>
+        <translation>Die Bearbeitung des Layers {name} kann nicht gestartet werden (schreibgeschützt?).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="203"/>
+        <source>RoadExtract: add extracted object</source>
+        <translation>RoadExtract: extrahiertes Objekt hinzufügen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/interactive/writer.py" line="218"/>
+        <source>Layer {name} refused the new feature.</source>
+        <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="306"/>
+        <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
+        <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="341"/>
+        <source>Unknown model {model}; the backend has: {choices}.</source>
+        <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="347"/>
+        <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
+        <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
+    </message>
+</context>
+<context>
+    <name>BoxesToMasks</name>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="196"/>
+        <source>Boxes to masks (SAMRS)</source>
+        <translation>Boxen zu Masken (SAMRS)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="200"/>
+        <source>box,boxes,mask,instance,segment,sam,samrs,segment anything,dota,detection,object</source>
+        <translation>Box,Boxen,Maske,Instanz,segmentieren,SAM,SAMRS,Segment Anything,DOTA,Detektion,Objekt</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="206"/>
+        <source>Turns detection boxes (axis-aligned or rotated polygons with a class) into one mask polygon per box with a Segment Anything model, as SAMRS does: each box prompts the model, the mask keeps the box&apos;s class and id, SAM&apos;s predicted IoU (&apos;score&apos;) and the prompt used. Outputs are in the raster&apos;s CRS (a raster without CRS: its pixel frame).
+
+Prompt: &apos;auto&apos; uses the box (H-Box) for axis-aligned boxes and its enclosing horizontal box (RH-Box) for rotated ones, the paper&apos;s best settings; the other modes are the combinations of SAMRS Table 1 (CP = centre point, _m = mask prompt). Parts: keep each mask&apos;s largest part or all parts (holes are kept).
+
+Model: a SAM-family id the backend knows (sam_vit_b/l/h, sam2_hiera_t/s/b_plus/l, sam2.1_hiera_...); give the checkpoint file you downloaded, in its official format. The image is encoded once per chip (the model&apos;s 1024 pixels) and every box of a chip is decoded from it; boxes larger than a chip get a resampled chip.
+
+Optional: a label raster (class index per pixel, 255 = no mask), an instance raster, and a dataset folder in the SAMRS layout (image crops, label PNGs, classes.txt) to train a segmentation model. Boxes that cannot be used (outside the raster, zero area, self-intersecting, no class) are skipped and listed in the log.</source>
+        <translation>Wandelt Detektionsboxen (achsparallele oder gedrehte Polygone mit einer Klasse) mit einem Segment-Anything-Modell in je ein Maskenpolygon pro Box um, wie es SAMRS tut: Jede Box dient dem Modell als Prompt, die Maske übernimmt Klasse und ID der Box, die von SAM vorhergesagte IoU („score“) und den verwendeten Prompt. Die Ausgaben liegen im KBS des Rasters (bei einem Raster ohne KBS: in seinem Pixelrahmen).
+
+Prompt: „auto“ verwendet für achsparallele Boxen die Box selbst (H-Box) und für gedrehte ihre umschließende horizontale Box (RH-Box), die besten Einstellungen des Artikels; die anderen Modi sind die Kombinationen aus SAMRS-Tabelle 1 (CP = Mittelpunkt, _m = Masken-Prompt). Teile: von jeder Maske den größten Teil oder alle Teile behalten (Löcher bleiben erhalten).
+
+Modell: die Kennung eines Modells der SAM-Familie, das das Backend kennt (sam_vit_b/l/h, sam2_hiera_t/s/b_plus/l, sam2.1_hiera_...); geben Sie die heruntergeladene Checkpoint-Datei in ihrem offiziellen Format an. Das Bild wird einmal je Bildausschnitt (1024 Pixel des Modells) kodiert, und alle Boxen eines Bildausschnitts werden daraus dekodiert; Boxen, die größer als ein Bildausschnitt sind, erhalten einen neu abgetasteten Bildausschnitt.
+
+Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Instanzraster und ein Datensatzordner im SAMRS-Aufbau (Bildzuschnitte, Label-PNGs, classes.txt), um ein Segmentierungsmodell zu trainieren. Boxen, die nicht verwendet werden können (außerhalb des Rasters, Fläche null, selbstüberschneidend, ohne Klasse), werden übersprungen und im Protokoll aufgeführt.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="230"/>
+        <source>Image</source>
+        <translation>Bild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="231"/>
+        <source>Boxes</source>
+        <translation>Boxen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="236"/>
+        <source>Class field</source>
+        <translation>Klassenfeld</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="244"/>
+        <source>Box id field (empty: feature id)</source>
+        <translation>Feld der Box-ID (leer: Objekt-ID)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="252"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="257"/>
+        <source>Checkpoint file (empty: the model&apos;s installed weights)</source>
+        <translation>Checkpoint-Datei (leer: die installierten Gewichte des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="257"/>
+        <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
+        <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="266"/>
+        <source>Prompt (SAMRS Table 1)</source>
+        <translation>Prompt (SAMRS-Tabelle 1)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="272"/>
+        <source>Mask parts to keep</source>
+        <translation>Beizubehaltende Maskenteile</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="279"/>
+        <source>Chip size (pixels, 0: the model&apos;s)</source>
+        <translation>Größe der Bildausschnitte (Pixel, 0: die des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="287"/>
+        <source>Context around each box (pixels)</source>
+        <translation>Kontextrand um jede Box (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="295"/>
+        <source>Dataset crop size (pixels)</source>
+        <translation>Größe der Datensatz-Zuschnitte (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="303"/>
+        <source>Device</source>
+        <translation>Rechengerät</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="311"/>
+        <source>Label raster (class index, 255 = no mask)</source>
+        <translation>Label-Raster (Klassenindex, 255 = keine Maske)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="319"/>
+        <source>Instance raster (instance id, 0 = none)</source>
+        <translation>Instanzraster (Instanz-ID, 0 = keine)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="327"/>
+        <source>SAMRS dataset folder (new or empty)</source>
+        <translation>SAMRS-Datensatzordner (neu oder leer)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="335"/>
+        <source>Number of skipped boxes</source>
+        <translation>Anzahl der übersprungenen Boxen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <source>Masks</source>
+        <translation>Masken</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <source>Number of masks</source>
+        <translation>Anzahl der Masken</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <source>Encoded chips</source>
+        <translation>Kodierte Bildausschnitte</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <source>Number of chips</source>
+        <translation>Anzahl der Bildausschnitte</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="362"/>
+        <source>Choose at least one output (masks or chips).</source>
+        <translation>Wählen Sie mindestens eine Ausgabe (Masken oder Bildausschnitte).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="377"/>
+        <source>The box layer has no features.</source>
+        <translation>Der Box-Layer hat keine Objekte.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="380"/>
+        <source>The box layer has no class field {field}; its fields: {fields}.</source>
+        <translation>Der Box-Layer hat kein Klassenfeld {field}; seine Felder: {fields}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="388"/>
+        <source>Checkpoint {path} does not exist.</source>
+        <translation>Der Checkpoint {path} existiert nicht.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="443"/>
+        <source>Box {box_id} skipped: {reason}</source>
+        <translation>Box {box_id} übersprungen: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="448"/>
+        <source>{masks} mask(s) from {valid} valid box(es) of {features}; {skipped} skipped; {chips} chip(s) encoded with {model} on {device}.</source>
+        <translation>{masks} Maske(n) aus {valid} gültigen von {features} Box(en); {skipped} übersprungen; {chips} Bildausschnitt(e) mit {model} auf {device} kodiert.</translation>
+    </message>
+</context>
+<context>
+    <name>EvaluateInstanceMasks</name>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="46"/>
+        <source>Evaluate instance masks (mIoU)</source>
+        <translation>Instanzmasken bewerten (mIoU)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="50"/>
+        <source>miou,iou,instance,mask,evaluate,metric,accuracy,samrs,isaid</source>
+        <translation>mIoU,IoU,Instanz,Maske,bewerten,Metrik,Genauigkeit,SAMRS,iSAID</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="54"/>
+        <source>Scores predicted mask polygons against ground-truth instance masks with the two metrics of SAMRS (Eq. 1): mIoU_I, the mean IoU over instances, and mIoU_P, the summed intersections over the summed unions (pixel-weighted).
+
+Ground truth: a raster of instance ids on the image&apos;s grid, one band of ids or an iSAID *_instance_id_RGB.png (id = R + 256 G + 65536 B); 0 is background. The polygons are rasterised on that grid. Matching &apos;iou&apos; pairs predictions and instances one to one by best IoU; &apos;id&apos; pairs a prediction with the instance whose id is in its id field (boxes imported from iSAID carry it in box_id). An instance without a prediction counts with IoU 0.</source>
+        <translation>Bewertet vorhergesagte Maskenpolygone anhand von Referenz-Instanzmasken mit den beiden Metriken von SAMRS (Gl. 1): mIoU_I, der mittleren IoU über die Instanzen, und mIoU_P, der Summe der Schnittflächen geteilt durch die Summe der Vereinigungsflächen (pixelgewichtet).
+
+Referenz: ein Raster mit Instanz-IDs auf dem Pixelraster des Bildes, ein Kanal mit IDs oder eine iSAID-Datei *_instance_id_RGB.png (ID = R + 256 G + 65536 B); 0 ist Hintergrund. Die Polygone werden auf diesem Pixelraster gerastert. Die Zuordnung „iou“ ordnet Vorhersagen und Instanzen eins zu eins nach der besten IoU einander zu; „id“ ordnet eine Vorhersage der Instanz zu, deren ID in ihrem ID-Feld steht (aus iSAID importierte Boxen tragen sie in box_id). Eine Instanz ohne Vorhersage zählt mit IoU 0.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="69"/>
+        <source>Predicted masks</source>
+        <translation>Vorhergesagte Masken</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="74"/>
+        <source>Image</source>
+        <translation>Bild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="75"/>
+        <source>Ground-truth instance ids (raster)</source>
+        <translation>Referenz-Instanz-IDs (Raster)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="80"/>
+        <source>Match predictions to instances by</source>
+        <translation>Vorhersagen den Instanzen zuordnen nach</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="88"/>
+        <source>Instance id field (matching by id)</source>
+        <translation>Feld der Instanz-ID (Zuordnung nach ID)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="97"/>
+        <source>Report (JSON, every instance)</source>
+        <translation>Bericht (JSON, jede Instanz)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="97"/>
+        <source>JSON files (*.json)</source>
+        <translation>JSON-Dateien (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <source>mIoU_I (mean over instances)</source>
+        <translation>mIoU_I (Mittel über die Instanzen)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <source>mIoU_P (pixel-weighted)</source>
+        <translation>mIoU_P (pixelgewichtet)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <source>Number of ground-truth instances</source>
+        <translation>Anzahl der Referenzinstanzen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <source>Number of matched instances</source>
+        <translation>Anzahl der zugeordneten Instanzen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="131"/>
+        <source>The image and the ground truth must be local raster files.</source>
+        <translation>Das Bild und die Referenz müssen lokale Rasterdateien sein.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="139"/>
+        <source>Matching by id needs an id field of the predictions; fields: {f}.</source>
+        <translation>Die Zuordnung nach ID benötigt ein ID-Feld der Vorhersagen; Felder: {f}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="146"/>
+        <source>The folder of the report {path} does not exist.</source>
+        <translation>Der Ordner des Berichts {path} existiert nicht.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="172"/>
+        <source>mIoU_I {i:.4f}, mIoU_P {p:.4f} over {n} instance(s); {m} matched, {u} prediction(s) unmatched.</source>
+        <translation>mIoU_I {i:.4f}, mIoU_P {p:.4f} über {n} Instanz(en); {m} zugeordnet, {u} Vorhersage(n) ohne Zuordnung.</translation>
     </message>
 </context>
 <context>
@@ -595,17 +1347,17 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
 <context>
     <name>ExtractRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="63"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="60"/>
         <source>Extract road graph (LineGraph2Road)</source>
         <translation>Straßengraph extrahieren (LineGraph2Road)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="67"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="64"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="73"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="70"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
@@ -622,124 +1374,185 @@ Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="94"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="91"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="95"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="104"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="101"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="111"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="108"/>
         <source>Own checkpoint for the model (optional)</source>
         <translation>Eigener Checkpoint für das Modell (optional)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="111"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="108"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="120"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="117"/>
         <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="130"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="127"/>
         <source>Merge chains of edges through degree-2 nodes</source>
         <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="138"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="135"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="146"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="143"/>
         <source>Window size (model pixels, 0: the model&apos;s)</source>
         <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="155"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="152"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="175"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="193"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="216"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="213"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="230"/>
-        <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
-        <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="238"/>
-        <source>Checkpoint {path} does not exist.</source>
-        <translation>Der Checkpoint {path} existiert nicht.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="281"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="266"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="295"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="280"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="335"/>
-        <source>Unknown model {model}; the backend has: {choices}.</source>
-        <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="341"/>
-        <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
-        <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="162"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="159"/>
         <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="167"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportBoxAnnotations</name>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="42"/>
+        <source>Import DOTA / DIOR / FAIR1M / iSAID boxes</source>
+        <translation>DOTA-/DIOR-/FAIR1M-/iSAID-Boxen importieren</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="46"/>
+        <source>dota,dior,fair1m,isaid,voc,labeltxt,annotation,box,import,detection</source>
+        <translation>DOTA,DIOR,FAIR1M,iSAID,VOC,labelTxt,Annotation,Box,importieren,Detektion</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="52"/>
+        <source>Reads a detection annotation file and writes its boxes as polygons placed on the image through the image&apos;s geotransform, with the fields class, difficult and box_id. An image without georeference gets its pixel frame (x = column, y = -row, no CRS), which is how QGIS shows such images.
+
+Formats: DOTA v1 / v1.5 / v2 labelTxt (.txt, oriented boxes), DIOR Pascal VOC XML (horizontal boxes), FAIR1M 2.0 XML (oriented boxes), and iSAID instance masks (*_instance_id_RGB.png: one horizontal box per instance, the class from the matching *_instance_color_RGB.png). &apos;auto&apos; tells them apart by name and content.
+
+The result feeds &apos;Boxes to masks (SAMRS)&apos;.</source>
+        <translation>Liest eine Annotationsdatei für die Objektdetektion und schreibt ihre Boxen als Polygone, die über die Geotransformation des Bildes auf dem Bild platziert werden, mit den Feldern class, difficult und box_id. Ein Bild ohne Georeferenzierung erhält seinen Pixelrahmen (x = Spalte, y = -Zeile, kein KBS); so zeigt QGIS solche Bilder an.
+
+Formate: DOTA v1 / v1.5 / v2 labelTxt (.txt, orientierte Boxen), DIOR Pascal VOC XML (horizontale Boxen), FAIR1M 2.0 XML (orientierte Boxen) und iSAID-Instanzmasken (*_instance_id_RGB.png: eine horizontale Box je Instanz, die Klasse aus der zugehörigen *_instance_color_RGB.png). „auto“ unterscheidet sie anhand von Name und Inhalt.
+
+Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="66"/>
+        <source>Annotation file</source>
+        <translation>Annotationsdatei</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="66"/>
+        <source>Annotations (*.txt *.xml *.png);;DOTA labelTxt (*.txt);;DIOR / FAIR1M XML (*.xml);;iSAID instance ids (*.png);;All files (*)</source>
+        <translation>Annotationen (*.txt *.xml *.png);;DOTA labelTxt (*.txt);;DIOR / FAIR1M XML (*.xml);;iSAID-Instanz-IDs (*.png);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="77"/>
+        <source>Image of the annotations</source>
+        <translation>Bild der Annotationen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="80"/>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="92"/>
+        <source>Boxes</source>
+        <translation>Boxen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="92"/>
+        <source>Number of boxes</source>
+        <translation>Anzahl der Boxen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="106"/>
+        <source>Choose where to write the boxes.</source>
+        <translation>Wählen Sie, wohin die Boxen geschrieben werden sollen.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="118"/>
+        <source>Annotation file {path} does not exist.</source>
+        <translation>Die Annotationsdatei {path} existiert nicht.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="124"/>
+        <source>The image must be a local raster file (the annotations are in its pixels).</source>
+        <translation>Das Bild muss eine lokale Rasterdatei sein (die Annotationen sind in seinen Pixelkoordinaten angegeben).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="150"/>
+        <source>{n} box(es) ({fmt}): {classes}</source>
+        <translation>{n} Box(en) ({fmt}): {classes}</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="158"/>
+        <source>{n} box(es) lie outside the image.</source>
+        <translation>{n} Box(en) liegen außerhalb des Bildes.</translation>
     </message>
 </context>
 <context>
@@ -845,6 +1658,122 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="224"/>
         <source>{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).</source>
         <translation>{polygons} Polygon(e), {edges} Mittellinie(n), {nodes} Knoten.</translation>
+    </message>
+</context>
+<context>
+    <name>SegmentRoads</name>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="61"/>
+        <source>Segment roads (Anchor-SAM)</source>
+        <translation>Straßen segmentieren (Anchor-SAM)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="65"/>
+        <source>road,segmentation,mask,probability,polygon,centerline,anchor-sam,sam2,deep learning,aerial</source>
+        <translation>Straße,Segmentierung,Maske,Wahrscheinlichkeit,Polygon,Mittellinie,Anchor-SAM,SAM2,Deep Learning,Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="72"/>
+        <source>Segments the roads of an aerial image with the Anchor-SAM method (SAM2 Hiera encoder, multiscale deformable context perceiver, Bayesian skip connections). Writes a road probability raster (GeoTIFF, 0 to 1, on the input&apos;s grid and in its CRS), road polygons where the probability reaches the threshold and, if requested, road centerlines.
+
+Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s), processed in overlapping tiles that are blended, and the probability is resampled back to the input&apos;s pixels.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
+        <translation>Segmentiert die Straßen eines Luftbilds mit dem Verfahren Anchor-SAM (SAM2-Hiera-Encoder, mehrskaliger deformierbarer Kontext-Perceiver, bayessche Skip-Verbindungen). Schreibt ein Raster mit Straßenwahrscheinlichkeiten (GeoTIFF, 0 bis 1, auf dem Pixelraster der Eingabe und in deren KBS), Straßenpolygone, wo die Wahrscheinlichkeit den Schwellenwert erreicht, und auf Wunsch Straßenmittellinien.
+
+Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle 1, 2, 3. Das Bild wird auf die Bodenauflösung des Modells umgerechnet, sofern Sie keine angeben (Meter pro Pixel; 0 = die des Modells), in überlappenden Kacheln verarbeitet, die ineinander übergeblendet werden, und die Wahrscheinlichkeit wird auf die Pixel der Eingabe zurückgerechnet.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="88"/>
+        <source>Aerial image</source>
+        <translation>Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="89"/>
+        <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
+        <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="98"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="103"/>
+        <source>Road probability threshold</source>
+        <translation>Schwellenwert der Straßenwahrscheinlichkeit</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="114"/>
+        <source>Own checkpoint for the model (optional)</source>
+        <translation>Eigener Checkpoint für das Modell (optional)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="114"/>
+        <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
+        <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="121"/>
+        <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
+        <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="129"/>
+        <source>Tile size (model pixels)</source>
+        <translation>Kachelgröße (Modellpixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
+        <source>Tile overlap (model pixels)</source>
+        <translation>Kachelüberlappung (Modellpixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
+        <source>Device</source>
+        <translation>Rechengerät</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="151"/>
+        <source>Road probability</source>
+        <translation>Straßenwahrscheinlichkeit</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <source>Road polygons</source>
+        <translation>Straßenpolygone</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <source>Road centerlines</source>
+        <translation>Straßenmittellinien</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <source>Number of road polygons</source>
+        <translation>Anzahl der Straßenpolygone</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <source>Number of centerline edges</source>
+        <translation>Anzahl der Mittellinienkanten</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="220"/>
+        <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
+        <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="263"/>
+        <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
+        <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="276"/>
+        <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
+        <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
 </context>
 </TS>

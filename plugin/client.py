@@ -249,6 +249,38 @@ class BackendClient:
         """``GET /jobs/{job_id}/result`` (409 unless the job succeeded)."""
         return JobResult.from_json(self._request("GET", f"/jobs/{job_id}/result"))
 
+    # -- interactive extraction (sessions come from ``interactive_encode`` jobs) ------------
+
+    def interactive_predict(
+        self, session_id: str, body: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """``POST /interactive/{session_id}/predict``: decode the full prompt list.
+
+        Args:
+            session_id: From the ``interactive_encode`` job's summary.
+            body: ``{"points", "scribbles", "box", "previous_round", "centerlines", ...}``
+                in the raster's pixel frame (see ``docs/backend_api.md``).
+            timeout_s: Read timeout; None means the client's.
+
+        Returns:
+            ``{"session_id", "round", "previous_round", "score", "geometry" (GeoJSON in the
+            raster CRS), "centerlines" (GeoJSON or None), "crs_wkt", "decode_ms", ...}``.
+
+        Raises:
+            BackendError: 404 for an unknown or expired session, 400 for a bad prompt.
+        """
+        return self._request(
+            "POST", f"/interactive/{session_id}/predict", json_body=body, timeout_s=timeout_s
+        )
+
+    def interactive_session(self, session_id: str) -> dict[str, Any]:
+        """``GET /interactive/{session_id}``: engine, model, window and rounds (404: unknown)."""
+        return self._request("GET", f"/interactive/{session_id}")
+
+    def delete_interactive_session(self, session_id: str) -> dict[str, Any]:
+        """``DELETE /interactive/{session_id}``: free the session (404 when unknown)."""
+        return self._request("DELETE", f"/interactive/{session_id}")
+
 
 def _error_detail(response: requests.Response) -> str:
     """Extract the server's ``detail`` (a string, or FastAPI's list of validation errors)."""

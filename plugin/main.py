@@ -75,6 +75,10 @@ class RoadExtractPlugin:
         self.start_action: QAction | None = None
         self.stop_action: QAction | None = None
         self.status_action: QAction | None = None
+        # Interactive extraction (issue #6): its action sits in the Raster > RoadExtract menu
+        # and the Plugins toolbar; dock, tool and controller are made on first use.
+        self.interactive_action: QAction | None = None
+        self.interactive = None
         self._tasks: list[QgsTask] = []  # keep running tasks referenced
         # Installed here rather than in initGui: qgis_process only calls initProcessing.
         self.translator = install_translator()
@@ -128,6 +132,29 @@ class RoadExtractPlugin:
             self.show_backend_status,
             main_window,
         )
+        self.interactive_action = QAction(
+            QgsApplication.getThemeIcon("/mActionCapturePolygon.svg"),
+            tr("Interactive extraction…"),
+            main_window,
+        )
+        tip = tr(
+            "Extract roads or objects by clicking and scribbling on the map; refine over "
+            "rounds, then accept into a layer"
+        )
+        self.interactive_action.setStatusTip(tip)
+        self.interactive_action.setToolTip(tip)
+        self.interactive_action.setCheckable(True)
+        self.interactive_action.triggered.connect(self.open_interactive)
+        self.iface.addPluginToRasterMenu(MENU_NAME, self.interactive_action)
+        self.iface.addToolBarIcon(self.interactive_action)
+
+    def open_interactive(self) -> None:
+        """Open the interactive extraction dock and activate its map tool."""
+        if self.interactive is None:
+            from .interactive.dock import InteractiveExtraction
+
+            self.interactive = InteractiveExtraction(self.iface, self.interactive_action)
+        self.interactive.open()
 
     def _add_action(self, icon: QIcon, text: str, tip: str, slot, parent) -> QAction:
         action = QAction(icon, text, parent)
@@ -145,6 +172,15 @@ class RoadExtractPlugin:
             if task.status() not in (QgsTask.Complete, QgsTask.Terminated):
                 task.cancel()
         self._tasks.clear()
+        if self.interactive is not None:
+            self.interactive.unload()
+            self.interactive = None
+        if self.interactive_action is not None:
+            if self.iface is not None:
+                self.iface.removePluginRasterMenu(MENU_NAME, self.interactive_action)
+                self.iface.removeToolBarIcon(self.interactive_action)
+            self.interactive_action.deleteLater()
+            self.interactive_action = None
         for action in self.actions:
             if self.iface is not None:
                 self.iface.removePluginRasterMenu(MENU_NAME, action)

@@ -104,6 +104,9 @@ def create_app(token: str, device: str, model_dir: Path, jobs: JobManager) -> Fa
             )
         return {"job_id": job_id, **job.result}
 
+    from backend.interactive.router import router as interactive_router
+
+    app.include_router(interactive_router)
     return app
 
 

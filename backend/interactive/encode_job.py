@@ -1,0 +1,265 @@
+"""Job kind ``interactive_encode``: encode a raster window once for interactive prompting.
+
+Reads the window (clipped to the raster, shrunk about its centre when larger than the
+engine decodes interactively), resamples it to the engine's working resolution (road
+model: its GSD; SAM: longest side at most 1024 px, its input size), encodes it or takes
+the embedding from the cache (``backend.interactive.cache``), and opens a session
+(``backend.interactive.sessions``). Contract: docs/backend_api.md, "Interactive extraction".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+from rasterio.windows import Window
+
+from backend.geo.raster import ImageReader, open_raster, raster_info
+from backend.jobs.progress import Progress, no_progress
+
+# Largest raster window (pixels per side) the sam engine reads.
+SAM_MAX_WINDOW_PX = 4096
+
+
+class InteractiveEncodeParams(BaseModel):
+    """Parameters of the ``interactive_encode`` job (see docs/backend_api.md)."""
+
+    raster_path: str = Field(description="Image raster (needs a CRS).")
+    engine: Literal["road", "sam"] = Field("road", description="road (RoadGIE-style) or sam.")
+    model: str | None = Field(None, description="Registry id; null = the engine's default.")
+    checkpoint_path: str | None = Field(
+        None, description="Own weights file (SAM official checkpoint or road weights)."
+    )
+    window_px: list[int] | None = Field(
+        None, description="[col_off, row_off, width, height] raster pixels; null = all."
+    )
+    bands: list[int] | None = Field(None, description="1-based bands (1 or 3); null = auto.")
+    device: str = Field("cpu", description="torch device.")
+    model_dir: str | None = Field(None, description="Folder of downloaded checkpoints.")
+    initial_probability_raster: str | None = Field(
+        None, description="Road engine: probability raster giving the starting logits."
+    )
+
+
+def _engine_model(params: InteractiveEncodeParams) -> str:
+    from backend.interactive.engines import DEFAULT_MODELS
+
+    return params.model or DEFAULT_MODELS[params.engine]
+
+
+def validate(params: InteractiveEncodeParams) -> None:
+    """Fail fast: raster opens with a CRS, bands and window are valid, the model belongs to
+    the engine and its weights are there, the initial probability raster opens.
+
+    Raises:
+        ValueError / RasterInputError with a message that says what to do.
+    """
+    from backend.models.registry import get_weights_spec
+
+    model = _engine_model(params)
+    spec = get_weights_spec(model)
+    wanted = ("roadgie",) if params.engine == "road" else ("sam", "sam2")
+    if spec.method not in wanted:
+        raise ValueError(
+            f"model {model!r} ({spec.method}) does not fit engine {params.engine!r}; pick a "
+            f"{'/'.join(wanted)} model (GET /models)"
+        )
+    if params.checkpoint_path is not None:
+        import os
+
+        if not os.path.isfile(params.checkpoint_path):
+            raise ValueError(f"checkpoint {params.checkpoint_path} does not exist")
+    elif not spec.path(params.model_dir).is_file():
+        from backend.models.registry import _how_to_install
+
+        raise ValueError(
+            f"weights of {model!r} are not installed at {spec.path(params.model_dir)}. "
+            f"{_how_to_install(spec, params.model_dir)}"
+        )
+    if params.initial_probability_raster is not None and params.engine != "road":
+        raise ValueError("initial_probability_raster is for the road engine only")
+    with open_raster(params.raster_path) as ds:
+        ImageReader(ds, tuple(params.bands) if params.bands else None)  # checks the bands
+        clip_window(params.window_px, ds.width, ds.height)
+    if params.initial_probability_raster is not None:
+        with open_raster(params.initial_probability_raster):
+            pass
+
+
+def clip_window(
+    window_px: list[int] | None, width_px: int, height_px: int
+) -> tuple[int, int, int, int]:
+    """The part of ``[col_off, row_off, width, height]`` inside a raster.
+
+    Raises:
+        ValueError: malformed window, or no overlap with the raster.
+    """
+    if window_px is None:
+        return 0, 0, int(width_px), int(height_px)
+    if len(window_px) != 4 or window_px[2] <= 0 or window_px[3] <= 0:
+        raise ValueError(
+            f"window_px must be [col_off, row_off, width, height] with positive size, got "
+            f"{window_px}"
+        )
+    c0, r0, w, h = (int(v) for v in window_px)
+    c1, r1 = min(c0 + w, width_px), min(r0 + h, height_px)
+    c0, r0 = max(c0, 0), max(r0, 0)
+    if c1 <= c0 or r1 <= r0:
+        raise ValueError(
+            f"window_px {window_px} does not overlap the raster (0, 0, {width_px}, {height_px})"
+        )
+    return c0, r0, c1 - c0, r1 - r0
+
+
+def shrink_about_centre(
+    window: tuple[int, int, int, int], max_w: int, max_h: int
+) -> tuple[int, int, int, int]:
+    """A window of at most ``max_w x max_h`` pixels with the same centre (inside the
+    original)."""
+    c0, r0, w, h = window
+    nw, nh = min(w, max(int(max_w), 1)), min(h, max(int(max_h), 1))
+    return c0 + (w - nw) // 2, r0 + (h - nh) // 2, nw, nh
+
+
+def model_geometry(
+    engine: str,
+    window: tuple[int, int, int, int],
+    raster_gsd_m: tuple[float, float],
+    model_gsd_m: float | None,
+    max_model_px: int,
+) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """The window to encode and the model image size ``(H, W)``.
+
+    Road: the window resampled to ``model_gsd_m`` (``backend.geo.gsd.resample_factor``),
+    shrunk about its centre so that neither side exceeds ``max_model_px`` model pixels. SAM:
+    at most ``SAM_MAX_WINDOW_PX`` raster pixels per side, read so that the longest side is at
+    most ``max_model_px`` (SAM resizes to its 1024 px input anyway).
+    """
+    from backend.geo.gsd import resample_factor
+
+    if engine == "road":
+        fx = resample_factor(raster_gsd_m[0], model_gsd_m)
+        fy = resample_factor(raster_gsd_m[1], model_gsd_m)
+        window = shrink_about_centre(
+            window, math.floor(max_model_px / fx), math.floor(max_model_px / fy)
+        )
+        hw = (max(1, round(window[3] * fy)), max(1, round(window[2] * fx)))
+        return window, hw
+    window = shrink_about_centre(window, SAM_MAX_WINDOW_PX, SAM_MAX_WINDOW_PX)
+    s = min(1.0, max_model_px / max(window[2], window[3]))
+    return window, (max(1, round(window[3] * s)), max(1, round(window[2] * s)))
+
+
+def read_probability_on_grid(
+    path: str, dst_transform, dst_crs, shape_hw: tuple[int, int]
+) -> np.ndarray:
+    """Band 1 of a probability raster reprojected (bilinear) onto a grid, scaled to 0..1
+    (``backend.geo.raster.unit_scale_divisor``); no data and outside read 0. GDAL reads only
+    the part of the source the grid needs.
+
+    Args:
+        path: probability raster (any CRS).
+        dst_transform: affine pixel -> map of the grid.
+        dst_crs: CRS of the grid.
+        shape_hw: ``(H, W)`` of the grid.
+
+    Returns:
+        ``(H, W)`` float32 in [0, 1].
+    """
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+
+    from backend.geo.raster import unit_scale_divisor
+
+    out = np.zeros(shape_hw, np.float32)
+    with open_raster(path) as src:
+        divisor = unit_scale_divisor(src, 1)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=out,
+            dst_transform=dst_transform,
+            dst_crs=dst_crs,
+            dst_nodata=0.0,
+            resampling=Resampling.bilinear,
+        )
+    return np.clip(out / np.float32(divisor), 0.0, 1.0)
+
+
+def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict[str, Any]:
+    """Encode the view and open a session; ``summary`` holds the session (see module)."""
+    from affine import Affine
+
+    from backend.interactive.cache import embedding_key, get_cache
+    from backend.interactive.engines import get_engine
+    from backend.interactive.sessions import Session, get_store
+
+    t0 = time.perf_counter()
+    model = _engine_model(params)
+    report(2, f"Loading {model}")
+    engine = get_engine(
+        params.engine, model, params.device, params.checkpoint_path, params.model_dir
+    )
+    with open_raster(params.raster_path) as ds:
+        info = raster_info(ds)
+        window = clip_window(params.window_px, ds.width, ds.height)
+        window, model_hw = model_geometry(
+            params.engine, window, info.gsd_m, engine.model_gsd_m, engine.max_model_px
+        )
+        bands = tuple(params.bands) if params.bands else None
+        key = embedding_key(
+            params.raster_path,
+            window,
+            bands,
+            params.engine,
+            model,
+            params.checkpoint_path,
+            model_hw,
+        )
+        cache = get_cache()
+        payload, level = cache.get(key)
+        if payload is None:
+            report(10, "Reading the window")
+            reader = ImageReader(ds, bands)
+            image = reader.read_rgb(Window(*window), out_shape_hw=model_hw)
+            report(30, f"Encoding {model_hw[1]} x {model_hw[0]} px with {model}")
+            payload = engine.encode(image)
+            report(90, "Caching the embedding")
+            cache.put(key, payload)
+        embedding = engine.prepare(payload)
+        transform, crs = ds.transform, ds.crs
+    session = Session(
+        session_id=get_store().new_id(),
+        engine_name=params.engine,
+        model=model,
+        engine=engine,
+        embedding=embedding,
+        window_px=window,
+        model_hw=model_hw,
+        transform=transform,
+        crs_wkt=info.crs_wkt,
+        raster_gsd_m=info.gsd_m,
+        model_gsd_m=engine.model_gsd_m,
+    )
+    if params.initial_probability_raster is not None:
+        report(95, "Reading the initial probability raster")
+        sx, sy = session.scale_xy
+        grid = transform * Affine(1.0 / sx, 0.0, window[0], 0.0, 1.0 / sy, window[1])
+        prob = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
+        session.initial_logits = engine.initial_logits(prob)
+    get_store().add(session)
+    return {
+        "outputs": {},
+        "summary": {
+            "session_id": session.session_id,
+            "window_px": list(window),
+            "model": model,
+            "engine": params.engine,
+            "model_gsd_m": engine.model_gsd_m,
+            "cached": level is not None,
+            "crs_wkt": info.crs_wkt,
+            "encode_ms": (time.perf_counter() - t0) * 1000.0,
+        },
+    }

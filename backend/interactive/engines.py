@@ -1,0 +1,341 @@
+"""Interactive engines: the RoadGIE-style road model and SAM / SAM 2.
+
+Both work on a "model image": the encoded raster window resampled to the engine's working
+resolution. Prompts arrive here already in that image's pixel frame (x = column, y = row,
+corner origin; :mod:`backend.interactive.sessions` converts from raster pixels).
+
+An engine turns an image into a payload (:meth:`encode`, cached by
+:mod:`backend.interactive.cache`), a payload into a runtime embedding on its device
+(:meth:`prepare`), and an embedding plus prompts plus the previous round's low-res logits
+into a probability/logit map and new low-res logits (:meth:`decode`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from backend.methods.roadgie.prompts import Scribble, rasterize_prompts
+
+ENGINES = ("road", "sam")
+DEFAULT_MODELS = {"road": "roadgie_strip_1m", "sam": "sam_vit_b"}
+# Largest model image the road engine decodes per click (latency grows with the area).
+ROAD_MAX_MODEL_PX = 768
+# SAM resizes every image to its 1024 px input: read windows at most this large.
+SAM_MAX_MODEL_PX = 1024
+# Scribbles become SAM point prompts every this many model pixels, at most this many each.
+SAM_SCRIBBLE_STEP_PX = 16.0
+SAM_SCRIBBLE_MAX_POINTS = 8
+
+
+@dataclass
+class Prompts:
+    """Prompts of one predict call in the model image's pixel frame.
+
+    Attributes:
+        points_xy_px: ``(N, 2)`` float (x, y).
+        point_labels: ``(N,)`` int, 1 positive, 0 negative.
+        scribbles: polylines with labels.
+        box_xyxy_px: ``(4,)`` float (x0, y0, x1, y1) or None.
+    """
+
+    points_xy_px: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    point_labels: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.int64))
+    scribbles: list[Scribble] = field(default_factory=list)
+    box_xyxy_px: np.ndarray | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.points_xy_px) + len(self.scribbles) + int(self.box_xyxy_px is not None)
+
+
+@dataclass
+class DecodeOutput:
+    """One round's prediction on the model image.
+
+    Attributes:
+        mask: ``(H, W)`` bool at the model image size.
+        low_res_logits: the engine's low-res logits of this round (fed back next round):
+            road ``(1, 1, H/2, W/2)`` (padded) float16 tensor, SAM ``(1, 1, 256, 256)``
+            float32 array.
+        score: SAM: predicted IoU; road: mean probability inside the mask (0 if empty).
+    """
+
+    mask: np.ndarray
+    low_res_logits: Any
+    score: float
+
+
+class PromptError(ValueError):
+    """A prompt the engine cannot use (HTTP 400)."""
+
+
+class RoadEngine:
+    """RoadGIE-style road model (``backend.methods.roadgie``) at its GSD.
+
+    Args:
+        model_id: registry id (``roadgie_*``).
+        device: torch device string.
+        checkpoint_path: own weights (training checkpoint or exported state dict) instead of
+            the registered file.
+        model_dir: folder of downloaded checkpoints (unused for bundled weights).
+    """
+
+    name = "road"
+    max_model_px = ROAD_MAX_MODEL_PX
+
+    def __init__(
+        self,
+        model_id: str,
+        device: str = "cpu",
+        checkpoint_path: str | None = None,
+        model_dir: str | None = None,
+    ) -> None:
+        from backend.models.registry import get_model, get_weights_spec
+
+        spec = get_weights_spec(model_id)
+        if spec.method != "roadgie":
+            raise ValueError(f"{model_id!r} is not a road-engine model (method {spec.method!r})")
+        self.model_id = model_id
+        self.device = device
+        self.model_gsd_m = spec.gsd_m
+        if checkpoint_path is not None:
+            from backend.methods.roadgie.model import load_roadgie_weights
+
+            self.model = load_roadgie_weights(checkpoint_path).to(device)
+        else:
+            self.model = get_model(model_id, model_dir=model_dir, device=device)
+        self.model.eval()
+        card = spec.model_card or {}
+        self.threshold = float(card.get("inference_defaults", {}).get("threshold", 0.5))
+
+    def encode(self, image: np.ndarray) -> dict[str, Any]:
+        """Payload of an ``(H, W, 3)`` uint8 RGB model image: encoder features (fp16, CPU)
+        of the image zero-padded to multiples of 32."""
+        from backend.methods.roadgie.model import pad_to_multiple
+
+        h, w = image.shape[:2]
+        ph, pw = pad_to_multiple(h, w)
+        padded = np.zeros((ph, pw, 3), np.uint8)
+        padded[:h, :w] = image
+        x = torch.from_numpy(padded).permute(2, 0, 1)[None].float().to(self.device)
+        with torch.inference_mode():
+            feats = self.model.encode(x)
+        return {
+            "engine": "road",
+            "model": self.model_id,
+            "feats": [f.half().cpu() for f in feats.feats],
+            "size_hw": [ph, pw],
+            "image_hw": [h, w],
+        }
+
+    def prepare(self, payload: dict[str, Any]) -> Any:
+        from backend.methods.roadgie.model import RoadGIEFeatures
+
+        feats = RoadGIEFeatures(
+            [f.to(self.device, torch.float32) for f in payload["feats"]], tuple(payload["size_hw"])
+        )
+        return {"feats": feats, "image_hw": tuple(payload["image_hw"])}
+
+    def initial_logits(self, probability: np.ndarray) -> torch.Tensor:
+        """Round-0 logits ``(1, 1, H, W)`` float16 from an ``(H, W)`` probability map in
+        [0, 1] at the model image size (refinement start, RoadGIE Sec. B.2)."""
+        p = np.clip(np.nan_to_num(probability, nan=0.0), 1e-3, 1 - 1e-3)
+        logits = np.clip(np.log(p / (1 - p)), -6, 6).astype(np.float32)
+        return torch.from_numpy(logits)[None, None].half()
+
+    def decode(
+        self,
+        embedding: Any,
+        prompts: Prompts,
+        prev_logits: Any | None,
+        threshold: float | None = None,
+    ) -> DecodeOutput:
+        """One round (RoadGIE decoder pass).
+
+        Raises:
+            PromptError: a box prompt (the road model takes points and scribbles only,
+                Sec. B.8).
+        """
+        from backend.methods.roadgie.model import upsample_logits
+
+        if prompts.box_xyxy_px is not None:
+            raise PromptError(
+                "box prompts are for the sam engine; the road engine takes points and scribbles"
+            )
+        feats = embedding["feats"]
+        h, w = embedding["image_hw"]
+        ph, pw = feats.size_hw
+        pos, neg = rasterize_prompts(
+            (ph, pw), prompts.points_xy_px, prompts.point_labels, prompts.scribbles
+        )
+        with torch.inference_mode():
+            pos_t = torch.from_numpy(pos)[None, None].to(self.device)
+            neg_t = torch.from_numpy(neg)[None, None].to(self.device)
+            prev = None
+            if prev_logits is not None:
+                prev = prev_logits.to(self.device, torch.float32)
+                if prev.shape[-2:] == (h, w) and (h, w) != (ph, pw):  # initial map: pad
+                    prev = torch.nn.functional.pad(prev, (0, pw - w, 0, ph - h), value=-6.0)
+            low = self.model.decode(feats, pos_t, neg_t, prev)
+            prob = torch.sigmoid(upsample_logits(low, (ph, pw)))[0, 0, :h, :w].cpu().numpy()
+        t = self.threshold if threshold is None else float(threshold)
+        mask = prob >= t
+        score = float(prob[mask].mean()) if mask.any() else 0.0
+        return DecodeOutput(mask, low.half().cpu(), score)
+
+
+class SamEngine:
+    """SAM / SAM 2 through ``backend.models.sam_family.load_segmenter``.
+
+    Args:
+        model_id: registry id of a SAM-family model.
+        device: torch device string.
+        checkpoint_path: official checkpoint file (or fine-tuned weights in that format).
+        model_dir: folder of downloaded checkpoints.
+    """
+
+    name = "sam"
+    max_model_px = SAM_MAX_MODEL_PX
+    model_gsd_m = None
+
+    def __init__(
+        self,
+        model_id: str,
+        device: str = "cpu",
+        checkpoint_path: str | None = None,
+        model_dir: str | None = None,
+    ) -> None:
+        from backend.models.sam_family import load_segmenter
+
+        self.model_id = model_id
+        self.device = device
+        self.segmenter = load_segmenter(
+            model_id, device=device, checkpoint_path=checkpoint_path, model_dir=model_dir
+        )
+
+    def encode(self, image: np.ndarray) -> dict[str, Any]:
+        emb = self.segmenter.encode(image)
+        feats = emb.features
+        return {
+            "engine": "sam",
+            "model": emb.model,
+            "image_hw": list(emb.image_hw),
+            "input_hw": list(emb.input_hw),
+            "low_res_per_px": list(emb.low_res_per_px),
+            "image_embed": feats["image_embed"].detach().cpu(),
+            "high_res_feats": [f.detach().cpu() for f in feats.get("high_res_feats", [])],
+        }
+
+    def prepare(self, payload: dict[str, Any]) -> Any:
+        from backend.models.sam_family import ImageEmbedding
+
+        features: dict[str, Any] = {"image_embed": payload["image_embed"].to(self.device)}
+        if payload["high_res_feats"]:
+            features["high_res_feats"] = [f.to(self.device) for f in payload["high_res_feats"]]
+        return ImageEmbedding(
+            model=payload["model"],
+            image_hw=tuple(payload["image_hw"]),
+            features=features,
+            input_hw=tuple(payload["input_hw"]),
+            low_res_per_px=tuple(payload["low_res_per_px"]),
+        )
+
+    def decode(
+        self,
+        embedding: Any,
+        prompts: Prompts,
+        prev_logits: Any | None,
+        threshold: float | None = None,
+    ) -> DecodeOutput:
+        """One SAM decoder call; scribbles become points sampled along them.
+
+        Raises:
+            PromptError: no point, scribble or box.
+        """
+        pts = [np.asarray(prompts.points_xy_px, np.float64).reshape(-1, 2)]
+        labels = [np.asarray(prompts.point_labels, np.int64).reshape(-1)]
+        for s in prompts.scribbles:
+            sampled = sample_polyline(s.points_xy_px, SAM_SCRIBBLE_STEP_PX, SAM_SCRIBBLE_MAX_POINTS)
+            pts.append(sampled)
+            labels.append(np.full(len(sampled), s.label, np.int64))
+        points = np.concatenate(pts)
+        point_labels = np.concatenate(labels)
+        if len(points) == 0 and prompts.box_xyxy_px is None:
+            raise PromptError("the sam engine needs at least one point, scribble or box")
+        kwargs: dict[str, Any] = {}
+        if len(points):
+            kwargs["points"] = points[None].astype(np.float32)
+            kwargs["point_labels"] = point_labels[None]
+        if prompts.box_xyxy_px is not None:
+            kwargs["boxes"] = np.asarray(prompts.box_xyxy_px, np.float32).reshape(1, 4)
+        if prev_logits is not None:
+            kwargs["mask_logits"] = np.asarray(prev_logits, np.float32).reshape(1, 1, 256, 256)
+        # An ambiguous single click: let SAM choose among its three masks (SAM's advice).
+        multimask = len(points) == 1 and prompts.box_xyxy_px is None and prev_logits is None
+        result = self.segmenter.decode(embedding, multimask=multimask, **kwargs)
+        return DecodeOutput(result.masks[0], result.low_res_logits[:1], float(result.iou[0]))
+
+
+def sample_polyline(points_xy_px: np.ndarray, step_px: float, max_points: int) -> np.ndarray:
+    """Points evenly spaced along a polyline (ends included), at most ``max_points``.
+
+    Args:
+        points_xy_px: ``(M, 2)`` vertices.
+        step_px: wanted spacing in pixels.
+        max_points: upper bound on the number of points (>= 1).
+
+    Returns:
+        ``(K, 2)`` float array, 1 <= K <= max_points.
+    """
+    pts = np.asarray(points_xy_px, np.float64).reshape(-1, 2)
+    if len(pts) == 1:
+        return pts
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    total = cum[-1]
+    k = int(min(max_points, max(2, np.floor(total / step_px) + 1)))
+    if total == 0:
+        return pts[:1]
+    at = np.linspace(0.0, total, k)
+    return np.column_stack([np.interp(at, cum, pts[:, 0]), np.interp(at, cum, pts[:, 1])])
+
+
+_ENGINES: OrderedDict[tuple, Any] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+_MAX_LOADED = 3
+
+
+def get_engine(
+    engine: str,
+    model: str | None,
+    device: str = "cpu",
+    checkpoint_path: str | None = None,
+    model_dir: str | None = None,
+) -> RoadEngine | SamEngine:
+    """A loaded engine, reused across sessions (at most 3 kept loaded, LRU).
+
+    Raises:
+        ValueError: unknown engine or model, weights not installed (message says how to
+            install them), or a checkpoint that does not fit.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    model = model or DEFAULT_MODELS[engine]
+    key = (engine, model, device, checkpoint_path, model_dir)
+    with _ENGINES_LOCK:
+        if key in _ENGINES:
+            _ENGINES.move_to_end(key)
+            return _ENGINES[key]
+    cls = RoadEngine if engine == "road" else SamEngine
+    instance = cls(model, device=device, checkpoint_path=checkpoint_path, model_dir=model_dir)
+    with _ENGINES_LOCK:
+        _ENGINES[key] = instance
+        while len(_ENGINES) > _MAX_LOADED:
+            _ENGINES.popitem(last=False)
+    return instance
