@@ -102,11 +102,15 @@ def samrs_run(backend_session, roadextract, env, isaid, checkpoint, tmp_path_fac
          "GROUND_TRUTH": str(isaid.ids), "MATCH": 1, "ID_FIELD": "box_id",
          "REPORT": str(out / "report.json")},
     )
-    return SimpleNamespace(
+    run = SimpleNamespace(
         imported=imported, truth=truth, results=results, scores=scores, out=out,
         masks=QgsVectorLayer(results["OUTPUT"], "masks", "ogr"),
         chips=QgsVectorLayer(results["OUTPUT_CHIPS"], "chips", "ogr"),
     )
+    yield run
+    # Release the layers now: pytest keeps the fixture value until the session ends, and a
+    # layer destroyed after QGIS has exited crashes the interpreter.
+    del run.masks, run.chips
 
 
 def test_import_places_boxes_in_the_pixel_frame(samrs_run, isaid):

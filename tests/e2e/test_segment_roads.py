@@ -37,12 +37,15 @@ def segment_run(backend_session, roadextract, rgb_path, tmp_path_factory, env):
     results = processing.run(
         ALG_ID, {"INPUT": str(rgb_path), "MODEL": MODEL_ID, "THRESHOLD": 0.2, **outputs}
     )
-    return SimpleNamespace(
+    run = SimpleNamespace(
         results=results,
         probability=QgsRasterLayer(results["OUTPUT_PROBABILITY"], "probability", "gdal"),
         polygons=QgsVectorLayer(results["OUTPUT_POLYGONS"], "polygons", "ogr"),
         centerlines=QgsVectorLayer(results["OUTPUT_CENTERLINES"], "centerlines", "ogr"),
     )
+    yield run
+    # Release the layers before QGIS exits (pytest keeps fixture values to the end).
+    del run.probability, run.polygons, run.centerlines
 
 
 def test_probability_raster_is_aligned_with_the_input_grid(segment_run, rgb_path):
