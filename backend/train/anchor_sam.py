@@ -43,8 +43,7 @@ from backend.models.checkpoints import load_state_dict_file, load_state_dict_str
 from backend.train.datasets import (
     SampleSource,
     discover_samples,
-    read_rgb_uint8,
-    read_road_mask,
+    read_pair,
     split_patterns,
 )
 
@@ -106,8 +105,7 @@ def load_samples(sources: Sequence[SampleSource], line_width_px: float) -> list[
     """Read every pair into memory (no-data = pure white pixels)."""
     samples = []
     for source in sources:
-        image = read_rgb_uint8(source.image_path)
-        label = read_road_mask(source, image.shape[:2], line_width_px)
+        image, label = read_pair(source, line_width_px)
         valid = ~np.all(image == 255, axis=2)
         samples.append(SegmentationSample(source.key, image, label, valid))
     return samples

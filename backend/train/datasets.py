@@ -195,3 +195,13 @@ def read_road_mask(
         f"{source.label_path} is a {source.label_kind} label: segmentation training needs "
         "label masks or vector centerlines"
     )
+
+
+def read_pair(source: SampleSource, line_width_px: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    """A sample's ``(image (H, W, 3) uint8 RGB, road label (H, W) bool)``.
+
+    Raises:
+        ValueError: see :func:`read_rgb_uint8` and :func:`read_road_mask`.
+    """
+    image = read_rgb_uint8(source.image_path)
+    return image, read_road_mask(source, image.shape[:2], line_width_px)

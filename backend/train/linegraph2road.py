@@ -69,6 +69,7 @@ from backend.train.datasets import (  # noqa: F401 - re-exported for callers of 
     SampleSource,
     discover_samples,
     read_rgb_uint8,
+    read_road_mask,
     split_patterns,
 )
 
@@ -80,15 +81,7 @@ def load_ground_truth_graph(source: SampleSource, shape_hw: tuple[int, int]) -> 
     from backend.methods.linegraph2road import graph_io
 
     if source.label_kind == "centerline_mask":
-        from PIL import Image
-
-        with Image.open(source.label_path) as im:
-            mask = np.asarray(im.convert("L")) > 127
-        if mask.shape != tuple(shape_hw):
-            raise ValueError(
-                f"label {source.label_path} is {mask.shape}, image is {tuple(shape_hw)}"
-            )
-        return graph_io.graph_from_centerline_mask(mask)
+        return graph_io.graph_from_centerline_mask(read_road_mask(source, shape_hw))
     if source.label_kind == "vector":
         return graph_io.graph_from_vector_lines_for_raster(source.label_path, source.image_path)
     if source.label_kind == "adjacency_pickle":

@@ -29,7 +29,6 @@ Run ``python -m backend.train.roadgie --help``.
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import math
 import os
@@ -61,59 +60,12 @@ from backend.methods.roadgie.prompts import (
     draw_polyline,
 )
 from backend.methods.roadgie.simulate import next_error_prompt
+from backend.train.datasets import discover_samples, read_pair, split_patterns
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 REPORT_ROUNDS = (1, 3, 5)
 
 
 # --- data ----------------------------------------------------------------------------------
-
-
-def discover_pairs(
-    root: str | os.PathLike[str], include: Sequence[str]
-) -> list[tuple[str, Path, Path]]:
-    """``(key, image_path, label_path)`` of ``root/images/NAME.*`` + ``root/labels/NAME.png``.
-
-    Args:
-        root: dataset folder.
-        include: fnmatch patterns on the image stem (e.g. ``("tr_*", "va_*")``).
-
-    Raises:
-        ValueError: no folder, or no pair matched.
-    """
-    root = Path(root)
-    images, labels = root / "images", root / "labels"
-    if not images.is_dir() or not labels.is_dir():
-        raise ValueError(f"{root} must hold images/ and labels/ folders")
-    pairs = []
-    for img in sorted(images.iterdir()):
-        if img.suffix.lower() not in IMAGE_EXTENSIONS:
-            continue
-        if not any(fnmatch.fnmatch(img.stem, p) for p in include):
-            continue
-        lab = labels / f"{img.stem}.png"
-        if lab.is_file():
-            pairs.append((img.stem, img, lab))
-    if not pairs:
-        raise ValueError(f"no image/label pairs in {root} matching {list(include)}")
-    return pairs
-
-
-def load_pair(image_path: Path, label_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``(image (H, W, 3) uint8 RGB, label (H, W) bool)``.
-
-    Raises:
-        ValueError: image and label sizes differ.
-    """
-    from PIL import Image
-
-    with Image.open(image_path) as im:
-        image = np.asarray(im.convert("RGB"))
-    with Image.open(label_path) as im:
-        label = np.asarray(im.convert("L")) > 127
-    if image.shape[:2] != label.shape:
-        raise ValueError(f"{image_path} is {image.shape[:2]} but {label_path} is {label.shape}")
-    return image, label
 
 
 def augment_batch(
@@ -506,10 +458,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         opt.load_state_dict(state["optimizer"])
         step, elapsed_s = int(state["step"]), float(state["elapsed_s"])
-    train_pairs = discover_pairs(cfg.data, cfg.train_include)
-    val_pairs = discover_pairs(cfg.data, cfg.val_include) if cfg.val_include else []
-    train_data = [load_pair(i, lab) for _, i, lab in train_pairs]
-    val_data = [(k, *load_pair(i, lab)) for k, i, lab in val_pairs]
+    train_sources = discover_samples(cfg.data, cfg.train_include)
+    val_sources = discover_samples(cfg.data, cfg.val_include) if cfg.val_include else []
+    train_data = [read_pair(s) for s in train_sources]
+    val_data = [(s.key, *read_pair(s)) for s in val_sources]
     print(
         f"roadgie {cfg.variant}: {count_parameters(model)} parameters, {len(train_data)} "
         f"training / {len(val_data)} validation images, crop {cfg.crop_px}, batch "
@@ -672,8 +624,10 @@ def export(
 # --- command line -------------------------------------------------------------------------
 
 
-def _patterns(text: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+def _validation_samples(data: str, include: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(key, image, label)`` of the pairs in ``data`` matching comma-separated ``include``."""
+    return [(s.key, *read_pair(s)) for s in discover_samples(data, split_patterns(include))]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -727,8 +681,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = TrainConfig(
             data=args.data,
             out_dir=args.out,
-            train_include=_patterns(args.train_include),
-            val_include=_patterns(args.val_include),
+            train_include=split_patterns(args.train_include),
+            val_include=split_patterns(args.val_include),
             variant=args.variant,
             crop_px=args.crop_px,
             batch_size=args.batch_size,
@@ -749,19 +703,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "evaluate":
         model = load_weights(args.weights)
-        samples = [
-            (k, *load_pair(i, lab))
-            for k, i, lab in discover_pairs(args.data, _patterns(args.include))
-        ]
+        samples = _validation_samples(args.data, args.include)
         print(json.dumps(evaluate(model, samples), indent=2))
         return 0
     card = json.loads(Path(args.card).read_text())
     samples = []
     if args.data:
-        samples = [
-            (k, *load_pair(i, lab))
-            for k, i, lab in discover_pairs(args.data, _patterns(args.include))
-        ]
+        samples = _validation_samples(args.data, args.include)
     card = export(args.checkpoint, args.output, card, samples)
     print(json.dumps(card.get("validation", {}), indent=2))
     return 0

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("sam2")
 
 from backend.train import anchor_sam as t  # noqa: E402
+from backend.train import datasets  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +121,9 @@ def test_vector_centerlines_are_rasterised_on_the_geotiff(shared_data):
         "vegas", folder / "image_pan_uint16.tif", folder / "centerlines_partial.geojson",
         "vector",
     )
-    image = t.read_rgb_uint8(source.image_path)
-    narrow = t.read_road_mask(source, image.shape[:2], line_width_px=3.0)
-    wide = t.read_road_mask(source, image.shape[:2], line_width_px=9.0)
+    image = datasets.read_rgb_uint8(source.image_path)
+    narrow = datasets.read_road_mask(source, image.shape[:2], line_width_px=3.0)
+    wide = datasets.read_road_mask(source, image.shape[:2], line_width_px=9.0)
     assert narrow.shape == image.shape[:2] and narrow.any()
     # Three times the width: about three times the road pixels, and a superset.
     assert np.all(wide[narrow]) and 2.0 < wide.sum() / narrow.sum() < 3.5

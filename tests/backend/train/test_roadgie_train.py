@@ -8,11 +8,10 @@ import torch
 
 from backend.methods.roadgie.losses import tubed_skeleton
 from backend.methods.roadgie.model import build_roadgie
+from backend.train.datasets import discover_samples, read_pair
 from backend.train.roadgie import (
     augment_batch,
-    discover_pairs,
     evaluate,
-    load_pair,
     lr_factor,
     main,
     simulate_rounds,
@@ -23,8 +22,8 @@ from backend.train.roadgie import (
 @pytest.fixture(scope="module")
 def roads(shared_data):
     root = shared_data / "roads" / "massachusetts_400"
-    pairs = discover_pairs(root, ("tr_img-10*",))[:4]
-    return root, [load_pair(i, lab) for _, i, lab in pairs]
+    sources = discover_samples(root, ("tr_img-10*",))[:4]
+    return root, [read_pair(s) for s in sources]
 
 
 def test_augment_batch_shapes_and_label_alignment(roads):
@@ -152,7 +151,7 @@ def test_cli_trains_resumes_evaluates_and_exports(roads, tmp_path, capsys):
 
 def test_evaluate_reports_dice_and_apls_after_1_3_5_rounds(roads, shared_data):
     root = shared_data / "roads" / "massachusetts_400"
-    samples = [(k, *load_pair(i, lab)) for k, i, lab in discover_pairs(root, ("te_img-1",))]
+    samples = [(s.key, *read_pair(s)) for s in discover_samples(root, ("te_img-1",))]
     torch.manual_seed(0)
     result = evaluate(build_roadgie("strip_tiny"), samples)
     assert result["n_images"] == 1
