@@ -349,12 +349,12 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="380"/>
+        <location filename="../processing_provider/algorithms/base.py" line="407"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="382"/>
+        <location filename="../processing_provider/algorithms/base.py" line="409"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
@@ -364,37 +364,37 @@ Statusordner: {state_dir}</translation>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="403"/>
+        <location filename="../processing_provider/algorithms/base.py" line="430"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="407"/>
+        <location filename="../processing_provider/algorithms/base.py" line="434"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="387"/>
+        <location filename="../processing_provider/algorithms/base.py" line="414"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="418"/>
+        <location filename="../processing_provider/algorithms/base.py" line="445"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="426"/>
+        <location filename="../processing_provider/algorithms/base.py" line="453"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="488"/>
+        <location filename="../processing_provider/algorithms/base.py" line="515"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="581"/>
+        <location filename="../processing_provider/algorithms/base.py" line="608"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -454,7 +454,7 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="314"/>
+        <location filename="../processing_provider/algorithms/base.py" line="324"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
@@ -924,14 +924,19 @@ Statusordner: {state_dir}</translation>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="341"/>
+        <location filename="../processing_provider/algorithms/base.py" line="368"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="347"/>
+        <location filename="../processing_provider/algorithms/base.py" line="374"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="339"/>
+        <source>The folder of the report {path} does not exist; create it first.</source>
+        <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
 </context>
 <context>
@@ -1084,17 +1089,12 @@ Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Insta
         <translation>Der Box-Layer hat kein Klassenfeld {field}; seine Felder: {fields}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="388"/>
-        <source>Checkpoint {path} does not exist.</source>
-        <translation>Der Checkpoint {path} existiert nicht.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="443"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="439"/>
         <source>Box {box_id} skipped: {reason}</source>
         <translation>Box {box_id} übersprungen: {reason}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="448"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="444"/>
         <source>{masks} mask(s) from {valid} valid box(es) of {features}; {skipped} skipped; {chips} chip(s) encoded with {model} on {device}.</source>
         <translation>{masks} Maske(n) aus {valid} gültigen von {features} Box(en); {skipped} übersprungen; {chips} Bildausschnitt(e) mit {model} auf {device} kodiert.</translation>
     </message>
@@ -1102,17 +1102,17 @@ Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Insta
 <context>
     <name>EvaluateInstanceMasks</name>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="46"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="45"/>
         <source>Evaluate instance masks (mIoU)</source>
         <translation>Instanzmasken bewerten (mIoU)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="50"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="49"/>
         <source>miou,iou,instance,mask,evaluate,metric,accuracy,samrs,isaid</source>
         <translation>mIoU,IoU,Instanz,Maske,bewerten,Metrik,Genauigkeit,SAMRS,iSAID</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="54"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="53"/>
         <source>Scores predicted mask polygons against ground-truth instance masks with the two metrics of SAMRS (Eq. 1): mIoU_I, the mean IoU over instances, and mIoU_P, the summed intersections over the summed unions (pixel-weighted).
 
 Ground truth: a raster of instance ids on the image&apos;s grid, one band of ids or an iSAID *_instance_id_RGB.png (id = R + 256 G + 65536 B); 0 is background. The polygons are rasterised on that grid. Matching &apos;iou&apos; pairs predictions and instances one to one by best IoU; &apos;id&apos; pairs a prediction with the instance whose id is in its id field (boxes imported from iSAID carry it in box_id). An instance without a prediction counts with IoU 0.</source>
@@ -1121,77 +1121,72 @@ Ground truth: a raster of instance ids on the image&apos;s grid, one band of ids
 Referenz: ein Raster mit Instanz-IDs auf dem Pixelraster des Bildes, ein Kanal mit IDs oder eine iSAID-Datei *_instance_id_RGB.png (ID = R + 256 G + 65536 B); 0 ist Hintergrund. Die Polygone werden auf diesem Pixelraster gerastert. Die Zuordnung „iou“ ordnet Vorhersagen und Instanzen eins zu eins nach der besten IoU einander zu; „id“ ordnet eine Vorhersage der Instanz zu, deren ID in ihrem ID-Feld steht (aus iSAID importierte Boxen tragen sie in box_id). Eine Instanz ohne Vorhersage zählt mit IoU 0.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="69"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="68"/>
         <source>Predicted masks</source>
         <translation>Vorhergesagte Masken</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="74"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="73"/>
         <source>Image</source>
         <translation>Bild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="75"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="74"/>
         <source>Ground-truth instance ids (raster)</source>
         <translation>Referenz-Instanz-IDs (Raster)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="80"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="79"/>
         <source>Match predictions to instances by</source>
         <translation>Vorhersagen den Instanzen zuordnen nach</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="88"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="87"/>
         <source>Instance id field (matching by id)</source>
         <translation>Feld der Instanz-ID (Zuordnung nach ID)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="97"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="96"/>
         <source>Report (JSON, every instance)</source>
         <translation>Bericht (JSON, jede Instanz)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="97"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="96"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="105"/>
         <source>mIoU_I (mean over instances)</source>
         <translation>mIoU_I (Mittel über die Instanzen)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="105"/>
         <source>mIoU_P (pixel-weighted)</source>
         <translation>mIoU_P (pixelgewichtet)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="105"/>
         <source>Number of ground-truth instances</source>
         <translation>Anzahl der Referenzinstanzen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="105"/>
         <source>Number of matched instances</source>
         <translation>Anzahl der zugeordneten Instanzen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="131"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="130"/>
         <source>The image and the ground truth must be local raster files.</source>
         <translation>Das Bild und die Referenz müssen lokale Rasterdateien sein.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="139"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="138"/>
         <source>Matching by id needs an id field of the predictions; fields: {f}.</source>
         <translation>Die Zuordnung nach ID benötigt ein ID-Feld der Vorhersagen; Felder: {f}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="146"/>
-        <source>The folder of the report {path} does not exist.</source>
-        <translation>Der Ordner des Berichts {path} existiert nicht.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="172"/>
+        <location filename="../processing_provider/algorithms/evaluate_instance_masks.py" line="167"/>
         <source>mIoU_I {i:.4f}, mIoU_P {p:.4f} over {n} instance(s); {m} matched, {u} prediction(s) unmatched.</source>
         <translation>mIoU_I {i:.4f}, mIoU_P {p:.4f} über {n} Instanz(en); {m} zugeordnet, {u} Vorhersage(n) ohne Zuordnung.</translation>
     </message>
@@ -1320,22 +1315,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>TOPO-F1</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="198"/>
-        <source>The folder of the report {path} does not exist; create it first.</source>
-        <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="280"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="274"/>
         <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
         <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="298"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="292"/>
         <source>Layer {name} was exported to {path} for the backend.</source>
         <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="309"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="303"/>
         <source>APLS: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to ground truth {prop_to_gt:.3f})
 TOPO: precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}
 Ground truth: {gt_edges} edge(s), {gt_km:.2f} km; proposal: {prop_edges} edge(s), {prop_km:.2f} km (measured in {crs}).</source>

@@ -309,12 +309,39 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                     )
                 )
             self.check_bands(layer, chosen)
-        path = self.parameterAsFile(parameters, checkpoint, context) or None
+        return layer, chosen, self.own_checkpoint(parameters, context, checkpoint)
+
+    def own_checkpoint(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, name: str
+    ) -> str | None:
+        """The optional own-weights file parameter ``name``; None: the declared weights.
+
+        Raises:
+            QgsProcessingException: The file does not exist.
+        """
+        path = self.parameterAsFile(parameters, name, context) or None
         if path is not None and not Path(path).is_file():
             raise QgsProcessingException(
                 tr("Checkpoint {path} does not exist.").format(path=path)
             )
-        return layer, chosen, path
+        return path
+
+    def report_destination(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, name: str
+    ) -> str | None:
+        """The optional JSON report destination ``name``, in an existing folder.
+
+        Raises:
+            QgsProcessingException: The report's folder does not exist.
+        """
+        path = self.parameterAsFileOutput(parameters, name, context) or None
+        if path is not None and not Path(path).parent.is_dir():
+            raise QgsProcessingException(
+                tr("The folder of the report {path} does not exist; create it first.").format(
+                    path=path
+                )
+            )
+        return path
 
     def check_model(
         self, client: BackendClient, model: str, checkpoint: str | None, method: str

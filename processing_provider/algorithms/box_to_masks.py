@@ -383,11 +383,7 @@ class BoxesToMasks(ObjectsAlgorithm):
                 )
             )
         id_field = (self.parameterAsFields(parameters, self.ID_FIELD, context) or [None])[0]
-        checkpoint = self.parameterAsFile(parameters, self.CHECKPOINT, context) or None
-        if checkpoint is not None and not Path(checkpoint).is_file():
-            raise QgsProcessingException(
-                self.tr("Checkpoint {path} does not exist.").format(path=checkpoint)
-            )
+        checkpoint = self.own_checkpoint(parameters, context, self.CHECKPOINT)
         labels = self._optional_output(parameters, self.OUTPUT_LABELS, context)
         instances = self._optional_output(parameters, self.OUTPUT_INSTANCES, context)
         dataset = self._optional_output(parameters, self.OUTPUT_DATASET, context)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -141,11 +140,7 @@ class EvaluateInstanceMasks(ObjectsAlgorithm):
                     f=", ".join(source.fields().names()) or "-"
                 )
             )
-        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
-        if report_path is not None and not Path(report_path).parent.is_dir():
-            raise QgsProcessingException(
-                self.tr("The folder of the report {path} does not exist.").format(path=report_path)
-            )
+        report_path = self.report_destination(parameters, context, self.REPORT)
         request = EvaluateInstanceMasksRequest(
             "predictions.gpkg", image, truth, "predictions", match, "box_id", report_path
         )

@@ -193,13 +193,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
     ) -> dict[str, Any]:
         """Pass both layers to the backend as files, run the job, return the scores."""
         feedback = feedback or QgsProcessingFeedback()  # alg.run() may pass none
-        report_path = self.parameterAsFileOutput(parameters, self.REPORT, context) or None
-        if report_path is not None and not Path(report_path).parent.is_dir():
-            raise QgsProcessingException(
-                self.tr("The folder of the report {path} does not exist; create it first.").format(
-                    path=report_path
-                )
-            )
+        report_path = self.report_destination(parameters, context, self.REPORT)
         client = self.backend_client(feedback)
         work_dir = self.new_work_dir()
         try:
