@@ -165,6 +165,14 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+def _check_model_and_device(model: str, device: str) -> None:
+    """Raises RequestError for an empty model id or a device outside :data:`DEVICES`."""
+    if not model.strip():
+        raise RequestError("model: a model id is required")
+    if device not in DEVICES:
+        raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {device!r}")
+
+
 @dataclass
 class RasterModelRequest(RasterJobRequest):
     """Base of the requests that run a registered model over a raster.
@@ -193,10 +201,7 @@ class RasterModelRequest(RasterJobRequest):
             RequestError: Naming the offending field.
         """
         super().validate()
-        if not self.model.strip():
-            raise RequestError("model: a model id is required")
-        if self.device not in DEVICES:
-            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        _check_model_and_device(self.model, self.device)
         if self.bands is not None:
             if len(self.bands) not in (1, 3):
                 raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
@@ -214,7 +219,7 @@ class RasterModelRequest(RasterJobRequest):
             RequestError: When :meth:`validate` fails.
         """
         params = super().to_params()
-        if self.device == "auto":
+        if self.device == "auto":  # the backend's own device
             del params["device"]
         if self.bands is not None:
             params["bands"] = [int(band) for band in self.bands]
@@ -582,10 +587,7 @@ class BoxToMaskRequest(JobRequest):
             raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
         if not self.class_field:
             raise RequestError("class_field: choose the field holding the class")
-        if not self.model.strip():
-            raise RequestError("model: a model id is required")
-        if self.device not in DEVICES:
-            raise RequestError(f"device: must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        _check_model_and_device(self.model, self.device)
         names = self.prompt.strip().lower().split("+")
         if self.prompt.strip().lower() != "auto" and not all(
             n.strip() in SAMRS_BASIC_PROMPTS for n in names
@@ -619,7 +621,7 @@ class BoxToMaskRequest(JobRequest):
             RequestError: When :meth:`validate` fails.
         """
         params = super().to_params()
-        if self.device == "auto":
+        if self.device == "auto":  # the backend's own device
             del params["device"]
         return params
 
