@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backend.methods.linegraph2road.model import (  # noqa: E402
+from backend.methods.linegraph2road.predictor import (  # noqa: E402
     LineGraph2RoadPredictor,
     StageTimer,
     predict_image_graph,

@@ -51,10 +51,12 @@ from backend.methods.linegraph2road.model import (
     CandidateGraphBatch,
     LineGraph2Road,
     LineGraph2RoadConfig,
-    LineGraph2RoadPredictor,
-    PredictorParams,
     build_linegraph2road,
     count_parameters,
+)
+from backend.methods.linegraph2road.predictor import (
+    LineGraph2RoadPredictor,
+    PredictorParams,
     limit_candidate_degree,
     predict_image_graph,
 )

@@ -115,7 +115,7 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
         JobCancelled: through ``report`` (nothing written).
     """
-    from backend.methods.linegraph2road.model import (
+    from backend.methods.linegraph2road.predictor import (
         LineGraph2RoadPredictor,
         PredictorParams,
         predict_image_graph,

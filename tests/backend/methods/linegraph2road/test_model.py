@@ -175,7 +175,7 @@ def test_wrong_sam_file_gives_clear_error(official_sam_vit_b, tmp_path):
 
 
 def test_predictor_order_shapes_and_batched_path():
-    from backend.methods.linegraph2road.model import LineGraph2RoadPredictor, PredictorParams
+    from backend.methods.linegraph2road.predictor import LineGraph2RoadPredictor, PredictorParams
 
     torch.manual_seed(0)
     predictor = LineGraph2RoadPredictor(build_linegraph2road(MICRO), device="cpu")
@@ -212,7 +212,7 @@ def test_predictor_order_shapes_and_batched_path():
 
 
 def test_sliding_window_graph_matches_single_window_and_covers_large_images():
-    from backend.methods.linegraph2road.model import (
+    from backend.methods.linegraph2road.predictor import (
         LineGraph2RoadPredictor,
         PredictorParams,
         predict_image_graph,
