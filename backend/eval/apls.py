@@ -1,33 +1,51 @@
 """APLS (Average Path Length Similarity), SpaceNet definition.
 
-Implements the metric of Van Etten et al. 2018, "SpaceNet: A Remote Sensing Dataset and
-Challenge Series" (arXiv:1807.01232, Sec. 4.2), as used for APLS in LineGraph2Road
-Sec. 4.2 (``papers/linegraph2road.txt``):
+The metric of Van Etten et al. 2018 ("SpaceNet: A Remote Sensing Dataset and Challenge
+Series", arXiv:1807.01232, Sec. 4.2), used for APLS in LineGraph2Road Sec. 4.2
+(``papers/linegraph2road.txt``), convention for convention as the official CosmiQ
+``apls`` 0.1.0 package computes it (``apls.make_graphs``, ``create_graph_midpoints``,
+``insert_point_into_G``, ``path_sim_metric``, ``compute_apls_metric``):
 
-1. Control points are inserted along the edges of both graphs, at most
-   ``control_point_spacing_m`` apart; every node (junctions, end points, inserted points)
-   is a control node.
-2. Ground truth onto proposal: every ground-truth control node is snapped to the nearest
-   point of the proposal's edges within ``snap_buffer_m`` (a node is inserted there);
-   nodes with nothing in reach have no counterpart.
-3. For sampled ordered pairs (a, b) of ground-truth control nodes joined by a path of
-   length L >= ``min_path_length_m``, with L' the shortest path length between their
-   counterparts in the proposal: penalty = min(1, |L - L'| / L), and 1 when a node has no
-   counterpart or the counterparts are not connected. Score = 1 - mean penalty.
-4. The same with the roles swapped (proposal onto ground truth) penalises spurious roads.
-5. APLS = harmonic mean of the two directed scores (0 when either is 0).
+1. Both graphs are rebuilt from their edge lines with the SpaceNet conventions
+   (:mod:`backend.eval.spacenet_graph`): nodes only at shared vertices, degree-2 vertices
+   merged, every copy of a repeated edge deleted, components shorter than 5 m dropped.
+2. Control points: every node, plus points on long curved edges only: an edge of length
+   L gets points when (L - D) / L >= ``is_curved_eps`` (D the diagonal of its bounding
+   box) and L >= 0.75 ``linestring_delta_m``: one at L/2 when L <= ``linestring_delta_m``,
+   else the interior points of ``linspace(0, L, len(arange(0, L, delta)) + 1)``.
+   When the ground truth has ``max_nodes_for_midpoints`` nodes or more, no points are
+   added and ``max_control_nodes`` nodes are drawn at random on each side instead.
+3. Snapping: the control points of one graph are inserted, one after the other, into the
+   other graph (without its own added points): onto the nearest edge within
+   ``snap_buffer_m``, splitting it. A point that lands on a node (an edge end, or a point
+   inserted before) renames that node (``allow_renaming``), so an earlier control point
+   renamed there loses its counterpart. Farther points get no counterpart.
+4. One direction: for every control point s and every other control point t reachable
+   from s in the source graph with path length L >= ``min_path_length_m``,
+   diff = min(1, |L - L'| / L) with L' the path length between their counterparts in the
+   other graph; diff = 1 when t has no counterpart or no path. When s itself has no
+   counterpart, every reachable t counts with diff = 1 (whatever L). Score = 1 - mean diff.
+5. APLS = harmonic mean of the two directions (ground truth onto proposal, proposal onto
+   ground truth), 0 when either is <= 0. An empty proposal scores 0.
+
+Differences that remain, all inside the reference cases' tolerance of 0.005: lengths are
+planar metres in the graphs' projected frame (official: great-circle segment sums);
+the official nearest-edge search on graphs over 1000 nodes looks only at edges of the
+20 nearest nodes, ours is exact; ties in the official code's iteration order are not
+replicated (see :mod:`backend.eval.spacenet_graph`).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
 
 import networkx as nx
 import numpy as np
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString, MultiLineString
 from shapely.ops import substring
 
 from backend.eval.graph import (
@@ -36,72 +54,106 @@ from backend.eval.graph import (
     NODE_XY,
     check_road_graph,
     check_same_frame,
-    edge_linestring,
+    graph_from_lines,
 )
+from backend.eval.spacenet_graph import graph_lines, spacenet_graph_from_lines
+
+DEFINITION = "APLS (SpaceNet definition)"
 
 # Dijkstra rows are computed for this many matrix cells at a time (float64): bounds
 # memory to ~32 MB whatever the graph size.
 _CHUNK_CELLS = 4_000_000
-# Snapped points this close (metres) to an edge end reuse the end node.
-_AT_NODE_M = 1e-6
+# A projection this close (metres) to an edge end or an inserted point lands on it.
+_SAME_POINT_M = 1e-9
 
 
 @dataclass(frozen=True)
 class AplsParams:
-    """APLS parameters (defaults: SpaceNet / CosmiQ ``apls`` settings).
+    """APLS parameters. Defaults are the official SpaceNet values (``apls`` 0.1.0 main()).
 
     Attributes:
-        control_point_spacing_m: maximum spacing of control points along edges, metres
-            (SpaceNet: 50 m).
-        snap_buffer_m: maximum distance from a control node to the other graph for it to
-            get a counterpart, metres (SpaceNet: 4 m, about a lane width).
-        min_path_length_m: pairs whose reference path is shorter are skipped, metres
-            (CosmiQ ``apls``: 10 m); avoids dividing by near-zero lengths.
-        max_sources: at most this many source control nodes per direction, drawn at
-            random (seeded); each is paired with every other control node. Bounds the
-            cost at ``max_sources`` Dijkstra runs per graph and direction.
-        seed: seed of the source sampling (only used when sampling happens).
+        snap_buffer_m: a control point gets a counterpart on the other graph only within
+            this distance, metres (SpaceNet ``max_snap_dist``: 4 m).
+        linestring_delta_m: spacing of control points added on long curved edges, metres
+            (SpaceNet: 200 m).
+        is_curved_eps: an edge gets added control points only when
+            (length - bounding-box diagonal) / length >= this (SpaceNet: 0.12); a negative
+            value adds them on every edge of at least 0.75 ``linestring_delta_m``.
+        min_path_length_m: pairs whose source path is shorter are skipped, metres
+            (SpaceNet: 0.001 m).
+        min_subgraph_length_m: components whose longest path is shorter are dropped
+            from both graphs, metres (SpaceNet: 5 m).
+        max_subgraph_nodes_checked: larger components are never dropped (SpaceNet: 100).
+        remove_repeated_edges: delete every copy of an edge repeated with identical
+            geometry (SpaceNet: True); False keeps one copy.
+        allow_renaming: a control point landing on a node takes over that node's name
+            (SpaceNet: True); False links it to the node with a zero-length edge instead.
+        node_snap_tolerance_m: 0 (SpaceNet) joins lines only at exactly shared vertices;
+            > 0 first nodes the lines with :func:`backend.eval.graph.graph_from_lines`,
+            which also joins ends within this distance (T junctions drawn short).
+        max_nodes_for_midpoints: from this many ground-truth nodes on, the large-graph
+            route is taken (SpaceNet: 500): no added points, sampled control nodes.
+        max_control_nodes: control nodes drawn per graph on the large-graph route
+            (SpaceNet ``max_nodes``: 500).
+        seed: seed of that draw.
     """
 
-    control_point_spacing_m: float = 50.0
     snap_buffer_m: float = 4.0
-    min_path_length_m: float = 10.0
-    max_sources: int = 2000
+    linestring_delta_m: float = 200.0
+    is_curved_eps: float = 0.12
+    min_path_length_m: float = 0.001
+    min_subgraph_length_m: float = 5.0
+    max_subgraph_nodes_checked: int = 100
+    remove_repeated_edges: bool = True
+    allow_renaming: bool = True
+    node_snap_tolerance_m: float = 0.0
+    max_nodes_for_midpoints: int = 500
+    max_control_nodes: int = 500
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not self.control_point_spacing_m > 0:
+        for name in ("snap_buffer_m", "min_path_length_m", "min_subgraph_length_m"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0 m, got {getattr(self, name)}")
+        if not self.linestring_delta_m > 0:
+            raise ValueError(f"linestring_delta_m must be > 0 m, got {self.linestring_delta_m}")
+        if not self.node_snap_tolerance_m >= 0:
             raise ValueError(
-                f"control_point_spacing_m must be > 0 m, got {self.control_point_spacing_m}"
+                f"node_snap_tolerance_m must be >= 0 m, got {self.node_snap_tolerance_m}"
             )
-        if not self.snap_buffer_m >= 0:
-            raise ValueError(f"snap_buffer_m must be >= 0 m, got {self.snap_buffer_m}")
-        if not self.min_path_length_m >= 0:
-            raise ValueError(f"min_path_length_m must be >= 0 m, got {self.min_path_length_m}")
-        if self.max_sources < 1:
-            raise ValueError(f"max_sources must be >= 1, got {self.max_sources}")
+        for name in ("max_subgraph_nodes_checked", "max_nodes_for_midpoints", "max_control_nodes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    def differences_from_spacenet(self) -> dict:
+        """``{name: value}`` of every parameter that differs from the SpaceNet default
+        (``seed`` excluded: it only matters on the large-graph route)."""
+        official = AplsParams()
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "seed" and getattr(self, f.name) != getattr(official, f.name)
+        }
 
 
 @dataclass(frozen=True)
 class DirectedApls:
-    """One direction of APLS: a reference graph snapped onto a compared graph.
+    """One direction of APLS: control points of a source graph snapped onto another.
 
     Attributes:
-        score: 1 - mean penalty, in [0, 1].
-        n_pairs: ordered control-node pairs scored.
-        n_missing_paths: pairs with penalty 1 because a node had no counterpart or the
+        score: 1 - mean diff, in [0, 1] (0 when no pair was scored).
+        n_pairs: ordered control-point pairs scored.
+        n_missing_paths: pairs with diff 1 because a point had no counterpart or the
             counterparts were not connected.
-        n_control_nodes: control nodes of the reference graph.
-        n_snapped: reference control nodes that found a counterpart within the buffer.
-        n_sources: source nodes used (all control nodes, or ``max_sources`` sampled).
+        n_control_points: control points of the source graph.
+        n_snapped: control points with a counterpart in the other graph.
     """
 
     score: float
     n_pairs: int
     n_missing_paths: int
-    n_control_nodes: int
+    n_control_points: int
     n_snapped: int
-    n_sources: int
 
 
 @dataclass(frozen=True)
@@ -113,12 +165,21 @@ class AplsResult:
         gt_to_proposal: ground-truth paths looked up in the proposal (missed roads).
         proposal_to_gt: proposal paths looked up in the ground truth (spurious roads).
         params: parameters used.
+        definition: "APLS (SpaceNet definition)", followed by the parameters that differ
+            from SpaceNet's when any do.
+        note: why a score is 0 without comparison (empty proposal), else "".
+        gt_graph: nodes / edges / length_m of the ground truth after the SpaceNet build.
+        proposal_graph: the same for the proposal.
     """
 
     apls: float
     gt_to_proposal: DirectedApls
     proposal_to_gt: DirectedApls
     params: AplsParams = field(default_factory=AplsParams)
+    definition: str = DEFINITION
+    note: str = ""
+    gt_graph: dict = field(default_factory=dict)
+    proposal_graph: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain-dict form (JSON serialisable)."""
@@ -130,245 +191,354 @@ def compute_apls(
 ) -> AplsResult:
     """APLS of ``proposal_graph`` against ``gt_graph`` (SpaceNet definition, see module).
 
+    Both graphs are rebuilt from their edge geometries with the SpaceNet graph
+    conventions first, so a graph from any builder is scored as SpaceNet would score its
+    lines.
+
     Args:
-        gt_graph: ground-truth road graph, metres (see ``backend.eval.graph``).
-        proposal_graph: proposed road graph in the same metric frame.
-        params: metric parameters; defaults to :class:`AplsParams` ().
+        gt_graph: ground-truth road graph in metres (``Graph`` or ``MultiGraph``,
+            see :mod:`backend.eval.graph`).
+        proposal_graph: proposed road graph in the same metric frame; may be empty.
+        params: metric parameters; defaults to the SpaceNet values.
 
     Returns:
-        :class:`AplsResult`. An empty proposal scores 0 in both directions.
+        :class:`AplsResult`. An empty proposal scores 0 with a note.
 
     Raises:
-        ValueError: when the ground truth has no pair of control nodes connected by a
-            path of at least ``min_path_length_m`` (nothing to score), the graphs are in
-            different frames (``graph.graph["crs"]`` both set and different), or a graph
-            misses the ``xy`` / ``length_m`` attributes.
+        ValueError: the ground truth has no pair of connected control points (nothing to
+            score), the graphs declare different frames, or a graph misses ``xy`` /
+            ``length_m``.
     """
-    params = params or AplsParams()
     check_road_graph(gt_graph, "ground truth")
     check_road_graph(proposal_graph, "proposal")
     check_same_frame(gt_graph, proposal_graph)
-    # Inserted nodes get integer ids: relabel graphs whose ids are anything else.
-    gt_graph = nx.convert_node_labels_to_integers(gt_graph)
-    proposal_graph = nx.convert_node_labels_to_integers(proposal_graph)
-    gt_cp = with_control_points(gt_graph, params.control_point_spacing_m)
-    prop_cp = with_control_points(proposal_graph, params.control_point_spacing_m)
-    forward = _directed_apls(gt_cp, proposal_graph, params)
+    return compute_apls_from_lines(graph_lines(gt_graph), graph_lines(proposal_graph), params)
+
+
+def compute_apls_from_lines(
+    gt_lines: Iterable[LineString | MultiLineString],
+    proposal_lines: Iterable[LineString | MultiLineString],
+    params: AplsParams | None = None,
+) -> AplsResult:
+    """APLS of proposed centerlines against ground-truth centerlines (SpaceNet definition).
+
+    Args:
+        gt_lines: ground-truth LineStrings/MultiLineStrings, (x, y) metres of one
+            projected frame.
+        proposal_lines: proposed lines in the same frame; may be empty.
+        params: metric parameters; defaults to the SpaceNet values.
+
+    Returns:
+        :class:`AplsResult`.
+
+    Raises:
+        ValueError: non-line geometries, or a ground truth with no pair of connected
+            control points after the SpaceNet graph build.
+    """
+    params = params or AplsParams()
+    gt = _build(gt_lines, params)
+    prop = _build(proposal_lines, params)
+    gt_summary, prop_summary = _summary(gt), _summary(prop)
+    if gt.number_of_edges() == 0:
+        raise ValueError(
+            "the ground truth has no road left to score after building its graph (empty, "
+            f"or only pieces shorter than min_subgraph_length_m={params.min_subgraph_length_m} "
+            "m); check the ground-truth layer and its CRS"
+        )
+
+    gt = nx.convert_node_labels_to_integers(gt, first_label=1)
+    large = gt.number_of_nodes() >= params.max_nodes_for_midpoints
+    rng = np.random.default_rng(params.seed)
+    gt_cp, gt_control = _control_points(gt, params, large, rng)
+    # Proposal ids start above every ground-truth id: control points keep their ids when
+    # inserted into the other graph, so the two namespaces must not overlap.
+    prop = nx.convert_node_labels_to_integers(prop, first_label=max(gt_cp.nodes) + 1)
+
+    if prop.number_of_nodes() == 0:
+        empty = DirectedApls(0.0, 0, 0, 0, 0)
+        forward = _directed_score(gt_cp, gt_control, prop, params)
+        return AplsResult(
+            0.0, forward, empty, params, _definition(params),
+            "empty proposal: no road proposed, so APLS is 0", gt_summary, prop_summary,
+        )  # fmt: skip
+    prop_cp, prop_control = _control_points(prop, params, large, rng)
+    forward = _directed_score(gt_cp, gt_control, prop, params)
     if forward.n_pairs == 0:
         raise ValueError(
-            "the ground truth has no pair of connected control nodes at least "
-            f"min_path_length_m={params.min_path_length_m} m apart; APLS needs roads longer "
-            "than that (is the ground-truth layer empty or in the wrong units?)"
+            "the ground truth has no pair of connected control points at least "
+            f"min_path_length_m={params.min_path_length_m} m apart; APLS needs connected roads"
         )
-    backward = _directed_apls(prop_cp, gt_graph, params)
-    if backward.n_pairs == 0:
-        # Nothing proposed: no correct path either (SpaceNet scores empty proposals 0).
-        backward = DirectedApls(0.0, 0, 0, backward.n_control_nodes, backward.n_snapped, 0)
+    backward = _directed_score(prop_cp, prop_control, gt, params)
     a, b = forward.score, backward.score
     combined = 0.0 if a <= 0.0 or b <= 0.0 else 2.0 * a * b / (a + b)
-    return AplsResult(combined, forward, backward, params)
+    return AplsResult(
+        combined, forward, backward, params, _definition(params), "", gt_summary, prop_summary
+    )
 
 
-def with_control_points(graph: nx.Graph, spacing_m: float) -> nx.Graph:
-    """Copy of ``graph`` with nodes inserted so that no edge is longer than ``spacing_m``.
+def _build(lines: Iterable, params: AplsParams) -> nx.MultiGraph:
+    lines = list(lines)
+    if params.node_snap_tolerance_m > 0:
+        lines = graph_lines(graph_from_lines(lines, snap_tolerance_m=params.node_snap_tolerance_m))
+    return spacenet_graph_from_lines(
+        lines,
+        min_subgraph_length_m=params.min_subgraph_length_m,
+        max_subgraph_nodes_checked=params.max_subgraph_nodes_checked,
+        remove_repeated_edges=params.remove_repeated_edges,
+    )
 
-    An edge of length L gets ceil(L / spacing_m) - 1 evenly spaced interior nodes (a 200 m
-    edge at 50 m spacing: nodes at 50, 100, 150 m). Even spacing makes the result
-    independent of the direction the edge geometry is stored in.
 
-    Args:
-        graph: road graph in metres.
-        spacing_m: maximum edge length after insertion, metres (> 0).
+def _summary(graph: nx.Graph) -> dict:
+    return {
+        "n_nodes": graph.number_of_nodes(),
+        "n_edges": graph.number_of_edges(),
+        "length_m": float(sum(length for *_, length in graph.edges(data=EDGE_LENGTH))),
+    }
 
-    Returns:
-        New graph; original node ids kept, new ids follow ``max(id) + 1``.
-    """
-    out = nx.Graph(**graph.graph)
-    out.add_nodes_from(graph.nodes(data=True))
-    next_id = _next_node_id(graph)
-    for u, v, data in graph.edges(data=True):
-        length = float(data[EDGE_LENGTH])
-        n_inner = max(0, math.ceil(length / spacing_m - 1e-9) - 1)
-        if n_inner == 0:
-            out.add_edge(u, v, **data)
-            continue
-        line = edge_linestring(graph, u, v)
-        # Stored lengths may differ from the geometry (e.g. curved roads given as
-        # straight edges): split in proportion so path lengths are unchanged.
-        scale = length / line.length if line.length > 0 else 0.0
-        chain = [u]
-        for i in range(1, n_inner + 1):
-            p = line.interpolate(line.length * i / (n_inner + 1))
-            out.add_node(next_id, **{NODE_XY: (float(p.x), float(p.y))})
-            chain.append(next_id)
+
+def _definition(params: AplsParams) -> str:
+    changed = params.differences_from_spacenet()
+    if not changed:
+        return DEFINITION
+    listed = ", ".join(f"{k}={v}" for k, v in changed.items())
+    return f"{DEFINITION}, except {listed}"
+
+
+def _control_points(
+    graph: nx.MultiGraph, params: AplsParams, large: bool, rng: np.random.Generator
+) -> tuple[nx.MultiGraph, list[int]]:
+    """(graph with added control points, control point ids in order); module step 2."""
+    if large:
+        nodes = list(graph.nodes)
+        size = min(params.max_control_nodes, len(nodes))
+        chosen = rng.choice(len(nodes), size=size, replace=False)
+        return graph, [nodes[i] for i in chosen]
+    points = []
+    next_id = max(graph.nodes) + 1
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        for position in _midpoint_positions(data[EDGE_LENGTH], data[EDGE_GEOMETRY], params):
+            p = _oriented_line(graph, u, v, k).interpolate(position)
+            points.append((next_id, (float(p.x), float(p.y))))
             next_id += 1
-        chain.append(v)
-        for i in range(n_inner + 1):
-            piece = substring(
-                line, line.length * i / (n_inner + 1), line.length * (i + 1) / (n_inner + 1)
-            )
-            out.add_edge(
-                chain[i],
-                chain[i + 1],
-                **{EDGE_LENGTH: piece.length * scale, EDGE_GEOMETRY: piece},
-            )
-    return out
+    with_points, _ = insert_control_points(
+        graph, points, max_distance_m=np.inf, allow_renaming=params.allow_renaming
+    )
+    return with_points, list(with_points.nodes)
 
 
-def _next_node_id(graph: nx.Graph) -> int:
-    ids = [n for n in graph.nodes if isinstance(n, int | np.integer)]
-    return int(max(ids)) + 1 if ids else 0
+def _midpoint_positions(length_m: float, line: LineString, params: AplsParams) -> list[float]:
+    """Arc-length positions (metres) of the points added on one edge (module step 2)."""
+    if length_m <= 0:
+        return []
+    minx, miny, maxx, maxy = line.bounds
+    diagonal = float(np.hypot(maxx - minx, maxy - miny))
+    if abs(diagonal - length_m) / length_m < params.is_curved_eps:
+        return []
+    delta = params.linestring_delta_m
+    if length_m < 0.75 * delta:
+        return []
+    if length_m <= delta:
+        return [0.5 * line.length]
+    n_points = len(np.arange(0, length_m, delta)) + 1
+    return [float(d) for d in np.linspace(0, length_m, n_points)[1:-1]]
 
 
-def snap_points_onto(
-    graph: nx.Graph, points_xy_m: np.ndarray, max_distance_m: float
-) -> tuple[nx.Graph, np.ndarray]:
-    """Insert the nearest point of ``graph``'s edges to each point as a node.
+def insert_control_points(
+    graph: nx.MultiGraph,
+    points: list[tuple[int, tuple[float, float]]],
+    *,
+    max_distance_m: float,
+    allow_renaming: bool = True,
+) -> tuple[nx.MultiGraph, set[int]]:
+    """Insert points into ``graph`` one after the other, as ``insert_control_points`` does.
+
+    Each point goes onto its nearest edge within ``max_distance_m``, splitting it (path
+    lengths unchanged). A point whose projection lands on a node (an edge end, or a point
+    inserted before) renames that node to the point's id when ``allow_renaming``, so an
+    earlier point renamed there loses its place; otherwise it is linked to that node by a
+    zero-length edge.
 
     Args:
-        graph: road graph in metres with integer node ids.
-        points_xy_m: (K, 2) array of (x, y) metres in the graph's frame.
-        max_distance_m: points farther than this from every edge are not snapped.
+        graph: road multigraph in metres with integer node ids.
+        points: ``(id, (x, y))`` per point, metres; ids must not be node ids of ``graph``.
+        max_distance_m: points farther than this from every edge are not inserted.
+        allow_renaming: see above (SpaceNet: True).
 
     Returns:
-        (augmented, node_of_point): a copy of ``graph`` whose edges are split at the
-        snapped locations (path lengths unchanged), and a (K,) int64 array with the node
-        id of each point's snapped location, -1 when nothing was within reach.
+        (augmented copy of ``graph``, set of point ids present in it).
     """
-    if not all(isinstance(n, int | np.integer) for n in graph.nodes):
-        raise ValueError(
-            "snap_points_onto needs integer node ids; relabel with "
-            "networkx.convert_node_labels_to_integers"
-        )
-    points_xy_m = np.asarray(points_xy_m, dtype=float).reshape(-1, 2)
-    node_of_point = np.full(len(points_xy_m), -1, dtype=np.int64)
-    out = nx.Graph(**graph.graph)
+    out = nx.MultiGraph(**graph.graph)
     out.add_nodes_from(graph.nodes(data=True))
-    edges = list(graph.edges(data=True))
-    if not edges or len(points_xy_m) == 0:
+    edges = list(graph.edges(keys=True, data=True))
+    if not edges or not points:
         out.add_edges_from(edges)
-        return out, node_of_point
+        return out, set()
 
-    lines = [edge_linestring(graph, u, v) for u, v, _ in edges]
+    lines = [_oriented_line(graph, u, v, k) for u, v, k, _ in edges]
+    xy = np.array([p for _, p in points], dtype=float).reshape(-1, 2)
     tree = shapely.STRtree(lines)
-    pts = shapely.points(points_xy_m)
-    point_idx, edge_idx = tree.query_nearest(pts, max_distance=max_distance_m, all_matches=False)
-    positions = shapely.line_locate_point(np.asarray(lines, dtype=object)[edge_idx], pts[point_idx])
-    cuts: dict[int, list[tuple[float, int]]] = {}
-    for k, e, pos in zip(point_idx.tolist(), edge_idx.tolist(), positions.tolist(), strict=True):
-        cuts.setdefault(e, []).append((pos, k))
+    max_distance = None if not np.isfinite(max_distance_m) else max_distance_m
+    point_idx, edge_idx = tree.query_nearest(
+        shapely.points(xy), max_distance=max_distance, all_matches=False
+    )
+    positions = shapely.line_locate_point(
+        np.asarray(lines, dtype=object)[edge_idx], shapely.points(xy[point_idx])
+    )
+    nearest = {
+        int(i): (int(e), float(pos))
+        for i, e, pos in zip(point_idx, edge_idx, positions, strict=True)
+    }
 
-    next_id = _next_node_id(graph)
-    for e, (u, v, data) in enumerate(edges):
+    # Each point lands on a spot: ("node", id) at an edge end, or ("cut", edge, position).
+    cuts: dict[int, list[float]] = {}
+    spots: list[tuple[int, tuple]] = []
+    for i in range(len(points)):
+        if i not in nearest:
+            continue
+        e, pos = nearest[i]
+        u, v, _, _ = edges[e]
+        if pos <= _SAME_POINT_M:
+            spot: tuple = ("node", u)
+        elif pos >= lines[e].length - _SAME_POINT_M:
+            spot = ("node", v)
+        else:
+            on_edge = cuts.setdefault(e, [])
+            same = next((p for p in on_edge if abs(p - pos) <= _SAME_POINT_M), None)
+            if same is None:
+                on_edge.append(pos)
+            spot = ("cut", e, pos if same is None else same)
+        spots.append((points[i][0], spot))
+
+    # In insertion order: the first point at a cut creates a node named after it; a point
+    # landing on an existing node renames it (the previous name is lost) or, without
+    # renaming, hangs off it by a zero-length edge.
+    name_of_spot: dict[tuple, int] = {}
+    present: set[int] = set()
+    aliases: list[tuple[int, tuple]] = []
+    for point_id, spot in spots:
+        if spot[0] == "cut" and spot not in name_of_spot:
+            name_of_spot[spot] = point_id
+        elif allow_renaming:
+            present.discard(name_of_spot.get(spot))
+            name_of_spot[spot] = point_id
+        else:
+            aliases.append((point_id, spot))
+        present.add(point_id)
+
+    for e, (u, v, k, data) in enumerate(edges):
         if e not in cuts:
             out.add_edge(u, v, **data)
             continue
         line = lines[e]
         scale = float(data[EDGE_LENGTH]) / line.length if line.length > 0 else 0.0
-        # Distinct cut positions along the edge, each becoming one node.
-        chain_pos = [0.0]
-        chain_nodes = [u]
-        for pos, k in sorted(cuts[e]):
-            if pos <= _AT_NODE_M:
-                node_of_point[k] = u
-                continue
-            if pos >= line.length - _AT_NODE_M:
-                node_of_point[k] = v
-                continue
-            if pos - chain_pos[-1] <= _AT_NODE_M:
-                node_of_point[k] = chain_nodes[-1]
-                continue
-            p = line.interpolate(pos)
-            out.add_node(next_id, **{NODE_XY: (float(p.x), float(p.y))})
-            chain_pos.append(pos)
-            chain_nodes.append(next_id)
-            node_of_point[k] = next_id
-            next_id += 1
-        chain_pos.append(line.length)
-        chain_nodes.append(v)
-        for i in range(len(chain_nodes) - 1):
-            piece = substring(line, chain_pos[i], chain_pos[i + 1])
+        chain_pos = [0.0, *sorted(cuts[e]), line.length]
+        chain = [u] + [name_of_spot[("cut", e, p)] for p in chain_pos[1:-1]] + [v]
+        for p, node in zip(chain_pos[1:-1], chain[1:-1], strict=True):
+            xy_p = line.interpolate(p)
+            out.add_node(node, **{NODE_XY: (float(xy_p.x), float(xy_p.y))})
+        for a in range(len(chain) - 1):
+            piece = substring(line, chain_pos[a], chain_pos[a + 1])
             out.add_edge(
-                chain_nodes[i],
-                chain_nodes[i + 1],
-                **{EDGE_LENGTH: (chain_pos[i + 1] - chain_pos[i]) * scale, EDGE_GEOMETRY: piece},
+                chain[a],
+                chain[a + 1],
+                **{EDGE_LENGTH: (chain_pos[a + 1] - chain_pos[a]) * scale, EDGE_GEOMETRY: piece},
             )
-    return out, node_of_point
+    for alias, spot in aliases:
+        node = spot[1] if spot[0] == "node" else name_of_spot[spot]
+        out.add_node(alias, **{NODE_XY: out.nodes[node][NODE_XY]})
+        out.add_edge(alias, node, **{EDGE_LENGTH: 0.0, EDGE_GEOMETRY: None})
+    renamed = {spot[1]: name for spot, name in name_of_spot.items() if spot[0] == "node"}
+    if renamed:
+        nx.relabel_nodes(out, renamed, copy=False)
+    return out, present
 
 
-def _to_csr(graph: nx.Graph) -> tuple[csr_matrix, dict]:
-    """Symmetric sparse adjacency weighted by ``length_m``, and node id -> row index."""
+def _oriented_line(graph: nx.MultiGraph, u: int, v: int, k: int) -> LineString:
+    """Edge (u, v, k) as a LineString from u to v."""
+    geom = graph.edges[u, v, k].get(EDGE_GEOMETRY)
+    xy_u = np.asarray(graph.nodes[u][NODE_XY], dtype=float)
+    if geom is None:
+        return LineString([xy_u, graph.nodes[v][NODE_XY]])
+    coords = np.asarray(geom.coords, dtype=float)[:, :2]
+    if np.sum((coords[-1] - xy_u) ** 2) < np.sum((coords[0] - xy_u) ** 2):
+        coords = coords[::-1]
+    return LineString(coords)
+
+
+def _to_csr(graph: nx.MultiGraph) -> tuple[csr_matrix, dict]:
+    """Symmetric adjacency weighted by the shortest of parallel edges; node id -> row."""
     index = {node: i for i, node in enumerate(graph.nodes)}
-    if graph.number_of_edges() == 0:
-        return csr_matrix((len(index), len(index))), index
-    rows, cols, weights = [], [], []
-    for u, v, length in graph.edges(data=EDGE_LENGTH):
-        rows.append(index[u])
-        cols.append(index[v])
-        # csgraph treats stored zeros as missing edges: keep tiny edges connected.
-        weights.append(max(float(length), 1e-9))
-    rows, cols = np.array(rows + cols), np.array(cols + rows)
-    weights = np.array(weights + weights)
     n = len(index)
-    return csr_matrix((weights, (rows, cols)), shape=(n, n)), index
+    best: dict[tuple[int, int], float] = {}
+    for u, v, length in graph.edges(data=EDGE_LENGTH):
+        a, b = index[u], index[v]
+        if a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        best[key] = min(best.get(key, np.inf), float(length))
+    if not best:
+        return csr_matrix((n, n)), index
+    pairs = np.array(list(best.keys()))
+    # csgraph treats stored zeros as missing edges: keep zero-length links connected.
+    weights = np.maximum(np.array(list(best.values())), 1e-12)
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    return csr_matrix((np.concatenate([weights, weights]), (rows, cols)), shape=(n, n)), index
 
 
-def _directed_apls(reference: nx.Graph, other: nx.Graph, params: AplsParams) -> DirectedApls:
-    """Score paths between control nodes of ``reference`` against ``other``."""
-    ref_nodes = list(reference.nodes)
-    n_ref = len(ref_nodes)
-    if n_ref == 0:
-        return DirectedApls(0.0, 0, 0, 0, 0, 0)
-    ref_xy = np.array([reference.nodes[n][NODE_XY] for n in ref_nodes], dtype=float)
-    other_aug, counterpart = snap_points_onto(other, ref_xy, params.snap_buffer_m)
+def _directed_score(
+    source: nx.MultiGraph, control: list[int], target: nx.MultiGraph, params: AplsParams
+) -> DirectedApls:
+    """Score paths between ``control`` points of ``source`` against ``target`` (steps 3-4)."""
+    n_control = len(control)
+    if n_control == 0:
+        return DirectedApls(0.0, 0, 0, 0, 0)
+    points = [(node, source.nodes[node][NODE_XY]) for node in control]
+    target_aug, present = insert_control_points(
+        target, points, max_distance_m=params.snap_buffer_m, allow_renaming=params.allow_renaming
+    )
+    src_csr, src_index = _to_csr(source)
+    tgt_csr, tgt_index = _to_csr(target_aug)
+    src_rows = np.array([src_index[c] for c in control])
+    tgt_rows = np.array([tgt_index[c] if c in present else -1 for c in control])
+    has_cp = tgt_rows >= 0
 
-    ref_csr, _ = _to_csr(reference)  # rows follow ref_nodes order
-    oth_csr, oth_index = _to_csr(other_aug)
-    # Row of each reference control node's counterpart in other_aug, -1 if none.
-    cp_row = np.array([oth_index[c] if c >= 0 else -1 for c in counterpart.tolist()])
-
-    if n_ref > params.max_sources:
-        rng = np.random.default_rng(params.seed)
-        sources = np.sort(rng.choice(n_ref, size=params.max_sources, replace=False))
-    else:
-        sources = np.arange(n_ref)
-
-    n_pairs = 0
-    n_missing = 0
-    penalty_sum = 0.0
-    n_oth = max(oth_csr.shape[0], 1)
-    chunk = max(1, _CHUNK_CELLS // max(n_ref, n_oth))
-    for start in range(0, len(sources), chunk):
-        src = sources[start : start + chunk]
-        d_ref = dijkstra(ref_csr, directed=False, indices=src)  # (S, n_ref)
-        d_oth = np.full((len(src), n_ref), np.inf)
-        has_cp = cp_row[src] >= 0
-        if np.any(has_cp) and oth_csr.shape[0] > 0:
-            rows = dijkstra(oth_csr, directed=False, indices=cp_row[src][has_cp])
-            # Distances between counterparts, laid out like d_ref (inf where missing).
-            cols_ok = cp_row >= 0
-            block = np.full((int(has_cp.sum()), n_ref), np.inf)
-            block[:, cols_ok] = rows[:, cp_row[cols_ok]]
-            d_oth[has_cp] = block
-        valid = np.isfinite(d_ref) & (d_ref >= params.min_path_length_m) & (d_ref > 0)
-        valid[np.arange(len(src)), src] = False
-        length_ref = d_ref[valid]
-        length_oth = d_oth[valid]
-        missing = ~np.isfinite(length_oth)
-        penalty = np.ones_like(length_ref)
-        penalty[~missing] = np.minimum(
-            1.0, np.abs(length_ref[~missing] - length_oth[~missing]) / length_ref[~missing]
+    n_pairs = n_missing = 0
+    diff_sum = 0.0
+    chunk = max(1, _CHUNK_CELLS // max(src_csr.shape[0], tgt_csr.shape[0], 1))
+    for start in range(0, n_control, chunk):
+        block = np.arange(start, min(start + chunk, n_control))
+        d_src = dijkstra(src_csr, directed=False, indices=src_rows[block])[:, src_rows]
+        d_tgt = np.full((len(block), n_control), np.inf)
+        ok = has_cp[block]
+        if np.any(ok):
+            rows = dijkstra(tgt_csr, directed=False, indices=tgt_rows[block][ok])
+            sub = np.full((int(ok.sum()), n_control), np.inf)
+            sub[:, has_cp] = rows[:, tgt_rows[has_cp]]
+            d_tgt[ok] = sub
+        reachable = np.isfinite(d_src)
+        reachable[np.arange(len(block)), block] = False
+        # Source point without counterpart: every reachable pair is missed, any length.
+        lost = reachable & ~ok[:, None]
+        scored = reachable & ok[:, None] & (d_src >= params.min_path_length_m)
+        length_src = d_src[scored]
+        length_tgt = d_tgt[scored]
+        missing = ~np.isfinite(length_tgt)
+        diff = np.ones_like(length_src)
+        found = ~missing & (length_src > 0)
+        diff[found] = np.minimum(
+            1.0, np.abs(length_src[found] - length_tgt[found]) / length_src[found]
         )
-        n_pairs += int(length_ref.size)
-        n_missing += int(missing.sum())
-        penalty_sum += float(penalty.sum())
+        diff[~missing & (length_src <= 0)] = 0.0
+        n_pairs += int(lost.sum()) + int(length_src.size)
+        n_missing += int(lost.sum()) + int(missing.sum())
+        diff_sum += float(lost.sum()) + float(diff.sum())
 
-    score = 1.0 - penalty_sum / n_pairs if n_pairs else 0.0
+    score = 1.0 - diff_sum / n_pairs if n_pairs else 0.0
     return DirectedApls(
         score=score,
         n_pairs=n_pairs,
         n_missing_paths=n_missing,
-        n_control_nodes=n_ref,
-        n_snapped=int(np.sum(counterpart >= 0)),
-        n_sources=int(len(sources)),
+        n_control_points=n_control,
+        n_snapped=int(has_cp.sum()),
     )
