@@ -1,6 +1,9 @@
 """Compare a proposed road graph with a ground truth: APLS and TOPO in one call.
 
-Entry points for the CLI and the "Evaluate road graph" Processing algorithm.
+Entry points for the CLI and the "Evaluate road graph" Processing algorithm. APLS follows
+the SpaceNet definition (``backend.eval.apls``): it builds its graphs from the lines
+themselves, joining them only at shared vertices; TOPO uses the noded graph of
+``graph_from_lines`` (ends within ``snap_tolerance_m`` joined).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from backend.eval.apls import AplsParams, compute_apls
+from backend.eval.apls import AplsParams, AplsResult, compute_apls, compute_apls_from_lines
 from backend.eval.graph import (
     graph_from_lines,
     metric_crs_for,
@@ -50,8 +53,19 @@ def evaluate_graphs(
             :func:`~backend.eval.topo.compute_topo` (empty ground truth, different frames).
     """
     apls_result = compute_apls(gt_graph, proposal_graph, apls_params)
+    return _scores(apls_result, gt_graph, proposal_graph, topo_params)
+
+
+def _scores(
+    apls_result: AplsResult,
+    gt_graph: nx.Graph,
+    proposal_graph: nx.Graph,
+    topo_params: TopoParams | None,
+) -> dict:
     topo_result = compute_topo(gt_graph, proposal_graph, topo_params)
     return {
+        "apls_definition": apls_result.definition,
+        "note": apls_result.note,
         "apls": apls_result.apls,
         "apls_gt_to_proposal": apls_result.gt_to_proposal.score,
         "apls_proposal_to_gt": apls_result.proposal_to_gt.score,
@@ -86,14 +100,17 @@ def evaluate_road_graph_files(
 
     Both layers are reprojected into one metric frame: the ground-truth CRS when it is
     projected in metres, else the local UTM zone of the ground truth (e.g. for
-    EPSG:4326). Each layer is then noded into a graph (``graph_from_lines``).
+    EPSG:4326). APLS builds its graphs from the lines (SpaceNet definition); TOPO uses
+    the graphs noded by ``graph_from_lines``. A proposal layer without any line feature
+    scores 0, with a note.
 
     Args:
         ground_truth_path: vector file (any OGR format) of ground-truth centerlines.
         proposal_path: vector file of proposed centerlines (any CRS).
         ground_truth_layer: layer name/index, needed for multi-layer files.
         proposal_layer: layer name/index, needed for multi-layer files.
-        snap_tolerance_m: endpoint snapping distance when building graphs, metres.
+        snap_tolerance_m: endpoint snapping distance when building the TOPO graphs, metres
+            (APLS: ``apls_params.node_snap_tolerance_m``).
         apls_params: APLS parameters (default :class:`AplsParams` ()).
         topo_params: TOPO parameters (default :class:`TopoParams` ()).
 
@@ -107,15 +124,17 @@ def evaluate_road_graph_files(
             (wrong CRS or different areas); or the metrics' own errors.
     """
     gt_lines, gt_crs = read_lines(ground_truth_path, layer=ground_truth_layer)
-    prop_lines, prop_crs = read_lines(proposal_path, layer=proposal_layer)
+    prop_lines, prop_crs = read_lines(proposal_path, layer=proposal_layer, allow_empty=True)
     frame = metric_crs_for(gt_crs, gt_lines)
     gt_lines = project_lines(gt_lines, gt_crs, frame)
     prop_lines = project_lines(prop_lines, prop_crs, frame)
-    _check_overlap(gt_lines, prop_lines, ground_truth_path, proposal_path, gt_crs, prop_crs)
+    if prop_lines:
+        _check_overlap(gt_lines, prop_lines, ground_truth_path, proposal_path, gt_crs, prop_crs)
 
     gt_graph = graph_from_lines(gt_lines, snap_tolerance_m=snap_tolerance_m, crs=frame)
     prop_graph = graph_from_lines(prop_lines, snap_tolerance_m=snap_tolerance_m, crs=frame)
-    result = evaluate_graphs(gt_graph, prop_graph, apls_params=apls_params, topo_params=topo_params)
+    apls_result = compute_apls_from_lines(gt_lines, prop_lines, apls_params)
+    result = _scores(apls_result, gt_graph, prop_graph, topo_params)
     authority = frame.to_authority()
     result["crs"] = ":".join(authority) if authority else frame.name
     result["ground_truth"].update(path=str(ground_truth_path), layer=ground_truth_layer)

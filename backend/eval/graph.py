@@ -378,20 +378,22 @@ def utm_crs_for_bounds(bounds_lonlat: tuple[float, float, float, float]) -> CRS:
 
 
 def read_lines(
-    path: str | PathLike, *, layer: str | int | None = None
+    path: str | PathLike, *, layer: str | int | None = None, allow_empty: bool = False
 ) -> tuple[list[LineString | MultiLineString], CRS]:
     """Read the line geometries and CRS of one vector layer (any OGR format).
 
     Args:
         path: vector file (GeoJSON, GeoPackage, Shapefile, ...).
         layer: layer name or index; required when the file has several layers.
+        allow_empty: return an empty list for a layer without features (e.g. a proposal
+            that found no road) instead of raising.
 
     Returns:
         (lines, crs): geometries in the layer CRS (null geometries dropped) and its CRS.
 
     Raises:
         ValueError: when the file has several layers and none is named, the layer has no
-            CRS, no line features, or non-line geometries.
+            CRS, no line features (unless ``allow_empty``), or non-line geometries.
     """
     import pyogrio
     import pyogrio.raw
@@ -410,7 +412,7 @@ def read_lines(
         )
     crs = CRS.from_user_input(meta["crs"])
     lines = [g for g in shapely.from_wkb(geometry) if g is not None and not g.is_empty]
-    if not lines:
+    if not lines and not allow_empty:
         raise ValueError(f"{path} (layer {layer!r}) has no line features to build a graph from")
     for geom in lines:
         if not isinstance(geom, LineString | MultiLineString):

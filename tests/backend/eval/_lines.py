@@ -50,7 +50,7 @@ def write_lines(
     geometry_type = (
         "MultiLineString"
         if any(g.geom_type == "MultiLineString" for g in lines)
-        else lines[0].geom_type
+        else (lines[0].geom_type if lines else "LineString")
     )
     with warnings.catch_warnings():
         # Writing a layer without CRS on purpose (error-path tests) warns.

@@ -69,7 +69,7 @@ def test_spacenet_real_centerlines(spacenet_centerlines, tmp_path):
     assert len(lines) == 9
     partial = write_lines(tmp_path / "partial.geojson", lines[3:], meta["crs"])
     missing = evaluate_road_graph_files(spacenet_centerlines, partial)
-    assert missing["apls"] < 0.9
+    assert missing["apls"] < 0.95
     assert missing["apls_gt_to_proposal"] < missing["apls_proposal_to_gt"]
     assert missing["topo_recall"] < 0.9
     assert missing["topo_precision"] > 0.95
@@ -90,3 +90,15 @@ def test_proposal_with_short_gap_loses_both_metrics(tmp_path):
     assert result["apls_proposal_to_gt"] < 1.0  # detours around the gap are too long
     assert result["topo_recall"] < 0.95
     assert result["topo_precision"] == pytest.approx(1.0)
+
+
+def test_empty_proposal_scores_zero_with_a_note(tmp_path):
+    lines = grid_lines(1, 200.0, origin=ORIGIN_UTM11)
+    gt = write_lines(tmp_path / "gt.gpkg", lines, "EPSG:32611")
+    empty = write_lines(tmp_path / "empty.gpkg", [], "EPSG:4326")
+    result = evaluate_road_graph_files(gt, empty)
+    assert result["apls"] == 0.0 and result["topo_recall"] == 0.0
+    assert "empty proposal" in result["note"]
+    assert result["apls_definition"] == "APLS (SpaceNet definition)"
+    assert result["proposal"]["n_edges"] == 0
+    json.dumps(result)
