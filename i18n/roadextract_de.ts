@@ -1194,142 +1194,152 @@ Referenz: ein Raster mit Instanz-IDs auf dem Pixelraster des Bildes, ein Kanal m
 <context>
     <name>EvaluateRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="62"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="64"/>
         <source>Evaluate road graph</source>
         <translation>Straßengraph bewerten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="66"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="68"/>
         <source>road,graph,centerline,evaluate,metric,accuracy,apls,topo</source>
         <translation>Straße,Graph,Mittellinie,bewerten,Metrik,Genauigkeit,APLS,TOPO</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="70"/>
-        <source>Scores proposed road centerlines against ground-truth centerlines with two graph metrics, each between 0 (nothing right) and 1 (identical):
-
-APLS (average path length similarity) compares the lengths of shortest paths between control points placed along the roads every &apos;control point spacing&apos; metres, in both directions (ground truth to proposal and back); a control point snaps onto the other graph within the snap buffer.
-
-TOPO samples the roads every &apos;interval&apos; metres out to &apos;maximum distance&apos; metres from random seed locations and matches samples within the match radius: precision, recall and F1.
-
-Lines are turned into graphs first; line ends closer than the snap tolerance are joined. Both layers are measured in metres, in the ground truth&apos;s CRS when it is projected in metres, else in its UTM zone; the proposal may be in any CRS. Layers that are not local files (memory layers, selections, database tables) are exported to a temporary GeoPackage first.
-
-The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings).</source>
-        <translation>Bewertet vorgeschlagene Straßenmittellinien anhand von Referenz-Mittellinien mit zwei Graphmetriken, jeweils zwischen 0 (nichts stimmt) und 1 (identisch):
-
-APLS (Average Path Length Similarity) vergleicht die Längen kürzester Wege zwischen Kontrollpunkten, die im Abstand des Kontrollpunktabstands (Meter) entlang der Straßen gesetzt werden, in beide Richtungen (Referenz zu Vorschlag und zurück); ein Kontrollpunkt rastet innerhalb des Fangpuffers auf dem anderen Graphen ein.
-
-TOPO tastet die Straßen im Abstand des Intervalls (Meter) bis zur maximalen Entfernung (Meter) von zufälligen Startorten ab und ordnet Abtastpunkte innerhalb des Zuordnungsradius einander zu: Präzision, Trefferquote (Recall) und F1.
-
-Die Linien werden zuerst in Graphen umgewandelt; Linienenden, die näher als die Fangtoleranz beieinander liegen, werden verbunden. Beide Layer werden in Metern gemessen, im KBS der Referenz, wenn es in Metern projiziert ist, sonst in deren UTM-Zone; der Vorschlag darf in einem beliebigen KBS vorliegen. Layer, die keine lokalen Dateien sind (temporäre Layer, Auswahlen, Datenbanktabellen), werden zuerst in ein temporäres GeoPackage exportiert.
-
-Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="92"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="97"/>
         <source>Ground-truth road centerlines</source>
         <translation>Referenz-Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="99"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="104"/>
         <source>Proposed road centerlines</source>
         <translation>Vorgeschlagene Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
-        <source>APLS control point spacing (metres)</source>
-        <translation>APLS-Kontrollpunktabstand (Meter)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="111"/>
         <source>APLS snap buffer (metres)</source>
         <translation>APLS-Fangpuffer (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="111"/>
         <source>TOPO match radius (metres)</source>
         <translation>TOPO-Zuordnungsradius (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="111"/>
         <source>TOPO sample interval (metres)</source>
         <translation>TOPO-Abtastintervall (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="106"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="111"/>
         <source>TOPO maximum distance from a seed (metres)</source>
         <translation>TOPO-Höchstentfernung vom Startort (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="144"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="149"/>
         <source>TOPO seed locations</source>
         <translation>TOPO-Startorte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="151"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="156"/>
         <source>Random seed</source>
         <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="157"/>
-        <source>Join line ends closer than (metres)</source>
-        <translation>Linienenden verbinden, die näher sind als (Meter)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="168"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
         <source>Report (JSON)</source>
         <translation>Bericht (JSON)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="168"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="186"/>
         <source>JSON files (*.json)</source>
         <translation>JSON-Dateien (*.json)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>APLS</source>
         <translation>APLS</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>APLS, ground truth to proposal</source>
         <translation>APLS, Referenz zu Vorschlag</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>APLS, proposal to ground truth</source>
         <translation>APLS, Vorschlag zu Referenz</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>TOPO precision</source>
         <translation>TOPO-Präzision</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>TOPO recall</source>
         <translation>TOPO-Trefferquote (Recall)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="195"/>
         <source>TOPO F1</source>
         <translation>TOPO-F1</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="274"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="298"/>
         <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
         <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="292"/>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="316"/>
         <source>Layer {name} was exported to {path} for the backend.</source>
         <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="303"/>
-        <source>APLS: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to ground truth {prop_to_gt:.3f})
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="72"/>
+        <source>Scores proposed road centerlines against ground-truth centerlines with two graph metrics, each between 0 (nothing right) and 1 (identical):
+
+APLS (average path length similarity) follows the SpaceNet definition, convention for convention: lines join only at shared vertices, a road drawn twice is dropped, pieces shorter than 5 m are dropped; control points sit on every node and on long curved roads; each control point snaps onto the other graph within the snap buffer (4 m) and shortest-path lengths are compared in both directions (ground truth to proposal and back). An empty proposal scores 0. Changing an APLS setting from its default is reported with the score.
+
+TOPO samples the roads every &apos;interval&apos; metres out to &apos;maximum distance&apos; metres from random seed locations and matches samples within the match radius: precision, recall and F1; for TOPO, line ends closer than the snap tolerance are joined.
+
+Both layers are measured in metres, in the ground truth&apos;s CRS when it is projected in metres, else in its UTM zone; the proposal may be in any CRS. Layers that are not local files (memory layers, selections, database tables) are exported to a temporary GeoPackage first.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings).</source>
+        <translation>Bewertet vorgeschlagene Straßenmittellinien anhand von Referenz-Mittellinien mit zwei Graphmetriken, jeweils zwischen 0 (nichts stimmt) und 1 (identisch):
+
+APLS (Average Path Length Similarity) folgt der SpaceNet-Definition, Konvention für Konvention: Linien werden nur an gemeinsamen Stützpunkten verbunden, eine doppelt gezeichnete Straße fällt weg, Stücke kürzer als 5 m fallen weg; Kontrollpunkte liegen auf jedem Knoten und auf langen, gekrümmten Straßen; jeder Kontrollpunkt rastet innerhalb des Fangpuffers (4 m) auf dem anderen Graphen ein, und die Längen kürzester Wege werden in beide Richtungen verglichen (Referenz zu Vorschlag und zurück). Ein leerer Vorschlag erhält 0. Weicht eine APLS-Einstellung vom Standard ab, wird das mit dem Ergebnis gemeldet.
+
+TOPO tastet die Straßen im Abstand des Intervalls (Meter) bis zur maximalen Entfernung (Meter) von zufälligen Startorten ab und ordnet Abtastpunkte innerhalb des Zuordnungsradius einander zu: Präzision, Trefferquote (Recall) und F1; für TOPO werden Linienenden, die näher als die Fangtoleranz beieinander liegen, verbunden.
+
+Beide Layer werden in Metern gemessen, im KBS der Referenz, wenn es in Metern projiziert ist, sonst in deren UTM-Zone; der Vorschlag darf in einem beliebigen KBS vorliegen. Layer, die keine lokalen Dateien sind (temporäre Layer, Auswahlen, Datenbanktabellen), werden zuerst in ein temporäres GeoPackage exportiert.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="111"/>
+        <source>APLS control point spacing on long curved roads (metres)</source>
+        <translation>APLS-Kontrollpunktabstand auf langen, gekrümmten Straßen (Meter)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="162"/>
+        <source>TOPO: join line ends closer than (metres)</source>
+        <translation>TOPO: Linienenden verbinden, die näher liegen als (Meter)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="169"/>
+        <source>APLS: roads straighter than this get no extra control points</source>
+        <translation>APLS: Straßen, die gerader sind als dieser Wert, erhalten keine zusätzlichen Kontrollpunkte</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="175"/>
+        <source>APLS: join line ends closer than (metres; SpaceNet: 0)</source>
+        <translation>APLS: Linienenden verbinden, die näher liegen als (Meter; SpaceNet: 0)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/evaluate_road_graph.py" line="327"/>
+        <source>{definition}: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to ground truth {prop_to_gt:.3f})
 TOPO: precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}
 Ground truth: {gt_edges} edge(s), {gt_km:.2f} km; proposal: {prop_edges} edge(s), {prop_km:.2f} km (measured in {crs}).</source>
-        <translation>APLS: {apls:.3f} (Referenz zu Vorschlag {gt_to_prop:.3f}, Vorschlag zu Referenz {prop_to_gt:.3f})
+        <translation>{definition}: {apls:.3f} (Referenz zu Vorschlag {gt_to_prop:.3f}, Vorschlag zu Referenz {prop_to_gt:.3f})
 TOPO: Präzision {precision:.3f}, Trefferquote {recall:.3f}, F1 {f1:.3f}
 Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n), {prop_km:.2f} km (gemessen in {crs}).</translation>
     </message>

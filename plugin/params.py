@@ -8,6 +8,8 @@ backend validates again (it also serves other clients).
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
@@ -345,11 +347,15 @@ class EvaluateRoadGraphRequest(JobRequest):
         report_path: JSON report the backend writes (atomically) with every number and
             count; None writes none.
         snap_tolerance_m: Line ends closer than this, in metres, are joined when the lines
-            are turned into graphs.
-        apls_control_point_spacing_m: Spacing of the APLS control points along the roads,
-            metres.
+            are turned into the TOPO graphs.
+        apls_linestring_delta_m: Spacing of the extra APLS control points on long curved
+            roads, metres (SpaceNet: 200).
+        apls_is_curved_eps: Roads straighter than this ((length - bounding-box diagonal) /
+            length) get no extra APLS control points (SpaceNet: 0.12; negative: all roads).
         apls_snap_buffer_m: APLS control points of one graph snap onto the other within this
-            distance, metres.
+            distance, metres (SpaceNet: 4).
+        apls_node_snap_tolerance_m: APLS joins line ends closer than this, metres
+            (SpaceNet: 0, lines join only at shared vertices).
         topo_max_distance_m: TOPO explores the graph up to this distance from each seed,
             metres.
         topo_interval_m: Spacing of TOPO's sample points along the roads, metres.
@@ -360,7 +366,7 @@ class EvaluateRoadGraphRequest(JobRequest):
 
     KIND: ClassVar[str] = "evaluate_road_graph"
     _POSITIVE: ClassVar[tuple[str, ...]] = (
-        "apls_control_point_spacing_m",
+        "apls_linestring_delta_m",
         "apls_snap_buffer_m",
         "topo_max_distance_m",
         "topo_interval_m",
@@ -369,7 +375,12 @@ class EvaluateRoadGraphRequest(JobRequest):
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("ground_truth_layer", "proposal_layer", "report_path")
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
     _INTS: ClassVar[tuple[str, ...]] = ("topo_num_seeds", "seed")
-    _FLOATS: ClassVar[tuple[str, ...]] = ("snap_tolerance_m", *_POSITIVE)
+    _FLOATS: ClassVar[tuple[str, ...]] = (
+        "snap_tolerance_m",
+        "apls_is_curved_eps",
+        "apls_node_snap_tolerance_m",
+        *_POSITIVE,
+    )
 
     ground_truth_path: str
     proposal_path: str
@@ -377,8 +388,10 @@ class EvaluateRoadGraphRequest(JobRequest):
     proposal_layer: str | None = None
     report_path: str | None = None
     snap_tolerance_m: float = 1.0
-    apls_control_point_spacing_m: float = 50.0
+    apls_linestring_delta_m: float = 200.0
+    apls_is_curved_eps: float = 0.12
     apls_snap_buffer_m: float = 4.0
+    apls_node_snap_tolerance_m: float = 0.0
     topo_max_distance_m: float = 300.0
     topo_interval_m: float = 5.0
     topo_match_radius_m: float = 10.0
@@ -398,6 +411,9 @@ class EvaluateRoadGraphRequest(JobRequest):
         if self.report_path is not None and not self.report_path.lower().endswith(".json"):
             raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")
         _check_non_negative("snap_tolerance_m", self.snap_tolerance_m)
+        _check_non_negative("apls_node_snap_tolerance_m", self.apls_node_snap_tolerance_m)
+        if not math.isfinite(self.apls_is_curved_eps):
+            raise RequestError(f"apls_is_curved_eps: must be a number, got {self.apls_is_curved_eps}")
         for name in self._POSITIVE:
             _check_positive(name, getattr(self, name))
         if self.topo_num_seeds < 1:

@@ -13,7 +13,7 @@ from backend.eval.apls import AplsParams
 from backend.eval.compare import evaluate_road_graph_files
 from backend.eval.topo import TopoParams
 from backend.geo.gpkg import atomic_output, check_output_path
-from backend.jobs.progress import Progress, no_progress
+from backend.runtime.progress import Progress, no_progress
 
 
 class EvaluateRoadGraphParams(BaseModel):
@@ -25,9 +25,19 @@ class EvaluateRoadGraphParams(BaseModel):
     ground_truth_layer: str | None = Field(None, description="Layer name in a multi-layer file.")
     proposal_layer: str | None = Field(None, description="Layer name in a multi-layer file.")
     report_path: str | None = Field(None, description="Optional JSON report to write.")
-    snap_tolerance_m: float = Field(1.0, ge=0, description="Endpoint snapping when noding (m).")
-    apls_control_point_spacing_m: float = Field(50.0, gt=0, description="APLS control points (m).")
-    apls_snap_buffer_m: float = Field(4.0, gt=0, description="APLS snapping buffer (m).")
+    snap_tolerance_m: float = Field(
+        1.0, ge=0, description="Endpoint snapping when noding the TOPO graphs (m)."
+    )
+    apls_linestring_delta_m: float = Field(
+        200.0, gt=0, description="APLS control-point spacing on long curved edges (m; SpaceNet 200)."
+    )
+    apls_is_curved_eps: float = Field(
+        0.12, description="APLS: edges straighter than this get no extra control points (SpaceNet 0.12)."
+    )
+    apls_snap_buffer_m: float = Field(4.0, gt=0, description="APLS snapping buffer (m; SpaceNet 4).")
+    apls_node_snap_tolerance_m: float = Field(
+        0.0, ge=0, description="APLS: join line ends within this distance (m; SpaceNet 0: shared vertices only)."
+    )
     topo_max_distance_m: float = Field(300.0, gt=0, description="TOPO propagation distance (m).")
     topo_interval_m: float = Field(5.0, gt=0, description="TOPO sample spacing (m).")
     topo_match_radius_m: float = Field(10.0, gt=0, description="TOPO matching radius (m).")
@@ -55,8 +65,10 @@ def run(params: EvaluateRoadGraphParams, report: Progress = no_progress) -> dict
         proposal_layer=params.proposal_layer,
         snap_tolerance_m=params.snap_tolerance_m,
         apls_params=AplsParams(
-            control_point_spacing_m=params.apls_control_point_spacing_m,
+            linestring_delta_m=params.apls_linestring_delta_m,
+            is_curved_eps=params.apls_is_curved_eps,
             snap_buffer_m=params.apls_snap_buffer_m,
+            node_snap_tolerance_m=params.apls_node_snap_tolerance_m,
             seed=params.seed,
         ),
         topo_params=TopoParams(
@@ -67,7 +79,11 @@ def run(params: EvaluateRoadGraphParams, report: Progress = no_progress) -> dict
             seed=params.seed,
         ),
     )
-    report(95.0, f"APLS {result['apls']:.3f}, TOPO F1 {result['topo_f1']:.3f}")
+    report(
+        95.0,
+        f"{result['apls_definition']}: {result['apls']:.3f}, TOPO F1 {result['topo_f1']:.3f}"
+        + (f" ({result['note']})" if result["note"] else ""),
+    )
     outputs = {}
     if params.report_path:
         with atomic_output(params.report_path) as tmp:

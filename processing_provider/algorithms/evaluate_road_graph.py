@@ -28,7 +28,9 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
     GROUND_TRUTH = "GROUND_TRUTH"
     PROPOSAL = "PROPOSAL"
     SNAP_TOLERANCE = "SNAP_TOLERANCE"
-    APLS_CONTROL_POINT_SPACING = "APLS_CONTROL_POINT_SPACING"
+    APLS_LINESTRING_DELTA = "APLS_LINESTRING_DELTA"
+    APLS_IS_CURVED_EPS = "APLS_IS_CURVED_EPS"
+    APLS_NODE_SNAP_TOLERANCE = "APLS_NODE_SNAP_TOLERANCE"
     APLS_SNAP_BUFFER = "APLS_SNAP_BUFFER"
     TOPO_MATCH_RADIUS = "TOPO_MATCH_RADIUS"
     TOPO_INTERVAL = "TOPO_INTERVAL"
@@ -70,15 +72,18 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
         return self.tr(
             "Scores proposed road centerlines against ground-truth centerlines with two "
             "graph metrics, each between 0 (nothing right) and 1 (identical):\n\n"
-            "APLS (average path length similarity) compares the lengths of shortest paths "
-            "between control points placed along the roads every 'control point spacing' "
-            "metres, in both directions (ground truth to proposal and back); a control "
-            "point snaps onto the other graph within the snap buffer.\n\n"
+            "APLS (average path length similarity) follows the SpaceNet definition, "
+            "convention for convention: lines join only at shared vertices, a road drawn "
+            "twice is dropped, pieces shorter than 5 m are dropped; control points sit on "
+            "every node and on long curved roads; each control point snaps onto the other "
+            "graph within the snap buffer (4 m) and shortest-path lengths are compared in "
+            "both directions (ground truth to proposal and back). An empty proposal scores "
+            "0. Changing an APLS setting from its default is reported with the score.\n\n"
             "TOPO samples the roads every 'interval' metres out to 'maximum distance' "
             "metres from random seed locations and matches samples within the match "
-            "radius: precision, recall and F1.\n\n"
-            "Lines are turned into graphs first; line ends closer than the snap tolerance "
-            "are joined. Both layers are measured in metres, in the ground truth's CRS when "
+            "radius: precision, recall and F1; for TOPO, line ends closer than the snap "
+            "tolerance are joined.\n\n"
+            "Both layers are measured in metres, in the ground truth's CRS when "
             "it is projected in metres, else in its UTM zone; the proposal may be in any "
             "CRS. Layers that are not local files (memory layers, selections, database "
             "tables) are exported to a temporary GeoPackage first.\n\n"
@@ -105,9 +110,9 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
         )
         metres = (
             (
-                self.APLS_CONTROL_POINT_SPACING,
-                self.tr("APLS control point spacing (metres)"),
-                defaults.apls_control_point_spacing_m,
+                self.APLS_LINESTRING_DELTA,
+                self.tr("APLS control point spacing on long curved roads (metres)"),
+                defaults.apls_linestring_delta_m,
             ),
             (
                 self.APLS_SNAP_BUFFER,
@@ -156,9 +161,22 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
             ),
             QgsProcessingParameterNumber(
                 self.SNAP_TOLERANCE,
-                self.tr("Join line ends closer than (metres)"),
+                self.tr("TOPO: join line ends closer than (metres)"),
                 type=QgsProcessingParameterNumber.Double,
                 defaultValue=defaults.snap_tolerance_m,
+                minValue=0.0,
+            ),
+            QgsProcessingParameterNumber(
+                self.APLS_IS_CURVED_EPS,
+                self.tr("APLS: roads straighter than this get no extra control points"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.apls_is_curved_eps,
+            ),
+            QgsProcessingParameterNumber(
+                self.APLS_NODE_SNAP_TOLERANCE,
+                self.tr("APLS: join line ends closer than (metres; SpaceNet: 0)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.apls_node_snap_tolerance_m,
                 minValue=0.0,
             ),
         ]
@@ -210,8 +228,14 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 proposal_layer=prop_layer,
                 report_path=report_path,
                 snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE, context),
-                apls_control_point_spacing_m=self.parameterAsDouble(
-                    parameters, self.APLS_CONTROL_POINT_SPACING, context
+                apls_linestring_delta_m=self.parameterAsDouble(
+                    parameters, self.APLS_LINESTRING_DELTA, context
+                ),
+                apls_is_curved_eps=self.parameterAsDouble(
+                    parameters, self.APLS_IS_CURVED_EPS, context
+                ),
+                apls_node_snap_tolerance_m=self.parameterAsDouble(
+                    parameters, self.APLS_NODE_SNAP_TOLERANCE, context
                 ),
                 apls_snap_buffer_m=self.parameterAsDouble(
                     parameters, self.APLS_SNAP_BUFFER, context
@@ -300,13 +324,14 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
         """A readable summary of the scores and of both graphs."""
         ground_truth = summary.get("ground_truth") or {}
         proposal = summary.get("proposal") or {}
-        return self.tr(
-            "APLS: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to ground "
-            "truth {prop_to_gt:.3f})\n"
+        text = self.tr(
+            "{definition}: {apls:.3f} (ground truth to proposal {gt_to_prop:.3f}, proposal to "
+            "ground truth {prop_to_gt:.3f})\n"
             "TOPO: precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}\n"
             "Ground truth: {gt_edges} edge(s), {gt_km:.2f} km; proposal: {prop_edges} "
             "edge(s), {prop_km:.2f} km (measured in {crs})."
         ).format(
+            definition=summary.get("apls_definition") or "APLS",
             apls=scores[self.APLS],
             gt_to_prop=scores[self.APLS_GT_TO_PROPOSAL],
             prop_to_gt=scores[self.APLS_PROPOSAL_TO_GT],
@@ -319,3 +344,5 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
             prop_km=float(proposal.get("length_m") or 0.0) / 1000.0,
             crs=summary.get("crs") or "?",
         )
+        note = summary.get("note")
+        return f"{text}\n{note}" if note else text

@@ -179,7 +179,9 @@ def test_evaluate_road_graph_definition(provider, env):
         assert params[name].dataTypes() == [QgsProcessing.TypeVectorLine], name
     # The backend's defaults (backend/eval/evaluate_job.py).
     expected_defaults = {
-        "APLS_CONTROL_POINT_SPACING": 50.0,
+        "APLS_LINESTRING_DELTA": 200.0,
+        "APLS_IS_CURVED_EPS": 0.12,
+        "APLS_NODE_SNAP_TOLERANCE": 0.0,
         "APLS_SNAP_BUFFER": 4.0,
         "TOPO_MATCH_RADIUS": 10.0,
         "TOPO_INTERVAL": 5.0,
