@@ -18,12 +18,22 @@ import types
 import typing
 from pathlib import Path
 
+from tqdm import tqdm
+
 from backend import __version__
+from backend.demo import run_demo
 from backend.geo.gdal_config import configure_gdal
 from backend.jobs.kinds import list_job_kinds
-from backend.jobs.progress import JobCancelled
-from backend.service.device import DEVICE_CHOICES
-from backend.service.state import default_model_dir, default_state_dir
+from backend.models.registry import (
+    default_model_dir,
+    download_weights,
+    get_weights_spec,
+    model_status,
+)
+from backend.runtime.device import DEVICE_CHOICES
+from backend.runtime.progress import JobCancelled
+from backend.service.server import serve
+from backend.service.state import default_state_dir
 
 
 def _cli_name(kind: str) -> str:
@@ -93,8 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_job(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     job_kind = args.job_kind
     model = job_kind.params_model
     values = {name: getattr(args, name) for name in model.model_fields}
@@ -125,8 +133,6 @@ def _run_job(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from backend.models.registry import download_weights, get_weights_spec, model_status
-
     if args.download:
         path = download_weights(get_weights_spec(args.download), args.model_dir)
         print(f"downloaded {args.download} to {path}")
@@ -143,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_gdal()
     if args.command == "serve":
-        from backend.service.server import serve
-
         try:
             serve(args.port, args.device, args.model_dir, args.state_dir)
         except ValueError as exc:
@@ -154,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "models":
         return _models(args)
     if args.command == "demo":
-        from backend.demo import run_demo
-
         shared = args.shared_data if args.shared_data.is_dir() else None
         for name, path in run_demo(shared, args.out_dir, args.device).items():
             print(f"{name}: {path}")

@@ -32,7 +32,7 @@ from rasterio.windows import Window
 
 from backend.geo.gpkg import atomic_output, check_output_path
 from backend.geo.raster import RasterInputError, open_raster
-from backend.jobs.progress import Progress, no_progress
+from backend.runtime.progress import Progress, no_progress
 
 # Rows of the ground-truth raster read at a time when scanning it.
 SCAN_ROWS = 512

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from rasterio.windows import Window
 
 from backend.geo.raster import ImageReader, open_raster, raster_info
-from backend.jobs.progress import Progress, no_progress
+from backend.runtime.progress import Progress, no_progress
 
 # Largest raster window (pixels per side) the sam engine reads.
 SAM_MAX_WINDOW_PX = 4096

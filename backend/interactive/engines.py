@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from backend.methods.roadgie.model import (
+    RoadGIEFeatures,
+    load_roadgie_weights,
+    pad_to_multiple,
+    upsample_logits,
+)
 from backend.methods.roadgie.prompts import Scribble, rasterize_prompts
+from backend.models.registry import get_model, get_weights_spec
+from backend.models.sam_family import ImageEmbedding, load_segmenter
 
 ENGINES = ("road", "sam")
 DEFAULT_MODELS = {"road": "roadgie_strip_1m", "sam": "sam_vit_b"}
@@ -96,8 +104,6 @@ class RoadEngine:
         checkpoint_path: str | None = None,
         model_dir: str | None = None,
     ) -> None:
-        from backend.models.registry import get_model, get_weights_spec
-
         spec = get_weights_spec(model_id)
         if spec.method != "roadgie":
             raise ValueError(f"{model_id!r} is not a road-engine model (method {spec.method!r})")
@@ -105,8 +111,6 @@ class RoadEngine:
         self.device = device
         self.model_gsd_m = spec.gsd_m
         if checkpoint_path is not None:
-            from backend.methods.roadgie.model import load_roadgie_weights
-
             self.model = load_roadgie_weights(checkpoint_path).to(device)
         else:
             self.model = get_model(model_id, model_dir=model_dir, device=device)
@@ -117,8 +121,6 @@ class RoadEngine:
     def encode(self, image: np.ndarray) -> dict[str, Any]:
         """Payload of an ``(H, W, 3)`` uint8 RGB model image: encoder features (fp16, CPU)
         of the image zero-padded to multiples of 32."""
-        from backend.methods.roadgie.model import pad_to_multiple
-
         h, w = image.shape[:2]
         ph, pw = pad_to_multiple(h, w)
         padded = np.zeros((ph, pw, 3), np.uint8)
@@ -135,8 +137,6 @@ class RoadEngine:
         }
 
     def prepare(self, payload: dict[str, Any]) -> Any:
-        from backend.methods.roadgie.model import RoadGIEFeatures
-
         feats = RoadGIEFeatures(
             [f.to(self.device, torch.float32) for f in payload["feats"]], tuple(payload["size_hw"])
         )
@@ -162,8 +162,6 @@ class RoadEngine:
             PromptError: a box prompt (the road model takes points and scribbles only,
                 Sec. B.8).
         """
-        from backend.methods.roadgie.model import upsample_logits
-
         if prompts.box_xyxy_px is not None:
             raise PromptError(
                 "box prompts are for the sam engine; the road engine takes points and scribbles"
@@ -211,8 +209,6 @@ class SamEngine:
         checkpoint_path: str | None = None,
         model_dir: str | None = None,
     ) -> None:
-        from backend.models.sam_family import load_segmenter
-
         self.model_id = model_id
         self.device = device
         self.segmenter = load_segmenter(
@@ -233,8 +229,6 @@ class SamEngine:
         }
 
     def prepare(self, payload: dict[str, Any]) -> Any:
-        from backend.models.sam_family import ImageEmbedding
-
         features: dict[str, Any] = {"image_embed": payload["image_embed"].to(self.device)}
         if payload["high_res_feats"]:
             features["high_res_feats"] = [f.to(self.device) for f in payload["high_res_feats"]]

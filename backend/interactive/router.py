@@ -39,6 +39,9 @@ class PredictRequest(BaseModel):
 router = APIRouter(prefix="/interactive", tags=["interactive"])
 
 
+# sessions and engines load torch: imported by the handlers so the service starts without it.
+
+
 def _session(session_id: str):
     from backend.interactive.sessions import SessionNotFound, get_store
 

@@ -25,6 +25,7 @@ from rasterio import features
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, mapping, shape
 
 from backend.interactive.engines import PromptError, Prompts
+from backend.methods.roadgie.geometry import centerline_paths_px
 from backend.methods.roadgie.prompts import Scribble
 
 MAX_SESSIONS = 16
@@ -236,8 +237,6 @@ class Session:
         """GeoJSON MultiLineString (raster CRS) of the mask's skeleton centerlines (the geo
         core's skeleton graph, ``backend.methods.roadgie.geometry.centerline_paths_px``; spurs
         shorter than 10 m pruned)."""
-        from backend.methods.roadgie.geometry import centerline_paths_px
-
         t = self.model_to_map
         metres_per_model_px = self.raster_gsd_m[0] / self.scale_xy[0]
         lines = []

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from backend.jobs.progress import Progress
+from backend.runtime.progress import Progress
 
 
 @dataclass(frozen=True)

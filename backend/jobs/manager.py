@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from backend.jobs.kinds import JobKind, get_job_kind
-from backend.jobs.progress import JobCancelled
+from backend.runtime.progress import JobCancelled
 
 
 class JobState(str, Enum):

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from backend.geo.raster import ImageReader, open_raster
+from backend.models.registry import get_weights_spec
+from backend.runtime.device import resolve_device
 
 
 class RasterModelParams(BaseModel):
@@ -35,9 +37,6 @@ def validate_raster_model(params: RasterModelParams, method: str) -> None:
         ValueError: unknown model or device, a model of another method, a missing
             checkpoint, or bands that are not 1 or 3 existing bands.
     """
-    from backend.models.registry import get_weights_spec
-    from backend.service.device import resolve_device
-
     spec = get_weights_spec(params.model)
     if spec.method != method:
         raise ValueError(

@@ -34,7 +34,7 @@ from backend.geo.vectorize import (
     tile_skeleton_pieces,
 )
 from backend.geo.windows import core_tiles
-from backend.jobs.progress import Progress, no_progress
+from backend.runtime.progress import Progress, no_progress
 
 LAYER_POLYGONS = "road_polygons"
 LAYER_CENTERLINES = "road_centerlines"

@@ -161,7 +161,7 @@ def load_state_dict_file(
         ValueError: missing file, digest mismatch, a file that is not a weights-only
             checkpoint, or one that holds no state dict.
     """
-    import torch
+    import torch  # only here: the registry (which imports this module) stays torch-free
 
     path = Path(path)
     if not path.is_file():

@@ -10,6 +10,7 @@ install state with :func:`model_status` on a machine that has no torch yet.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ from backend.models.checkpoints import (
     download_weights,
     load_state_dict_file,
     load_state_dict_strict,
+    sha256_of_file,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -337,8 +339,6 @@ LINEGRAPH2ROAD_VIT_TINY_1M = WeightsSpec(
 
 def _bundled_card(file_name: str) -> dict[str, Any]:
     """The JSON model card written next to bundled weights by a training ``export``."""
-    import json
-
     return json.loads((BUNDLED_WEIGHTS_DIR / file_name).read_text())
 
 
@@ -538,8 +538,6 @@ def check_recorded_digest(path: str | os.PathLike[str], spec: WeightsSpec) -> st
         ValueError: the size differs from the declared one, or the file changed since its
             digest was recorded (it is then not the file first installed).
     """
-    from backend.models.checkpoints import sha256_of_file
-
     path = Path(path)
     if spec.size_bytes is not None and path.stat().st_size != spec.size_bytes:
         raise ValueError(

@@ -27,14 +27,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
-from backend.models.registry import get_model, get_weights_spec
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    import torch
+from backend.models.registry import WEIGHTS, get_model, get_weights_spec
 
 # Registry method names of the SAM family (WeightsSpec.method).
 SAM_V1_METHOD = "sam"
@@ -123,8 +122,6 @@ class PromptableSegmenter:
             )
         if image.shape[0] < 1 or image.shape[1] < 1:
             raise ValueError(f"encode() got an empty image {image.shape}")
-        import torch
-
         with torch.inference_mode():
             return self._encode(np.ascontiguousarray(image))
 
@@ -158,8 +155,6 @@ class PromptableSegmenter:
             ValueError: no prompt at all, inconsistent N, wrong shapes, or an embedding made
                 by another model.
         """
-        import torch
-
         with torch.inference_mode():
             low_res, iou = self._decode_tensors(
                 embedding, points, point_labels, boxes, mask_logits, multimask
@@ -188,8 +183,6 @@ class PromptableSegmenter:
             (unclamped) and (N,) float32 array. Turn logits into masks of image windows with
             :meth:`logits_in_windows`.
         """
-        import torch
-
         with torch.inference_mode():
             low_res, iou = self._decode_tensors(
                 embedding, points, point_labels, boxes, mask_logits, multimask
@@ -219,8 +212,6 @@ class PromptableSegmenter:
         Raises:
             ValueError: not one window per mask, or a window outside the image.
         """
-        import torch
-
         windows = np.asarray(windows_px, dtype=np.int64).reshape(-1, 4)
         if len(windows) != low_res_logits.shape[0]:
             raise ValueError(
@@ -268,8 +259,6 @@ class PromptableSegmenter:
     # -- shared decoding -------------------------------------------------------------------
 
     def _decode_tensors(self, embedding, points, point_labels, boxes, mask_logits, multimask):
-        import torch
-
         if embedding.model != self.model_id:
             raise ValueError(
                 f"this embedding was made by {embedding.model!r}; encode the image with "
@@ -369,6 +358,7 @@ class _SamV1Segmenter(PromptableSegmenter):
     """segment-anything v1 (``segment_anything.modeling.Sam``)."""
 
     def __init__(self, model_id: str, module, device: str):
+        # Each generation's package only on its own path: one may be installed without the other.
         from segment_anything.utils.transforms import ResizeLongestSide
 
         super().__init__(model_id, module, device, module.image_encoder.img_size)
@@ -376,8 +366,6 @@ class _SamV1Segmenter(PromptableSegmenter):
         self._resize = ResizeLongestSide(self.image_size)
 
     def _encode(self, image: np.ndarray) -> ImageEmbedding:
-        import torch
-
         h, w = image.shape[:2]
         resized = self._resize.apply_image(image)
         tensor = torch.as_tensor(resized, device=self.device).permute(2, 0, 1)[None]
@@ -414,8 +402,6 @@ class _SamV1Segmenter(PromptableSegmenter):
         return self.module.postprocess_masks(low_res, embedding.input_hw, embedding.image_hw)
 
     def _window_logits(self, embedding, low_res_2d, window):
-        import torch
-
         c0, r0, c1, r1 = window
         (h, w), (h_in, w_in) = embedding.image_hw, embedding.input_hw
         side, dev = self.image_size, low_res_2d.device
@@ -440,6 +426,7 @@ class _SamV2Segmenter(PromptableSegmenter):
     ``SAM2ImagePredictor``."""
 
     def __init__(self, model_id: str, module, device: str):
+        # Each generation's package only on its own path: one may be installed without the other.
         from sam2.utils.transforms import SAM2Transforms
 
         super().__init__(model_id, module, device, module.image_size)
@@ -468,15 +455,11 @@ class _SamV2Segmenter(PromptableSegmenter):
         )
 
     def _to_input_frame(self, embedding, xy):
-        import torch
-
         h, w = embedding.image_hw
         scale = torch.tensor([self.image_size / w, self.image_size / h], device=xy.device)
         return xy * scale
 
     def _prompt_embeddings(self, embedding, coords, labels, boxes, masks):
-        import torch
-
         concat = None
         if boxes is not None:
             # Boxes enter SAM 2's prompt encoder as two corner points labelled 2 and 3.
@@ -502,15 +485,11 @@ class _SamV2Segmenter(PromptableSegmenter):
         return low_res, iou
 
     def _upscale_full(self, embedding, low_res):
-        import torch.nn.functional as F
-
         return F.interpolate(
             low_res.float(), embedding.image_hw, mode="bilinear", align_corners=False
         )
 
     def _window_logits(self, embedding, low_res_2d, window):
-        import torch
-
         c0, r0, c1, r1 = window
         h, w = embedding.image_hw
         size, dev = low_res_2d.shape[-1], low_res_2d.device
@@ -526,8 +505,6 @@ class _SamV2Segmenter(PromptableSegmenter):
 
 def sam_family_models() -> list[str]:
     """Registry ids of every SAM-family model, sorted."""
-    from backend.models.registry import WEIGHTS
-
     return sorted(k for k, s in WEIGHTS.items() if s.method in (SAM_V1_METHOD, SAM_V2_METHOD))
 
 

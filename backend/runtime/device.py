@@ -17,7 +17,7 @@ def resolve_device(requested: str = "auto") -> str:
     if requested not in DEVICE_CHOICES:
         raise ValueError(f"Unknown device {requested!r}; choose one of {DEVICE_CHOICES}.")
     try:
-        import torch
+        import torch  # here, not at the top: the service starts without loading torch
     except ImportError:
         if requested in ("auto", "cpu"):
             return "cpu"
@@ -49,7 +49,7 @@ def device_report(device: str) -> dict[str, Any]:
         "gpu_memory_total_mb": None,
     }
     try:
-        import torch
+        import torch  # see resolve_device
     except ImportError:
         return report
     report["torch_version"] = torch.__version__

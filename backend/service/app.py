@@ -9,9 +9,11 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from backend import __version__
-from backend.jobs.kinds import list_job_kinds
+from backend.interactive.router import router as interactive_router
+from backend.jobs.kinds import get_job_kind, list_job_kinds
 from backend.jobs.manager import JobInputError, JobManager, JobState
-from backend.service.device import device_report
+from backend.models.registry import model_status
+from backend.runtime.device import device_report
 from backend.service.security import LocalOnlyAuthMiddleware
 
 
@@ -54,8 +56,6 @@ def create_app(token: str, device: str, model_dir: Path, jobs: JobManager) -> Fa
 
     @app.get("/models")
     def models() -> dict[str, Any]:
-        from backend.models.registry import model_status
-
         return {"model_dir": str(model_dir), "models": model_status(model_dir)}
 
     @app.get("/jobs/kinds")
@@ -104,8 +104,6 @@ def create_app(token: str, device: str, model_dir: Path, jobs: JobManager) -> Fa
             )
         return {"job_id": job_id, **job.result}
 
-    from backend.interactive.router import router as interactive_router
-
     app.include_router(interactive_router)
     return app
 
@@ -118,8 +116,6 @@ def _job(jobs: JobManager, job_id: str):
 
 
 def _params_fields(kind: str) -> set[str]:
-    from backend.jobs.kinds import get_job_kind
-
     try:
         return set(get_job_kind(kind).params_model.model_fields)
     except ValueError:

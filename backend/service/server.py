@@ -10,8 +10,8 @@ import uvicorn
 
 from backend import __version__
 from backend.jobs.manager import JobManager
+from backend.runtime.device import resolve_device
 from backend.service.app import create_app
-from backend.service.device import resolve_device
 from backend.service.security import new_token
 from backend.service.state import remove_state_file, write_state_file
 

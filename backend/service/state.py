@@ -25,13 +25,6 @@ def default_state_dir() -> Path:
     return Path(base) / "roadextract"
 
 
-def default_model_dir() -> Path:
-    """Folder for downloaded checkpoints (see :func:`backend.models.registry.default_model_dir`)."""
-    from backend.models.registry import default_model_dir as registry_default
-
-    return registry_default()
-
-
 def write_state_file(state_dir: Path, info: dict[str, Any]) -> Path:
     """Write ``backend.json`` readable by the user only (created 0600, then renamed)."""
     state_dir.mkdir(parents=True, exist_ok=True)

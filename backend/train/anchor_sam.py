@@ -1,16 +1,34 @@
 """Training, validation and export of Anchor-SAM road segmentation (paper Sec. IV-B).
 
-Data: one or more dataset folders in the layouts of :mod:`backend.train.datasets`
-(Massachusetts ``images/`` + ``labels/``, DeepGlobe ``*_sat.jpg`` + ``*_mask.png``, GeoTIFF +
-vector centerlines rasterised ``--line-width-px`` wide). Images must be at the model's GSD.
+Data, either:
+
+* ``--roads ROADS``: the fixed multi-domain set of ``shared/data/roads``
+  (:func:`backend.train.datasets.multi_domain_samples`: Massachusetts, Google EPFL,
+  DeepGlobe, RoadNet Ottawa, SpaceNet Vegas pan with partial labels). Each crop is
+  resampled from its domain's GSD to ``--model-gsd-m`` with scale jitter
+  (``--scale-jitter``), strongly augmented in colour, and every batch holds the training
+  domains in equal shares (:class:`~backend.train.datasets.BalancedDomainSampler`).
+  Partial labels count only their road pixels in the loss. Checkpoints (``best.pt``) are
+  chosen on the ``select`` split (mean-of-domains IoU at 0.5); every
+  ``--export-every-min`` minutes ``last.pt`` is saved, the best checkpoint is exported
+  (fp16 + card, ``OUT/export/``) and the report of :mod:`backend.train.report`
+  (``select`` + held-out ``report`` split) is written next to it; or
+* ``--data DIR``: dataset folders in the layouts of :mod:`backend.train.datasets`
+  (Massachusetts ``images/`` + ``labels/``, DeepGlobe ``*_sat.jpg`` + ``*_mask.png``,
+  GeoTIFF + vector centerlines rasterised ``--line-width-px`` wide), already at the
+  model's GSD, selected by ``--train-include`` / ``--val-include``.
+
 Pure white pixels (Massachusetts no-data) are excluded from the loss and the metrics.
 
 Augmentation: random crops, horizontal/vertical flips, 90-degree rotations, colour jitter
 (brightness, contrast, saturation). Loss: BCE + Dice (Eq. 18). Optimiser: AdamW (weight
 decay 1e-4) with linear warm-up and cosine annealing to 1e-6; with ``--time-limit-min`` the
 schedule follows the elapsed fraction of the time budget. AMP on CUDA. ``--resume``
-continues from ``OUT/last.pt``. Validation after every epoch: precision, recall, F1 and IoU
-of the road class at threshold 0.5 over all validation pixels.
+continues from ``OUT/last.pt`` (model, optimiser, step); ``--resume FILE`` does the same when
+``OUT/last.pt`` exists (so one command line restarts a run where it stopped) and otherwise
+starts from ``FILE``: a training checkpoint (with its optimiser state) or a weights-only
+file such as the shipped fp16 export (fresh optimiser, step 0). Validation: precision,
+recall, F1 and IoU of the road class at threshold 0.5 over all validation pixels.
 
 Run ``python -m backend.train.anchor_sam --help``.
 """
@@ -41,8 +59,12 @@ from backend.methods.anchor_sam.model import (
 from backend.methods.anchor_sam.predict import predict_probability
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
 from backend.train.datasets import (
+    BalancedDomainSampler,
     SampleSource,
     discover_samples,
+    load_domain_sample,
+    multi_domain_samples,
+    random_crop_at_gsd,
     read_pair,
     split_patterns,
 )
@@ -63,6 +85,14 @@ class TrainConfig:
         lr, min_lr, weight_decay, warmup_steps: optimiser and schedule.
         max_steps: total optimiser steps; time_limit_min stops earlier.
         val_every: steps between validations (0: once per epoch over the training pairs).
+        roads_root: ``shared/data/roads`` for the multi-domain set (then ``data_dirs``,
+            ``train_include`` and ``val_include`` are unused).
+        domains: multi-domain subset (None: all).
+        model_gsd_m: metres per pixel the model is trained at (multi-domain set).
+        scale_jitter: (min, max) random zoom applied on top of the GSD resampling.
+        export_every_min: minutes between ``last.pt`` + fp16 export + report (multi-domain).
+        export_name: file stem of the export in ``OUT/export/``.
+        card_template: JSON model card whose facts the periodic export starts from.
     """
 
     data_dirs: list[str]
@@ -86,6 +116,13 @@ class TrainConfig:
     device: str = "cpu"
     threads: int | None = None
     seed: int = 0
+    roads_root: str | None = None
+    domains: list[str] | None = None
+    model_gsd_m: float = 1.0
+    scale_jitter: tuple[float, float] = (0.7, 1.4)
+    export_every_min: float = 30.0
+    export_name: str = "anchor_sam_pico_1m"
+    card_template: str | None = None
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -160,6 +197,18 @@ def make_batch(
     return tuple(torch.from_numpy(np.stack(p)) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
+def make_domain_batch(
+    sampler: BalancedDomainSampler, batch_size: int, crop_px: int, model_gsd_m: float,
+    scale_jitter: tuple[float, float], rng: np.random.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A domain-balanced batch of the multi-domain set: images (B, 3, S, S) in 0..1, labels
+    and valid masks (B, 1, S, S) at ``model_gsd_m`` (see
+    :func:`~backend.train.datasets.random_crop_at_gsd`)."""
+    parts = [random_crop_at_gsd(s, crop_px, model_gsd_m, rng, scale_jitter)
+             for s in sampler.draw(batch_size)]
+    return tuple(torch.from_numpy(np.stack(p)) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
 # --- metrics ---------------------------------------------------------------------------------
 
 
@@ -214,12 +263,46 @@ def _save(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
-    """Train; returns the final validation metrics (empty without validation pairs).
+def _resume_state(
+    cfg: TrainConfig, resume: bool | str, device: torch.device
+) -> tuple[dict[str, Any] | None, str]:
+    """Which state a run starts from (see the module docstring on ``--resume``).
+
+    Returns:
+        ``(state, description)``: a training checkpoint dict (``model``, ``optimizer``, ...),
+        ``{"model": state_dict}`` for a weights-only file, or None for a fresh start.
 
     Raises:
-        ValueError: no training pairs, a crop size that is not a multiple of 32, or
-            ``resume`` without ``OUT/last.pt``.
+        ValueError: ``resume`` names no existing file / ``OUT/last.pt`` is missing.
+    """
+    if not resume:
+        return None, "fresh start"
+    last = Path(cfg.out_dir) / "last.pt"
+    if last.is_file():
+        return torch.load(last, map_location=device, weights_only=False), str(last)
+    if resume is True or resume == "":
+        raise ValueError(f"--resume: no checkpoint at {last}")
+    path = Path(str(resume))
+    if not path.is_file():
+        raise ValueError(f"--resume: neither {last} nor {path} exists")
+    raw = torch.load(path, map_location=device, weights_only=False)
+    if isinstance(raw, dict) and "optimizer" in raw and "model" in raw:
+        return raw, f"{path} (training checkpoint)"
+    weights = {k: v.float() for k, v in load_state_dict_file(path).items()}
+    return {"model": weights}, f"{path} (weights only: fresh optimiser, step 0)"
+
+
+def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
+    """Train; returns the final validation metrics (empty without validation pairs).
+
+    Args:
+        cfg: settings.
+        resume: False (fresh), True (``OUT/last.pt``) or a file path (``OUT/last.pt`` when it
+            exists, else that training checkpoint or weights-only file).
+
+    Raises:
+        ValueError: no training pairs, a crop size that is not a multiple of 32, or a
+            ``resume`` source that does not exist or does not fit the architecture.
     """
     if cfg.crop_px % 32:
         raise ValueError(f"crop_px must be a multiple of 32, got {cfg.crop_px}")
@@ -233,31 +316,47 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     def pairs(patterns: list[str]) -> list[SampleSource]:
         return [s for d in cfg.data_dirs for s in discover_samples(d, patterns)]
 
-    train_samples = load_samples(pairs(cfg.train_include), cfg.line_width_px)
-    val_samples = load_samples(pairs(cfg.val_include), cfg.line_width_px) if cfg.val_include else []
+    multi = cfg.roads_root is not None
+    sampler = None
+    eval_samples: list[Any] = []
+    if multi:
+        described = multi_domain_samples(cfg.roads_root, cfg.domains)
+        loaded = [load_domain_sample(s) for s in described]
+        train_loaded = [s for s in loaded if s.info.split == "train"]
+        eval_samples = [s for s in loaded if s.info.split != "train"]
+        sampler = BalancedDomainSampler(train_loaded, cfg.model_gsd_m, rng)
+        n_train, n_val = len(train_loaded), sum(s.info.split == "select" for s in eval_samples)
+        train_samples: list[SegmentationSample] = []
+        val_samples: list[SegmentationSample] = []
+    else:
+        train_samples = load_samples(pairs(cfg.train_include), cfg.line_width_px)
+        val_samples = (load_samples(pairs(cfg.val_include), cfg.line_width_px)
+                       if cfg.val_include else [])
+        n_train, n_val = len(train_samples), len(val_samples)
     device = torch.device(cfg.device)
     model = build_anchor_sam(cfg.variant, cfg.sam2_checkpoint).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     step, elapsed, best_iou = 0, 0.0, -1.0
-    if resume:
-        last = out / "last.pt"
-        if not last.is_file():
-            raise ValueError(f"--resume: no checkpoint at {last}")
-        state = torch.load(last, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
-        step, elapsed, best_iou = state["step"], state["elapsed_s"], state["best_iou"]
-        rng = np.random.default_rng(cfg.seed + step)
-    steps_per_epoch = max(len(train_samples) // cfg.batch_size, 1)
+    state, origin = _resume_state(cfg, resume, device)
+    if state is not None:
+        load_state_dict_strict(model, state["model"], source=origin)
+        if "optimizer" in state:
+            optimizer.load_state_dict(state["optimizer"])
+            scaler.load_state_dict(state["scaler"])
+            step, elapsed, best_iou = state["step"], state["elapsed_s"], state["best_iou"]
+            rng = np.random.default_rng(cfg.seed + step)
+            if sampler is not None:
+                sampler.rng = rng
+    steps_per_epoch = max(n_train // cfg.batch_size, 1)
     val_every = cfg.val_every or steps_per_epoch
     history = (out / "history.jsonl").open("a")
     print(
         f"Anchor-SAM-{cfg.variant}: {count_parameters(model) / 1e6:.2f} M parameters, "
-        f"{len(train_samples)} training / {len(val_samples)} validation images, "
-        f"{steps_per_epoch} steps per epoch, device {device}",
+        f"{n_train} training / {n_val} validation images"
+        + (f" ({', '.join(sampler.domains)} balanced per batch)" if sampler else "")
+        + f", start: {origin} at step {step}, device {device}",
         file=sys.stderr,
     )
 
@@ -269,8 +368,57 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             "architecture": model.config.to_dict(),
         })
 
+    def validate() -> dict[str, Any]:
+        """Selection metrics: mean-of-domains at 0.5 on the select split (multi-domain) or
+        the pooled validation pixels (folders)."""
+        if not multi:
+            return evaluate(model, val_samples, cfg.device)["0.5"]
+        from backend.train.report import anchor_sam_probability_fn, count_split, summarise
+
+        model.eval()
+        select = [s for s in eval_samples if s.info.split == "select"]
+        counts = count_split(anchor_sam_probability_fn(model, cfg.device), select,
+                             cfg.model_gsd_m, (0.5,))
+        summary = summarise(counts, 0.5, [s.info.domain for s in select if s.info.partial])
+        return {**summary["mean_of_domains"],
+                "domains": {d: round(v["iou"], 4) for d, v in summary["domains"].items()}}
+
+    def export_and_report() -> None:
+        """``last.pt``, then the best checkpoint as fp16 + card + report in OUT/export."""
+        from backend.train.report import (
+            anchor_sam_probability_fn,
+            segmentation_report,
+            write_report,
+        )
+
+        checkpoint(out / "last.pt")
+        source = out / "best.pt" if (out / "best.pt").is_file() else out / "last.pt"
+        chosen = torch.load(source, map_location="cpu", weights_only=False)
+        export_dir = out / "export"
+        card = json.loads(Path(cfg.card_template).read_text()) if cfg.card_template else {}
+        card.pop("validation", None)
+        exported = export_fp16(source, export_dir / f"{cfg.export_name}.pt", card)
+        eval_model = load_trained(export_dir / f"{cfg.export_name}.pt")
+        report = segmentation_report(anchor_sam_probability_fn(eval_model), eval_samples,
+                                     cfg.model_gsd_m, f"{cfg.export_name} step {chosen['step']}")
+        report["checkpoint"] = {"file": str(source), "step": chosen["step"],
+                                "elapsed_s": round(chosen["elapsed_s"], 1),
+                                "chosen_on": "select split, mean-of-domains IoU at 0.5"}
+        write_report(report, export_dir / f"{cfg.export_name}.report")
+        exported["report"] = {"headline": report["headline"], "threshold": report["threshold"],
+                              "threshold_chosen_on": report["threshold_chosen_on"],
+                              "checkpoint": report["checkpoint"]}
+        card_path = export_dir / f"{cfg.export_name}.json"
+        card_path.write_text(json.dumps(exported, indent=2, sort_keys=True) + "\n")
+        history.write(json.dumps({"step": step, "export": str(source),
+                                  "report": report["headline"]}) + "\n")
+        history.flush()
+        print(f"step {step}: exported {source.name} (step {chosen['step']}) with report "
+              f"{json.dumps(report['headline'])}", file=sys.stderr)
+
     metrics: dict[str, Any] = {}
     start = time.monotonic() - elapsed
+    last_export = time.monotonic()
     bar = tqdm(total=cfg.max_steps, initial=step, desc="train", mininterval=30, file=sys.stderr)
     running = []
     while step < cfg.max_steps:
@@ -281,8 +429,12 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         model.train()
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr * lr_factor(step, cfg, elapsed / limit_s if limit_s else 0.0)
-        images, labels, valid = (t.to(device) for t in make_batch(
-            train_samples, cfg.batch_size, cfg.crop_px, rng))
+        if sampler is not None:
+            batch = make_domain_batch(sampler, cfg.batch_size, cfg.crop_px, cfg.model_gsd_m,
+                                      cfg.scale_jitter, rng)
+        else:
+            batch = make_batch(train_samples, cfg.batch_size, cfg.crop_px, rng)
+        images, labels, valid = (t.to(device) for t in batch)
         with torch.autocast(device_type="cuda", enabled=use_amp):
             logits = model(model.normalize(images))
         loss = bce_dice_loss(logits.float(), labels, valid)
@@ -302,8 +454,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             history.flush()
             bar.set_postfix(loss=f"{record['loss']:.4f}")
             running = []
-        if val_samples and step % val_every == 0:
-            metrics = evaluate(model, val_samples, cfg.device)["0.5"]
+        if n_val and step % val_every == 0:
+            metrics = validate()
             history.write(json.dumps({"step": step, "val": metrics}) + "\n")
             history.flush()
             print(f"step {step}: validation {json.dumps(metrics)}", file=sys.stderr)
@@ -312,15 +464,20 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                 checkpoint(out / "best.pt")
         if step % cfg.checkpoint_every == 0:
             checkpoint(out / "last.pt")
+        if multi and time.monotonic() - last_export >= cfg.export_every_min * 60:
+            export_and_report()
+            last_export = time.monotonic()
     bar.close()
     elapsed = time.monotonic() - start
     checkpoint(out / "last.pt")
-    if val_samples:
-        metrics = evaluate(model, val_samples, cfg.device)["0.5"]
+    if n_val:
+        metrics = validate()
         history.write(json.dumps({"step": step, "val": metrics, "final": True}) + "\n")
         if metrics["iou"] > best_iou:
             best_iou = metrics["iou"]
             checkpoint(out / "best.pt")
+    if multi:
+        export_and_report()
     history.close()
     return metrics
 
@@ -385,7 +542,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train", help="train (and validate each epoch)")
-    tr.add_argument("--data", required=True, action="append", help="dataset folder (repeatable)")
+    src = tr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", action="append", help="dataset folder (repeatable)")
+    src.add_argument("--roads", help="shared/data/roads: the multi-domain set with fixed splits")
+    tr.add_argument("--domains", default="", help="multi-domain subset, comma-separated")
+    tr.add_argument("--model-gsd-m", type=float, default=d.model_gsd_m)
+    tr.add_argument("--scale-jitter", default="0.7,1.4", help="min,max random zoom")
+    tr.add_argument("--export-every-min", type=float, default=d.export_every_min)
+    tr.add_argument("--export-name", default=d.export_name)
+    tr.add_argument("--card-template", default=None, help="model card JSON to start from")
     tr.add_argument("--out", required=True, help="run folder: checkpoints and history")
     tr.add_argument("--train-include", default="*", help="comma-separated name patterns")
     tr.add_argument("--val-include", default="", help="comma-separated name patterns")
@@ -406,7 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--device", default=d.device)
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     tr.add_argument("--seed", type=int, default=d.seed)
-    tr.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    tr.add_argument("--resume", nargs="?", const=True, default=False, metavar="FILE",
+                    help="continue from OUT/last.pt; with FILE: OUT/last.pt if it exists, "
+                    "else FILE (training checkpoint or weights-only file)")
     ev = sub.add_parser("evaluate", help="precision / recall / F1 / IoU of a model")
     ev.add_argument("--weights", required=True, help="training checkpoint or exported .pt")
     ev.add_argument("--data", required=True, action="append")
@@ -428,7 +595,11 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     if args.command == "train":
         cfg = TrainConfig(
-            data_dirs=args.data, out_dir=args.out,
+            data_dirs=args.data or [], out_dir=args.out, roads_root=args.roads,
+            domains=list(split_patterns(args.domains)) or None, model_gsd_m=args.model_gsd_m,
+            scale_jitter=tuple(float(v) for v in split_patterns(args.scale_jitter)),
+            export_every_min=args.export_every_min, export_name=args.export_name,
+            card_template=args.card_template,
             train_include=list(split_patterns(args.train_include)),
             val_include=list(split_patterns(args.val_include)), variant=args.variant,
             sam2_checkpoint=args.sam2_checkpoint, crop_px=args.crop_px,

@@ -26,8 +26,8 @@ from rasterio.windows import Window
 from backend.geo.gpkg import atomic_output, check_output_path
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.windows import Tile, blend_tiles
-from backend.jobs.progress import Progress, no_progress
 from backend.jobs.raster_model import RasterModelParams, validate_raster_model
+from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "anchor_sam_pico_1m"
 PROBABILITY_NODATA = -1.0
@@ -82,7 +82,7 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
     from backend.methods import road_mask_to_vectors as m2v
     from backend.methods.anchor_sam.predict import predict_probability
     from backend.models.registry import get_model, get_weights_spec
-    from backend.service.device import resolve_device
+    from backend.runtime.device import resolve_device
 
     validate(params)
     device = resolve_device(params.device)

@@ -34,8 +34,9 @@ from backend.geo.measure import lengths_m
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
-from backend.jobs.progress import Progress, no_progress
 from backend.jobs.raster_model import RasterModelParams, validate_raster_model
+from backend.methods.linegraph2road.planar import split_collinear_edges
+from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "linegraph2road_vit_tiny_1m"
 LAYER_EDGES = "road_graph_edges"
@@ -122,7 +123,7 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     )
     from backend.methods.linegraph2road.stitching import WindowGraph, stitch_window_graphs
     from backend.models.registry import get_model, get_weights_spec
-    from backend.service.device import resolve_device
+    from backend.runtime.device import resolve_device
 
     validate(params)
     device = resolve_device(params.device)
@@ -188,7 +189,11 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
             block_graphs, merge_radius_px=merge_radius, edge_threshold=t_edge
         )
         points_m = graph.points_xy_px
-        edge_index, edge_prob = graph.edge_index, graph.edge_prob
+        # Collinear vertices joined only in sequence (planar output, true length_m).
+        edge_index, edge_prob = split_collinear_edges(
+            points_m, graph.edge_index, graph.edge_prob,
+            tolerance_px=predictor_params.d_k_px / 2.0, is_overpass=graph.is_overpass,
+        )  # fmt: skip
         flags = (graph.is_keypoint, graph.is_overpass, graph.scores)
     else:
         points_m = np.zeros((0, 2))

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+import shapely
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -266,8 +267,6 @@ def find_crossings(
         (pairs, crossing_xy_px): (K, 2) int64 edge indices (e < f) and (K, 2) float64 (x, y)
         crossing points (the centroid of the overlap for collinear segments).
     """
-    import shapely
-
     points = np.asarray(points_xy_px, dtype=np.float64).reshape(-1, 2)
     edges = np.asarray(edge_index, dtype=np.int64).reshape(2, -1)
     empty = np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2), dtype=np.float64)

@@ -12,6 +12,7 @@ import numpy as np
 from shapely.geometry import LineString
 from skimage.morphology import skeletonize
 
+from backend.eval.graph import graph_from_lines
 from backend.geo.vectorize import build_centerline_graph, prune_spurs, trace_skeleton
 
 
@@ -55,8 +56,6 @@ def mask_to_metric_graph(mask: np.ndarray, gsd_m: float) -> nx.Graph:
         The graph of :func:`backend.eval.graph.graph_from_lines` (empty when no road); spurs
         shorter than 10 m are pruned.
     """
-    from backend.eval.graph import graph_from_lines
-
     paths = centerline_paths_px(mask, prune_spur_px=10.0 / gsd_m)
     lines = [LineString(p * gsd_m) for p in paths if len(p) >= 2]
     lines = [ln for ln in lines if ln.length > 0]

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from backend.models.checkpoints import load_state_dict_strict
+
 PIXEL_MEAN = (123.675, 116.28, 103.53)
 PIXEL_STD = (58.395, 57.12, 57.375)
 STRIDE = 32
@@ -324,8 +326,6 @@ def load_roadgie_weights(path: str, variant: str | None = None) -> RoadGIE:
     Raises:
         ValueError: unknown variant or keys that do not fit.
     """
-    from backend.models.checkpoints import load_state_dict_strict
-
     state = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(state, dict) and "model" in state and "config" in state:
         variant = variant or state["config"].get("variant", "strip")

@@ -30,12 +30,13 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import shapely
+from PIL import Image
 from pydantic import BaseModel, Field
 
 from backend.geo.gpkg import check_output_path, write_gpkg_layers
 from backend.geo.raster import open_raster
-from backend.jobs.progress import Progress, no_progress
 from backend.methods.samrs.geometry import pixel_to_map_geometry, raster_frame
+from backend.runtime.progress import Progress, no_progress
 
 FORMATS = ("dota", "dior", "fair1m", "isaid")
 LAYER_BOXES = "boxes"
@@ -211,8 +212,6 @@ def parse_isaid(path: str | Path, color_path: str | Path | None = None) -> list[
         [min row, max row + 1] (pixel edges); class = the most frequent palette colour of its
         pixels.
     """
-    from PIL import Image
-
     ids = decode_isaid_ids(np.asarray(Image.open(path).convert("RGB")))
     if color_path is None:
         guess = Path(str(path).replace("_instance_id_RGB", "_instance_color_RGB"))

@@ -40,7 +40,6 @@ from rasterio.windows import Window
 
 from backend.geo.gpkg import OutputPathError, atomic_output, check_output_path, write_gpkg_layers
 from backend.geo.raster import ImageReader, open_raster
-from backend.jobs.progress import Progress, no_progress
 from backend.methods.samrs.chips import Chip, plan_chips
 from backend.methods.samrs.geometry import (
     BoxLayer,
@@ -58,6 +57,7 @@ from backend.methods.samrs.rasterize import (
     mask_to_polygon,
     rasterize_window,
 )
+from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "sam_vit_b"
 LAYER_MASKS = "samrs_masks"
@@ -134,7 +134,7 @@ def validate(params: BoxToMaskParams) -> None:
     """
     from backend.models.registry import get_weights_spec
     from backend.models.sam_family import SAM_V1_METHOD, SAM_V2_METHOD, sam_family_models
-    from backend.service.device import resolve_device
+    from backend.runtime.device import resolve_device
 
     check_output_path(params.output_path, (".gpkg",))
     outputs = [Path(params.output_path).resolve()]
@@ -211,7 +211,7 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
         JobCancelled: through ``report`` (nothing written).
     """
     from backend.models.sam_family import LOW_RES_MASK_PX, load_segmenter
-    from backend.service.device import resolve_device
+    from backend.runtime.device import resolve_device
 
     validate(params)
     mode = parse_prompt_mode(params.prompt)

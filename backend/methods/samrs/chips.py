@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ class Chip:
 
     def to_chip_px(self, geometry):
         """A shapely geometry from raster pixels to this chip's pixels."""
-        import shapely
-
         sx, sy = self.scale
         return shapely.affinity.affine_transform(
             geometry, (sx, 0.0, 0.0, sy, -self.col_off * sx, -self.row_off * sy)
@@ -64,8 +63,6 @@ class Chip:
 
     def to_raster_px(self, geometry):
         """A shapely geometry from this chip's pixels to raster pixels."""
-        import shapely
-
         sx, sy = self.scale
         return shapely.affinity.affine_transform(
             geometry, (1.0 / sx, 0.0, 0.0, 1.0 / sy, self.col_off, self.row_off)

@@ -15,6 +15,7 @@ them. :class:`BoxRecord` holds what those need for one input box.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -178,8 +179,6 @@ def read_box_frame(path: str, layer: str | None = None) -> gpd.GeoDataFrame:
     Raises:
         BoxLayerError: the file is missing or not a vector layer OGR can read.
     """
-    import os
-
     if not os.path.exists(path):
         raise BoxLayerError(f"Box layer file not found: {path}.")
     try:

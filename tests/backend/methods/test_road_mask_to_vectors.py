@@ -4,7 +4,6 @@ import pytest
 import rasterio
 
 from backend.geo.raster import RasterInputError
-from backend.jobs.progress import JobCancelled
 from backend.methods.road_mask_to_vectors import (
     LAYER_CENTERLINES,
     LAYER_NODES,
@@ -12,6 +11,7 @@ from backend.methods.road_mask_to_vectors import (
     RoadMaskToVectorsParams,
     run,
 )
+from backend.runtime.progress import JobCancelled
 
 
 def _vertices_px(path, layer, transform):

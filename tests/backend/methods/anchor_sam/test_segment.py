@@ -9,12 +9,12 @@ import rasterio
 pytest.importorskip("sam2")
 
 from backend.geo.raster import RasterInputError  # noqa: E402
-from backend.jobs.progress import JobCancelled  # noqa: E402
 from backend.methods.anchor_sam.segment import (  # noqa: E402
     PROBABILITY_NODATA,
     SegmentRoadsParams,
     run,
 )
+from backend.runtime.progress import JobCancelled  # noqa: E402
 
 
 def _params(data_dir: Path, tmp_path: Path, raster: str, **extra) -> SegmentRoadsParams:

@@ -41,7 +41,7 @@ def _params(raster, out, checkpoint, **kw):
     )
 
 
-def _check_graph(gpkg, raster):
+def _check_graph(gpkg, raster, summary=None):
     edges = gpd.read_file(gpkg, layer=LAYER_EDGES)
     nodes = gpd.read_file(gpkg, layer=LAYER_NODES)
     with rasterio.open(raster) as ds:
@@ -59,6 +59,15 @@ def _check_graph(gpkg, raster):
         np.testing.assert_allclose(coords[-1], node_xy[v])
     assert (nodes.degree > 0).all()
     assert len(np.unique(np.round(node_xy, 9), axis=0)) == len(node_xy)
+    # Planar where the image is: no two edges share a stretch of line, and length_m is
+    # the length of the written lines.
+    left, right = edges.sindex.query(edges.geometry, predicate="intersects")
+    pairs = left < right
+    shared = edges.geometry.values[left[pairs]].intersection(edges.geometry.values[right[pairs]])
+    assert all(g.length == 0 for g in shared)
+    if summary is not None:
+        assert summary["length_m"] == pytest.approx(float(edges.length_m.sum()))
+        assert summary["n_edges"] == len(edges)
     return edges, nodes
 
 
@@ -67,7 +76,7 @@ def test_spacenet_sample_in_epsg4326(shared_data, tmp_path, random_checkpoint):
     out = tmp_path / "graph.gpkg"
     result = run(_params(raster, out, random_checkpoint))
     assert result["summary"]["crs"] == "EPSG:4326" and result["summary"]["n_blocks"] == 1
-    edges, nodes = _check_graph(out, raster)
+    edges, nodes = _check_graph(out, raster, result["summary"])
     assert len(edges) > 0 and (edges.length_m > 0).all()
     assert edges.probability.between(0, 1).all()
 

@@ -12,9 +12,9 @@ import rasterio
 import shapely
 from shapely.geometry import Polygon
 
-from backend.jobs.progress import JobCancelled
 from backend.methods.samrs.box_to_mask import BoxToMaskParams, run, validate
 from backend.methods.samrs.geometry import pixel_to_map_geometry, raster_frame
+from backend.runtime.progress import JobCancelled
 
 from .conftest import MODEL_ID
 
