@@ -68,6 +68,13 @@ from backend.train.datasets import (
     read_pair,
     split_patterns,
 )
+from backend.train.report import (
+    anchor_sam_probability_fn,
+    count_split,
+    segmentation_report,
+    summarise,
+    write_report,
+)
 
 
 @dataclass
@@ -373,8 +380,6 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         the pooled validation pixels (folders)."""
         if not multi:
             return evaluate(model, val_samples, cfg.device)["0.5"]
-        from backend.train.report import anchor_sam_probability_fn, count_split, summarise
-
         model.eval()
         select = [s for s in eval_samples if s.info.split == "select"]
         counts = count_split(anchor_sam_probability_fn(model, cfg.device), select,
@@ -385,12 +390,6 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
 
     def export_and_report() -> None:
         """``last.pt``, then the best checkpoint as fp16 + card + report in OUT/export."""
-        from backend.train.report import (
-            anchor_sam_probability_fn,
-            segmentation_report,
-            write_report,
-        )
-
         checkpoint(out / "last.pt")
         source = out / "best.pt" if (out / "best.pt").is_file() else out / "last.pt"
         chosen = torch.load(source, map_location="cpu", weights_only=False)

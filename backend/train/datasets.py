@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -205,3 +206,408 @@ def read_pair(source: SampleSource, line_width_px: float = 5.0) -> tuple[np.ndar
     """
     image = read_rgb_uint8(source.image_path)
     return image, read_road_mask(source, image.shape[:2], line_width_px)
+
+
+# --- the multi-domain road set (issue 10, item 1) --------------------------------------------
+
+#: Split names: ``train`` is trained on; ``select`` chooses checkpoints and thresholds;
+#: ``report`` is only ever scored (never used to choose anything).
+SPLITS = ("train", "select", "report")
+#: Label kinds of the multi-domain set: a line mask rasterised from centerlines (about
+#: road-width strips), a road-surface mask, or a partial mask (not every road labelled:
+#: unlabelled pixels are unknown, not background).
+DOMAIN_LABEL_KINDS = ("line_mask", "surface_mask", "partial_mask")
+
+
+@dataclass(frozen=True)
+class DomainSample:
+    """One image (or one window of an image) of the multi-domain set and its split.
+
+    Attributes:
+        domain: domain name (e.g. ``"google_epfl"``); metrics are reported per domain.
+        key: unique name within the domain (image stem, with ``@west`` / ``@east`` for
+            windows of one image).
+        image_path: RGB JPEG/PNG or single-band uint16 GeoTIFF.
+        label_path: road mask (PNG or GeoTIFF, > 127 = road).
+        label_kind: one of :data:`DOMAIN_LABEL_KINDS`.
+        gsd_m: ground sample distance of the image in metres per pixel.
+        split: one of :data:`SPLITS`.
+        window_px: ``(row0, row1, col0, col1)`` of the used part in image pixels, or None
+            for the whole image.
+        bit_depth: 8 for uint8 RGB; 11 for the SpaceNet uint16 panchromatic band.
+        nodata_white: pure white (255, 255, 255) pixels are no-data (Massachusetts).
+    """
+
+    domain: str
+    key: str
+    image_path: Path
+    label_path: Path
+    label_kind: str
+    gsd_m: float
+    split: str
+    window_px: tuple[int, int, int, int] | None = None
+    bit_depth: int = 8
+    nodata_white: bool = False
+
+    @property
+    def partial(self) -> bool:
+        """True when unlabelled pixels are unknown rather than background."""
+        return self.label_kind == "partial_mask"
+
+
+#: Domains of ``shared/data/roads``: folder, GSD in metres, label kind. The EPFL GSD is not
+#: documented (0.3-0.6 m); 0.45 m is Google zoom 18 near 40 deg latitude, and the scale
+#: jitter of training covers the rest.
+ROAD_DOMAINS: dict[str, dict[str, Any]] = {
+    "massachusetts": {"folders": ("massachusetts_400", "massachusetts_1500"), "gsd_m": 1.0,
+                      "label_kind": "line_mask", "nodata_white": True},
+    "google_epfl": {"folders": ("google_epfl_400",), "gsd_m": 0.45, "label_kind": "surface_mask"},
+    "deepglobe": {"folders": ("deepglobe_sample",), "gsd_m": 0.5, "label_kind": "surface_mask"},
+    "roadnet_ottawa": {"folders": ("roadnet_ottawa",), "gsd_m": 0.21,
+                       "label_kind": "surface_mask"},
+    "spacenet_vegas_pan": {"folders": ("spacenet_vegas_pan",), "gsd_m": 0.3,
+                           "label_kind": "partial_mask", "bit_depth": 11},
+}
+
+
+def _epfl_split(index: int) -> str:
+    # Fixed by position in the sorted names: every 5th image (20 %) is reported, every 10th
+    # of the rest (10 %) selects checkpoints/thresholds, 70 % are trained on.
+    if index % 5 == 4:
+        return "report"
+    if index % 10 == 2:
+        return "select"
+    return "train"
+
+
+def multi_domain_samples(
+    roads_root: str | os.PathLike[str], domains: Sequence[str] | None = None
+) -> list[DomainSample]:
+    """The fixed multi-domain road set with one split per sample (issue 10, item 1).
+
+    Split rules (deterministic, by sorted file name):
+
+    * ``massachusetts`` (1 m, line mask): 400 px crops ``tr_*`` and all 51 1500 px tiles are
+      trained on (the tiles may overlap ``tr_*`` crops, so both stay on the training side),
+      ``va_*`` selects, ``te_*`` is reported.
+    * ``google_epfl`` (about 0.45 m, surface mask): sorted index ``i``: ``i % 5 == 4``
+      reported (20 images), ``i % 10 == 2`` selects (10), the other 70 trained on.
+    * ``deepglobe`` (0.5 m, surface mask): the last of the 4 tiles (388) reported, 3 trained.
+    * ``roadnet_ottawa`` (0.21 m, surface mask): the one image is reported only.
+    * ``spacenet_vegas_pan`` (0.3 m, 11-bit pan, partial mask): the west half of the chip
+      (columns 0-649) is trained on, the east half (650-1299) reported as recall of
+      labelled roads.
+
+    Args:
+        roads_root: the ``shared/data/roads`` folder.
+        domains: domain names to keep (default: all of :data:`ROAD_DOMAINS`).
+
+    Returns:
+        Samples sorted by (domain, key).
+
+    Raises:
+        ValueError: an unknown domain name, or a domain folder missing or empty.
+    """
+    root = Path(roads_root)
+    names = list(domains) if domains is not None else list(ROAD_DOMAINS)
+    unknown = [n for n in names if n not in ROAD_DOMAINS]
+    if unknown:
+        raise ValueError(f"unknown road domains {unknown}; choices: {sorted(ROAD_DOMAINS)}")
+    out: list[DomainSample] = []
+    for name in names:
+        spec = ROAD_DOMAINS[name]
+        common = {"domain": name, "label_kind": spec["label_kind"], "gsd_m": spec["gsd_m"],
+                  "bit_depth": spec.get("bit_depth", 8),
+                  "nodata_white": spec.get("nodata_white", False)}
+        if name == "massachusetts":
+            for s in discover_samples(root / "massachusetts_400"):
+                split = {"tr": "train", "va": "select", "te": "report"}.get(s.key[:2])
+                if split is None:
+                    raise ValueError(f"massachusetts_400 pair {s.key} has no tr_/va_/te_ prefix")
+                out.append(DomainSample(key=s.key, image_path=s.image_path,
+                                        label_path=s.label_path, split=split, **common))
+            for s in discover_samples(root / "massachusetts_1500"):
+                out.append(DomainSample(key=f"1500_{s.key}", image_path=s.image_path,
+                                        label_path=s.label_path, split="train", **common))
+        elif name == "google_epfl":
+            for i, s in enumerate(discover_samples(root / "google_epfl_400")):
+                out.append(DomainSample(key=s.key, image_path=s.image_path,
+                                        label_path=s.label_path, split=_epfl_split(i), **common))
+        elif name == "deepglobe":
+            found = discover_samples(root / "deepglobe_sample")
+            for i, s in enumerate(found):
+                split = "report" if i == len(found) - 1 else "train"
+                out.append(DomainSample(key=s.key, image_path=s.image_path,
+                                        label_path=s.label_path, split=split, **common))
+        elif name == "roadnet_ottawa":
+            folder = root / "roadnet_ottawa"
+            _require_files(folder / "image.png", folder / "segment_mask.png")
+            out.append(DomainSample(key="ottawa", image_path=folder / "image.png",
+                                    label_path=folder / "segment_mask.png", split="report",
+                                    **common))
+        else:  # spacenet_vegas_pan
+            folder = root / "spacenet_vegas_pan"
+            image, label = folder / "image_pan_uint16.tif", folder / "roadmask_partial.tif"
+            _require_files(image, label)
+            import rasterio
+
+            with rasterio.open(image) as src:
+                h, w = src.height, src.width
+            half = w // 2
+            out.append(DomainSample(key="vegas_pan@west", image_path=image, label_path=label,
+                                    split="train", window_px=(0, h, 0, half), **common))
+            out.append(DomainSample(key="vegas_pan@east", image_path=image, label_path=label,
+                                    split="report", window_px=(0, h, half, w), **common))
+    return sorted(out, key=lambda s: (s.domain, s.key))
+
+
+def _require_files(*paths: Path) -> None:
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ValueError(f"missing road data files: {missing}")
+
+
+@dataclass
+class LoadedSample:
+    """A :class:`DomainSample` in memory, at its own GSD.
+
+    Attributes:
+        info: the sample description.
+        image: (H, W, 3) uint8 RGB, or (H, W, 1) uint16 for 11-bit panchromatic imagery.
+        label: (H, W) bool road pixels.
+        valid: (H, W) bool pixels whose label counts (False: no-data).
+    """
+
+    info: DomainSample
+    image: np.ndarray
+    label: np.ndarray
+    valid: np.ndarray
+
+
+def _read_mask(path: Path) -> np.ndarray:
+    if path.suffix.lower() in (".tif", ".tiff"):
+        import rasterio
+
+        with rasterio.open(path) as src:
+            return src.read(1) > 127
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L")) > 127
+
+
+def load_domain_sample(sample: DomainSample) -> LoadedSample:
+    """Read a sample's image (window), label and valid mask.
+
+    Raises:
+        ValueError: unreadable files, or a label whose size differs from the image.
+    """
+    if sample.bit_depth > 8:
+        import rasterio
+
+        with rasterio.open(sample.image_path) as src:
+            image = src.read(1)[..., None]
+    else:
+        from PIL import Image
+
+        try:
+            with Image.open(sample.image_path) as im:
+                image = np.asarray(im.convert("RGB"))
+        except OSError as exc:
+            raise ValueError(f"cannot read image {sample.image_path}: {exc}") from exc
+    label = _read_mask(sample.label_path)
+    if label.shape != image.shape[:2]:
+        raise ValueError(f"label {sample.label_path} is {label.shape}, image is {image.shape[:2]}")
+    if sample.window_px is not None:
+        r0, r1, c0, c1 = sample.window_px
+        image, label = image[r0:r1, c0:c1], label[r0:r1, c0:c1]
+    if sample.nodata_white:
+        valid = ~np.all(image == 255, axis=2)
+    elif sample.bit_depth > 8:
+        valid = image[..., 0] > 0  # 0 = outside the scene in SpaceNet pan chips
+    else:
+        valid = np.ones(label.shape, bool)
+    return LoadedSample(sample, np.ascontiguousarray(image), np.ascontiguousarray(label),
+                        valid)
+
+
+def image_to_float_rgb(
+    image: np.ndarray, bit_depth: int, percentiles: tuple[float, float] = (2.0, 98.0),
+    valid: np.ndarray | None = None,
+) -> np.ndarray:
+    """Image -> (H, W, 3) float32 RGB in 0..1.
+
+    8-bit RGB is divided by 255. A single high-bit band is stretched linearly between the
+    given percentiles of its valid pixels (what the raster reader of the jobs does with
+    2 and 98) and repeated to three channels.
+    """
+    if bit_depth <= 8:
+        return image.astype(np.float32) / 255.0
+    band = image[..., 0].astype(np.float32)
+    values = band[valid] if valid is not None and valid.any() else band.ravel()
+    lo, hi = np.percentile(values, percentiles) if values.size else (0.0, 1.0)
+    out = np.clip((band - lo) / max(float(hi - lo), 1e-6), 0.0, 1.0)
+    return np.repeat(out[..., None], 3, axis=2)
+
+
+def resize_hw(array: np.ndarray, size_hw: tuple[int, int], antialias: bool = True) -> np.ndarray:
+    """Bilinear resize of (H, W) or (H, W, C) float32 to ``size_hw`` (antialiased when
+    shrinking, so thin lines survive as partial values instead of aliasing)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+    y = F.interpolate(x, size=size_hw, mode="bilinear", align_corners=False,
+                      antialias=antialias)
+    y = y[0, 0] if array.ndim == 2 else y[0].permute(1, 2, 0)
+    return y.numpy()
+
+
+# --- augmentation ----------------------------------------------------------------------------
+
+
+def photometric_augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Strong colour/texture augmentation of (H, W, 3) float32 RGB in 0..1 (returns a copy).
+
+    In random order of occurrence: levels/histogram shift (black and white points moved,
+    per-channel offsets: mimics other 8-bit renderings and 11-bit stretches), brightness and
+    contrast, hue rotation (YIQ) and saturation, grey-scale (panchromatic look), gamma,
+    Gaussian blur (softer sensors, resampling) and Gaussian noise.
+    """
+    from scipy.ndimage import gaussian_filter
+
+    x = img.astype(np.float32, copy=True)
+    if rng.random() < 0.6:  # levels: black point up to 0.12, white point down to 0.8
+        lo, hi = rng.uniform(0.0, 0.12), rng.uniform(0.8, 1.0)
+        x = (x - lo) / (hi - lo) + rng.uniform(-0.06, 0.06, size=3).astype(np.float32)
+    if rng.random() < 0.8:
+        b, c = rng.uniform(0.7, 1.3), rng.uniform(0.7, 1.3)
+        mean = x.mean()
+        x = (x - mean) * c + mean * b
+    if rng.random() < 0.5:  # hue rotation about the luma axis in YIQ
+        yiq = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322],
+                        [0.211, -0.523, 0.312]], np.float32)
+        a = rng.uniform(-np.pi / 4, np.pi / 4)
+        rot = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]],
+                       np.float32)
+        x = x @ (np.linalg.inv(yiq) @ rot @ yiq).T.astype(np.float32)
+    if rng.random() < 0.8:
+        gray = x.mean(axis=2, keepdims=True)
+        x = (x - gray) * rng.uniform(0.4, 1.6) + gray
+    if rng.random() < 0.2:
+        x = np.repeat((x @ np.array([0.299, 0.587, 0.114], np.float32))[..., None], 3, axis=2)
+    x = np.clip(x, 0.0, 1.0)
+    if rng.random() < 0.5:
+        x = x ** np.float32(np.exp(rng.uniform(np.log(0.6), np.log(1.6))))
+    if rng.random() < 0.3:
+        x = gaussian_filter(x, sigma=(rng.uniform(0.3, 1.5),) * 2 + (0,))
+    if rng.random() < 0.3:
+        x = x + rng.normal(0.0, rng.uniform(0.005, 0.05), size=x.shape).astype(np.float32)
+    return np.clip(x, 0.0, 1.0).astype(np.float32)
+
+
+def random_crop_at_gsd(
+    sample: LoadedSample, crop_px: int, model_gsd_m: float, rng: np.random.Generator,
+    scale_jitter: tuple[float, float] = (0.7, 1.4), photometric: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A training crop resampled to the model GSD (issue 10, item 1).
+
+    The crop covers ``crop_px * model_gsd_m * j`` metres of ground, ``j`` log-uniform in
+    ``scale_jitter`` (so objects appear 1/1.4 to 1/0.7 times their size at the model GSD).
+    Then a random multiple of 90 degrees, flips and :func:`photometric_augment`. 11-bit
+    imagery is stretched between random percentiles (0.2-5 / 95-99.8) instead of the fixed
+    2 / 98 of inference. Parts outside the image are padded as invalid.
+
+    Partial labels (``label_kind == "partial_mask"``): the returned valid mask is the road
+    label itself, so the loss sees only labelled road pixels; unlabelled pixels are not
+    taught as background (the other domains of a balanced batch supply the negatives).
+
+    Returns:
+        image (3, S, S) float32 in 0..1, label (1, S, S) and valid (1, S, S) float32 in
+        {0, 1}; ``S = crop_px``.
+    """
+    info = sample.info
+    jitter = float(np.exp(rng.uniform(np.log(scale_jitter[0]), np.log(scale_jitter[1]))))
+    # Model pixels per image pixel: > 1 enlarges (fine imagery at a coarser model GSD: < 1).
+    scale = info.gsd_m / model_gsd_m * jitter
+    side = max(int(round(crop_px / scale)), 8)
+    h, w = sample.label.shape
+    y = int(rng.integers(0, max(h - side, 0) + 1))
+    x = int(rng.integers(0, max(w - side, 0) + 1))
+    window = (slice(y, y + side), slice(x, x + side))
+    valid = sample.valid[window]
+    if info.bit_depth > 8:
+        pct = (rng.uniform(0.2, 5.0), rng.uniform(95.0, 99.8)) if photometric else (2.0, 98.0)
+        img = image_to_float_rgb(sample.image[window], info.bit_depth, pct, valid)
+    else:
+        img = image_to_float_rgb(sample.image[window], info.bit_depth)
+    lab = sample.label[window].astype(np.float32)
+    val = valid.astype(np.float32)
+    ph, pw = side - img.shape[0], side - img.shape[1]
+    if ph or pw:  # small images: pad with invalid pixels
+        img = np.pad(img, ((0, ph), (0, pw), (0, 0)))
+        lab = np.pad(lab, ((0, ph), (0, pw)))
+        val = np.pad(val, ((0, ph), (0, pw)))
+    stack = resize_hw(np.concatenate([img, lab[..., None], val[..., None]], axis=2),
+                      (crop_px, crop_px))
+    img, lab, val = stack[..., :3], stack[..., 3] >= 0.5, stack[..., 4] >= 0.5
+    k = int(rng.integers(0, 4))
+    img, lab, val = np.rot90(img, k), np.rot90(lab, k), np.rot90(val, k)
+    if rng.random() < 0.5:
+        img, lab, val = img[:, ::-1], lab[:, ::-1], val[:, ::-1]
+    if rng.random() < 0.5:
+        img, lab, val = img[::-1], lab[::-1], val[::-1]
+    if photometric:
+        img = photometric_augment(np.ascontiguousarray(img), rng)
+    if info.partial:
+        val = lab & val
+    return (
+        np.ascontiguousarray(np.clip(img, 0, 1).transpose(2, 0, 1), dtype=np.float32),
+        np.ascontiguousarray(lab[None], dtype=np.float32),
+        np.ascontiguousarray(val[None], dtype=np.float32),
+    )
+
+
+class BalancedDomainSampler:
+    """Picks training samples so that every domain is equally frequent in each batch.
+
+    Domains are drawn from concatenated random permutations of the domain list, so a batch
+    of ``B`` items holds ``B // D`` or ``B // D + 1`` items of each of the ``D`` domains,
+    whatever their image counts. Within a domain an image is drawn with probability
+    proportional to its valid area in model pixels (a 1500 px tile counts 14 times a 400 px
+    crop).
+
+    Raises:
+        ValueError: no samples.
+    """
+
+    def __init__(self, samples: Sequence[LoadedSample], model_gsd_m: float,
+                 rng: np.random.Generator) -> None:
+        if not samples:
+            raise ValueError("no training samples")
+        self.rng = rng
+        self.by_domain: dict[str, list[LoadedSample]] = {}
+        for s in samples:
+            self.by_domain.setdefault(s.info.domain, []).append(s)
+        self.domains = sorted(self.by_domain)
+        self.weights = {}
+        for d, items in self.by_domain.items():
+            area = np.array([max(float(s.valid.sum()), 1.0) * (s.info.gsd_m / model_gsd_m) ** 2
+                             for s in items])
+            self.weights[d] = area / area.sum()
+        self._queue: list[str] = []
+
+    def next_domain(self) -> str:
+        if not self._queue:
+            self._queue = [self.domains[i] for i in self.rng.permutation(len(self.domains))]
+        return self._queue.pop()
+
+    def draw(self, n: int) -> list[LoadedSample]:
+        """``n`` samples for one batch."""
+        out = []
+        for _ in range(n):
+            d = self.next_domain()
+            items = self.by_domain[d]
+            out.append(items[int(self.rng.choice(len(items), p=self.weights[d]))])
+        return out
