@@ -10,6 +10,12 @@ import os
 import urllib.request
 from pathlib import Path
 
+from backend.geo.preview import render_preview
+from backend.jobs import road_mask_to_vectors as m2v
+from backend.jobs import segment_roads
+from backend.methods.linegraph2road import extract
+from backend.models.checkpoints import sha256_of_file
+
 SAMPLE_NAME = "spacenet_vegas_rgb.tif"
 # SpaceNet 3, AOI_2_Vegas img0, pan-sharpened RGB (CC BY-SA 4.0, imagery courtesy of Maxar),
 # as published in the CosmiQ apls repository.
@@ -41,8 +47,6 @@ def find_or_download_sample(shared_data: Path | None, cache_dir: Path) -> Path:
                 f"hand to {cached}."
             ) from exc
         os.replace(tmp, cached)
-    from backend.models.checkpoints import sha256_of_file
-
     if sha256_of_file(cached) != SAMPLE_SHA256:
         raise ValueError(f"{cached} does not match the published sha256; delete it and retry.")
     return cached
@@ -59,11 +63,6 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
     3. When ``shared_data`` has the real SpaceNet road mask: Road mask to vectors ->
        ``roads_from_mask.gpkg`` and its preview.
     """
-    from backend.geo.preview import render_preview
-    from backend.methods import road_mask_to_vectors as m2v
-    from backend.methods.anchor_sam import segment
-    from backend.methods.linegraph2road import extract
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     sample = find_or_download_sample(shared_data, out_dir / "cache")
@@ -82,8 +81,8 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
 
     probability = out_dir / "road_probability.tif"
     gpkg = out_dir / "road_segments.gpkg"
-    result = segment.run(
-        segment.SegmentRoadsParams(
+    result = segment_roads.run(
+        segment_roads.SegmentRoadsParams(
             raster_path=str(sample), probability_path=str(probability), output_path=str(gpkg),
             device=device, centerlines=True,
         ),

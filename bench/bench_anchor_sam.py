@@ -104,7 +104,7 @@ def throughput(variants: list[str], device: str, repeats: int, threads: int | No
 
 def end_to_end(device: str) -> None:
     from backend.geo.raster import open_raster, raster_info
-    from backend.methods.anchor_sam.segment import SegmentRoadsParams, run
+    from backend.jobs.segment_roads import SegmentRoadsParams, run
 
     sample = SHARED / "samples" / "spacenet_vegas_rgb.tif"
     if not sample.is_file():

@@ -73,7 +73,7 @@ def polygons(segmenter, embedding, boxes: np.ndarray, batch: int) -> int:
 def main(argv: list[str] | None = None) -> None:
     import torch
 
-    from backend.methods.samrs.box_to_mask import DECODER_BATCH_CPU, DECODER_BATCH_GPU
+    from backend.jobs.box_to_mask import DECODER_BATCH_CPU, DECODER_BATCH_GPU
     from backend.models.registry import get_model
     from backend.models.sam_family import load_segmenter
 

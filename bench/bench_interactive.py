@@ -88,8 +88,8 @@ def write_test_raster(path: Path, size_px: int) -> str:
 
 
 def open_session(raster: Path, engine: str, window_px: list[int], **kw):
-    from backend.interactive.encode_job import InteractiveEncodeParams, run
     from backend.interactive.sessions import get_store
+    from backend.jobs.interactive_encode import InteractiveEncodeParams, run
 
     t0 = time.perf_counter()
     result = run(

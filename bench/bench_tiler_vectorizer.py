@@ -44,7 +44,7 @@ if what == "blend":
             blend_tiles(ds.width, ds.height, 1024, 128, 1, predict, write_rows)
     summary = {{}}
 else:
-    from backend.methods.road_mask_to_vectors import RoadMaskToVectorsParams, run
+    from backend.jobs.road_mask_to_vectors import RoadMaskToVectorsParams, run
     summary = run(RoadMaskToVectorsParams(raster_path=src, output_path=out))["summary"]
 summary["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 print(json.dumps(summary))

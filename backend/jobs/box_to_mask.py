@@ -34,17 +34,22 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import shapely
+from PIL import Image
 from pydantic import BaseModel, Field
 from rasterio.windows import Window
 
 from backend.geo.gpkg import OutputPathError, atomic_output, check_output_path, write_gpkg_layers
 from backend.geo.raster import ImageReader, open_raster
+from backend.geo.windows import tile_starts
+from backend.jobs.model_loading import check_weights_installed
 from backend.methods.samrs.chips import Chip, plan_chips
 from backend.methods.samrs.geometry import (
     BoxLayer,
     BoxRecord,
     check_box_fields,
+    crs_name,
     pixel_to_map_geometry,
     raster_frame,
     read_box_frame,
@@ -57,6 +62,13 @@ from backend.methods.samrs.rasterize import (
     mask_to_polygon,
     rasterize_window,
 )
+from backend.models.registry import (
+    SAM_V1_METHOD,
+    SAM_V2_METHOD,
+    get_weights_spec,
+    sam_family_models,
+)
+from backend.runtime.device import resolve_device
 from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "sam_vit_b"
@@ -132,10 +144,6 @@ def validate(params: BoxToMaskParams) -> None:
     Raises:
         RasterInputError, OutputPathError, BoxLayerError, ValueError: naming the problem.
     """
-    from backend.models.registry import get_weights_spec
-    from backend.models.sam_family import SAM_V1_METHOD, SAM_V2_METHOD, sam_family_models
-    from backend.runtime.device import resolve_device
-
     check_output_path(params.output_path, (".gpkg",))
     outputs = [Path(params.output_path).resolve()]
     for path in (params.label_raster_path, params.instance_raster_path):
@@ -153,16 +161,7 @@ def validate(params: BoxToMaskParams) -> None:
             f"{params.model!r} is not a SAM-family model; choose one of: "
             f"{', '.join(sam_family_models())}."
         )
-    if params.checkpoint is not None:
-        if not Path(params.checkpoint).is_file():
-            raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
-    elif not spec.path(params.model_dir).is_file():
-        from backend.models.registry import _how_to_install
-
-        raise ValueError(
-            f"The weights of {params.model} are not installed ({spec.path(params.model_dir)}). "
-            f"{_how_to_install(spec, params.model_dir)} Or give a checkpoint file."
-        )
+    check_weights_installed(spec, params.checkpoint, params.model_dir)
     resolve_device(params.device)
     parse_prompt_mode(params.prompt)
     if params.class_names is not None:
@@ -210,8 +209,8 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
             written).
         JobCancelled: through ``report`` (nothing written).
     """
+    # sam_family loads torch: imported when the job runs, not when the service starts.
     from backend.models.sam_family import LOW_RES_MASK_PX, load_segmenter
-    from backend.runtime.device import resolve_device
 
     validate(params)
     mode = parse_prompt_mode(params.prompt)
@@ -269,7 +268,7 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
         "n_chips": len(chips),
         "n_resampled_chips": sum(c.resampled for c in chips),
         "classes": classes,
-        "crs": _crs_name(frame.crs_wkt),
+        "crs": crs_name(frame.crs_wkt),
         "georeferenced": frame.georeferenced,
         "model": params.model,
         "device": device,
@@ -459,8 +458,6 @@ def _write_outputs(params, dataset, frame, masks_frame, chips_frame, masked, res
 
 def _write_raster(path, dataset, polygons, values, fill, dtype) -> None:
     """A single-band GeoTIFF on the input raster's grid (same transform and CRS)."""
-    import rasterio
-
     profile = {
         "driver": "GTiff", "width": dataset.width, "height": dataset.height, "count": 1,
         "dtype": dtype, "nodata": fill, "crs": dataset.crs, "transform": dataset.transform,
@@ -527,10 +524,6 @@ def export_samrs_dataset(
     Returns:
         The number of crops written.
     """
-    from PIL import Image
-
-    from backend.geo.windows import tile_starts
-
     for sub in ("images", "labels", "instances"):
         (out_dir / sub).mkdir()
     width, height = frame.width_px, frame.height_px
@@ -577,13 +570,3 @@ def export_samrs_dataset(
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2))
     return len(crops)
-
-
-def _crs_name(crs_wkt: str | None) -> str | None:
-    if crs_wkt is None:
-        return None
-    from pyproj import CRS
-
-    crs = CRS.from_wkt(crs_wkt)
-    auth = crs.to_authority()
-    return f"{auth[0]}:{auth[1]}" if auth else crs_wkt

@@ -29,14 +29,23 @@ class EvaluateRoadGraphParams(BaseModel):
         1.0, ge=0, description="Endpoint snapping when noding the TOPO graphs (m)."
     )
     apls_linestring_delta_m: float = Field(
-        200.0, gt=0, description="APLS control-point spacing on long curved edges (m; SpaceNet 200)."
+        200.0,
+        gt=0,
+        description="APLS control-point spacing on long curved edges (m; SpaceNet 200).",
     )
     apls_is_curved_eps: float = Field(
-        0.12, description="APLS: edges straighter than this get no extra control points (SpaceNet 0.12)."
+        0.12,
+        description="APLS: edges straighter than this get no extra control points (SpaceNet 0.12).",
     )
-    apls_snap_buffer_m: float = Field(4.0, gt=0, description="APLS snapping buffer (m; SpaceNet 4).")
+    apls_snap_buffer_m: float = Field(
+        4.0, gt=0, description="APLS snapping buffer (m; SpaceNet 4)."
+    )
     apls_node_snap_tolerance_m: float = Field(
-        0.0, ge=0, description="APLS: join line ends within this distance (m; SpaceNet 0: shared vertices only)."
+        0.0,
+        ge=0,
+        description=(
+            "APLS: join line ends within this distance (m; SpaceNet 0: shared vertices only)."
+        ),
     )
     topo_max_distance_m: float = Field(300.0, gt=0, description="TOPO propagation distance (m).")
     topo_interval_m: float = Field(5.0, gt=0, description="TOPO sample spacing (m).")

@@ -14,10 +14,15 @@ import time
 from typing import Any, Literal
 
 import numpy as np
+import rasterio
+from affine import Affine
 from pydantic import BaseModel, Field
+from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
-from backend.geo.raster import ImageReader, open_raster, raster_info
+from backend.geo.raster import ImageReader, open_raster, raster_info, unit_scale_divisor
+from backend.jobs.model_loading import check_weights_installed, model_px_per_raster_px
+from backend.models.registry import get_weights_spec
 from backend.runtime.progress import Progress, no_progress
 
 # Largest raster window (pixels per side) the sam engine reads.
@@ -45,6 +50,7 @@ class InteractiveEncodeParams(BaseModel):
 
 
 def _engine_model(params: InteractiveEncodeParams) -> str:
+    # engines loads torch: imported when a job is created, not when the service starts.
     from backend.interactive.engines import DEFAULT_MODELS
 
     return params.model or DEFAULT_MODELS[params.engine]
@@ -57,8 +63,6 @@ def validate(params: InteractiveEncodeParams) -> None:
     Raises:
         ValueError / RasterInputError with a message that says what to do.
     """
-    from backend.models.registry import get_weights_spec
-
     model = _engine_model(params)
     spec = get_weights_spec(model)
     wanted = ("roadgie",) if params.engine == "road" else ("sam", "sam2")
@@ -67,18 +71,7 @@ def validate(params: InteractiveEncodeParams) -> None:
             f"model {model!r} ({spec.method}) does not fit engine {params.engine!r}; pick a "
             f"{'/'.join(wanted)} model (GET /models)"
         )
-    if params.checkpoint_path is not None:
-        import os
-
-        if not os.path.isfile(params.checkpoint_path):
-            raise ValueError(f"checkpoint {params.checkpoint_path} does not exist")
-    elif not spec.path(params.model_dir).is_file():
-        from backend.models.registry import _how_to_install
-
-        raise ValueError(
-            f"weights of {model!r} are not installed at {spec.path(params.model_dir)}. "
-            f"{_how_to_install(spec, params.model_dir)}"
-        )
+    check_weights_installed(spec, params.checkpoint_path, params.model_dir)
     if params.initial_probability_raster is not None and params.engine != "road":
         raise ValueError("initial_probability_raster is for the road engine only")
     with open_raster(params.raster_path) as ds:
@@ -138,11 +131,9 @@ def model_geometry(
     at most ``SAM_MAX_WINDOW_PX`` raster pixels per side, read so that the longest side is at
     most ``max_model_px`` (SAM resizes to its 1024 px input anyway).
     """
-    from backend.geo.gsd import resample_factor
-
     if engine == "road":
-        fx = resample_factor(raster_gsd_m[0], model_gsd_m)
-        fy = resample_factor(raster_gsd_m[1], model_gsd_m)
+        fx = model_px_per_raster_px(raster_gsd_m[0], model_gsd_m)[1]
+        fy = model_px_per_raster_px(raster_gsd_m[1], model_gsd_m)[1]
         window = shrink_about_centre(
             window, math.floor(max_model_px / fx), math.floor(max_model_px / fy)
         )
@@ -169,11 +160,6 @@ def read_probability_on_grid(
     Returns:
         ``(H, W)`` float32 in [0, 1].
     """
-    import rasterio
-    from rasterio.warp import Resampling, reproject
-
-    from backend.geo.raster import unit_scale_divisor
-
     out = np.zeros(shape_hw, np.float32)
     with open_raster(path) as src:
         divisor = unit_scale_divisor(src, 1)
@@ -190,8 +176,7 @@ def read_probability_on_grid(
 
 def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict[str, Any]:
     """Encode the view and open a session; ``summary`` holds the session (see module)."""
-    from affine import Affine
-
+    # The cache, engines and sessions load torch: imported when the job runs.
     from backend.interactive.cache import embedding_key, get_cache
     from backend.interactive.engines import get_engine
     from backend.interactive.sessions import Session, get_store

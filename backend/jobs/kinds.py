@@ -1,17 +1,29 @@
 """The job kinds the backend runs: each a params model, a fast validator and a runner.
 
-A method registers here once; the HTTP API, the command line and the JSON schema served
-to the plugin all come from this table.
+One module per kind in ``backend/jobs/``, named as the kind, holds the three; it is light to
+import (torch loads only inside ``run``), so this table imports them all. The HTTP API, the
+command line and the JSON schema served to the plugin all come from this table.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel
 
+from backend.jobs import (
+    box_to_mask,
+    evaluate_instance_masks,
+    evaluate_road_graph,
+    import_box_annotations,
+    interactive_encode,
+    road_mask_to_vectors,
+    segment_roads,
+)
+from backend.methods.linegraph2road import extract as extract_road_graph
 from backend.runtime.progress import Progress
 
 
@@ -22,80 +34,74 @@ class JobKind:
     Attributes:
         kind: identifier used on the wire (snake_case).
         title: human title.
-        module: module holding ``<params_class>``, ``validate(params)`` and
-            ``run(params, report) -> {"outputs": ..., "summary": ...}``; imported on first
-            use so torch is only loaded by the kinds that need it.
-        params_class: name of the pydantic params model in ``module``.
+        params_model: the pydantic params model.
+        validate: ``validate(params)``, raises ValueError / OSError before the job starts.
+        run: ``run(params, report) -> {"outputs": ..., "summary": ...}``.
     """
 
     kind: str
     title: str
-    module: str
-    params_class: str
+    params_model: type[BaseModel]
+    validate: Callable[[Any], None]
+    run: Callable[[Any, Progress], dict[str, Any]]
 
-    def _module(self):
-        return importlib.import_module(self.module)
-
-    @property
-    def params_model(self) -> type[BaseModel]:
-        return getattr(self._module(), self.params_class)
-
-    def validate(self, params: BaseModel) -> None:
-        self._module().validate(params)
-
-    def run(self, params: BaseModel, report: Progress) -> dict[str, Any]:
-        return self._module().run(params, report)
+    @classmethod
+    def of(cls, kind: str, title: str, module: ModuleType, params_class: str) -> JobKind:
+        """The kind whose params model, ``validate`` and ``run`` are in ``module``."""
+        return cls(kind, title, getattr(module, params_class), module.validate, module.run)
 
 
 _JOB_KINDS: dict[str, JobKind] = {
     k.kind: k
     for k in (
-        JobKind(
+        JobKind.of(
             "road_mask_to_vectors",
             "Road mask to vectors",
-            "backend.methods.road_mask_to_vectors",
+            road_mask_to_vectors,
             "RoadMaskToVectorsParams",
         ),
-        JobKind(
+        # Job wiring still in methods/linegraph2road/extract.py (its graph output is being
+        # reworked there); it moves to jobs/extract_road_graph.py after that.
+        JobKind.of(
             "extract_road_graph",
             "Extract road graph (LineGraph2Road)",
-            "backend.methods.linegraph2road.extract",
+            extract_road_graph,
             "ExtractRoadGraphParams",
         ),
-        JobKind(
+        JobKind.of(
             "segment_roads",
             "Segment roads (Anchor-SAM)",
-            "backend.methods.anchor_sam.segment",
+            segment_roads,
             "SegmentRoadsParams",
         ),
-        JobKind(
+        JobKind.of(
             "evaluate_road_graph",
             "Evaluate road graph (APLS, TOPO)",
-            "backend.eval.evaluate_job",
+            evaluate_road_graph,
             "EvaluateRoadGraphParams",
         ),
-        JobKind(
+        JobKind.of(
             "interactive_encode",
             "Encode a view for interactive extraction",
-            "backend.interactive.encode_job",
+            interactive_encode,
             "InteractiveEncodeParams",
         ),
-        JobKind(
+        JobKind.of(
             "box_to_mask",
             "Boxes to masks (SAMRS)",
-            "backend.methods.samrs.box_to_mask",
+            box_to_mask,
             "BoxToMaskParams",
         ),
-        JobKind(
+        JobKind.of(
             "import_box_annotations",
             "Import DOTA / DIOR / FAIR1M / iSAID boxes",
-            "backend.methods.samrs.annotations",
+            import_box_annotations,
             "ImportBoxAnnotationsParams",
         ),
-        JobKind(
+        JobKind.of(
             "evaluate_instance_masks",
             "Evaluate instance masks (mIoU, SAMRS Eq. 1)",
-            "backend.eval.instance_masks",
+            evaluate_instance_masks,
             "EvaluateInstanceMasksParams",
         ),
     )
@@ -114,5 +120,3 @@ def get_job_kind(kind: str) -> JobKind:
         raise ValueError(
             f"Unknown job kind {kind!r}; choose one of: {', '.join(sorted(_JOB_KINDS))}."
         ) from None
-
-

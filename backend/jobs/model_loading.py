@@ -1,14 +1,24 @@
-"""Params and checks shared by the jobs that run a registered model over a raster."""
+"""What the model jobs share: params and checks of a model run over a raster, the weights
+check, the model-loading prelude (device, weights spec, model) and the GSD rule."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backend.geo.gsd import resample_factor
 from backend.geo.raster import ImageReader, open_raster
-from backend.models.registry import get_weights_spec
+from backend.models.registry import (
+    WeightsSpec,
+    get_model,
+    get_weights_spec,
+    how_to_install,
+)
 from backend.runtime.device import resolve_device
+from backend.runtime.progress import Progress
 
 
 class RasterModelParams(BaseModel):
@@ -50,3 +60,67 @@ def validate_raster_model(params: RasterModelParams, method: str) -> None:
         raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
     with open_raster(params.raster_path) as dataset:
         ImageReader(dataset, tuple(params.bands) if params.bands else None)
+
+
+def check_weights_installed(
+    spec: WeightsSpec, checkpoint: str | None, model_dir: str | None
+) -> None:
+    """An own checkpoint must exist; otherwise the declared weights must be installed.
+
+    Raises:
+        ValueError: naming the missing file and how to install the weights.
+    """
+    if checkpoint is not None:
+        if not Path(checkpoint).is_file():
+            raise ValueError(f"Checkpoint not found: {checkpoint}.")
+    elif not spec.path(model_dir).is_file():
+        raise ValueError(
+            f"The weights of {spec.id} are not installed ({spec.path(model_dir)}). "
+            f"{how_to_install(spec, model_dir)} Or give a checkpoint file."
+        )
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model ready to run: its torch module, weights spec and device."""
+
+    module: Any
+    spec: WeightsSpec
+    device: str
+
+
+def load_job_model(params: RasterModelParams, report: Progress) -> LoadedModel:
+    """The prelude of a model job: resolve the device, look up the weights spec, load the
+    model (an own checkpoint is loaded without the sha256 check).
+
+    Raises:
+        ValueError: unknown device or model, weights missing or not matching.
+    """
+    device = resolve_device(params.device)
+    spec = get_weights_spec(params.model)
+    report(1.0, f"Loading {params.model} on {device}")
+    module = get_model(
+        params.model,
+        model_dir=params.model_dir,
+        device=device,
+        checkpoint=params.checkpoint,
+        verify_sha256=params.checkpoint is None,
+    )
+    return LoadedModel(module, spec, device)
+
+
+def working_gsd_m(
+    raster_gsd_m: float, model_gsd_m: float | None, requested_gsd_m: float | None = None
+) -> float:
+    """The GSD (metres per pixel) a model job runs at: the request's, else the model's,
+    else the raster's own."""
+    return requested_gsd_m or model_gsd_m or raster_gsd_m
+
+
+def model_px_per_raster_px(
+    raster_gsd_m: float, model_gsd_m: float | None, requested_gsd_m: float | None = None
+) -> tuple[float, float]:
+    """``(gsd_m, scale)``: the working GSD (:func:`working_gsd_m`) and how many model pixels
+    one raster pixel becomes (``backend.geo.gsd.resample_factor``)."""
+    gsd_m = working_gsd_m(raster_gsd_m, model_gsd_m, requested_gsd_m)
+    return gsd_m, resample_factor(raster_gsd_m, gsd_m)

@@ -20,13 +20,20 @@ import contextlib
 from pathlib import Path
 
 import numpy as np
+import rasterio
 from pydantic import Field
 from rasterio.windows import Window
 
 from backend.geo.gpkg import atomic_output, check_output_path
 from backend.geo.raster import ImageReader, open_raster, raster_info
-from backend.geo.windows import Tile, blend_tiles
-from backend.jobs.raster_model import RasterModelParams, validate_raster_model
+from backend.geo.windows import Tile, blend_tiles, tile_starts
+from backend.jobs import road_mask_to_vectors as m2v
+from backend.jobs.model_loading import (
+    RasterModelParams,
+    load_job_model,
+    model_px_per_raster_px,
+    validate_raster_model,
+)
 from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "anchor_sam_pico_1m"
@@ -76,30 +83,21 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
         JobCancelled: through ``report`` (nothing written).
     """
-    import rasterio
+    # torch and the network only when the job runs: the service starts without them.
     import torch
 
-    from backend.methods import road_mask_to_vectors as m2v
     from backend.methods.anchor_sam.predict import predict_probability
-    from backend.models.registry import get_model, get_weights_spec
-    from backend.runtime.device import resolve_device
 
     validate(params)
-    device = resolve_device(params.device)
-    spec = get_weights_spec(params.model)
-    report(1.0, f"Loading {params.model} on {device}")
-    model = get_model(
-        params.model, model_dir=params.model_dir, device=device,
-        checkpoint=params.checkpoint, verify_sha256=params.checkpoint is None,
-    )
+    loaded = load_job_model(params, report)
+    model, device = loaded.module, loaded.device
 
     with contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
         raster_gsd_m = float(np.mean(info.gsd_m))
-        run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
-        scale = raster_gsd_m / run_gsd_m  # model pixels per raster pixel
+        run_gsd_m, scale = model_px_per_raster_px(raster_gsd_m, loaded.spec.gsd_m, params.gsd_m)
         tile_r = max(8, round(params.tile_px / scale))
         overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
         width, height = dataset.width, dataset.height
@@ -176,15 +174,11 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
 
 
 def _count_tiles(width: int, height: int, tile: int, overlap: int) -> int:
-    from backend.geo.windows import tile_starts
-
     return len(tile_starts(width, tile, overlap)) * len(tile_starts(height, tile, overlap))
 
 
 def _count_above(path: Path, threshold: float) -> tuple[int, int]:
     """(road pixels, valid pixels) of a probability GeoTIFF, block by block."""
-    import rasterio
-
     road = valid = 0
     with rasterio.open(path) as src:
         for _, window in src.block_windows(1):

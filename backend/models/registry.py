@@ -475,7 +475,7 @@ def _build(
     path = Path(checkpoint) if checkpoint is not None else spec.path(model_dir)
     if load_weights and not path.is_file():
         raise ValueError(
-            f"weights for {name!r} not found at {path}. {_how_to_install(spec, model_dir)}"
+            f"weights for {name!r} not found at {path}. {how_to_install(spec, model_dir)}"
         )
     module = _architecture(spec.architecture)
     if load_weights:
@@ -561,6 +561,16 @@ def check_recorded_digest(path: str | os.PathLike[str], spec: WeightsSpec) -> st
     return digest
 
 
+# Registry method names of the SAM family (WeightsSpec.method).
+SAM_V1_METHOD = "sam"
+SAM_V2_METHOD = "sam2"
+
+
+def sam_family_models() -> list[str]:
+    """Registry ids of every SAM-family model, sorted."""
+    return sorted(k for k, s in WEIGHTS.items() if s.method in (SAM_V1_METHOD, SAM_V2_METHOD))
+
+
 def list_models() -> list[str]:
     """Registered model ids, sorted."""
     return sorted(_BUILDERS)
@@ -593,7 +603,7 @@ def get_model(name: str, **kwargs: Any) -> torch.nn.Module:
     return _BUILDERS[name](**kwargs)
 
 
-def _how_to_install(spec: WeightsSpec, model_dir: str | os.PathLike[str] | None = None) -> str:
+def how_to_install(spec: WeightsSpec, model_dir: str | os.PathLike[str] | None = None) -> str:
     if spec.bundled:
         return (
             f"It ships with the backend package (backend/models/weights/{spec.file_name}); "
@@ -634,7 +644,7 @@ def model_status(model_dir: str | os.PathLike[str] | None = None) -> list[dict[s
                 "gsd_m": spec.gsd_m,
                 "bands": list(spec.bands),
                 "description": spec.description,
-                "how_to_install": _how_to_install(spec, model_dir),
+                "how_to_install": how_to_install(spec, model_dir),
             }
         )
     return rows

@@ -33,11 +33,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from backend.models.registry import WEIGHTS, get_model, get_weights_spec
+from backend.models.registry import (
+    SAM_V1_METHOD,
+    SAM_V2_METHOD,
+    get_model,
+    get_weights_spec,
+    sam_family_models,
+)
 
-# Registry method names of the SAM family (WeightsSpec.method).
-SAM_V1_METHOD = "sam"
-SAM_V2_METHOD = "sam2"
 # Side of the decoder's low-resolution mask logits (4x the 64 x 64 image embedding).
 LOW_RES_MASK_PX = 256
 
@@ -501,11 +504,6 @@ class _SamV2Segmenter(PromptableSegmenter):
 
     def _clamp_low_res(self, low_res):
         return low_res.clamp(-32.0, 32.0)
-
-
-def sam_family_models() -> list[str]:
-    """Registry ids of every SAM-family model, sorted."""
-    return sorted(k for k, s in WEIGHTS.items() if s.method in (SAM_V1_METHOD, SAM_V2_METHOD))
 
 
 def load_segmenter(

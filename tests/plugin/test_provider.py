@@ -177,7 +177,7 @@ def test_evaluate_road_graph_definition(provider, env):
     for name in ("GROUND_TRUTH", "PROPOSAL"):
         assert isinstance(params[name], QgsProcessingParameterFeatureSource), name
         assert params[name].dataTypes() == [QgsProcessing.TypeVectorLine], name
-    # The backend's defaults (backend/eval/evaluate_job.py).
+    # The backend's defaults (backend/jobs/evaluate_road_graph.py).
     expected_defaults = {
         "APLS_LINESTRING_DELTA": 200.0,
         "APLS_IS_CURVED_EPS": 0.12,

@@ -34,7 +34,7 @@ from backend.geo.measure import lengths_m
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
-from backend.jobs.raster_model import RasterModelParams, validate_raster_model
+from backend.jobs.model_loading import RasterModelParams, validate_raster_model
 from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.runtime.progress import Progress, no_progress
 

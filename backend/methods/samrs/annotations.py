@@ -1,4 +1,5 @@
-"""Detection annotation files -> a box layer placed on the image (``import_box_annotations``).
+"""Detection annotation files -> a box layer placed on the image (the parsers of the
+``import_box_annotations`` job, ``backend/jobs/import_box_annotations.py``).
 
 Formats (all in image pixel coordinates; SAMRS Sec. 2.2 uses these datasets):
 
@@ -21,22 +22,16 @@ frame x = column, y = -row and no CRS (how QGIS shows such images).
 
 from __future__ import annotations
 
-import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from PIL import Image
-from pydantic import BaseModel, Field
 
-from backend.geo.gpkg import check_output_path, write_gpkg_layers
-from backend.geo.raster import open_raster
-from backend.methods.samrs.geometry import pixel_to_map_geometry, raster_frame
-from backend.runtime.progress import Progress, no_progress
+from backend.methods.samrs.geometry import pixel_to_map_geometry
 
 FORMATS = ("dota", "dior", "fair1m", "isaid")
 LAYER_BOXES = "boxes"
@@ -296,64 +291,3 @@ def annotations_to_layer(annotations: list[Annotation], frame) -> gpd.GeoDataFra
     )
     data.attrs["geometry_type"] = "Polygon"
     return data
-
-
-class ImportBoxAnnotationsParams(BaseModel):
-    """Parameters of ``import_box_annotations`` (see the module docstring)."""
-
-    annotation_path: str = Field(description="DOTA .txt, DIOR / FAIR1M .xml or iSAID id .png.")
-    raster_path: str = Field(description="The image the annotations belong to.")
-    output_path: str = Field(description="GeoPackage to write (.gpkg), layer 'boxes'.")
-    format: Literal["auto", "dota", "dior", "fair1m", "isaid"] = Field(
-        "auto", description="Annotation format (auto: from the file name and content)."
-    )
-
-
-def validate(params: ImportBoxAnnotationsParams) -> None:
-    """The annotation file exists and its format is known; the image opens (a CRS is not
-    required); the output is a writable .gpkg."""
-    check_output_path(params.output_path, (".gpkg",))
-    if not Path(params.annotation_path).is_file():
-        raise AnnotationError(f"Annotation file not found: {params.annotation_path}.")
-    if params.format == "auto":
-        detect_format(params.annotation_path)
-    with open_raster(params.raster_path, require_crs=False):
-        pass
-
-
-def run(params: ImportBoxAnnotationsParams, report: Progress = no_progress) -> dict:
-    """Import the annotation file as a box layer in the image's CRS (or pixel frame).
-
-    Returns:
-        ``{"outputs": {"gpkg": path}, "summary": {n_boxes, classes, format, crs,
-        georeferenced, n_outside, header...}}``; ``n_outside`` counts boxes that do not
-        touch the image (kept: box-to-mask reports and skips them).
-    """
-    validate(params)
-    report(5.0, "Reading the annotations")
-    annotations, meta = read_annotations(params.annotation_path, params.format)
-    with open_raster(params.raster_path, require_crs=False) as dataset:
-        frame = raster_frame(dataset)
-    layer = annotations_to_layer(annotations, frame)
-    extent = shapely.box(0, 0, frame.width_px, frame.height_px)
-    n_outside = sum(
-        not shapely.Polygon(a.corners_xy_px).intersects(extent) for a in annotations
-    )
-    report(80.0, "Writing the GeoPackage")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*'crs' was not provided")
-        write_gpkg_layers(params.output_path, {LAYER_BOXES: layer})
-    report(100.0, f"{len(layer)} box(es)")
-    from backend.methods.samrs.box_to_mask import _crs_name
-
-    classes = sorted(set(layer["class"])) if len(layer) else []
-    summary = {
-        "n_boxes": len(layer),
-        "classes": classes,
-        "class_counts": {c: int((layer["class"] == c).sum()) for c in classes},
-        "n_outside": int(n_outside),
-        "crs": _crs_name(frame.crs_wkt),
-        "georeferenced": frame.georeferenced,
-        **meta,
-    }
-    return {"outputs": {"gpkg": params.output_path}, "summary": summary}

@@ -324,3 +324,12 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value if isinstance(value, (int, float, str, bool)) else str(value)
+
+
+def crs_name(crs_wkt: str | None) -> str | None:
+    """``"AUTHORITY:CODE"`` of a CRS (its WKT when it has no code); None without a CRS."""
+    if crs_wkt is None:
+        return None
+    crs = CRS.from_wkt(crs_wkt)
+    auth = crs.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else crs_wkt

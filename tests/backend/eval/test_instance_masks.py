@@ -11,12 +11,8 @@ from affine import Affine
 from rasterio import features
 from shapely.geometry import shape
 
-from backend.eval.instance_masks import (
-    EvaluateInstanceMasksParams,
-    evaluate_instance_masks,
-    miou,
-    run,
-)
+from backend.eval.instance_masks import evaluate_instance_masks, miou
+from backend.jobs.evaluate_instance_masks import EvaluateInstanceMasksParams, run
 
 
 def test_equation_1_by_hand():

@@ -12,11 +12,11 @@ import rasterio
 import shapely
 from shapely.geometry import Polygon
 
-from backend.methods.samrs.box_to_mask import BoxToMaskParams, run, validate
+from backend.jobs.box_to_mask import BoxToMaskParams, run, validate
 from backend.methods.samrs.geometry import pixel_to_map_geometry, raster_frame
 from backend.runtime.progress import JobCancelled
 
-from .conftest import MODEL_ID
+from ..conftest import MODEL_ID
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from backend.eval.evaluate_job import EvaluateRoadGraphParams, run
-from backend.methods.road_mask_to_vectors import RoadMaskToVectorsParams
-from backend.methods.road_mask_to_vectors import run as mask_to_vectors
+from backend.jobs.evaluate_road_graph import EvaluateRoadGraphParams, run
+from backend.jobs.road_mask_to_vectors import RoadMaskToVectorsParams
+from backend.jobs.road_mask_to_vectors import run as mask_to_vectors
 
 
 def test_mask_to_vectors_output_scores_high_against_the_real_centerlines(shared_data, tmp_path):

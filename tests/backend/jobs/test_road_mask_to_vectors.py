@@ -4,7 +4,7 @@ import pytest
 import rasterio
 
 from backend.geo.raster import RasterInputError
-from backend.methods.road_mask_to_vectors import (
+from backend.jobs.road_mask_to_vectors import (
     LAYER_CENTERLINES,
     LAYER_NODES,
     LAYER_POLYGONS,

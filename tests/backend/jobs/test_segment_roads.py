@@ -9,7 +9,7 @@ import rasterio
 pytest.importorskip("sam2")
 
 from backend.geo.raster import RasterInputError  # noqa: E402
-from backend.methods.anchor_sam.segment import (  # noqa: E402
+from backend.jobs.segment_roads import (  # noqa: E402
     PROBABILITY_NODATA,
     SegmentRoadsParams,
     run,

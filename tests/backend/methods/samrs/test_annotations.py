@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import rasterio
 
+from backend.jobs.import_box_annotations import ImportBoxAnnotationsParams, run
 from backend.methods.samrs.annotations import (
     AnnotationError,
-    ImportBoxAnnotationsParams,
     annotations_to_layer,
     decode_isaid_ids,
     detect_format,
@@ -18,7 +18,6 @@ from backend.methods.samrs.annotations import (
     parse_dota,
     parse_fair1m,
     parse_isaid,
-    run,
 )
 from backend.methods.samrs.geometry import raster_frame
 
