@@ -22,7 +22,7 @@ PYLUPDATE ?= pylupdate5
 BACKEND_PY := $(abspath $(VENV))/bin/python
 # Plugin files that go into the zip (tests, benchmarks and CI stay out).
 PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml \
-	docs/backend_api.md $(shell git ls-files plugin processing_provider backend i18n)
+	docs/backend_api.md $(shell git ls-files plugin processing_provider gui backend i18n)
 
 .PHONY: install test-env serve demo test test-backend test-qgis bench zip deploy transup \
 	transcompile lint clean

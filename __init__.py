@@ -16,6 +16,6 @@ def classFactory(iface):  # noqa: N802 - name fixed by the QGIS plugin API
     Returns:
         The RoadExtract plugin object.
     """
-    from .plugin.main import RoadExtractPlugin
+    from .gui.main import RoadExtractPlugin
 
     return RoadExtractPlugin(iface)

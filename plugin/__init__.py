@@ -1,4 +1,5 @@
-"""QGIS-side code of RoadExtract: settings, backend lifecycle, HTTP client, layers, GUI.
+"""QGIS-side core of RoadExtract, without widgets: settings, backend lifecycle, HTTP client,
+the job requests (the contract), layers, translations and resources.
 
 Imports only qgis, qgis.PyQt, requests and the standard library. Nothing runs at import.
 """

@@ -7,6 +7,8 @@ otherwise swallow every request.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,6 +250,50 @@ class BackendClient:
     def job_result(self, job_id: str) -> JobResult:
         """``GET /jobs/{job_id}/result`` (409 unless the job succeeded)."""
         return JobResult.from_json(self._request("GET", f"/jobs/{job_id}/result"))
+
+    def wait_for_job(
+        self,
+        status: JobStatus,
+        is_cancelled: Callable[[], bool],
+        on_status: Callable[[JobStatus], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        poll_interval_s: float = 0.25,
+        cancel_timeout_s: float = 60.0,
+    ) -> JobStatus:
+        """Poll a job until it finishes; cancel it once ``is_cancelled()`` turns true.
+
+        Args:
+            status: The job's status as created (``create_job``).
+            is_cancelled: Asked before every poll; when it first returns True the job is
+                cancelled and waited for at most ``cancel_timeout_s``.
+            on_status: Called with every status seen, the first one included (progress,
+                messages).
+            on_cancel: Called just before the cancellation is sent.
+            poll_interval_s: Seconds between polls.
+            cancel_timeout_s: How long a cancelled job may take to stop.
+
+        Returns:
+            The last status: finished, or still running when a cancelled job did not stop
+            within ``cancel_timeout_s``.
+
+        Raises:
+            BackendError: The backend answered with an error or stopped answering.
+        """
+        cancel_deadline: float | None = None
+        while True:
+            if cancel_deadline is None and is_cancelled():
+                if on_cancel is not None:
+                    on_cancel()
+                status = self.cancel_job(status.job_id)
+                cancel_deadline = time.monotonic() + cancel_timeout_s
+            if on_status is not None:
+                on_status(status)
+            if status.finished:
+                return status
+            if cancel_deadline is not None and time.monotonic() > cancel_deadline:
+                return status
+            time.sleep(poll_interval_s)
+            status = self.job_status(status.job_id)
 
     # -- interactive extraction (sessions come from ``interactive_encode`` jobs) ------------
 

@@ -23,7 +23,9 @@ from qgis.core import (
     QgsFeatureSink,
     QgsFeatureSource,
     QgsFeedback,
+    QgsField,
     QgsFields,
+    QgsProcessingFeatureSource,
     QgsProviderRegistry,
     QgsRasterBlockFeedback,
     QgsRasterDataProvider,
@@ -35,6 +37,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QVariant
 
 from .i18n import tr
 
@@ -312,13 +315,15 @@ def export_vector(
     transform_context: QgsCoordinateTransformContext | None = None,
     feedback: QgsFeedback | None = None,
     name: str = "",
+    attributes: dict[str, str | None] | None = None,
 ) -> str:
-    """Write the geometries of a feature source to a new GeoPackage, in the source's CRS.
+    """Write the features of a feature source to a new GeoPackage, in the source's CRS.
 
     Geometries are written as their multi-part type, so a source mixing single and
-    multi-part features fits one layer. Only geometries are written (features without one
-    are skipped): the backend reads nothing else, and attribute types a GeoPackage cannot
-    hold (lists, maps, a clashing ``fid``) cannot break the export that way.
+    multi-part features fits one layer. Without ``attributes`` only geometries are written
+    (features without one are skipped): the backend reads nothing else, and attribute types
+    a GeoPackage cannot hold (lists, maps, a clashing ``fid``) cannot break the export that
+    way.
 
     Args:
         source: A vector layer, or a Processing feature source (a selection, a feature
@@ -329,23 +334,28 @@ def export_vector(
         transform_context: Transform context; None means a default context.
         feedback: Cancelling it stops the export.
         name: Layer name for messages; defaults to ``source.sourceName()``.
+        attributes: Output field name -> source field name (None: the feature id) to write
+            as well. A source field is written as text unless it is an integer field (kept
+            integer), the feature id as an integer. With attributes every feature is written,
+            without a geometry or with an invalid one too (the backend reports such boxes).
 
     Returns:
         ``out_path`` as a string.
 
     Raises:
-        LayerError: The file cannot be created or written, or the export was cancelled
-            (nothing is left behind then).
+        LayerError: A field in ``attributes`` does not exist, the file cannot be created or
+            written, or the export was cancelled (nothing is left behind then).
     """
     name = name or source.sourceName()
     crs = crs if crs is not None else source.sourceCrs()
+    fields, columns = _export_fields(source, attributes or {})
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = layer_name
     options.fileEncoding = "UTF-8"
     writer = QgsVectorFileWriter.create(
         str(out_path),
-        QgsFields(),
+        fields,
         QgsWkbTypes.multiType(source.wkbType()),
         crs,
         transform_context or QgsCoordinateTransformContext(),
@@ -358,16 +368,26 @@ def export_vector(
                     name=name, path=out_path, error=writer.errorMessage()
                 )
             )
-        request = QgsFeatureRequest().setNoAttributes()
-        for feature in source.getFeatures(request):
+        if attributes is None:
+            features = source.getFeatures(QgsFeatureRequest().setNoAttributes())
+        elif isinstance(source, QgsProcessingFeatureSource):
+            # Invalid boxes go to the backend, which skips them with the reason.
+            features = source.getFeatures(
+                QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks
+            )
+        else:
+            features = source.getFeatures(QgsFeatureRequest())
+        for feature in features:
             if feedback is not None and feedback.isCanceled():
                 raise LayerError(tr("The export of layer {name} was cancelled.").format(name=name))
-            if not feature.hasGeometry():
+            if attributes is None and not feature.hasGeometry():
                 continue
-            geometry = feature.geometry()
-            geometry.convertToMultiType()  # one layer type for single and multi parts
-            out = QgsFeature()
-            out.setGeometry(geometry)
+            out = QgsFeature(fields)
+            if feature.hasGeometry():
+                geometry = feature.geometry()
+                geometry.convertToMultiType()  # one layer type for single and multi parts
+                out.setGeometry(geometry)
+            out.setAttributes([_export_value(feature, column) for column in columns])
             if not writer.addFeature(out, QgsFeatureSink.FastInsert):
                 raise LayerError(
                     tr("Cannot export layer {name} to {path}: {error}").format(
@@ -380,6 +400,38 @@ def export_vector(
         raise
     del writer  # flush and close the file
     return str(out_path)
+
+
+def _export_fields(
+    source: QgsFeatureSource, attributes: dict[str, str | None]
+) -> tuple[QgsFields, list[tuple[str, int]]]:
+    """Fields of an export and, per field, how to read its value: ``("fid", -1)``,
+    ``("int", index)`` or ``("text", index)``."""
+    fields = QgsFields()
+    columns: list[tuple[str, int]] = []
+    source_fields = source.fields()
+    for out_name, source_name in attributes.items():
+        if source_name is None:
+            columns.append(("fid", -1))
+            fields.append(QgsField(out_name, QVariant.LongLong))
+            continue
+        index = source_fields.indexFromName(source_name)
+        if index < 0:
+            raise LayerError(tr("The layer has no field {field}.").format(field=source_name))
+        integer = source_fields.at(index).type() in (QVariant.Int, QVariant.LongLong)
+        columns.append(("int" if integer else "text", index))
+        fields.append(QgsField(out_name, QVariant.LongLong if integer else QVariant.String))
+    return fields, columns
+
+
+def _export_value(feature: QgsFeature, column: tuple[str, int]) -> int | str | None:
+    kind, index = column
+    if kind == "fid":
+        return int(feature.id())
+    value = feature.attribute(index)
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    return int(value) if kind == "int" else str(value)
 
 
 def vector_file_for_backend(

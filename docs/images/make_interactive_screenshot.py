@@ -78,9 +78,9 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(plugins))
     settings_module = importlib.import_module("roadextract.plugin.settings")
     lifecycle = importlib.import_module("roadextract.plugin.backend_process")
-    controller_module = importlib.import_module("roadextract.plugin.interactive.controller")
-    tool_module = importlib.import_module("roadextract.plugin.interactive.map_tool")
-    dock_module = importlib.import_module("roadextract.plugin.interactive.dock")
+    controller_module = importlib.import_module("roadextract.gui.interactive.controller")
+    tool_module = importlib.import_module("roadextract.gui.interactive.map_tool")
+    dock_module = importlib.import_module("roadextract.gui.interactive.dock")
 
     settings = settings_module.PluginSettings(device="cpu", state_dir=str(work / "state"))
     manager = lifecycle.backend_manager()

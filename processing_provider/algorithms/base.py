@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
+    QgsFeatureSource,
     QgsFields,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -39,9 +39,20 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ...plugin.backend_process import BackendStartError, backend_manager
-from ...plugin.client import BackendClient, BackendError, BackendUnavailableError, JobResult
+from ...plugin.client import (
+    BackendClient,
+    BackendError,
+    BackendUnavailableError,
+    JobResult,
+    JobStatus,
+)
 from ...plugin.i18n import tr
-from ...plugin.layers import LayerError, gpkg_vector_layer, raster_file_for_backend
+from ...plugin.layers import (
+    LayerError,
+    export_vector,
+    gpkg_vector_layer,
+    raster_file_for_backend,
+)
 from ...plugin.params import JobRequest, RequestError
 from ...plugin.resources import icon_path
 from ...plugin.settings import PluginSettings
@@ -411,21 +422,41 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         )
         start, end = progress_range
         last_message = ""
+
+        def on_status(current: JobStatus) -> None:
+            nonlocal last_message
+            if feedback.isCanceled():
+                return  # cancelling: no progress for a job that is being stopped
+            if current.message and current.message != last_message:
+                feedback.pushInfo(current.message)
+                last_message = current.message
+            feedback.setProgress(
+                start + (end - start) * min(max(current.progress, 0.0), 100.0) / 100.0
+            )
+
+        def on_cancel() -> None:
+            feedback.pushInfo(
+                tr("Cancelling backend job {job_id} ...").format(job_id=status.job_id)
+            )
+
         with _backend_errors(tr("The RoadExtract backend reported an error: {detail}")):
-            while True:
-                if feedback.isCanceled():
-                    self._cancel_job(client, status.job_id, feedback)
-                    raise QgsProcessingException(tr("Cancelled; nothing was written."))
-                if status.message and status.message != last_message:
-                    feedback.pushInfo(status.message)
-                    last_message = status.message
-                feedback.setProgress(
-                    start + (end - start) * min(max(status.progress, 0.0), 100.0) / 100.0
+            try:
+                status = client.wait_for_job(
+                    status,
+                    feedback.isCanceled,
+                    on_status,
+                    on_cancel,
+                    POLL_INTERVAL_S,
+                    CANCEL_TIMEOUT_S,
                 )
-                if status.finished:
-                    break
-                time.sleep(POLL_INTERVAL_S)
-                status = client.job_status(status.job_id)
+            except BackendError as exc:
+                if not feedback.isCanceled():
+                    raise
+                feedback.reportError(
+                    tr("Could not confirm the cancellation: {detail}").format(detail=exc.detail)
+                )
+            if feedback.isCanceled():
+                raise QgsProcessingException(tr("Cancelled; nothing was written."))
             if status.status == "cancelled":
                 raise QgsProcessingException(
                     tr("The backend job was cancelled; nothing was written.")
@@ -438,23 +469,31 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                 )
             return client.job_result(status.job_id)
 
-    def _cancel_job(
-        self, client: BackendClient, job_id: str, feedback: QgsProcessingFeedback
-    ) -> None:
-        """Ask the backend to cancel ``job_id`` and wait until it has stopped."""
-        feedback.pushInfo(tr("Cancelling backend job {job_id} ...").format(job_id=job_id))
-        try:
-            status = client.cancel_job(job_id)
-            deadline = time.monotonic() + CANCEL_TIMEOUT_S
-            while not status.finished and time.monotonic() < deadline:
-                time.sleep(POLL_INTERVAL_S)
-                status = client.job_status(job_id)
-        except BackendError as exc:
-            feedback.reportError(
-                tr("Could not confirm the cancellation: {detail}").format(detail=exc.detail)
-            )
-
     # -- files and sinks -------------------------------------------------------------------
+
+    @staticmethod
+    def features_for_backend(
+        source: QgsFeatureSource,
+        out_path: Path,
+        layer_name: str,
+        attributes: dict[str, str | None],
+        feedback: QgsProcessingFeedback,
+    ) -> str:
+        """Export a Processing feature source with ``attributes`` to a GeoPackage for the
+        backend (see :func:`plugin.layers.export_vector`); returns its path.
+
+        Raises:
+            QgsProcessingException: A field is missing, the file cannot be written, or the
+                export was cancelled (nothing is left then).
+        """
+        try:
+            return export_vector(
+                source, out_path, layer_name, feedback=feedback, attributes=attributes
+            )
+        except LayerError as exc:
+            if feedback.isCanceled():
+                raise QgsProcessingException(tr("Cancelled; nothing was written.")) from exc
+            raise QgsProcessingException(str(exc)) from exc
 
     @staticmethod
     def new_work_dir() -> Path:
@@ -585,6 +624,32 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
             )
         results.update(counts)
         return results
+
+
+class ObjectsAlgorithm(RoadExtractAlgorithm):
+    """Base of the object (SAMRS) algorithms: the "Objects" group."""
+
+    def group(self) -> str:
+        """Translated group name."""
+        return tr("Objects")
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        """Untranslated group id."""
+        return "objects"
+
+    def raster_layer(
+        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
+    ) -> QgsRasterLayer:
+        """The raster of parameter ``name``; a raster without CRS is accepted (its pixel
+        frame is used, as QGIS shows it).
+
+        Raises:
+            QgsProcessingException: The layer is not valid.
+        """
+        layer = self.parameterAsRasterLayer(parameters, name, context)
+        if layer is None or not layer.isValid():
+            raise QgsProcessingException(self.invalidRasterError(parameters, name))
+        return layer
 
 
 @contextmanager

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
-    QgsCoordinateTransformContext,
-    QgsFeature,
-    QgsFeatureRequest,
-    QgsFeatureSink,
-    QgsFeatureSource,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
-    QgsProcessingFeatureSource,
     QgsProcessingFeedback,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
@@ -28,133 +19,10 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
-    QgsRasterLayer,
-    QgsVectorFileWriter,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
-from ...plugin.i18n import tr
 from ...plugin.params import DEVICES, SAMRS_PARTS, SAMRS_PROMPT_MODES, BoxToMaskRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
-
-
-class ObjectsAlgorithm(RoadExtractAlgorithm):
-    """Base of the object (SAMRS) algorithms: the "Objects" group."""
-
-    def group(self) -> str:
-        """Translated group name."""
-        return tr("Objects")
-
-    def groupId(self) -> str:  # noqa: N802 - QGIS API
-        """Untranslated group id."""
-        return "objects"
-
-    def raster_layer(
-        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
-    ) -> QgsRasterLayer:
-        """The raster of parameter ``name``; a raster without CRS is accepted (its pixel
-        frame is used, as QGIS shows it).
-
-        Raises:
-            QgsProcessingException: The layer is not valid.
-        """
-        layer = self.parameterAsRasterLayer(parameters, name, context)
-        if layer is None or not layer.isValid():
-            raise QgsProcessingException(self.invalidRasterError(parameters, name))
-        return layer
-
-
-def export_features(
-    source: QgsFeatureSource,
-    out_path: Path,
-    layer_name: str,
-    attributes: dict[str, str | None],
-    feedback: QgsProcessingFeedback,
-) -> str:
-    """Write a feature source's geometries plus chosen attributes to a new GeoPackage.
-
-    Args:
-        source: A Processing feature source (honours selections and feature limits).
-        out_path: GeoPackage to create.
-        layer_name: Layer name in it.
-        attributes: Output field name -> source field name; None takes the feature id. A
-            source field is written as text, unless it is an integer field (kept integer);
-            the feature id as an integer.
-        feedback: Cancelling it stops the export (nothing is left then).
-
-    Returns:
-        ``str(out_path)``.
-
-    Raises:
-        QgsProcessingException: The file cannot be written, or the export was cancelled.
-    """
-    fields = QgsFields()
-    kinds = {}
-    source_fields = source.fields()
-    for out_name, src_name in attributes.items():
-        if src_name is None:
-            kinds[out_name] = "fid"
-            fields.append(QgsField(out_name, QVariant.LongLong))
-            continue
-        index = source_fields.indexFromName(src_name)
-        if index < 0:
-            raise QgsProcessingException(
-                tr("The layer has no field {field}.").format(field=src_name)
-            )
-        integer = source_fields.at(index).type() in (QVariant.Int, QVariant.LongLong)
-        kinds[out_name] = ("int", index) if integer else ("text", index)
-        fields.append(QgsField(out_name, QVariant.LongLong if integer else QVariant.String))
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    options.layerName = layer_name
-    options.fileEncoding = "UTF-8"
-    writer = QgsVectorFileWriter.create(
-        str(out_path),
-        fields,
-        QgsWkbTypes.multiType(source.wkbType()),
-        source.sourceCrs(),
-        QgsCoordinateTransformContext(),
-        options,
-    )
-    try:
-        if writer.hasError() != QgsVectorFileWriter.NoError:
-            raise QgsProcessingException(writer.errorMessage())
-        if isinstance(source, QgsProcessingFeatureSource):
-            # Invalid boxes go to the backend, which skips them with the reason.
-            features = source.getFeatures(
-                QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks
-            )
-        else:
-            features = source.getFeatures(QgsFeatureRequest())
-        for feature in features:
-            if feedback.isCanceled():
-                raise QgsProcessingException(tr("Cancelled; nothing was written."))
-            out = QgsFeature(fields)
-            if feature.hasGeometry():
-                geometry = feature.geometry()
-                geometry.convertToMultiType()
-                out.setGeometry(geometry)
-            values = []
-            for name in attributes:
-                kind = kinds[name]
-                if kind == "fid":
-                    values.append(int(feature.id()))
-                    continue
-                value = feature.attribute(kind[1])
-                if value is None or (hasattr(value, "isNull") and value.isNull()):
-                    values.append(None)
-                else:
-                    values.append(int(value) if kind[0] == "int" else str(value))
-            out.setAttributes(values)
-            if not writer.addFeature(out, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(writer.errorMessage())
-    except QgsProcessingException:
-        del writer
-        Path(out_path).unlink(missing_ok=True)
-        raise
-    del writer
-    return str(out_path)
+from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput
 
 
 class BoxesToMasks(ObjectsAlgorithm):
@@ -414,7 +282,7 @@ class BoxesToMasks(ObjectsAlgorithm):
         work_dir = self.new_work_dir()
         try:
             request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
-            request.boxes_path = export_features(
+            request.boxes_path = self.features_for_backend(
                 source,
                 work_dir / "boxes.gpkg",
                 "boxes",

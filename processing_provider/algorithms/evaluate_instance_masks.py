@@ -19,7 +19,7 @@ from qgis.core import (
 
 from ...plugin.layers import local_raster_path
 from ...plugin.params import EvaluateInstanceMasksRequest
-from .box_to_masks import ObjectsAlgorithm, export_features
+from .base import ObjectsAlgorithm
 
 
 class EvaluateInstanceMasks(ObjectsAlgorithm):
@@ -148,7 +148,7 @@ class EvaluateInstanceMasks(ObjectsAlgorithm):
         client = self.backend_client(feedback)
         work_dir = self.new_work_dir()
         try:
-            request.predictions_path = export_features(
+            request.predictions_path = self.features_for_backend(
                 source,
                 work_dir / "predictions.gpkg",
                 "predictions",

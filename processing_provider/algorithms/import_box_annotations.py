@@ -18,8 +18,7 @@ from qgis.core import (
 
 from ...plugin.layers import local_raster_path
 from ...plugin.params import ImportBoxAnnotationsRequest
-from .base import JOB_PROGRESS_END, SinkOutput
-from .box_to_masks import ObjectsAlgorithm
+from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput
 
 
 class ImportBoxAnnotations(ObjectsAlgorithm):

@@ -98,9 +98,9 @@ def _deep_road_pixels(label: np.ndarray, margin_px: int = 2) -> np.ndarray:
 def session(backend, roadextract, image, qgis_app):
     """Canvas (EPSG:3857) on the image, controller on the real backend, tool active."""
     controller_module = importlib.import_module(
-        f"{roadextract.__name__}.plugin.interactive.controller"
+        f"{roadextract.__name__}.gui.interactive.controller"
     )
-    tool_module = importlib.import_module(f"{roadextract.__name__}.plugin.interactive.map_tool")
+    tool_module = importlib.import_module(f"{roadextract.__name__}.gui.interactive.map_tool")
     path, label = image
     canvas = helpers.make_canvas("EPSG:3857", path)
     layer = QgsRasterLayer(str(path), "te_img-4")

@@ -62,13 +62,13 @@ def rx(roadextract) -> SimpleNamespace:
     """The plugin's modules: ``rx.settings``, ``rx.client``, ``rx.backend_process``, ..."""
     names = (
         "plugin.settings",
-        "plugin.settings_dialog",
+        "gui.settings_dialog",
         "plugin.client",
         "plugin.backend_process",
         "plugin.layers",
         "plugin.params",
         "plugin.i18n",
-        "plugin.main",
+        "gui.main",
         "processing_provider.provider",
         "processing_provider.algorithms.base",
         "processing_provider.algorithms.road_mask_to_vectors",

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 ALLOWED_THIRD_PARTY = {"qgis", "requests"}
-QGIS_SIDE = ("__init__.py", "plugin", "processing_provider")
+QGIS_SIDE = ("__init__.py", "plugin", "processing_provider", "gui")
 # Not imported by the plugin (run by hand to regenerate the icons).
 EXCLUDED = {"plugin/icons/make_icons.py"}
 

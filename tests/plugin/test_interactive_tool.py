@@ -62,12 +62,13 @@ mouse, click, drag, key = helpers.mouse, helpers.click, helpers.drag, helpers.ke
 @pytest.fixture(scope="module")
 def ix(roadextract) -> SimpleNamespace:
     """The plugin's interactive modules."""
-    names = ("frame", "session", "geometry", "writer", "params", "controller", "map_tool")
+    names = ("frame", "session", "geometry", "writer", "controller", "map_tool")
     return SimpleNamespace(
+        params=importlib.import_module(f"{roadextract.__name__}.plugin.params"),
         **{
-            name: importlib.import_module(f"{roadextract.__name__}.plugin.interactive.{name}")
+            name: importlib.import_module(f"{roadextract.__name__}.gui.interactive.{name}")
             for name in names
-        }
+        },
     )
 
 
@@ -547,7 +548,7 @@ def test_simplification_in_metres(ix):
 def dock_env(setup, roadextract):
     """The tool set-up plus a dock on it, the raster layer in the project."""
     env = setup()
-    dock_module = importlib.import_module(f"{roadextract.__name__}.plugin.interactive.dock")
+    dock_module = importlib.import_module(f"{roadextract.__name__}.gui.interactive.dock")
     QgsProject.instance().addMapLayer(env.layer, False)
     env.dock = dock_module.InteractiveDock(env.controller, env.tool)
     env.dock.raster_combo.setLayer(env.layer)

@@ -42,11 +42,11 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..client import HealthInfo
-from ..i18n import tr
+from ...plugin.client import HealthInfo
+from ...plugin.i18n import tr
+from ...plugin.params import DEFAULT_MODELS, ENGINE_METHODS
 from .controller import InteractiveController
 from .map_tool import InteractiveMapTool
-from .params import DEFAULT_MODELS, ENGINE_METHODS
 from .session import BoxPrompt, PointPrompt, Prompt, ScribblePrompt
 from .writer import WriteError, is_target_layer
 

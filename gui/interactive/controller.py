@@ -38,15 +38,14 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-from ..backend_process import BackendStartError, backend_manager
-from ..client import BackendClient, BackendError, BackendUnavailableError, HealthInfo
-from ..i18n import tr
-from ..layers import LayerError, export_raster, local_raster_path
-from ..params import RequestError
-from ..settings import PluginSettings
+from ...plugin.backend_process import BackendStartError, backend_manager
+from ...plugin.client import BackendClient, BackendError, BackendUnavailableError, HealthInfo
+from ...plugin.i18n import tr
+from ...plugin.layers import LayerError, export_raster, local_raster_path
+from ...plugin.params import InteractiveEncodeRequest, RequestError
+from ...plugin.settings import PluginSettings
 from .frame import CanvasPixelTransform, FrameError, RasterPixelFrame, WindowPx, window_contains
 from .geometry import GeometryError, crs_from_wkt, geojson_to_geometry, simplify
-from .params import InteractiveEncodeRequest
 from .session import BoxPrompt, PointPrompt, Prompt, PromptSession, RoundResult, ScribblePrompt
 from .writer import ResultAttributes, WriteError, add_result, create_scratch_layer
 
@@ -169,16 +168,13 @@ class EncodeTask(QgsTask):
             self.health = self.client.health()
             status = self.client.create_job(self.request.KIND, params)
             self.job_id = status.job_id
-            cancel_sent_at: float | None = None
-            while not status.finished:
-                if self.isCanceled() and cancel_sent_at is None:
-                    self.client.cancel_job(status.job_id)
-                    cancel_sent_at = time.monotonic()
-                if cancel_sent_at and time.monotonic() - cancel_sent_at > ENCODE_CANCEL_TIMEOUT_S:
-                    break
-                time.sleep(ENCODE_POLL_INTERVAL_S)
-                status = self.client.job_status(status.job_id)
-                self.setProgress(float(status.progress))
+            status = self.client.wait_for_job(
+                status,
+                self.isCanceled,
+                on_status=lambda current: self.setProgress(float(current.progress)),
+                poll_interval_s=ENCODE_POLL_INTERVAL_S,
+                cancel_timeout_s=ENCODE_CANCEL_TIMEOUT_S,
+            )
             if self.isCanceled() or status.status == "cancelled":
                 return False
             if status.status != "succeeded":

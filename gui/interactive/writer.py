@@ -25,7 +25,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, QVariant
 
-from ..i18n import tr
+from ...plugin.i18n import tr
 from .geometry import GeometryError, transform
 
 # Attribute fields written with every accepted object: name -> candidate types, best first

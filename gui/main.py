@@ -8,12 +8,12 @@ from qgis.core import Qgis, QgsApplication, QgsTask
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMessageBox
 
-from . import resources
-from .backend_process import BackendStartError, backend_manager
-from .client import BackendError, HealthInfo
-from .i18n import install_translator, remove_translator, tr
-from .resources import icon_path
-from .settings import PluginSettings
+from ..plugin import resources
+from ..plugin.backend_process import BackendStartError, backend_manager
+from ..plugin.client import BackendError, HealthInfo
+from ..plugin.i18n import install_translator, remove_translator, tr
+from ..plugin.resources import icon_path
+from ..plugin.settings import PluginSettings
 
 MENU_NAME = "&RoadExtract"
 TOOLBAR_OBJECT_NAME = "RoadExtractToolbar"

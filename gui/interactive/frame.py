@@ -28,7 +28,7 @@ from qgis.core import (
     QgsRectangle,
 )
 
-from ..i18n import tr
+from ...plugin.i18n import tr
 
 GeoTransform = tuple[float, float, float, float, float, float]
 # (col_off, row_off, width, height) in raster pixels.

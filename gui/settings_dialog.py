@@ -15,8 +15,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .i18n import tr
-from .settings import MAX_PORT, PluginSettings, default_backend_python, default_state_dir
+from ..plugin.i18n import tr
+from ..plugin.settings import MAX_PORT, PluginSettings, default_backend_python, default_state_dir
 
 MAX_STARTUP_TIMEOUT_S = 3600.0
 

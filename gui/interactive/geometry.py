@@ -20,7 +20,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..i18n import tr
+from ...plugin.i18n import tr
 
 # Metres per degree of latitude (mean); used to turn a tolerance in metres into degrees
 # for rasters in a geographic CRS. Along a parallel a degree is shorter, so the tolerance

@@ -22,7 +22,7 @@ from qgis.PyQt.QtCore import QEvent, QObject, QPoint, Qt
 from qgis.PyQt.QtGui import QColor, QKeyEvent
 from qgis.PyQt.QtWidgets import QApplication
 
-from ..i18n import tr
+from ...plugin.i18n import tr
 from .controller import InteractiveController
 from .frame import FrameError
 from .session import BoxPrompt, PointPrompt, ScribblePrompt
