@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backend.models.spec import WeightsSpec
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
-
-    from backend.models.registry import WeightsSpec
 
 _CHUNK_BYTES = 1 << 20
 

@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,76 +23,10 @@ from backend.models.checkpoints import (
     load_state_dict_strict,
     sha256_of_file,
 )
+from backend.models.spec import BUNDLED_WEIGHTS_DIR, WeightsSpec, default_model_dir
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
-
-BUNDLED_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-
-
-@dataclass(frozen=True)
-class WeightsSpec:
-    """Declaration of one checkpoint file.
-
-    Attributes:
-        id: registry name, e.g. ``"sam_vit_b"``.
-        method: the method that uses it (``"linegraph2road"``, ``"sam"``, ...).
-        architecture: architecture the state dict fits, e.g. ``"linegraph2road_vit_tiny"``.
-        file_name: file name on disk.
-        sha256: hex digest of the file; None when no published digest could be found (the
-            digest is then recorded next to the file on first load and checked afterwards,
-            see :func:`check_recorded_digest`).
-        url: download URL for official checkpoints; ``None`` for weights bundled with the
-            package (``backend/models/weights``).
-        bands: input bands in order, e.g. ``("R", "G", "B")``.
-        gsd_m: ground sample distance in metres per pixel the model expects; ``None`` when
-            the weights are not tied to one (natural-image pretraining).
-        description: one line for users.
-        size_bytes: file size, when known (helps users spot a truncated download).
-        model_card: for our own models, the facts of the JSON model card next to the file
-            (variant, normalisation, training data, steps, validation metrics).
-    """
-
-    id: str
-    method: str
-    architecture: str
-    file_name: str
-    sha256: str | None
-    url: str | None
-    bands: tuple[str, ...]
-    gsd_m: float | None
-    description: str
-    size_bytes: int | None = None
-    model_card: dict[str, Any] | None = field(default=None, compare=False)
-
-    @property
-    def bundled(self) -> bool:
-        """True when the file ships inside the package instead of being downloaded."""
-        return self.url is None
-
-    def path(self, model_dir: str | os.PathLike[str] | None = None) -> Path:
-        """Where the file is (or would be) on disk.
-
-        Bundled weights live in ``backend/models/weights``; downloaded ones in ``model_dir``
-        (default :func:`default_model_dir`).
-        """
-        if self.bundled:
-            return BUNDLED_WEIGHTS_DIR / self.file_name
-        return Path(model_dir if model_dir is not None else default_model_dir()) / self.file_name
-
-
-def default_model_dir() -> Path:
-    """Folder for downloaded checkpoints.
-
-    ``$ROADEXTRACT_MODEL_DIR``, else ``$XDG_CACHE_HOME/roadextract/models``, else
-    ``~/.cache/roadextract/models``.
-    """
-    env = os.environ.get("ROADEXTRACT_MODEL_DIR")
-    if env:
-        return Path(env)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "roadextract" / "models"
-
 
 # --- declarations --------------------------------------------------------------------------
 
@@ -178,213 +112,54 @@ _SAM2_CONFIGS = {
     for spec in SAM2_SPECS
 }
 
-# The card written by `python -m backend.train.linegraph2road export` next to the weights
-# (backend/models/weights/linegraph2road_vit_tiny_1m.json); a test keeps the two equal. After a
-# new export, paste the new card here and update sha256 / size_bytes.
-_LINEGRAPH2ROAD_VIT_TINY_1M_CARD: dict[str, Any] = {
-    "architecture": {
-        "decoder_dims": [96, 64, 32, 16],
-        "edge_mlp_hidden": 256,
-        "encoder_depth": 6,
-        "encoder_embed_dim": 192,
-        "encoder_global_attn_indexes": [2, 5],
-        "encoder_num_heads": 6,
-        "encoder_out_chans": 128,
-        "encoder_window_size": 8,
-        "feature_dim": 128,
-        "gt_dropout": 0.1,
-        "gt_ff_dim": 256,
-        "gt_heads": 4,
-        "gt_hidden": 128,
-        "gt_layers": 3,
-        "input_size_px": 256,
-        "n_sampled": 4,
-        "pixel_mean": [123.675, 116.28, 103.53],
-        "pixel_std": [58.395, 57.12, 57.375],
-        "variant": "vit_tiny",
-    },
-    "bands": ["R", "G", "B"],
-    "file_name": "linegraph2road_vit_tiny_1m.pt",
-    "gsd_m": 1.0,
-    "id": "linegraph2road_vit_tiny_1m",
-    "inference_defaults": {
-        "d_k_px": 8.0,
-        "d_nei_px": 64.0,
-        "d_r_px": 16.0,
-        "edge_threshold": 0.4,
-        "max_neighbors": 16,
-        "note": "t_r and edge_threshold selected on the te_ validation crops "
-        "(Sec. 3.6 threshold selection); t_k has no effect (the "
-        "keypoint head stays below 0.3)",
-        "overlap_px": 96,
-        "t_k": 0.5,
-        "t_r": 0.4,
-        "window_px": 256,
-    },
-    "input": "(H, W, 3) uint8 RGB, 0..255, at 1 m per pixel",
-    "license": "Weights trained on Massachusetts Roads (research use; labels OpenStreetMap, ODbL).",
-    "limitations": "Demo-grade model trained from scratch in 46 CPU minutes on 374 small crops; "
-    "far below the paper's SAM ViT-B results. Junctions come from road vertices "
-    "only (keypoint head never fires); the overpass head is untrained (skeleton "
-    "graphs of Massachusetts labels are planar). Expects 1 m/px RGB; other "
-    "resolutions must be resampled.",
-    "method": "linegraph2road",
-    "normalisation": {
-        "pixel_mean": [123.675, 116.28, 103.53],
-        "pixel_std": [58.395, 57.12, 57.375],
-        "scale": "0..255",
-    },
-    "paper": "LineGraph2Road (papers/linegraph2road.txt): SAM-style ViT encoder, prompt-free "
-    "mask decoder, coupled NMS, Graph Transformer on the line graph of candidate edges",
-    "parameters": 3718756,
-    "sha256": "89f5fc2d32043cb10d370cb3aa077283975ab1479ce0748780adaacc05903ef5",
-    "size_bytes": 7493623,
-    "training": {
-        "batch_size": 8,
-        "command": "nice -n 10 python -m backend.train.linegraph2road train --data "
-        "../shared/data/roads/massachusetts_400 --out out/lg2r_vit_tiny_1m "
-        "--cache-dir out/lg2r_targets_w5 --train-include 'tr_*,va_*' "
-        "--val-include 'te_*' --variant vit_tiny --batch-size 8 --max-steps "
-        "3000 --time-limit-min 46 --lr 1e-3 --encoder-lr-scale 0.3 "
-        "--warmup-steps 150 --road-width-px 5 --target-variants 4 "
-        "--checkpoint-every 100 --val-every 400 --log-every 20 --threads 1",
-        "crop_px": 256,
-        "hardware": "CPU, 1 torch thread, shared 2-core machine, no GPU",
-        "initialisation": "random (no SAM weights: ViT-B is too slow to train on a CPU)",
-        "loss": "Eq. 4: mean BCE of the keypoint/road/overpass masks + 0.1 * BCE of the "
-        "candidate edges",
-        "optimizer": "AdamW, lr 1e-3 (encoder 3e-4), weight decay 1e-4, 150 warm-up "
-        "steps, cosine decay to 5 % following the 46 min time budget, "
-        "gradient clip 1.0",
-        "steps": 2541,
-        "wall_time_min": 46.0,
-    },
-    "training_data": {
-        "augmentation": "random 256 px crops, random multiples of 90 degrees, "
-        "random candidate-edge endpoint order",
-        "dataset": "Massachusetts Roads (Mnih 2013), "
-        "shared/data/roads/massachusetts_400: crops tr_* and va_* (374 "
-        "RGB crops, 400 x 400 px, 1 m/px); massachusetts_1500 not used "
-        "(may overlap)",
-        "labels": "OpenStreetMap centerlines rasterised about 7 px wide (ODbL); "
-        "ground-truth graph = skeleton of the label "
-        "(graph_io.graph_from_centerline_mask)",
-        "targets": "targets.make_training_targets: road mask 5 px wide, keypoint "
-        "and overpass discs of radius 3 px, d_k 8 px, d_r 16 px, d_nei "
-        "64 px, 4 cached Algorithm-4 interpolation seeds per image",
-    },
-    "validation": {
-        "at_inference_defaults": {
-            "apls": 0.3473,
-            "edge_threshold": 0.4,
-            "note": "thresholds chosen on these same 13 crops: optimistic",
-            "road_f1": 0.4152,
-            "road_precision": 0.6051,
-            "road_recall": 0.316,
-            "t_k": 0.5,
-            "t_r": 0.4,
-            "topo_f1": 0.472,
-            "topo_precision": 0.7505,
-            "topo_recall": 0.3825,
-        },
-        "at_thresholds_0.5": {
-            "apls": 0.1601,
-            "edge_threshold": 0.5,
-            "road_f1": 0.2789,
-            "road_precision": 0.694,
-            "road_recall": 0.1745,
-            "t_k": 0.5,
-            "t_r": 0.5,
-            "topo_f1": 0.2449,
-            "topo_precision": 0.7845,
-            "topo_recall": 0.1803,
-        },
-        "protocol": "whole crops through predict_image_graph (256 px windows, 96 px "
-        "overlap, fused masks, one coupled NMS, window-averaged edge "
-        "probabilities); APLS and TOPO from backend.eval with their "
-        "default parameters against the skeleton graph of the label; "
-        "road-mask precision/recall/F1 per pixel at t_r against the 5 px "
-        "rasterised centerlines (no relaxation)",
-        "split": "massachusetts_400 te_* (13 crops; 12 have a ground-truth graph long "
-        "enough for APLS/TOPO)",
-        "val_loss_eq4": 0.06352,
-        "val_loss_parts": {
-            "edge_bce": 0.10844,
-            "keypoint_bce": 0.01783,
-            "overpass_bce": 0.00019,
-            "road_bce": 0.14001,
-        },
-    },
-    "variant": "vit_tiny",
-    "window_px": 256,
-}
+def _bundled_spec(
+    id: str, method: str, architecture: str, description: str
+) -> WeightsSpec:
+    """A model that ships with the package, declared by the JSON card its training ``export``
+    wrote next to the weights (``backend/models/weights/<id>.json``): the card is the single
+    source of the file name, digest, size, GSD and validation figures."""
+    card = json.loads((BUNDLED_WEIGHTS_DIR / f"{id}.json").read_text())
+    return WeightsSpec(
+        id=id,
+        method=method,
+        architecture=architecture,
+        file_name=card["file_name"],
+        sha256=card["sha256"],
+        url=None,
+        bands=("R", "G", "B"),
+        gsd_m=float(card["gsd_m"]),
+        description=description,
+        size_bytes=int(card["size_bytes"]),
+        model_card=card,
+    )
 
-LINEGRAPH2ROAD_VIT_TINY_1M = WeightsSpec(
-    id="linegraph2road_vit_tiny_1m",
-    method="linegraph2road",
-    architecture="linegraph2road_vit_tiny",
-    file_name="linegraph2road_vit_tiny_1m.pt",
-    sha256="89f5fc2d32043cb10d370cb3aa077283975ab1479ce0748780adaacc05903ef5",
-    url=None,
-    bands=("R", "G", "B"),
-    gsd_m=1.0,
-    description=(
-        "LineGraph2Road with a small ViT encoder trained from scratch on CPU on Massachusetts "
-        "Roads crops (1 m/px RGB). Demo grade: APLS 0.35 / TOPO-F1 0.47 on 13 validation "
-        "crops, far below the paper's SAM ViT-B."
-    ),
-    size_bytes=7493623,
-    model_card=_LINEGRAPH2ROAD_VIT_TINY_1M_CARD,
+
+LINEGRAPH2ROAD_VIT_TINY_1M = _bundled_spec(
+    "linegraph2road_vit_tiny_1m",
+    "linegraph2road",
+    "linegraph2road_vit_tiny",
+    "LineGraph2Road with a small ViT encoder trained from scratch on CPU on Massachusetts "
+    "Roads crops (1 m/px RGB). Demo grade: APLS 0.35 / TOPO-F1 0.47 on 13 validation "
+    "crops, far below the paper's SAM ViT-B.",
 )
 
-def _bundled_card(file_name: str) -> dict[str, Any]:
-    """The JSON model card written next to bundled weights by a training ``export``."""
-    return json.loads((BUNDLED_WEIGHTS_DIR / file_name).read_text())
-
-
-# Written by `python -m backend.train.anchor_sam export` (backend/models/weights/*.json); the
-# card is the single source of the digest, size and validation figures.
-_ANCHOR_SAM_PICO_1M_CARD = _bundled_card("anchor_sam_pico_1m.json")
-
-ANCHOR_SAM_PICO_1M = WeightsSpec(
-    id="anchor_sam_pico_1m",
-    method="anchor_sam",
-    architecture="anchor_sam_pico",
-    file_name=_ANCHOR_SAM_PICO_1M_CARD["file_name"],
-    sha256=_ANCHOR_SAM_PICO_1M_CARD["sha256"],
-    url=None,
-    bands=("R", "G", "B"),
-    gsd_m=float(_ANCHOR_SAM_PICO_1M_CARD["gsd_m"]),
-    description=(
-        "Anchor-SAM with a small Hiera encoder (variant 'pico', not in the paper) trained from "
-        "scratch on CPU on Massachusetts Roads crops (1 m/px RGB). See its model card for the "
-        "validation precision / recall / F1 / IoU."
-    ),
-    size_bytes=int(_ANCHOR_SAM_PICO_1M_CARD["size_bytes"]),
-    model_card=_ANCHOR_SAM_PICO_1M_CARD,
+ANCHOR_SAM_PICO_1M = _bundled_spec(
+    "anchor_sam_pico_1m",
+    "anchor_sam",
+    "anchor_sam_pico",
+    "Anchor-SAM with a small Hiera encoder (variant 'pico', not in the paper) trained from "
+    "scratch on CPU on Massachusetts Roads crops (1 m/px RGB). See its model card for the "
+    "validation precision / recall / F1 / IoU.",
 )
 
-# Written by `python -m backend.train.roadgie export` (backend/models/weights/*.json); the
-# card is the single source of the digest, size and validation figures.
-_ROADGIE_STRIP_1M_CARD = _bundled_card("roadgie_strip_1m.json")
-
-ROADGIE_STRIP_1M = WeightsSpec(
-    id="roadgie_strip_1m",
-    method="roadgie",
-    architecture="roadgie_strip",
-    file_name=_ROADGIE_STRIP_1M_CARD["file_name"],
-    sha256=_ROADGIE_STRIP_1M_CARD["sha256"],
-    url=None,
-    bands=("R", "G", "B"),
-    gsd_m=float(_ROADGIE_STRIP_1M_CARD["gsd_m"]),
-    description=(
-        "RoadGIE-style interactive road model (strip-convolution encoder-decoder, clicks and "
-        "scribbles, previous logits) trained from scratch on CPU with simulated interaction "
-        "on Massachusetts Roads crops (1 m/px RGB). See its model card for Dice / APLS after "
-        "1, 3 and 5 clicks."
-    ),
-    size_bytes=int(_ROADGIE_STRIP_1M_CARD["size_bytes"]),
-    model_card=_ROADGIE_STRIP_1M_CARD,
+ROADGIE_STRIP_1M = _bundled_spec(
+    "roadgie_strip_1m",
+    "roadgie",
+    "roadgie_strip",
+    "RoadGIE-style interactive road model (strip-convolution encoder-decoder, clicks and "
+    "scribbles, previous logits) trained from scratch on CPU with simulated interaction "
+    "on Massachusetts Roads crops (1 m/px RGB). See its model card for Dice / APLS after "
+    "1, 3 and 5 clicks.",
 )
 
 WEIGHTS: dict[str, WeightsSpec] = {
