@@ -425,7 +425,7 @@ def insert_control_points(
             aliases.append((point_id, spot))
         present.add(point_id)
 
-    for e, (u, v, k, data) in enumerate(edges):
+    for e, (u, v, _key, data) in enumerate(edges):
         if e not in cuts:
             out.add_edge(u, v, **data)
             continue

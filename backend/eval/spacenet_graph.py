@@ -97,7 +97,11 @@ def spacenet_graph_from_lines(
         graph.remove_edges_from(repeated_edges(graph, keep_one=True))
     # Zero-length self-loops only marked their vertex as a node (rule 2).
     graph.remove_edges_from(
-        [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if u == v and d[EDGE_LENGTH] == 0]
+        [
+            (u, v, k)
+            for u, v, k, d in graph.edges(keys=True, data=True)
+            if u == v and d[EDGE_LENGTH] == 0
+        ]
     )
     drop_small_subgraphs(graph, min_subgraph_length_m, max_subgraph_nodes_checked)
     return graph

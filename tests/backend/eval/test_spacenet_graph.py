@@ -76,7 +76,9 @@ def test_repeated_vertex_is_a_node_and_small_pieces_go():
     line = LineString([(0, 0), (60, 0), (60, 0), (120, 0)])
     graph = spacenet_graph_from_lines([line, LineString([(500, 0), (504, 0)])])
     assert _lengths(graph) == [60.0, 60.0]
-    with_fragment = spacenet_graph_from_lines([LineString([(500, 0), (504, 0)])], min_subgraph_length_m=0)
+    with_fragment = spacenet_graph_from_lines(
+        [LineString([(500, 0), (504, 0)])], min_subgraph_length_m=0
+    )
     assert _lengths(with_fragment) == [4.0]
 
 

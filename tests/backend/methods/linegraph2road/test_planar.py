@@ -55,10 +55,14 @@ def test_overpass_vertex_does_not_join_the_crossing_road():
 
 
 def test_vertex_near_an_end_and_empty_input():
-    # C(2, 0) is within tolerance of A's end of A-B: it is not "inside" the edge.
+    # C(2, 0) lies on A-B 2 px from A: A-C runs along A-B, so A-B becomes A-C, C-B.
     points = np.array([[0, 0], [50, 0], [2, 0]], float)
     out, _ = split_collinear_edges(points, np.array([[0, 0], [1, 2]]), np.ones(2), tolerance_px=4.0)
-    assert _pairs(out) == {(0, 1), (0, 2)}
+    assert _pairs(out) == {(0, 2), (1, 2)}
+    # Beyond the end (D at x = 52) it is not on the segment: nothing changes.
+    points = np.array([[0, 0], [50, 0], [52, 0]], float)
+    out, _ = split_collinear_edges(points, np.array([[0, 1], [1, 2]]), np.ones(2), tolerance_px=4.0)
+    assert _pairs(out) == {(0, 1), (1, 2)}
     out, prob = split_collinear_edges(points, np.zeros((2, 0), int), np.zeros(0), tolerance_px=4.0)
     assert out.shape == (2, 0) and prob.shape == (0,)
     with pytest.raises(ValueError, match="edge_prob"):
