@@ -611,3 +611,30 @@ class BalancedDomainSampler:
             items = self.by_domain[d]
             out.append(items[int(self.rng.choice(len(items), p=self.weights[d]))])
         return out
+
+
+def read_domain_pair_at_gsd(
+    sample: DomainSample | LoadedSample, model_gsd_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sample resampled to the model GSD, for training code that takes plain pairs.
+
+    The 11-bit pan band is stretched between its 2nd and 98th percentiles (as at inference);
+    labels and valid masks are resampled bilinearly and thresholded at 0.5. Partial labels
+    stay partial: callers must not read unlabelled pixels as background (check
+    ``sample.partial``).
+
+    Returns:
+        ``(image (h, w, 3) uint8 RGB, label (h, w) bool, valid (h, w) bool)`` with
+        ``h = round(H * gsd_m / model_gsd_m)`` (same for ``w``).
+    """
+    loaded = sample if isinstance(sample, LoadedSample) else load_domain_sample(sample)
+    info = loaded.info
+    rgb = image_to_float_rgb(loaded.image, info.bit_depth, (2.0, 98.0), loaded.valid)
+    h, w = loaded.label.shape
+    scale = info.gsd_m / model_gsd_m
+    size = (max(int(round(h * scale)), 1), max(int(round(w * scale)), 1))
+    stack = np.concatenate([rgb, loaded.label[..., None], loaded.valid[..., None]], axis=2)
+    if size != (h, w):
+        stack = resize_hw(stack.astype(np.float32), size)
+    image = np.clip(np.rint(stack[..., :3] * 255.0), 0, 255).astype(np.uint8)
+    return image, stack[..., 3] >= 0.5, stack[..., 4] >= 0.5

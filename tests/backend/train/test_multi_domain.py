@@ -137,3 +137,14 @@ def test_batches_are_balanced_across_domains_not_by_count(all_samples):
         assert counts == {"google_epfl": 2, "deepglobe": 2, "spacenet_vegas_pan": 2}
     with pytest.raises(ValueError, match="no training samples"):
         ds.BalancedDomainSampler([], 1.0, np.random.default_rng(0))
+
+
+def test_pairs_at_the_model_gsd_for_other_training_code(all_samples):
+    ottawa = next(s for s in all_samples if s.domain == "roadnet_ottawa")
+    image, label, valid = ds.read_domain_pair_at_gsd(ottawa, 1.0)
+    assert image.shape == (108, 108, 3) and image.dtype == np.uint8  # 512 px * 0.21 m
+    assert label.shape == valid.shape == (108, 108) and valid.all()
+    full = ds.load_domain_sample(ottawa)
+    assert abs(label.mean() - full.label.mean()) < 0.03  # same road share after resampling
+    same, *_ = ds.read_domain_pair_at_gsd(ottawa, 0.21)
+    assert same.shape == (512, 512, 3)
