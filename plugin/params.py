@@ -730,11 +730,40 @@ class EvaluateInstanceMasksRequest(JobRequest):
 
 # --- interactive extraction -----------------------------------------------------------------
 
-ENGINES = ("road", "sam")
-# Registry ``method`` values of the models each engine can run (``GET /models``).
-ENGINE_METHODS = {"road": ("roadgie",), "sam": ("sam", "sam2")}
-# Engine default model ids, as the backend documents them (null sends the default).
-DEFAULT_MODELS = {"road": "roadgie_strip_1m", "sam": "sam_vit_b"}
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """What an interactive engine takes and gives (the backend's table is
+    ``backend/interactive/engine_table.py``).
+
+    Attributes:
+        name: Engine name on the wire.
+        methods: Registry ``method`` values of the models it can run (``GET /models``).
+        default_model: Its default model id, as the backend documents it (null sends it).
+        takes_boxes: Box prompts are allowed.
+        takes_initial_probability: A probability raster can give the starting logits.
+        draws_centerlines: Its results can be accepted as centerlines (roads).
+    """
+
+    name: str
+    methods: tuple[str, ...]
+    default_model: str
+    takes_boxes: bool
+    takes_initial_probability: bool
+    draws_centerlines: bool
+
+
+ENGINE_TABLE: dict[str, EngineSpec] = {
+    spec.name: spec
+    for spec in (
+        EngineSpec("road", ("roadgie",), "roadgie_strip_1m", False, True, True),
+        EngineSpec("sam", ("sam", "sam2"), "sam_vit_b", True, False, False),
+    )
+}
+ENGINES = tuple(ENGINE_TABLE)
+DEFAULT_ENGINE = ENGINES[0]
+ENGINE_METHODS = {name: spec.methods for name, spec in ENGINE_TABLE.items()}
+DEFAULT_MODELS = {name: spec.default_model for name, spec in ENGINE_TABLE.items()}
 
 
 @dataclass
@@ -766,7 +795,7 @@ class InteractiveEncodeRequest(JobRequest):
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
 
     raster_path: str
-    engine: str = "road"
+    engine: str = DEFAULT_ENGINE
     model: str | None = None
     checkpoint_path: str | None = None
     window_px: tuple[int, int, int, int] | None = None
@@ -798,7 +827,10 @@ class InteractiveEncodeRequest(JobRequest):
             len(self.bands) not in (1, 3) or any(band < 1 for band in self.bands)
         ):
             raise RequestError(f"bands: give 1 or 3 band numbers >= 1, got {list(self.bands)}")
-        if self.initial_probability_raster and self.engine != "road":
+        if (
+            self.initial_probability_raster
+            and not ENGINE_TABLE[self.engine].takes_initial_probability
+        ):
             raise RequestError("initial_probability_raster: only the road engine takes one")
 
     def to_params(self) -> dict[str, Any]:

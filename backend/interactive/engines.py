@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from backend.interactive.engine_table import DEFAULT_MODELS, ENGINE_TABLE, ENGINES
 from backend.methods.roadgie.model import (
     RoadGIEFeatures,
     load_roadgie_weights,
@@ -30,12 +31,6 @@ from backend.methods.roadgie.prompts import Scribble, rasterize_prompts
 from backend.models.registry import get_model, get_weights_spec
 from backend.models.sam_family import ImageEmbedding, load_segmenter
 
-ENGINES = ("road", "sam")
-DEFAULT_MODELS = {"road": "roadgie_strip_1m", "sam": "sam_vit_b"}
-# Largest model image the road engine decodes per click (latency grows with the area).
-ROAD_MAX_MODEL_PX = 768
-# SAM resizes every image to its 1024 px input: read windows at most this large.
-SAM_MAX_MODEL_PX = 1024
 # Scribbles become SAM point prompts every this many model pixels, at most this many each.
 SAM_SCRIBBLE_STEP_PX = 16.0
 SAM_SCRIBBLE_MAX_POINTS = 8
@@ -94,8 +89,9 @@ class RoadEngine:
         model_dir: folder of downloaded checkpoints (unused for bundled weights).
     """
 
-    name = "road"
-    max_model_px = ROAD_MAX_MODEL_PX
+    engine_spec = ENGINE_TABLE["road"]
+    name = engine_spec.name
+    max_model_px = engine_spec.max_model_px
 
     def __init__(
         self,
@@ -105,7 +101,7 @@ class RoadEngine:
         model_dir: str | None = None,
     ) -> None:
         spec = get_weights_spec(model_id)
-        if spec.method != "roadgie":
+        if spec.method not in self.engine_spec.methods:
             raise ValueError(f"{model_id!r} is not a road-engine model (method {spec.method!r})")
         self.model_id = model_id
         self.device = device
@@ -129,7 +125,7 @@ class RoadEngine:
         with torch.inference_mode():
             feats = self.model.encode(x)
         return {
-            "engine": "road",
+            "engine": self.name,
             "model": self.model_id,
             "feats": [f.half().cpu() for f in feats.feats],
             "size_hw": [ph, pw],
@@ -162,7 +158,7 @@ class RoadEngine:
             PromptError: a box prompt (the road model takes points and scribbles only,
                 Sec. B.8).
         """
-        if prompts.box_xyxy_px is not None:
+        if prompts.box_xyxy_px is not None and not self.engine_spec.takes_boxes:
             raise PromptError(
                 "box prompts are for the sam engine; the road engine takes points and scribbles"
             )
@@ -198,8 +194,9 @@ class SamEngine:
         model_dir: folder of downloaded checkpoints.
     """
 
-    name = "sam"
-    max_model_px = SAM_MAX_MODEL_PX
+    engine_spec = ENGINE_TABLE["sam"]
+    name = engine_spec.name
+    max_model_px = engine_spec.max_model_px
     model_gsd_m = None
 
     def __init__(
@@ -219,7 +216,7 @@ class SamEngine:
         emb = self.segmenter.encode(image)
         feats = emb.features
         return {
-            "engine": "sam",
+            "engine": self.name,
             "model": emb.model,
             "image_hw": list(emb.image_hw),
             "input_hw": list(emb.input_hw),
@@ -326,7 +323,7 @@ def get_engine(
         if key in _ENGINES:
             _ENGINES.move_to_end(key)
             return _ENGINES[key]
-    cls = RoadEngine if engine == "road" else SamEngine
+    cls = {c.name: c for c in (RoadEngine, SamEngine)}[engine]
     instance = cls(model, device=device, checkpoint_path=checkpoint_path, model_dir=model_dir)
     with _ENGINES_LOCK:
         _ENGINES[key] = instance

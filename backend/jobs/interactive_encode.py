@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -21,6 +21,7 @@ from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
 from backend.geo.raster import ImageReader, open_raster, raster_info, unit_scale_divisor
+from backend.interactive.engine_table import DEFAULT_MODELS, ENGINE_TABLE, EngineName
 from backend.jobs.model_loading import check_weights_installed, model_px_per_raster_px
 from backend.models.registry import get_weights_spec
 from backend.runtime.progress import Progress, no_progress
@@ -33,7 +34,7 @@ class InteractiveEncodeParams(BaseModel):
     """Parameters of the ``interactive_encode`` job (see docs/backend_api.md)."""
 
     raster_path: str = Field(description="Image raster (needs a CRS).")
-    engine: Literal["road", "sam"] = Field("road", description="road (RoadGIE-style) or sam.")
+    engine: EngineName = Field("road", description="road (RoadGIE-style) or sam.")
     model: str | None = Field(None, description="Registry id; null = the engine's default.")
     checkpoint_path: str | None = Field(
         None, description="Own weights file (SAM official checkpoint or road weights)."
@@ -50,9 +51,6 @@ class InteractiveEncodeParams(BaseModel):
 
 
 def _engine_model(params: InteractiveEncodeParams) -> str:
-    # engines loads torch: imported when a job is created, not when the service starts.
-    from backend.interactive.engines import DEFAULT_MODELS
-
     return params.model or DEFAULT_MODELS[params.engine]
 
 
@@ -65,14 +63,17 @@ def validate(params: InteractiveEncodeParams) -> None:
     """
     model = _engine_model(params)
     spec = get_weights_spec(model)
-    wanted = ("roadgie",) if params.engine == "road" else ("sam", "sam2")
+    wanted = ENGINE_TABLE[params.engine].methods
     if spec.method not in wanted:
         raise ValueError(
             f"model {model!r} ({spec.method}) does not fit engine {params.engine!r}; pick a "
             f"{'/'.join(wanted)} model (GET /models)"
         )
     check_weights_installed(spec, params.checkpoint_path, params.model_dir)
-    if params.initial_probability_raster is not None and params.engine != "road":
+    if (
+        params.initial_probability_raster is not None
+        and not ENGINE_TABLE[params.engine].takes_initial_probability
+    ):
         raise ValueError("initial_probability_raster is for the road engine only")
     with open_raster(params.raster_path) as ds:
         ImageReader(ds, tuple(params.bands) if params.bands else None)  # checks the bands
@@ -131,7 +132,7 @@ def model_geometry(
     at most ``SAM_MAX_WINDOW_PX`` raster pixels per side, read so that the longest side is at
     most ``max_model_px`` (SAM resizes to its 1024 px input anyway).
     """
-    if engine == "road":
+    if ENGINE_TABLE[engine].works_at_model_gsd:
         fx = model_px_per_raster_px(raster_gsd_m[0], model_gsd_m)[1]
         fy = model_px_per_raster_px(raster_gsd_m[1], model_gsd_m)[1]
         window = shrink_about_centre(

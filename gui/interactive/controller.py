@@ -42,7 +42,12 @@ from ...plugin.backend_process import BackendStartError, backend_manager
 from ...plugin.client import BackendClient, BackendError, BackendUnavailableError, HealthInfo
 from ...plugin.i18n import tr
 from ...plugin.layers import LayerError, export_raster, local_raster_path
-from ...plugin.params import InteractiveEncodeRequest, RequestError
+from ...plugin.params import (
+    DEFAULT_ENGINE,
+    ENGINE_TABLE,
+    InteractiveEncodeRequest,
+    RequestError,
+)
 from ...plugin.settings import PluginSettings
 from .frame import CanvasPixelTransform, FrameError, RasterPixelFrame, WindowPx, window_contains
 from .geometry import GeometryError, crs_from_wkt, geojson_to_geometry, simplify
@@ -288,7 +293,7 @@ class InteractiveController(QObject):
         self._client_factory = client_factory
         self.session = PromptSession()
         # Settings the dock sets.
-        self.engine = "road"
+        self.engine = DEFAULT_ENGINE
         self.model: str | None = None
         self.checkpoint_path: str | None = None
         self.device = "auto"
@@ -498,7 +503,7 @@ class InteractiveController(QObject):
         With a reprojected canvas the box's raster-pixel extent is that of all four
         corners, so it covers what was drawn.
         """
-        if self.engine != "sam":
+        if not ENGINE_TABLE[self.engine].takes_boxes:
             self._warn(tr("Boxes are for the SAM engine; use clicks and scribbles for roads."))
             return False
         transform = self._prepare_frame()
@@ -530,7 +535,7 @@ class InteractiveController(QObject):
         if frame is None:
             self._warn(tr("Choose a raster layer to extract from first."))
             return False
-        if isinstance(prompt, BoxPrompt) and self.engine != "sam":
+        if isinstance(prompt, BoxPrompt) and not ENGINE_TABLE[self.engine].takes_boxes:
             self._warn(tr("Boxes are for the SAM engine; use clicks and scribbles for roads."))
             return False
         if not all(frame.contains_px(x, y) for x, y in _anchor_points(prompt)):
@@ -651,7 +656,9 @@ class InteractiveController(QObject):
             window_px=tuple(window_px),
             device=self.device,
             initial_probability_raster=(
-                self.initial_probability_path if self.engine == "road" else None
+                self.initial_probability_path
+                if ENGINE_TABLE[self.engine].takes_initial_probability
+                else None
             ),
         )
         self._encode_retry_done = retry

@@ -44,7 +44,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ...plugin.client import HealthInfo
 from ...plugin.i18n import tr
-from ...plugin.params import DEFAULT_MODELS, ENGINE_METHODS
+from ...plugin.params import DEFAULT_ENGINE, DEFAULT_MODELS, ENGINE_METHODS, ENGINE_TABLE
 from .controller import InteractiveController
 from .map_tool import InteractiveMapTool
 from .session import BoxPrompt, PointPrompt, Prompt, ScribblePrompt
@@ -269,7 +269,7 @@ class InteractiveDock(QgsDockWidget):
         except (TypeError, ValueError):
             tolerance = 0.0
         self.tolerance_spin.setValue(tolerance)
-        engine = str(store.value(SETTINGS_GROUP + "engine", "road"))
+        engine = str(store.value(SETTINGS_GROUP + "engine", DEFAULT_ENGINE))
         index = self.engine_combo.findData(engine)
         self.engine_combo.setCurrentIndex(max(0, index))
         self._fill_models()
@@ -298,21 +298,22 @@ class InteractiveDock(QgsDockWidget):
     def _on_engine_changed(self) -> None:
         self._fill_models()
         self._on_model_changed()
-        is_road = self.engine_combo.currentData() == "road"
-        self.centerlines_check.setEnabled(is_road)
-        self.initial_combo.setEnabled(is_road)
-        if not is_road:
+        engine = ENGINE_TABLE[self.engine_combo.currentData() or DEFAULT_ENGINE]
+        self.centerlines_check.setEnabled(engine.draws_centerlines)
+        self.initial_combo.setEnabled(engine.takes_initial_probability)
+        if not engine.draws_centerlines:
             self.centerlines_check.setChecked(False)
+        if not engine.takes_initial_probability:
             self.initial_combo.setLayer(None)
         self.activate_button.setToolTip(self.tool.status_text())
 
     def _on_model_changed(self) -> None:
-        engine = self.engine_combo.currentData() or "road"
+        engine = self.engine_combo.currentData() or DEFAULT_ENGINE
         self.controller.set_engine(engine, self.model_combo.currentData())
         self.activate_button.setToolTip(self.tool.status_text())
 
     def _fill_models(self) -> None:
-        engine = self.engine_combo.currentData() or "road"
+        engine = self.engine_combo.currentData() or DEFAULT_ENGINE
         current = self.model_combo.currentData()
         self.model_combo.blockSignals(True)
         self.model_combo.clear()

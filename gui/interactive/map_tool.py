@@ -23,6 +23,7 @@ from qgis.PyQt.QtGui import QColor, QKeyEvent
 from qgis.PyQt.QtWidgets import QApplication
 
 from ...plugin.i18n import tr
+from ...plugin.params import ENGINE_TABLE
 from .controller import InteractiveController
 from .frame import FrameError
 from .session import BoxPrompt, PointPrompt, ScribblePrompt
@@ -182,7 +183,7 @@ class InteractiveMapTool(QgsMapTool):
                 return
             self._dragging = True
         point = self.toMapCoordinates(pos)
-        if self._gesture == BOX and self.controller.engine != "sam":
+        if self._gesture == BOX and not ENGINE_TABLE[self.controller.engine].takes_boxes:
             return  # no box with the road engine (said on release)
         if self._gesture == BOX:
             a = self._press_map
@@ -313,7 +314,7 @@ class InteractiveMapTool(QgsMapTool):
 
     def status_text(self) -> str:
         """One line for the status bar: what the mouse does with the current engine."""
-        if self.controller.engine == "sam":
+        if ENGINE_TABLE[self.controller.engine].takes_boxes:
             return tr(
                 "Left click: object here; right click: not here; drag: box; Shift+drag: "
                 "scribble; Ctrl+Shift+drag: negative scribble; Enter: accept; Esc: cancel"
