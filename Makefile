@@ -3,7 +3,8 @@
 #   make install      backend venv (.venv) with torch, rasterio, ... (not QGIS's Python)
 #   make serve        run the backend by hand (the plugin reuses it)
 #   make demo         the main job on the SpaceNet sample -> out/demo/
-#   make test         every suite: backend, QGIS-side, end-to-end
+#   make test         import contracts and every suite: backend, QGIS-side, end-to-end
+#   make lint         ruff, import contracts, mypy (QGIS-side core, backend service and jobs)
 #   make zip          build/roadextract.zip for QGIS's plugin manager
 #   make deploy       copy the plugin into the default QGIS profile
 #   make transup / transcompile   update / compile the translations in i18n/
@@ -20,12 +21,13 @@ LRELEASE ?= $(shell command -v lrelease || echo /usr/lib/qt5/bin/lrelease)
 PYLUPDATE ?= pylupdate5
 
 BACKEND_PY := $(abspath $(VENV))/bin/python
+LINT_ROOT := build/lint
 # Plugin files that go into the zip (tests, benchmarks and CI stay out).
 PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml \
 	docs/backend_api.md $(shell git ls-files plugin processing_provider gui backend i18n)
 
 .PHONY: install test-env serve demo test test-backend test-qgis bench zip deploy transup \
-	transcompile lint clean
+	transcompile lint lint-imports clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -53,6 +55,7 @@ demo: install
 	$(BACKEND_PY) -m backend demo --shared-data $(SHARED_DATA) --out-dir $(OUT)/demo
 
 test: install test-env transcompile
+	$(MAKE) lint-imports
 	$(MAKE) test-backend
 	$(MAKE) test-qgis
 
@@ -70,8 +73,17 @@ bench: install
 	$(BACKEND_PY) bench/bench_interactive.py
 	$(BACKEND_PY) bench/bench_box_to_mask.py
 
-lint: install
+lint: install lint-imports
 	$(VENV)/bin/ruff check .
+	cd $(LINT_ROOT) && $(abspath $(VENV))/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+		$(PLUGIN_NAME)/plugin $(PLUGIN_NAME)/processing_provider
+	$(VENV)/bin/mypy -p backend.service -p backend.jobs
+
+# The import contracts of pyproject.toml (floors of the backend and of the QGIS side). The
+# QGIS side is analysed as QGIS imports it: this folder as the package "roadextract".
+lint-imports: install
+	mkdir -p $(LINT_ROOT) && ln -sfn "$(CURDIR)" $(LINT_ROOT)/$(PLUGIN_NAME)
+	PYTHONPATH=$(LINT_ROOT):. $(VENV)/bin/lint-imports
 
 zip: transcompile
 	rm -rf build/$(PLUGIN_NAME) build/$(PLUGIN_NAME).zip

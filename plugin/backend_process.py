@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 from .client import BackendClient, BackendError, HealthInfo
@@ -176,7 +177,7 @@ class BackendManager:
         self._lock = threading.RLock()
         self._process: subprocess.Popen | None = None
         self._log_path: Path | None = None
-        self._log_handle = None
+        self._log_handle: BinaryIO | None = None
         self._state_file: Path | None = None
         self._client: BackendClient | None = None
         self._atexit_registered = False

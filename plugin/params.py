@@ -35,6 +35,7 @@ def _check_positive(name: str, value: float) -> None:
         raise RequestError(f"{name}: must be > 0, got {value}")
 
 
+@dataclass
 class JobRequest:
     """Base of the requests (dataclasses): validation and the JSON ``params`` of a job.
 

@@ -179,7 +179,7 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
     """Encode the view and open a session; ``summary`` holds the session (see module)."""
     # The cache, engines and sessions load torch: imported when the job runs.
     from backend.interactive.cache import embedding_key, get_cache
-    from backend.interactive.engines import get_engine
+    from backend.interactive.engines import RoadEngine, get_engine
     from backend.interactive.sessions import Session, get_store
 
     t0 = time.perf_counter()
@@ -234,6 +234,7 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
         sx, sy = session.scale_xy
         grid = transform * Affine(1.0 / sx, 0.0, window[0], 0.0, 1.0 / sy, window[1])
         prob = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
+        assert isinstance(engine, RoadEngine)  # validate() allows it for this engine only
         session.initial_logits = engine.initial_logits(prob)
     get_store().add(session)
     return {

@@ -31,7 +31,7 @@ def _hostname(host_header: str) -> str:
 
 def is_loopback_host(host_header: str | None) -> bool:
     """True for a Host header naming a loopback address, with or without a port."""
-    return bool(host_header) and _hostname(host_header) in LOOPBACK_HOSTS
+    return host_header is not None and _hostname(host_header) in LOOPBACK_HOSTS
 
 
 def is_loopback_origin(origin: str | None) -> bool:
