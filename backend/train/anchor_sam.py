@@ -62,8 +62,7 @@ from backend.train.datasets import (
     BalancedDomainSampler,
     SampleSource,
     discover_samples,
-    load_domain_sample,
-    multi_domain_samples,
+    load_multi_domain,
     random_crop_at_gsd,
     read_pair,
     split_patterns,
@@ -92,14 +91,16 @@ class TrainConfig:
         lr, min_lr, weight_decay, warmup_steps: optimiser and schedule.
         max_steps: total optimiser steps; time_limit_min stops earlier.
         val_every: steps between validations (0: once per epoch over the training pairs).
-        roads_root: ``shared/data/roads`` for the multi-domain set (then ``data_dirs``,
-            ``train_include`` and ``val_include`` are unused).
+        roads_root: ``shared/data/roads`` or a pack of it
+            (:func:`~backend.train.datasets.pack_road_set`) for the multi-domain set
+            (then ``data_dirs``, ``train_include`` and ``val_include`` are unused).
         domains: multi-domain subset (None: all).
         model_gsd_m: metres per pixel the model is trained at (multi-domain set).
         scale_jitter: (min, max) random zoom applied on top of the GSD resampling.
         export_every_min: minutes between ``last.pt`` + fp16 export + report (multi-domain).
         export_name: file stem of the export in ``OUT/export/``.
         card_template: JSON model card whose facts the periodic export starts from.
+        workers: data-loader processes building multi-domain batches (0: in the loop).
     """
 
     data_dirs: list[str]
@@ -130,6 +131,7 @@ class TrainConfig:
     export_every_min: float = 30.0
     export_name: str = "anchor_sam_pico_1m"
     card_template: str | None = None
+    workers: int = 0
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -214,6 +216,22 @@ def make_domain_batch(
     parts = [random_crop_at_gsd(s, crop_px, model_gsd_m, rng, scale_jitter)
              for s in sampler.draw(batch_size)]
     return tuple(torch.from_numpy(np.stack(p)) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+class DomainBatches(torch.utils.data.IterableDataset):
+    """Endless domain-balanced batches (:func:`make_domain_batch`) for a DataLoader with
+    ``batch_size=None``; each worker draws with its own seed."""
+
+    def __init__(self, samples: Sequence[Any], cfg: TrainConfig, seed: int) -> None:
+        self.samples, self.cfg, self.seed = samples, cfg, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
+        sampler = BalancedDomainSampler(self.samples, self.cfg.model_gsd_m, rng)
+        while True:
+            yield make_domain_batch(sampler, self.cfg.batch_size, self.cfg.crop_px,
+                                    self.cfg.model_gsd_m, self.cfg.scale_jitter, rng)
 
 
 # --- metrics ---------------------------------------------------------------------------------
@@ -327,8 +345,7 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
     sampler = None
     eval_samples: list[Any] = []
     if multi:
-        described = multi_domain_samples(cfg.roads_root, cfg.domains)
-        loaded = [load_domain_sample(s) for s in described]
+        loaded = load_multi_domain(cfg.roads_root, cfg.domains)
         train_loaded = [s for s in loaded if s.info.split == "train"]
         eval_samples = [s for s in loaded if s.info.split != "train"]
         sampler = BalancedDomainSampler(train_loaded, cfg.model_gsd_m, rng)
@@ -415,6 +432,12 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         print(f"step {step}: exported {source.name} (step {chosen['step']}) with report "
               f"{json.dumps(report['headline'])}", file=sys.stderr)
 
+    batches = None
+    if sampler is not None and cfg.workers > 0:
+        batches = iter(torch.utils.data.DataLoader(
+            DomainBatches(train_loaded, cfg, cfg.seed + step), batch_size=None,
+            num_workers=cfg.workers, pin_memory=device.type == "cuda", prefetch_factor=4,
+            persistent_workers=True))
     metrics: dict[str, Any] = {}
     start = time.monotonic() - elapsed
     last_export = time.monotonic()
@@ -428,12 +451,14 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         model.train()
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr * lr_factor(step, cfg, elapsed / limit_s if limit_s else 0.0)
-        if sampler is not None:
+        if batches is not None:
+            batch = next(batches)
+        elif sampler is not None:
             batch = make_domain_batch(sampler, cfg.batch_size, cfg.crop_px, cfg.model_gsd_m,
                                       cfg.scale_jitter, rng)
         else:
             batch = make_batch(train_samples, cfg.batch_size, cfg.crop_px, rng)
-        images, labels, valid = (t.to(device) for t in batch)
+        images, labels, valid = (t.to(device, non_blocking=True) for t in batch)
         with torch.autocast(device_type="cuda", enabled=use_amp):
             logits = model(model.normalize(images))
         loss = bce_dice_loss(logits.float(), labels, valid)

@@ -12,6 +12,7 @@ Layouts found by :func:`discover_samples` in one folder:
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -638,3 +639,118 @@ def read_domain_pair_at_gsd(
         stack = resize_hw(stack.astype(np.float32), size)
     image = np.clip(np.rint(stack[..., :3] * 255.0), 0, 255).astype(np.uint8)
     return image, stack[..., 3] >= 0.5, stack[..., 4] >= 0.5
+
+
+# --- one-file pack of the multi-domain set (for a device machine, issue 10 item 6) -----------
+
+PACK_FORMAT = "roadextract-roads-pack-1"
+
+
+def pack_road_set(
+    roads_root: str | os.PathLike[str], output: str | os.PathLike[str],
+    domains: Sequence[str] | None = None, skip_key_prefixes: Sequence[str] = (),
+    jpeg_quality: int = 90,
+) -> dict[str, Any]:
+    """Write the multi-domain set (all splits) into one ``.npz`` file.
+
+    8-bit images are stored as JPEG (``jpeg_quality``), 11-bit pan windows as compressed
+    uint16 arrays, labels as 1-bit PNG, each sample already cut to its window; the sample
+    descriptions (domain, split, GSD, label kind, ...) go in as JSON. :func:`load_pack` reads
+    it back with numpy and Pillow only (no rasterio on the device machine).
+
+    Args:
+        roads_root: ``shared/data/roads``.
+        output: ``.npz`` path.
+        domains: subset of :data:`ROAD_DOMAINS` (default all).
+        skip_key_prefixes: leave out samples whose key starts with one of these (e.g.
+            ``("1500_",)`` to fit a size limit: the 1500 px tiles are training-only).
+        jpeg_quality: JPEG quality of 8-bit images.
+
+    Returns:
+        ``{"samples": n, "bytes": file size}``.
+    """
+    import io
+
+    from PIL import Image
+
+    arrays: dict[str, np.ndarray] = {}
+    meta = []
+    for i, sample in enumerate(multi_domain_samples(roads_root, domains)):
+        if any(sample.key.startswith(p) for p in skip_key_prefixes):
+            continue
+        loaded = load_domain_sample(sample)
+        buf = io.BytesIO()
+        if sample.bit_depth > 8:
+            np.savez_compressed(buf, image=loaded.image)
+        else:
+            Image.fromarray(loaded.image).save(buf, format="JPEG", quality=jpeg_quality)
+        arrays[f"image_{i}"] = np.frombuffer(buf.getvalue(), np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(loaded.label).save(buf, format="PNG")  # bool -> mode "1"
+        arrays[f"label_{i}"] = np.frombuffer(buf.getvalue(), np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(loaded.valid).save(buf, format="PNG")
+        arrays[f"valid_{i}"] = np.frombuffer(buf.getvalue(), np.uint8)
+        meta.append({"index": i, "domain": sample.domain, "key": sample.key,
+                     "label_kind": sample.label_kind, "gsd_m": sample.gsd_m,
+                     "split": sample.split, "bit_depth": sample.bit_depth,
+                     "nodata_white": sample.nodata_white, "source": str(sample.image_path)})
+    header = json.dumps({"format": PACK_FORMAT, "samples": meta}).encode()
+    arrays["meta"] = np.frombuffer(header, np.uint8)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(output, **arrays)
+    return {"samples": len(meta), "bytes": output.stat().st_size}
+
+
+def load_pack(
+    path: str | os.PathLike[str], domains: Sequence[str] | None = None
+) -> list[LoadedSample]:
+    """Samples of a :func:`pack_road_set` file, sorted by (domain, key).
+
+    Raises:
+        ValueError: not a pack of this format.
+    """
+    import io
+
+    from PIL import Image
+
+    path = Path(path)
+    with np.load(path) as data:
+        try:
+            header = json.loads(data["meta"].tobytes())
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{path} is not a road-set pack: {exc}") from exc
+        if header.get("format") != PACK_FORMAT:
+            raise ValueError(f"{path}: format {header.get('format')!r}, expected {PACK_FORMAT}")
+        out = []
+        for m in header["samples"]:
+            if domains is not None and m["domain"] not in domains:
+                continue
+            i = m["index"]
+            raw = io.BytesIO(data[f"image_{i}"].tobytes())
+            if m["bit_depth"] > 8:
+                with np.load(raw) as arr:
+                    image = arr["image"]
+            else:
+                with Image.open(raw) as im:
+                    image = np.asarray(im.convert("RGB"))
+            masks = []
+            for name in ("label", "valid"):
+                with Image.open(io.BytesIO(data[f"{name}_{i}"].tobytes())) as im:
+                    masks.append(np.asarray(im.convert("L")) > 127)
+            info = DomainSample(
+                domain=m["domain"], key=m["key"], image_path=path, label_path=path,
+                label_kind=m["label_kind"], gsd_m=m["gsd_m"], split=m["split"],
+                bit_depth=m["bit_depth"], nodata_white=m["nodata_white"])
+            out.append(LoadedSample(info, np.ascontiguousarray(image), masks[0], masks[1]))
+    return sorted(out, key=lambda s: (s.info.domain, s.info.key))
+
+
+def load_multi_domain(
+    roads: str | os.PathLike[str], domains: Sequence[str] | None = None
+) -> list[LoadedSample]:
+    """All samples of the multi-domain set from the ``roads`` folder or a pack file."""
+    if Path(roads).is_file():
+        return load_pack(roads, domains)
+    return [load_domain_sample(s) for s in multi_domain_samples(roads, domains)]
