@@ -33,7 +33,7 @@ from backend.models.registry import (
 from backend.runtime.device import DEVICE_CHOICES
 from backend.runtime.progress import JobCancelled
 from backend.service.server import serve
-from backend.service.state import default_state_dir
+from backend.service.state import BackendAlreadyRunning, default_state_dir
 
 
 def _cli_name(kind: str) -> str:
@@ -53,20 +53,29 @@ def _add_model_options(parser: argparse.ArgumentParser, model) -> None:
         help_text = field.description or ""
         if annotation is bool:
             parser.add_argument(
-                option, action=argparse.BooleanOptionalAction, default=field.default,
+                option,
+                action=argparse.BooleanOptionalAction,
+                default=field.default,
                 help=help_text,
             )
         elif typing.get_origin(annotation) in (list, tuple):
             item = (typing.get_args(annotation) or (str,))[0]
             parser.add_argument(
-                option, nargs="+", type=item if item in (int, float, str) else str,
-                default=None if required else field.default, required=required, help=help_text,
+                option,
+                nargs="+",
+                type=item if item in (int, float, str) else str,
+                default=None if required else field.default,
+                required=required,
+                help=help_text,
             )
         else:
             kind = annotation if annotation in (int, float, str) else str
             default = None if required else field.default
             parser.add_argument(
-                option, type=kind, default=default, required=required,
+                option,
+                type=kind,
+                default=default,
+                required=required,
                 help=f"{help_text} (default: {default})" if not required else help_text,
             )
 
@@ -80,13 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="TCP port (0: a free one).")
     serve.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     serve.add_argument("--model-dir", type=Path, default=default_model_dir())
-    serve.add_argument("--state-dir", type=Path, default=default_state_dir(),
-                       help="Where backend.json (URL and token, mode 0600) is written.")
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=default_state_dir(),
+        help="Where backend.json (URL and token, mode 0600) is written.",
+    )
 
     models = sub.add_parser("models", help="List models: installed, missing, where to put them.")
     models.add_argument("--model-dir", type=Path, default=default_model_dir())
-    models.add_argument("--download", metavar="MODEL_ID",
-                        help="Download an official checkpoint (sha256 checked).")
+    models.add_argument(
+        "--download", metavar="MODEL_ID", help="Download an official checkpoint (sha256 checked)."
+    )
 
     demo = sub.add_parser("demo", help="The main job on the SpaceNet sample (make demo).")
     demo.add_argument("--shared-data", type=Path, default=Path("../shared/data"))
@@ -154,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except BackendAlreadyRunning as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
         return 0
     if args.command == "models":
         return _models(args)

@@ -120,4 +120,3 @@ def _params_fields(kind: str) -> set[str]:
         return set(get_job_kind(kind).params_model.model_fields)
     except ValueError:
         return set()
-

@@ -7,14 +7,19 @@ The Host/Origin checks stop a web page in the user's browser from driving the ba
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
-from urllib.parse import urlsplit
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Exactly a loopback name and an optional all-digit port: no userinfo, no suffix, no path.
+# A lenient split (rsplit on ":", urlsplit) lets "[::1].evil.com", "[::1]@evil.com" or
+# "localhost:1@evil.com" through, which a DNS-rebinding page can send.
+_HOST = r"(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{1,5})?"
+_HOST_RE = re.compile(_HOST, re.IGNORECASE)
+_ORIGIN_RE = re.compile(rf"https?://{_HOST}", re.IGNORECASE)
 
 
 def new_token() -> str:
@@ -22,24 +27,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _hostname(host_header: str) -> str:
-    host = host_header.strip().lower()
-    if host.startswith("["):  # [::1]:8000
-        return host[1 : host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
 def is_loopback_host(host_header: str | None) -> bool:
-    """True for a Host header naming a loopback address, with or without a port."""
-    return host_header is not None and _hostname(host_header) in LOOPBACK_HOSTS
+    """True when a Host header is exactly ``127.0.0.1``, ``localhost`` or ``[::1]``, each
+    with an optional ``:port`` of digits (``localhost`` in any case); False otherwise,
+    including a missing or empty header and a bare ``::1``."""
+    return bool(host_header) and _HOST_RE.fullmatch(host_header) is not None
 
 
 def is_loopback_origin(origin: str | None) -> bool:
-    """True when there is no Origin header, or it is an http(s) loopback origin."""
+    """True when there is no Origin header, or it is ``http(s)://`` followed by a host that
+    :func:`is_loopback_host` accepts (nothing after it: no path, no userinfo). ``null``
+    (sandboxed frames, ``file://`` pages) is refused."""
     if origin is None:
         return True
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in LOOPBACK_HOSTS
+    return _ORIGIN_RE.fullmatch(origin) is not None
 
 
 class LocalOnlyAuthMiddleware(BaseHTTPMiddleware):

@@ -13,7 +13,12 @@ from backend.jobs.manager import JobManager
 from backend.runtime.device import resolve_device
 from backend.service.app import create_app
 from backend.service.security import new_token
-from backend.service.state import remove_state_file, write_state_file
+from backend.service.state import (
+    BackendAlreadyRunning,
+    refuse_if_running,
+    remove_state_file,
+    write_state_file,
+)
 
 HOST = "127.0.0.1"
 
@@ -36,7 +41,11 @@ def serve(port: int, device: str, model_dir: Path, state_dir: Path) -> None:
 
     Raises:
         ValueError: the device is not available.
+        BackendAlreadyRunning: the backend that ``state_dir``'s ``backend.json`` names still
+            answers; this one does not start (or, if that one appeared during start-up,
+            stops again without touching its file).
     """
+    refuse_if_running(state_dir)
     resolved = resolve_device(device)
     model_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -50,15 +59,33 @@ def serve(port: int, device: str, model_dir: Path, state_dir: Path) -> None:
     # Announce only once the socket listens, so a reader of the file can connect at once.
     original_startup = server.startup
 
+    refused: list[BackendAlreadyRunning] = []
+
     async def startup(sockets=None):
         await original_startup(sockets=sockets)
+        # Again here: another backend may have announced itself while this one loaded.
+        try:
+            refuse_if_running(state_dir, own_pid=pid)
+        except BackendAlreadyRunning as exc:
+            refused.append(exc)
+            server.should_exit = True
+            return
         path = write_state_file(
             state_dir,
-            {"url": f"http://{HOST}:{port}", "port": port, "token": token, "pid": pid,
-             "version": __version__, "device": resolved},
+            {
+                "url": f"http://{HOST}:{port}",
+                "port": port,
+                "token": token,
+                "pid": pid,
+                "version": __version__,
+                "device": resolved,
+            },
         )
-        print(f"RoadExtract backend {__version__} on http://{HOST}:{port} ({resolved}); "
-              f"token in {path}", flush=True)
+        print(
+            f"RoadExtract backend {__version__} on http://{HOST}:{port} ({resolved}); "
+            f"token in {path}",
+            flush=True,
+        )
 
     # Clean up inside uvicorn's shutdown: after it, uvicorn re-raises SIGTERM/SIGINT and the
     # process ends without unwinding to a `finally` here.
@@ -74,3 +101,5 @@ def serve(port: int, device: str, model_dir: Path, state_dir: Path) -> None:
         server.run()
     finally:
         remove_state_file(state_dir, pid)
+    if refused:
+        raise refused[0]
