@@ -17,22 +17,44 @@ class RequestError(ValueError):
     """A request field is out of range; the message names the field and the allowed values."""
 
 
-def _check_unit_interval(name: str, value: float) -> None:
-    """Raise unless ``value`` lies within 0..1 (NaN is refused too)."""
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise RequestError(f"{name}: must be within 0..1, got {value}")
+@dataclass(frozen=True)
+class Bounds:
+    """Allowed range of a numeric request field, as the backend's params declare it (a test
+    compares the two).
+
+    Attributes:
+        minimum: Lowest allowed value (None: no lower bound).
+        maximum: Highest allowed value, inclusive (None: no upper bound).
+        minimum_exclusive: The value must exceed ``minimum`` (> instead of >=).
+    """
+
+    minimum: float | None = None
+    maximum: float | None = None
+    minimum_exclusive: bool = False
+
+    def check(self, name: str, value: float) -> None:
+        """Raise unless ``value`` lies within the bounds (NaN is refused too).
+
+        Raises:
+            RequestError: Naming the field and the allowed range.
+        """
+        low, high = self.minimum, self.maximum
+        above = low is None or (value > low if self.minimum_exclusive else value >= low)
+        below = high is None or value <= high
+        if above and below and value == value:  # value == value: not NaN
+            return
+        if low is not None and high is not None:
+            allowed = f"within {low:g}..{high:g}"
+        elif low is not None:
+            allowed = f"{'>' if self.minimum_exclusive else '>='} {low:g}"
+        else:
+            allowed = f"<= {high:g}"
+        raise RequestError(f"{name}: must be {allowed}, got {value}")
 
 
-def _check_non_negative(name: str, value: float) -> None:
-    """Raise unless ``value`` >= 0 (NaN is refused too)."""
-    if not value >= 0.0:  # also rejects NaN
-        raise RequestError(f"{name}: must be >= 0, got {value}")
-
-
-def _check_positive(name: str, value: float) -> None:
-    """Raise unless ``value`` > 0 (NaN is refused too)."""
-    if not value > 0.0:  # also rejects NaN
-        raise RequestError(f"{name}: must be > 0, got {value}")
+UNIT_INTERVAL = Bounds(0.0, 1.0)
+NON_NEGATIVE = Bounds(0.0)
+POSITIVE = Bounds(0.0, minimum_exclusive=True)
 
 
 @dataclass
@@ -51,6 +73,9 @@ class JobRequest:
     # Fields sent as JSON integers / floats whatever number type they hold.
     _INTS: ClassVar[tuple[str, ...]] = ()
     _FLOATS: ClassVar[tuple[str, ...]] = ()
+    # Ranges of the numeric fields (None values are not checked); the Processing algorithms
+    # take their widget bounds from here.
+    BOUNDS: ClassVar[dict[str, Bounds]] = {}
 
     def validate(self) -> None:
         """Check ranges before a job is created.
@@ -59,6 +84,17 @@ class JobRequest:
             RequestError: Naming the offending field.
         """
         raise NotImplementedError
+
+    def check_bounds(self) -> None:
+        """Check every field of :attr:`BOUNDS` that has a value.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        for name, bounds in self.BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None:
+                bounds.check(name, value)
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of a :attr:`KIND` job (validated).
@@ -124,15 +160,22 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
     """
 
     KIND: ClassVar[str] = "road_mask_to_vectors"
-    # Smallest window the backend accepts sensibly; larger rasters are processed in tiles.
-    MIN_TILE_SIZE_PX: ClassVar[int] = 64
-    _NON_NEGATIVE: ClassVar[tuple[str, ...]] = (
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "band": Bounds(1),
+        "threshold": UNIT_INTERVAL,
+        "simplify_tolerance_map": NON_NEGATIVE,
+        "min_area_map": NON_NEGATIVE,
+        "prune_spur_length_m": NON_NEGATIVE,
+        # Larger rasters are processed in tiles of this size.
+        "tile_size_px": Bounds(64, 16384),
+    }
+    _INTS: ClassVar[tuple[str, ...]] = ("band", "tile_size_px")
+    _FLOATS: ClassVar[tuple[str, ...]] = (
+        "threshold",
         "simplify_tolerance_map",
         "min_area_map",
         "prune_spur_length_m",
     )
-    _INTS: ClassVar[tuple[str, ...]] = ("band", "tile_size_px")
-    _FLOATS: ClassVar[tuple[str, ...]] = ("threshold", *_NON_NEGATIVE)
 
     band: int = 1
     threshold: float = 0.5
@@ -150,15 +193,7 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
             RequestError: Naming the offending field.
         """
         super().validate()
-        if self.band < 1:
-            raise RequestError(f"band: must be >= 1, got {self.band}")
-        _check_unit_interval("threshold", self.threshold)
-        for name in self._NON_NEGATIVE:
-            _check_non_negative(name, getattr(self, name))
-        if self.tile_size_px < self.MIN_TILE_SIZE_PX:
-            raise RequestError(
-                f"tile_size_px: must be >= {self.MIN_TILE_SIZE_PX}, got {self.tile_size_px}"
-            )
+        self.check_bounds()
         if not (self.polygons or self.centerlines):
             raise RequestError("polygons/centerlines: at least one output must be requested")
 
@@ -190,6 +225,8 @@ class RasterModelRequest(RasterJobRequest):
             model's.
     """
 
+    BOUNDS: ClassVar[dict[str, Bounds]] = {"gsd_m": POSITIVE}
+
     model: str = ""
     checkpoint: str | None = None
     device: str = "auto"
@@ -209,8 +246,6 @@ class RasterModelRequest(RasterJobRequest):
                 raise RequestError(f"bands: give 1 or 3 band numbers, got {list(self.bands)}")
             if any(band < 1 for band in self.bands):
                 raise RequestError(f"bands: band numbers must be >= 1, got {list(self.bands)}")
-        if self.gsd_m is not None:
-            _check_positive("gsd_m", self.gsd_m)
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of the job (validated). Optional fields that are None
@@ -260,8 +295,14 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     DEFAULT_MODEL: ClassVar[str] = "linegraph2road_vit_tiny_1m"
     # Candidate-edge radius d_nei of LineGraph2Road; window overlaps must exceed it.
     D_NEI_PX: ClassVar[int] = 64
-    MIN_WINDOW_PX: ClassVar[int] = 128
-    MAX_WINDOW_PX: ClassVar[int] = 2048
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        **RasterModelRequest.BOUNDS,
+        "window_px": Bounds(128, 2048),
+        "overlap_px": Bounds(D_NEI_PX + 1),
+        "edge_threshold": UNIT_INTERVAL,
+        "keypoint_threshold": UNIT_INTERVAL,
+        "road_threshold": UNIT_INTERVAL,
+    }
     # Optional fields left out of the params when None, so the backend's defaults apply.
     _OPTIONAL: ClassVar[tuple[str, ...]] = (
         "checkpoint",
@@ -295,25 +336,16 @@ class ExtractRoadGraphRequest(RasterModelRequest):
             RequestError: Naming the offending field.
         """
         super().validate()
-        if self.window_px is not None and not (
-            self.MIN_WINDOW_PX <= self.window_px <= self.MAX_WINDOW_PX
-        ):
-            raise RequestError(
-                f"window_px: must be within {self.MIN_WINDOW_PX}..{self.MAX_WINDOW_PX}, "
-                f"got {self.window_px}"
-            )
-        if self.overlap_px <= self.D_NEI_PX:
+        if self.overlap_px <= self.D_NEI_PX:  # in the paper's terms, before the bounds
             raise RequestError(
                 f"overlap_px: must exceed d_nei ({self.D_NEI_PX} px), got {self.overlap_px}"
             )
+        self.check_bounds()
         if self.window_px is not None and self.overlap_px >= self.window_px:
             raise RequestError(
                 f"overlap_px: must be smaller than the window ({self.window_px} px), "
                 f"got {self.overlap_px}"
             )
-        for name in self._THRESHOLDS:
-            if getattr(self, name) is not None:
-                _check_unit_interval(name, getattr(self, name))
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``extract_road_graph`` job (validated).
@@ -365,13 +397,16 @@ class EvaluateRoadGraphRequest(JobRequest):
     """
 
     KIND: ClassVar[str] = "evaluate_road_graph"
-    _POSITIVE: ClassVar[tuple[str, ...]] = (
-        "apls_linestring_delta_m",
-        "apls_snap_buffer_m",
-        "topo_max_distance_m",
-        "topo_interval_m",
-        "topo_match_radius_m",
-    )
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "snap_tolerance_m": NON_NEGATIVE,
+        "apls_node_snap_tolerance_m": NON_NEGATIVE,
+        "apls_linestring_delta_m": POSITIVE,
+        "apls_snap_buffer_m": POSITIVE,
+        "topo_max_distance_m": POSITIVE,
+        "topo_interval_m": POSITIVE,
+        "topo_match_radius_m": POSITIVE,
+        "topo_num_seeds": Bounds(1),
+    }
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("ground_truth_layer", "proposal_layer", "report_path")
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
     _INTS: ClassVar[tuple[str, ...]] = ("topo_num_seeds", "seed")
@@ -379,7 +414,11 @@ class EvaluateRoadGraphRequest(JobRequest):
         "snap_tolerance_m",
         "apls_is_curved_eps",
         "apls_node_snap_tolerance_m",
-        *_POSITIVE,
+        "apls_linestring_delta_m",
+        "apls_snap_buffer_m",
+        "topo_max_distance_m",
+        "topo_interval_m",
+        "topo_match_radius_m",
     )
 
     ground_truth_path: str
@@ -410,16 +449,11 @@ class EvaluateRoadGraphRequest(JobRequest):
             raise RequestError("proposal_path: a vector file is required")
         if self.report_path is not None and not self.report_path.lower().endswith(".json"):
             raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")
-        _check_non_negative("snap_tolerance_m", self.snap_tolerance_m)
-        _check_non_negative("apls_node_snap_tolerance_m", self.apls_node_snap_tolerance_m)
+        self.check_bounds()
         if not math.isfinite(self.apls_is_curved_eps):
             raise RequestError(
                 f"apls_is_curved_eps: must be a number, got {self.apls_is_curved_eps}"
             )
-        for name in self._POSITIVE:
-            _check_positive(name, getattr(self, name))
-        if self.topo_num_seeds < 1:
-            raise RequestError(f"topo_num_seeds: must be >= 1, got {self.topo_num_seeds}")
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``evaluate_road_graph`` job (validated).
@@ -447,7 +481,7 @@ class SegmentRoadsRequest(RasterModelRequest):
         device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
         bands: 1-based band numbers, 1 (grey) or 3 (red, green, blue); None means 1, 2, 3.
         gsd_m: Ground sample distance to run at, metres per pixel; None: the model's.
-        tile_px: Tile side in model pixels (:attr:`MIN_TILE_PX`..:attr:`MAX_TILE_PX`).
+        tile_px: Tile side in model pixels (:attr:`BOUNDS`).
         overlap_px: Overlap of neighbouring tiles in model pixels (blended).
         threshold: Road where the probability is at least this.
         centerlines: Also write centerlines and nodes (mask-to-vectors).
@@ -458,16 +492,24 @@ class SegmentRoadsRequest(RasterModelRequest):
 
     KIND: ClassVar[str] = "segment_roads"
     DEFAULT_MODEL: ClassVar[str] = "anchor_sam_pico_1m"
-    MIN_TILE_PX: ClassVar[int] = 64
-    MAX_TILE_PX: ClassVar[int] = 2048
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        **RasterModelRequest.BOUNDS,
+        "tile_px": Bounds(64, 2048),
+        "overlap_px": Bounds(0, 512),
+        "threshold": UNIT_INTERVAL,
+        "simplify_tolerance_map": NON_NEGATIVE,
+        "min_area_map": NON_NEGATIVE,
+        "prune_spur_length_m": NON_NEGATIVE,
+    }
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m")
-    _NON_NEGATIVE: ClassVar[tuple[str, ...]] = (
+    _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
+    _FLOATS: ClassVar[tuple[str, ...]] = (
+        "gsd_m",
+        "threshold",
         "simplify_tolerance_map",
         "min_area_map",
         "prune_spur_length_m",
     )
-    _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
-    _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", "threshold", *_NON_NEGATIVE)
 
     model: str = DEFAULT_MODEL
     probability_path: str = ""
@@ -490,19 +532,12 @@ class SegmentRoadsRequest(RasterModelRequest):
             raise RequestError(
                 f"probability_path: must be a GeoTIFF (.tif), got {self.probability_path!r}"
             )
-        if not self.MIN_TILE_PX <= self.tile_px <= self.MAX_TILE_PX:
-            raise RequestError(
-                f"tile_px: must be within {self.MIN_TILE_PX}..{self.MAX_TILE_PX}, "
-                f"got {self.tile_px}"
-            )
+        self.check_bounds()
         if not 0 <= self.overlap_px < self.tile_px:
             raise RequestError(
                 f"overlap_px: must be >= 0 and smaller than the tile ({self.tile_px} px), "
                 f"got {self.overlap_px}"
             )
-        _check_unit_interval("threshold", self.threshold)
-        for name in self._NON_NEGATIVE:
-            _check_non_negative(name, getattr(self, name))
 
 
 # SAMRS prompt modes (backend/methods/samrs/prompts.py): "auto" (H-Box for horizontal boxes,
@@ -572,6 +607,11 @@ class BoxToMaskRequest(JobRequest):
     )
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
     _INTS: ClassVar[tuple[str, ...]] = ("chip_px", "context_px", "dataset_crop_px")
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "chip_px": Bounds(64, 4096),
+        "context_px": Bounds(0, 512),
+        "dataset_crop_px": Bounds(64, 8192),
+    }
 
     raster_path: str
     boxes_path: str
@@ -616,20 +656,13 @@ class BoxToMaskRequest(JobRequest):
             )
         if self.parts not in SAMRS_PARTS:
             raise RequestError(f"parts: must be one of {', '.join(SAMRS_PARTS)}")
-        if self.chip_px is not None and not 64 <= self.chip_px <= 4096:
-            raise RequestError(f"chip_px: must be within 64..4096, got {self.chip_px}")
-        if not 0 <= self.context_px <= 512:
-            raise RequestError(f"context_px: must be within 0..512, got {self.context_px}")
+        self.check_bounds()
         if self.chip_px is not None and self.chip_px <= 2 * self.context_px:
             raise RequestError("chip_px: must exceed twice context_px")
         for name in ("label_raster_path", "instance_raster_path"):
             value = getattr(self, name)
             if value and not value.lower().endswith((".tif", ".tiff")):
                 raise RequestError(f"{name}: must end with .tif, got {value!r}")
-        if not 64 <= self.dataset_crop_px <= 8192:
-            raise RequestError(
-                f"dataset_crop_px: must be within 64..8192, got {self.dataset_crop_px}"
-            )
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of a ``box_to_mask`` job (validated); ``device`` is

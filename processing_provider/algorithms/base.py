@@ -652,6 +652,14 @@ class ObjectsAlgorithm(RoadExtractAlgorithm):
         return layer
 
 
+def number_range(request_class: type[JobRequest], name: str) -> dict[str, float]:
+    """``minValue`` / ``maxValue`` of a Processing number parameter from the request's
+    :attr:`~plugin.params.JobRequest.BOUNDS` of field ``name`` (only the bounds it has)."""
+    bounds = request_class.BOUNDS[name]
+    limits = {"minValue": bounds.minimum, "maxValue": bounds.maximum}
+    return {key: float(value) for key, value in limits.items() if value is not None}
+
+
 @contextmanager
 def _backend_errors(message: str) -> Iterator[None]:
     """Turn backend client errors inside the block into a :class:`QgsProcessingException`.

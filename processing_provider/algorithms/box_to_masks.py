@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ...plugin.params import DEVICES, SAMRS_PARTS, SAMRS_PROMPT_MODES, BoxToMaskRequest
-from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput
+from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput, number_range
 
 
 class BoxesToMasks(ObjectsAlgorithm):
@@ -150,23 +150,21 @@ class BoxesToMasks(ObjectsAlgorithm):
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=0,
                 minValue=0,
-                maxValue=4096,
+                maxValue=BoxToMaskRequest.BOUNDS["chip_px"].maximum,
             ),
             QgsProcessingParameterNumber(
                 self.CONTEXT,
                 self.tr("Context around each box (pixels)"),
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=defaults.context_px,
-                minValue=0,
-                maxValue=512,
+                **number_range(BoxToMaskRequest, "context_px"),
             ),
             QgsProcessingParameterNumber(
                 self.DATASET_CROP,
                 self.tr("Dataset crop size (pixels)"),
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=defaults.dataset_crop_px,
-                minValue=64,
-                maxValue=8192,
+                **number_range(BoxToMaskRequest, "dataset_crop_px"),
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0

@@ -19,7 +19,7 @@ from qgis.core import (
 
 from ...plugin.layers import LayerError, vector_file_for_backend
 from ...plugin.params import EvaluateRoadGraphRequest
-from .base import RoadExtractAlgorithm
+from .base import RoadExtractAlgorithm, number_range
 
 
 class EvaluateRoadGraph(RoadExtractAlgorithm):
@@ -142,7 +142,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                     description,
                     type=QgsProcessingParameterNumber.Double,
                     defaultValue=default,
-                    minValue=0.01,
+                    minValue=0.01,  # the request's bounds are > 0, which a widget cannot say
                 )
             )
         advanced = [
@@ -151,7 +151,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 self.tr("TOPO seed locations"),
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=defaults.topo_num_seeds,
-                minValue=1,
+                **number_range(EvaluateRoadGraphRequest, "topo_num_seeds"),
             ),
             QgsProcessingParameterNumber(
                 self.SEED,
@@ -164,7 +164,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 self.tr("TOPO: join line ends closer than (metres)"),
                 type=QgsProcessingParameterNumber.Double,
                 defaultValue=defaults.snap_tolerance_m,
-                minValue=0.0,
+                **number_range(EvaluateRoadGraphRequest, "snap_tolerance_m"),
             ),
             QgsProcessingParameterNumber(
                 self.APLS_IS_CURVED_EPS,
@@ -177,7 +177,7 @@ class EvaluateRoadGraph(RoadExtractAlgorithm):
                 self.tr("APLS: join line ends closer than (metres; SpaceNet: 0)"),
                 type=QgsProcessingParameterNumber.Double,
                 defaultValue=defaults.apls_node_snap_tolerance_m,
-                minValue=0.0,
+                **number_range(EvaluateRoadGraphRequest, "apls_node_snap_tolerance_m"),
             ),
         ]
         for parameter in advanced:

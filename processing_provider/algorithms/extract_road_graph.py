@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from ...plugin.params import DEVICES, ExtractRoadGraphRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, number_range
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "linegraph2road"
@@ -88,6 +88,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
+        defaults = ExtractRoadGraphRequest("", "")  # defaults and bounds come from the request
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Aerial image")))
         self.addParameter(
             QgsProcessingParameterBand(
@@ -119,8 +120,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 self.EDGE_THRESHOLD,
                 self.tr("Edge probability threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                minValue=0.0,
-                maxValue=1.0,
+                **number_range(ExtractRoadGraphRequest, "edge_threshold"),
                 optional=True,
             )
         )
@@ -128,7 +128,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             QgsProcessingParameterBoolean(
                 self.MERGE_CHAINS,
                 self.tr("Merge chains of edges through degree-2 nodes"),
-                defaultValue=False,
+                defaultValue=defaults.merge_chains,
             )
         )
         advanced = [
@@ -146,30 +146,28 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=0,
                 minValue=0,
-                maxValue=ExtractRoadGraphRequest.MAX_WINDOW_PX,
+                maxValue=ExtractRoadGraphRequest.BOUNDS["window_px"].maximum,
                 optional=True,
             ),
             QgsProcessingParameterNumber(
                 self.OVERLAP,
                 self.tr("Window overlap (model pixels, more than 64)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=96,
-                minValue=ExtractRoadGraphRequest.D_NEI_PX + 1,
+                defaultValue=defaults.overlap_px,
+                **number_range(ExtractRoadGraphRequest, "overlap_px"),
             ),
             QgsProcessingParameterNumber(
                 self.KEYPOINT_THRESHOLD,
                 self.tr("Keypoint threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                minValue=0.0,
-                maxValue=1.0,
+                **number_range(ExtractRoadGraphRequest, "keypoint_threshold"),
                 optional=True,
             ),
             QgsProcessingParameterNumber(
                 self.ROAD_THRESHOLD,
                 self.tr("Road threshold (empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                minValue=0.0,
-                maxValue=1.0,
+                **number_range(ExtractRoadGraphRequest, "road_threshold"),
                 optional=True,
             ),
             QgsProcessingParameterEnum(

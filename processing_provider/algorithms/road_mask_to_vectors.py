@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from ...plugin.params import RoadMaskToVectorsRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, number_range
 
 
 class RoadMaskToVectors(RoadExtractAlgorithm):
@@ -73,6 +73,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
+        defaults = RoadMaskToVectorsRequest("", "")  # defaults and bounds come from the request
         self.addParameter(
             QgsProcessingParameterRasterLayer(
                 self.INPUT, self.tr("Road mask or road probability raster")
@@ -84,7 +85,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
             QgsProcessingParameterBand(
                 self.BAND,
                 self.tr("Band"),
-                defaultValue=1,
+                defaultValue=defaults.band,
                 parentLayerParameterName=self.INPUT,
                 optional=True,
             )
@@ -94,18 +95,17 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 self.THRESHOLD,
                 self.tr("Threshold (values scaled to 0..1)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.5,
-                minValue=0.0,
-                maxValue=1.0,
+                defaultValue=defaults.threshold,
+                **number_range(RoadMaskToVectorsRequest, "threshold"),
             )
         )
         self.addParameter(
             QgsProcessingParameterDistance(
                 self.SIMPLIFY_TOLERANCE,
                 self.tr("Polygon simplify tolerance"),
-                defaultValue=0.0,
+                defaultValue=defaults.simplify_tolerance_map,
                 parentParameterName=self.INPUT,
-                minValue=0.0,
+                **number_range(RoadMaskToVectorsRequest, "simplify_tolerance_map"),
             )
         )
         self.addParameter(
@@ -113,8 +113,8 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 self.MIN_AREA,
                 self.tr("Minimum polygon area (square map units)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.0,
-                minValue=0.0,
+                defaultValue=defaults.min_area_map,
+                **number_range(RoadMaskToVectorsRequest, "min_area_map"),
             )
         )
         self.addParameter(
@@ -122,16 +122,16 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 self.PRUNE_SPUR_LENGTH,
                 self.tr("Prune centerline spurs shorter than (metres)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=10.0,
-                minValue=0.0,
+                defaultValue=defaults.prune_spur_length_m,
+                **number_range(RoadMaskToVectorsRequest, "prune_spur_length_m"),
             )
         )
         tile_size = QgsProcessingParameterNumber(
             self.TILE_SIZE,
             self.tr("Processing window size (pixels)"),
             type=QgsProcessingParameterNumber.Integer,
-            defaultValue=2048,
-            minValue=RoadMaskToVectorsRequest.MIN_TILE_SIZE_PX,
+            defaultValue=defaults.tile_size_px,
+            **number_range(RoadMaskToVectorsRequest, "tile_size_px"),
         )
         tile_size.setFlags(tile_size.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(tile_size)

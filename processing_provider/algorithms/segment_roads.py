@@ -22,7 +22,7 @@ from qgis.core import (
 )
 
 from ...plugin.params import DEVICES, SegmentRoadsRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, number_range
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "anchor_sam"
@@ -85,6 +85,7 @@ class SegmentRoads(RoadExtractAlgorithm):
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
+        defaults = SegmentRoadsRequest("", "")  # defaults and bounds come from the request
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Aerial image")))
         self.addParameter(
             QgsProcessingParameterBand(
@@ -105,9 +106,8 @@ class SegmentRoads(RoadExtractAlgorithm):
                 self.THRESHOLD,
                 self.tr("Road probability threshold"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=0.5,
-                minValue=0.0,
-                maxValue=1.0,
+                defaultValue=defaults.threshold,
+                **number_range(SegmentRoadsRequest, "threshold"),
             )
         )
         advanced = [
@@ -130,16 +130,15 @@ class SegmentRoads(RoadExtractAlgorithm):
                 self.TILE_SIZE,
                 self.tr("Tile size (model pixels)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=512,
-                minValue=SegmentRoadsRequest.MIN_TILE_PX,
-                maxValue=SegmentRoadsRequest.MAX_TILE_PX,
+                defaultValue=defaults.tile_px,
+                **number_range(SegmentRoadsRequest, "tile_px"),
             ),
             QgsProcessingParameterNumber(
                 self.OVERLAP,
                 self.tr("Tile overlap (model pixels)"),
                 type=QgsProcessingParameterNumber.Integer,
-                defaultValue=64,
-                minValue=0,
+                defaultValue=defaults.overlap_px,
+                **number_range(SegmentRoadsRequest, "overlap_px"),
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0
