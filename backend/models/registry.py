@@ -201,6 +201,8 @@ def _architecture(name: str) -> torch.nn.Module:
             ) from exc
         # The official builder with its default post-processing settings, no weights.
         return build_sam2(_SAM2_CONFIGS[name], None, device="cpu")
+    # The networks import torch: each is imported when a model of it is built, so the
+    # registry lists models without torch (the one import from models/ up to methods/).
     if name.startswith("linegraph2road_"):
         from backend.methods.linegraph2road.model import build_linegraph2road
 
