@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel, Field, ValidationError
+from pydantic.json_schema import models_json_schema
 
 
 class PointPrompt(BaseModel):
@@ -36,6 +37,46 @@ class PredictRequest(BaseModel):
     simplify_tolerance_map: float = Field(0.0, ge=0.0)
 
 
+class ErrorDetail(BaseModel):
+    """Body of every error answer of the backend's HTTP API."""
+
+    detail: str = Field(description="What went wrong and what to do about it.")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request: malformed body or parameters, or input the backend refuses.",
+    401: "Missing or wrong bearer token (read it from backend.json).",
+    403: "Host or Origin header is not a loopback address.",
+    404: "No such job or interactive session.",
+    409: "The job has no result: it has not succeeded (yet).",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error ``codes``, each with :class:`ErrorDetail`.
+
+    Raises:
+        KeyError: a code without a description in ``ERROR_DESCRIPTIONS``.
+    """
+    responses: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorDetail, "description": ERROR_DESCRIPTIONS[code]} for code in codes
+    }
+    if 401 in responses:
+        responses[401]["headers"] = {
+            "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}
+        }
+    return responses
+
+
+def openapi_components() -> dict[str, Any]:
+    """JSON schemas the router's OpenAPI refers to but FastAPI does not collect
+    (``PredictRequest`` and its prompts), keyed by component name."""
+    _, top = models_json_schema(
+        [(PredictRequest, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    return top["$defs"]
+
+
 router = APIRouter(prefix="/interactive", tags=["interactive"])
 
 
@@ -56,7 +97,20 @@ def _session(session_id: str):
         ) from None
 
 
-@router.post("/{session_id}/predict")
+# The body is validated here, after the session lookup (unknown session: 404 first, then 400
+# with the prompt's problems); its schema is still declared for clients and schemathesis.
+@router.post(
+    "/{session_id}/predict",
+    responses=error_responses(400, 404),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PredictRequest"}}
+            },
+        }
+    },
+)
 def predict(session_id: str, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     from backend.interactive.engines import PromptError
 
@@ -74,12 +128,12 @@ def predict(session_id: str, body: Annotated[dict[str, Any], Body()]) -> dict[st
         raise HTTPException(status_code=400, detail=str(exc)) from exc
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", responses=error_responses(404))
 def session_info(session_id: str) -> dict[str, Any]:
     return _session(session_id).info()
 
 
-@router.delete("/{session_id}")
+@router.delete("/{session_id}", responses=error_responses(404))
 def delete_session(session_id: str) -> dict[str, Any]:
     from backend.interactive.sessions import SessionNotFound, get_store
 
