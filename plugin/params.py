@@ -756,7 +756,7 @@ class EvaluateInstanceMasksRequest(JobRequest):
                 raise RequestError(f"{name}: a file is required")
         if self.match not in self.MATCHES:
             raise RequestError(f"match: must be one of {', '.join(self.MATCHES)}")
-        if self.match == "id" and not self.id_field:
+        if self.match == "id" and not self.id_field.strip():
             raise RequestError("id_field: needed to match by id")
         if self.report_path and not self.report_path.lower().endswith(".json"):
             raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")

@@ -37,7 +37,7 @@ import numpy as np
 import rasterio
 import shapely
 from PIL import Image
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from rasterio.windows import Window
 
 from backend.geo.gpkg import OutputPathError, atomic_output, check_output_path, write_gpkg_layers
@@ -135,6 +135,16 @@ class BoxToMaskParams(BaseModel):
     )
     dataset_crop_px: int = Field(1024, ge=64, le=8192, description="Dataset crop side (px).")
     dataset_keep_empty: bool = Field(False, description="Also export crops with no mask.")
+
+    @model_validator(mode="after")
+    def _chip_holds_context(self) -> BoxToMaskParams:
+        """Raises ValueError when a given chip cannot hold the context on both sides (px)."""
+        if self.chip_px is not None and self.chip_px <= 2 * self.context_px:
+            raise ValueError(
+                f"chip_px: must exceed twice context_px ({2 * self.context_px} px), got "
+                f"{self.chip_px}."
+            )
+        return self
 
 
 def validate(params: BoxToMaskParams) -> None:

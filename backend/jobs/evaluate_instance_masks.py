@@ -10,7 +10,7 @@ from typing import Literal
 
 import geopandas as gpd
 import pyogrio
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from backend.eval.instance_masks import evaluate_instance_masks
 from backend.geo.gpkg import atomic_output, check_output_path
@@ -35,6 +35,13 @@ class EvaluateInstanceMasksParams(BaseModel):
     )
     id_field: str = Field("box_id", description="Prediction field holding the instance id.")
     report_path: str | None = Field(None, description="Optional JSON report (per instance).")
+
+    @model_validator(mode="after")
+    def _id_field_to_match_by(self) -> EvaluateInstanceMasksParams:
+        """Raises ValueError for ``match="id"`` without a field name to match by."""
+        if self.match == "id" and not self.id_field.strip():
+            raise ValueError('id_field: needed to match by id (match="id"); name the field.')
+        return self
 
 
 def validate(params: EvaluateInstanceMasksParams) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from shapely.geometry import LineString, Point
 
 from backend.geo.gpkg import check_output_path, write_gpkg_layers
@@ -63,6 +63,16 @@ class RoadMaskToVectorsParams(BaseModel):
     )
     polygons: bool = Field(True, description="Write road polygons.")
     centerlines: bool = Field(True, description="Write centerlines and nodes.")
+
+    @model_validator(mode="after")
+    def _writes_something(self) -> RoadMaskToVectorsParams:
+        """Raises ValueError when neither output is asked for (the job would write nothing)."""
+        if not (self.polygons or self.centerlines):
+            raise ValueError(
+                "polygons, centerlines: both are false, so there is nothing to write; set at "
+                "least one of them to true."
+            )
+        return self
 
 
 def validate(params: RoadMaskToVectorsParams) -> None:
@@ -177,5 +187,3 @@ def _centerline_layers(pieces, transform, info, gsd_xy_m, params):
     )
     nodes.attrs["geometry_type"] = "Point"
     return edges, nodes
-
-

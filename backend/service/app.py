@@ -137,7 +137,7 @@ def create_app(token: str, device: str, model_dir: Path, jobs: JobManager) -> Fa
         return {"job_id": job_id, **job.result}
 
     app.include_router(interactive_router, responses=every)
-    app.openapi = lambda: _openapi(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's hook
     return app
 
 

@@ -31,7 +31,7 @@ def is_loopback_host(host_header: str | None) -> bool:
     """True when a Host header is exactly ``127.0.0.1``, ``localhost`` or ``[::1]``, each
     with an optional ``:port`` of digits (``localhost`` in any case); False otherwise,
     including a missing or empty header and a bare ``::1``."""
-    return bool(host_header) and _HOST_RE.fullmatch(host_header) is not None
+    return host_header is not None and _HOST_RE.fullmatch(host_header) is not None
 
 
 def is_loopback_origin(origin: str | None) -> bool:

@@ -96,7 +96,7 @@ def serve(port: int, device: str, model_dir: Path, state_dir: Path) -> None:
         await original_shutdown(sockets=sockets)
         jobs.shutdown()
 
-    server.startup, server.shutdown = startup, shutdown
+    server.startup, server.shutdown = startup, shutdown  # type: ignore[method-assign]
     try:
         server.run()
     finally:

@@ -53,8 +53,33 @@ def test_needs_an_output(rx):
     request = rx.params.RoadMaskToVectorsRequest(
         raster_path="/m.tif", output_path="/o.gpkg", polygons=False, centerlines=False
     )
-    with pytest.raises(rx.params.RequestError):
+    with pytest.raises(rx.params.RequestError, match="polygons"):
         request.validate()
+
+
+# The combinations the backend's params models refuse at submission (issue 15; backend side:
+# tests/backend/service/test_submission_checks.py) are refused here first, naming the field.
+def test_box_to_mask_chip_must_hold_the_context(rx):
+    request = rx.params.BoxToMaskRequest(
+        raster_path="/i.tif", boxes_path="/b.gpkg", output_path="/o.gpkg", chip_px=64,
+        context_px=32,
+    )  # fmt: skip
+    with pytest.raises(rx.params.RequestError, match="chip_px"):
+        request.validate()
+    request.chip_px = 65
+    request.validate()
+
+
+@pytest.mark.parametrize("id_field", ["", "  "])
+def test_evaluate_instance_masks_match_by_id_needs_a_field(rx, id_field):
+    request = rx.params.EvaluateInstanceMasksRequest(
+        predictions_path="/p.gpkg", raster_path="/i.tif", ground_truth_path="/g.tif",
+        match="id", id_field=id_field,
+    )  # fmt: skip
+    with pytest.raises(rx.params.RequestError, match="id_field"):
+        request.validate()
+    request.match = "iou"
+    request.validate()
 
 
 def test_extract_road_graph_params(rx):

@@ -25,7 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 from rasterio.windows import Window
 from shapely.geometry import LineString, Point
 
@@ -67,6 +67,16 @@ class ExtractRoadGraphParams(RasterModelParams):
     merge_chains: bool = Field(
         False, description="Merge degree-2 chains into longer polylines."
     )
+
+    @model_validator(mode="after")
+    def _overlap_inside_window(self) -> ExtractRoadGraphParams:
+        """Raises ValueError for an overlap that is not smaller than the given window (px)."""
+        if self.window_px is not None and self.overlap_px >= self.window_px:
+            raise ValueError(
+                f"overlap_px: must be smaller than window_px ({self.window_px} px), got "
+                f"{self.overlap_px}."
+            )
+        return self
 
 
 def validate(params: ExtractRoadGraphParams) -> None:
