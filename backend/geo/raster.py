@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioIOError
+from rasterio.errors import RasterioError, RasterioIOError
 from rasterio.windows import Window
 
 from backend.geo.gsd import ground_sample_distance_m
@@ -70,8 +70,9 @@ def open_raster(path: str | os.PathLike, *, require_crs: bool = True):
         An open ``rasterio.DatasetReader`` (caller closes it, e.g. with ``with``).
 
     Raises:
-        RasterInputError: the file does not exist, is not a raster GDAL can read, or has no
-            CRS while one is required.
+        RasterInputError: the file does not exist, is not a raster GDAL can read, is
+            truncated or unreadable (GDAL's own message kept; checked before the CRS), or
+            has no CRS while one is required.
     """
     path = os.fspath(path)
     if "://" not in path and not path.startswith("/vsi") and not os.path.exists(path):
@@ -80,12 +81,24 @@ def open_raster(path: str | os.PathLike, *, require_crs: bool = True):
         dataset = rasterio.open(path)
     except RasterioIOError as exc:
         raise RasterInputError(
-            f"{path} is not a raster GDAL can read ({exc}). Choose a raster layer "
-            "(GeoTIFF, JPEG2000, VRT, ...)."
+            f"{path} is not a raster GDAL can read ({gdal_error_text(exc)}). Choose a raster "
+            "layer (GeoTIFF, JPEG2000, VRT, ...)."
         ) from exc
     if dataset.count < 1:
         dataset.close()
         raise RasterInputError(f"{path} has no raster bands.")
+    try:
+        # A truncated file opens fine and fails only when its data is read: read the first
+        # and the last block now, so the user hears it before any other check or work.
+        windows = [w for _, w in dataset.block_windows(1)]
+        for window in {0: windows[0], 1: windows[-1]}.values():
+            dataset.read(1, window=window)
+    except (RasterioError, IndexError) as exc:
+        dataset.close()
+        raise RasterInputError(
+            f"{path} is truncated or unreadable: {gdal_error_text(exc)}. Copy or download the "
+            "file again, or re-export it from its source."
+        ) from exc
     if require_crs and dataset.crs is None:
         dataset.close()
         raise RasterInputError(
@@ -94,6 +107,22 @@ def open_raster(path: str | os.PathLike, *, require_crs: bool = True):
             "gdal_edit.py -a_srs EPSG:XXXX)."
         )
     return dataset
+
+
+def gdal_error_text(exc: BaseException) -> str:
+    """The most specific message in an exception chain from rasterio/GDAL.
+
+    rasterio often raises "Read failed. See previous exception for details." with GDAL's
+    actual cause (e.g. "IReadBlock failed at X offset 2 ...") chained below it.
+    """
+    messages = []
+    current: BaseException | None = exc
+    while current is not None and current not in messages:
+        messages.append(current)
+        current = current.__cause__ or current.__context__
+    texts = [str(m).strip() for m in messages if str(m).strip()]
+    useful = [t for t in texts if "see previous exception" not in t.lower()]
+    return (useful or texts or [type(exc).__name__])[-1]
 
 
 def raster_info(dataset) -> RasterInfo:
@@ -187,9 +216,7 @@ class ImageReader:
             highs.append(hi if hi > lo else lo + 1.0)
         return np.asarray(lows), np.asarray(highs)
 
-    def read_rgb(
-        self, window: Window, out_shape_hw: tuple[int, int] | None = None
-    ) -> np.ndarray:
+    def read_rgb(self, window: Window, out_shape_hw: tuple[int, int] | None = None) -> np.ndarray:
         """Read a window as 8-bit RGB.
 
         Args:

@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
-import uuid
 import warnings
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -40,10 +37,11 @@ from PIL import Image
 from pydantic import BaseModel, Field, model_validator
 from rasterio.windows import Window
 
-from backend.geo.gpkg import OutputPathError, atomic_output, check_output_path, write_gpkg_layers
+from backend.geo.outputs import JobOutputs, OutputPathError, check_not_input, check_output_path
 from backend.geo.raster import ImageReader, open_raster
 from backend.geo.windows import tile_starts
 from backend.jobs.model_loading import check_weights_installed
+from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output
 from backend.methods.samrs.chips import Chip, plan_chips
 from backend.methods.samrs.geometry import (
     BoxLayer,
@@ -86,7 +84,7 @@ DECODER_BATCH_GPU = 64
 MAX_SKIPPED_LISTED = 500
 
 
-class BoxToMaskParams(BaseModel):
+class BoxToMaskParams(GpkgOutputParams, BaseModel):
     """Parameters of ``box_to_mask`` (see the module docstring and docs/backend_api.md)."""
 
     raster_path: str = Field(description="Image (any GDAL raster; no CRS: its pixel frame).")
@@ -115,7 +113,9 @@ class BoxToMaskParams(BaseModel):
     )
     context_px: int = Field(32, ge=0, le=512, description="Image kept around a box (px).")
     decoder_batch_size: int | None = Field(
-        None, ge=1, le=4096,
+        None,
+        ge=1,
+        le=4096,
         description="Boxes per decoder call (default: 4 on CPU, 64 on a GPU).",
     )
     simplify_tolerance_px: float = Field(
@@ -154,11 +154,21 @@ def validate(params: BoxToMaskParams) -> None:
     Raises:
         RasterInputError, OutputPathError, BoxLayerError, ValueError: naming the problem.
     """
-    check_output_path(params.output_path, (".gpkg",))
+    inputs = (params.raster_path, params.boxes_path, params.checkpoint)
+    with open_raster(params.raster_path, require_crs=False) as dataset:
+        pixels = dataset.width * dataset.height
+    check_gpkg_output(
+        params.output_path,
+        mode=params.output_mode,
+        layers=(LAYER_MASKS, LAYER_CHIPS),
+        inputs=inputs,
+        estimate_bytes=max(2**20, pixels / 16),
+    )
     outputs = [Path(params.output_path).resolve()]
     for path in (params.label_raster_path, params.instance_raster_path):
         if path:
             check_output_path(path, RASTER_SUFFIXES)
+            check_not_input(path, inputs)
             outputs.append(Path(path).resolve())
     if params.dataset_dir:
         _check_dataset_dir(params.dataset_dir)
@@ -239,15 +249,25 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
         chip_px = params.chip_px or segmenter.image_size
         chips = plan_chips(
             np.array([b.rh_box_px for b in layer.boxes]).reshape(-1, 4),
-            frame.width_px, frame.height_px, chip_px, params.context_px,
+            frame.width_px,
+            frame.height_px,
+            chip_px,
+            params.context_px,
         )
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
         results: dict[int, _MaskResult] = {}
         timing = {"read_s": 0.0, "encode_s": 0.0, "decode_s": 0.0, "vectorise_s": 0.0}
         for k, chip in enumerate(chips):
             _segment_chip(
-                chip, [layer.boxes[i] for i in chip.members], reader, segmenter, mode,
-                params, results, timing, LOW_RES_MASK_PX,
+                chip,
+                [layer.boxes[i] for i in chip.members],
+                reader,
+                segmenter,
+                mode,
+                params,
+                results,
+                timing,
+                LOW_RES_MASK_PX,
             )
             report(5.0 + 80.0 * (k + 1) / len(chips), f"Chip {k + 1}/{len(chips)}")
 
@@ -262,7 +282,15 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
         masks_frame = _masks_layer(masked, results, classes, frame, params)
         chips_frame = _chips_layer(chips, frame)
         outputs, n_crops = _write_outputs(
-            params, dataset, frame, masks_frame, chips_frame, masked, results, classes, reader,
+            params,
+            dataset,
+            frame,
+            masks_frame,
+            chips_frame,
+            masked,
+            results,
+            classes,
+            reader,
             report,
         )
     n_boxes = len(layer.boxes)
@@ -287,7 +315,6 @@ def run(params: BoxToMaskParams, report: Progress = no_progress) -> dict:
         "n_dataset_crops": n_crops,
         "boxes_per_s": round(n_boxes / total_s, 3) if total_s > 0 else None,
     }
-    report(100.0, f"{len(masked)} mask(s) from {n_boxes} valid box(es)")
     return {"outputs": outputs, "summary": summary}
 
 
@@ -306,8 +333,11 @@ def _class_list(layer: BoxLayer, class_names: list[str] | None) -> list[str]:
             kept.append(box)
         else:
             layer.skipped.append(
-                {"index": box.index, "box_id": box.box_id,
-                 "reason": f"class {box.class_name!r} is not in class_names"}
+                {
+                    "index": box.index,
+                    "box_id": box.box_id,
+                    "reason": f"class {box.class_name!r} is not in class_names",
+                }
             )
     for i, box in enumerate(kept):
         box.instance_id = i + 1
@@ -428,8 +458,9 @@ def _chips_layer(chips: list[Chip], frame) -> gpd.GeoDataFrame:
     return data
 
 
-def _write_outputs(params, dataset, frame, masks_frame, chips_frame, masked, results, classes,
-                   reader, report) -> tuple[dict, int | None]:
+def _write_outputs(
+    params, dataset, frame, masks_frame, chips_frame, masked, results, classes, reader, report
+) -> tuple[dict, int | None]:
     """Write every requested output under temporary names; rename all at the end.
 
     Returns:
@@ -440,38 +471,64 @@ def _write_outputs(params, dataset, frame, masks_frame, chips_frame, masked, res
     instances = [b.instance_id for b in masked]
     outputs = {"gpkg": str(Path(params.output_path))}
     n_crops = None
-    with ExitStack() as stack:
+    size = {"width": dataset.width, "height": dataset.height, "count": 1}
+    with JobOutputs() as staged:
         if params.label_raster_path:
-            tmp = stack.enter_context(atomic_output(params.label_raster_path))
+            tmp = staged.stage_geotiff(params.label_raster_path, **size)
             _write_raster(tmp, dataset, polygons, labels, NO_MASK_LABEL, "uint8")
             outputs["label_raster"] = params.label_raster_path
         if params.instance_raster_path:
-            tmp = stack.enter_context(atomic_output(params.instance_raster_path))
+            tmp = staged.stage_geotiff(params.instance_raster_path, **size)
             _write_raster(tmp, dataset, polygons, instances, NO_INSTANCE, "uint32")
             outputs["instance_raster"] = params.instance_raster_path
         if params.dataset_dir:
-            tmp_dir = stack.enter_context(_atomic_dir(params.dataset_dir))
+            tmp_dir = staged.stage_dir(params.dataset_dir, _check_dataset_written)
             n_crops = export_samrs_dataset(
-                tmp_dir, reader, frame, polygons, labels, instances, classes,
-                params.dataset_crop_px, params.dataset_keep_empty, Path(params.raster_path).stem,
+                tmp_dir,
+                reader,
+                frame,
+                polygons,
+                labels,
+                instances,
+                classes,
+                params.dataset_crop_px,
+                params.dataset_keep_empty,
+                Path(params.raster_path).stem,
                 report,
             )
             outputs["dataset_dir"] = params.dataset_dir
         report(97.0, "Writing the GeoPackage")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*'crs' was not provided")
-            write_gpkg_layers(
-                params.output_path, {LAYER_MASKS: masks_frame, LAYER_CHIPS: chips_frame}
+            staged.stage_gpkg(
+                params.output_path,
+                {LAYER_MASKS: masks_frame, LAYER_CHIPS: chips_frame},
+                mode=params.output_mode,
             )
+        staged.publish(report)
     return outputs, n_crops
+
+
+def _check_dataset_written(folder: Path) -> None:
+    """The dataset export is complete when its meta.json parses (it is written last)."""
+    json.loads((folder / "meta.json").read_text())
 
 
 def _write_raster(path, dataset, polygons, values, fill, dtype) -> None:
     """A single-band GeoTIFF on the input raster's grid (same transform and CRS)."""
     profile = {
-        "driver": "GTiff", "width": dataset.width, "height": dataset.height, "count": 1,
-        "dtype": dtype, "nodata": fill, "crs": dataset.crs, "transform": dataset.transform,
-        "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
+        "driver": "GTiff",
+        "width": dataset.width,
+        "height": dataset.height,
+        "count": 1,
+        "dtype": dtype,
+        "nodata": fill,
+        "crs": dataset.crs,
+        "transform": dataset.transform,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
     }
     with rasterio.open(path, "w", **profile) as out:
         for row0 in range(0, dataset.height, RASTER_BLOCK_PX):
@@ -480,27 +537,6 @@ def _write_raster(path, dataset, polygons, values, fill, dtype) -> None:
                 row1 = min(row0 + RASTER_BLOCK_PX, dataset.height)
                 block = rasterize_window(polygons, values, (col0, row0, col1, row1), fill, dtype)
                 out.write(block, 1, window=Window(col0, row0, col1 - col0, row1 - row0))
-
-
-class _atomic_dir:  # noqa: N801 - used as a context manager like atomic_output
-    """A temporary folder next to ``path``, moved onto ``path`` on success, else removed."""
-
-    def __init__(self, path: str):
-        self.final = Path(path)
-        self.tmp = self.final.with_name(f".{self.final.name}.{uuid.uuid4().hex[:8]}.part")
-
-    def __enter__(self) -> Path:
-        self.tmp.mkdir()
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                if self.final.is_dir():
-                    self.final.rmdir()  # checked empty by validate()
-                os.replace(self.tmp, self.final)
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def export_samrs_dataset(
@@ -564,8 +600,12 @@ def export_samrs_dataset(
         Image.fromarray(numbered).save(out_dir / "instances" / name)
         t = frame.transform * frame.transform.translation(col0, row0)
         crops.append(
-            {"file": name, "window_px": [col0, row0, crop_px, crop_px],
-             "transform": list(t)[:6], "n_instances": int((ids != NO_INSTANCE).sum())}
+            {
+                "file": name,
+                "window_px": [col0, row0, crop_px, crop_px],
+                "transform": list(t)[:6],
+                "n_instances": int((ids != NO_INSTANCE).sum()),
+            }
         )
         report(88.0 + 8.0 * (k + 1) / len(windows), f"Dataset crop {k + 1}/{len(windows)}")
     (out_dir / "classes.txt").write_text("".join(f"{name}\n" for name in classes))

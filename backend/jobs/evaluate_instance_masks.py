@@ -4,7 +4,6 @@ polygons against an instance-id raster (inputs, frames and matching:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
@@ -13,8 +12,9 @@ import pyogrio
 from pydantic import BaseModel, Field, model_validator
 
 from backend.eval.instance_masks import evaluate_instance_masks
-from backend.geo.gpkg import atomic_output, check_output_path
+from backend.geo.outputs import JobOutputs
 from backend.geo.raster import RasterInputError, open_raster
+from backend.jobs.output_checks import check_file_output
 from backend.methods.samrs.geometry import BoxLayerError, map_to_pixel_geometry, raster_frame
 from backend.runtime.progress import Progress, no_progress
 
@@ -49,7 +49,12 @@ def validate(params: EvaluateInstanceMasksParams) -> None:
     if not Path(params.predictions_path).exists():
         raise ValueError(f"Predictions file not found: {params.predictions_path}.")
     if params.report_path:
-        check_output_path(params.report_path, (".json",))
+        check_file_output(
+            params.report_path,
+            (".json",),
+            inputs=(params.raster_path, params.ground_truth_path, params.predictions_path),
+            estimate_bytes=2**20,
+        )
     with (
         open_raster(params.raster_path, require_crs=False) as image,
         open_raster(params.ground_truth_path, require_crs=False) as gt,
@@ -83,21 +88,24 @@ def run(params: EvaluateInstanceMasksParams, report: Progress = no_progress) -> 
         frame = raster_frame(image)
         if predictions.crs is not None and frame.crs_wkt is not None:
             predictions = predictions.to_crs(frame.crs_wkt)
-        polygons = [
-            map_to_pixel_geometry(g, frame) for g in predictions.geometry if g is not None
-        ]
+        polygons = [map_to_pixel_geometry(g, frame) for g in predictions.geometry if g is not None]
         ids = (
-            [v for v, g in zip(predictions[params.id_field], predictions.geometry, strict=True)
-             if g is not None]
-            if params.match == "id" else None
+            [
+                v
+                for v, g in zip(predictions[params.id_field], predictions.geometry, strict=True)
+                if g is not None
+            ]
+            if params.match == "id"
+            else None
         )
         report(20.0, f"Scoring {len(polygons)} prediction(s)")
         result = evaluate_instance_masks(polygons, ids, gt, params.match)
     report(95.0, f"mIoU_I {result['miou_i']:.4f}, mIoU_P {result['miou_p']:.4f}")
     outputs = {}
     if params.report_path:
-        with atomic_output(params.report_path) as tmp:
-            tmp.write_text(json.dumps(result, indent=2))
+        with JobOutputs() as staged:
+            staged.stage_json(params.report_path, result)
+            staged.publish(report)
         outputs["report"] = params.report_path
     summary = {k: v for k, v in result.items() if k != "instances"}
     summary["match"] = params.match

@@ -4,7 +4,6 @@ ground-truth line layer (the "Evaluate road graph" algorithm and ``run evaluate-
 
 from __future__ import annotations
 
-import json
 import os
 
 from pydantic import BaseModel, Field
@@ -12,7 +11,8 @@ from pydantic import BaseModel, Field
 from backend.eval.apls import AplsParams
 from backend.eval.compare import evaluate_road_graph_files
 from backend.eval.topo import TopoParams
-from backend.geo.gpkg import atomic_output, check_output_path
+from backend.geo.outputs import JobOutputs
+from backend.jobs.output_checks import check_file_output
 from backend.runtime.progress import Progress, no_progress
 
 
@@ -60,7 +60,12 @@ def validate(params: EvaluateRoadGraphParams) -> None:
         if not os.path.exists(path):
             raise ValueError(f"Vector file not found: {path}.")
     if params.report_path:
-        check_output_path(params.report_path, (".json",))
+        check_file_output(
+            params.report_path,
+            (".json",),
+            inputs=(params.ground_truth_path, params.proposal_path),
+            estimate_bytes=2**20,
+        )
 
 
 def run(params: EvaluateRoadGraphParams, report: Progress = no_progress) -> dict:
@@ -95,7 +100,8 @@ def run(params: EvaluateRoadGraphParams, report: Progress = no_progress) -> dict
     )
     outputs = {}
     if params.report_path:
-        with atomic_output(params.report_path) as tmp:
-            tmp.write_text(json.dumps(result, indent=2))
+        with JobOutputs() as staged:
+            staged.stage_json(params.report_path, result)
+            staged.publish(report)
         outputs["report"] = params.report_path
     return {"outputs": outputs, "summary": result}

@@ -10,8 +10,9 @@ from typing import Literal
 import shapely
 from pydantic import BaseModel, Field
 
-from backend.geo.gpkg import check_output_path, write_gpkg_layers
+from backend.geo.outputs import JobOutputs
 from backend.geo.raster import open_raster
+from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output
 from backend.methods.samrs.annotations import (
     LAYER_BOXES,
     AnnotationError,
@@ -23,7 +24,7 @@ from backend.methods.samrs.geometry import crs_name, raster_frame
 from backend.runtime.progress import Progress, no_progress
 
 
-class ImportBoxAnnotationsParams(BaseModel):
+class ImportBoxAnnotationsParams(GpkgOutputParams, BaseModel):
     """Parameters of ``import_box_annotations`` (see the module docstring)."""
 
     annotation_path: str = Field(description="DOTA .txt, DIOR / FAIR1M .xml or iSAID id .png.")
@@ -37,13 +38,19 @@ class ImportBoxAnnotationsParams(BaseModel):
 def validate(params: ImportBoxAnnotationsParams) -> None:
     """The annotation file exists and its format is known; the image opens (a CRS is not
     required); the output is a writable .gpkg."""
-    check_output_path(params.output_path, (".gpkg",))
     if not Path(params.annotation_path).is_file():
         raise AnnotationError(f"Annotation file not found: {params.annotation_path}.")
     if params.format == "auto":
         detect_format(params.annotation_path)
     with open_raster(params.raster_path, require_crs=False):
         pass
+    check_gpkg_output(
+        params.output_path,
+        mode=params.output_mode,
+        layers=(LAYER_BOXES,),
+        inputs=(params.raster_path, params.annotation_path),
+        estimate_bytes=Path(params.annotation_path).stat().st_size * 4,
+    )
 
 
 def run(params: ImportBoxAnnotationsParams, report: Progress = no_progress) -> dict:
@@ -61,14 +68,12 @@ def run(params: ImportBoxAnnotationsParams, report: Progress = no_progress) -> d
         frame = raster_frame(dataset)
     layer = annotations_to_layer(annotations, frame)
     extent = shapely.box(0, 0, frame.width_px, frame.height_px)
-    n_outside = sum(
-        not shapely.Polygon(a.corners_xy_px).intersects(extent) for a in annotations
-    )
-    report(80.0, "Writing the GeoPackage")
-    with warnings.catch_warnings():
+    n_outside = sum(not shapely.Polygon(a.corners_xy_px).intersects(extent) for a in annotations)
+    report(80.0, f"Writing the GeoPackage: {len(layer)} box(es)")
+    with warnings.catch_warnings(), JobOutputs() as outputs:
         warnings.filterwarnings("ignore", message=".*'crs' was not provided")
-        write_gpkg_layers(params.output_path, {LAYER_BOXES: layer})
-    report(100.0, f"{len(layer)} box(es)")
+        outputs.stage_gpkg(params.output_path, {LAYER_BOXES: layer}, mode=params.output_mode)
+        outputs.publish(report)
     classes = sorted(set(layer["class"])) if len(layer) else []
     summary = {
         "n_boxes": len(layer),

@@ -6,19 +6,24 @@ other down. The HTTP layer never blocks on a job.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from backend.geo.outputs import disk_full_message
+from backend.geo.raster import gdal_error_text
 from backend.jobs.kinds import JobKind, get_job_kind
 from backend.runtime.progress import JobCancelled
+
+log = logging.getLogger("roadextract.jobs")
 
 
 class JobState(str, Enum):
@@ -30,6 +35,8 @@ class JobState(str, Enum):
 
 
 FINAL_STATES = {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED}
+# Parameters naming output files besides ``output_path`` / ``*_output*``.
+_OUTPUTS = {"probability_path", "report_path", "label_raster_path", "instance_raster_path"}
 
 
 class JobInputError(ValueError):
@@ -151,14 +158,37 @@ class JobManager:
 
         try:
             job.result = job_kind.run(job.params, report)
+            # Outputs are published after the job's last cancel point: a cancel that
+            # arrives later is answered with the finished result.
             job.progress, job.state, job.message = 100.0, JobState.SUCCEEDED, "Done"
         except JobCancelled:
             job.state, job.message = JobState.CANCELLED, "Cancelled"
-        except (ValueError, OSError) as exc:
-            job.state, job.error, job.message = JobState.FAILED, str(exc), "Failed"
         except Exception as exc:  # noqa: BLE001 - the service must survive any job failure
             job.state, job.message = JobState.FAILED, "Failed"
-            job.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            job.error = self._error_text(job, exc)
+
+    @staticmethod
+    def _error_text(job: Job, exc: Exception) -> str:
+        """A message the user can act on; the traceback goes to the backend log only."""
+        folders = [
+            Path(str(value)).parent
+            for name, value in job.params
+            if name.endswith("_path") and value and ("output" in name or name in _OUTPUTS)
+        ]
+        full = disk_full_message(exc, folders)
+        if full is not None:
+            log.warning("job %s (%s): disk full: %s", job.job_id, job.kind, exc)
+            return full
+        if isinstance(exc, (ValueError, OSError)):
+            log.info("job %s (%s) failed: %s", job.job_id, job.kind, exc)
+            return (
+                gdal_error_text(exc) if "see previous exception" in str(exc).lower() else str(exc)
+            )
+        log.exception("job %s (%s) failed unexpectedly", job.job_id, job.kind, exc_info=exc)
+        return (
+            f"Internal error in {job.kind} ({type(exc).__name__}: {exc}). Details are in the "
+            f"backend log under job {job.job_id}."
+        )
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.state in FINAL_STATES]

@@ -3,13 +3,14 @@ check, the model-loading prelude (device, weights spec, model) and the GSD rule.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backend.geo.gsd import resample_factor
+from backend.geo.gsd import ground_sample_distance_m, resample_factor
 from backend.geo.raster import ImageReader, open_raster
 from backend.models.registry import (
     WeightsSpec,
@@ -36,6 +37,14 @@ class RasterModelParams(BaseModel):
     gsd_m: float | None = Field(
         None, gt=0, description="Metres per pixel to run at (default: the model's)."
     )
+    max_model_megapixels: float = Field(
+        4000.0,
+        gt=0,
+        description=(
+            "Refuse rasters larger than this at the GSD the model runs at (million model "
+            "pixels; 4000 = 63 km x 63 km at 1 m). Raise it for bigger runs."
+        ),
+    )
 
 
 def validate_raster_model(params: RasterModelParams, method: str) -> None:
@@ -60,6 +69,105 @@ def validate_raster_model(params: RasterModelParams, method: str) -> None:
         raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
     with open_raster(params.raster_path) as dataset:
         ImageReader(dataset, tuple(params.bands) if params.bands else None)
+        plan = plan_work(dataset.width, dataset.height, raster_gsd_m(dataset), spec, params)
+    plan.check(params.max_model_megapixels)
+
+
+# Rough model throughput, seconds per million model pixels (bench/: Anchor-SAM pico and
+# LineGraph2Road ViT-tiny on a shared 2-core CPU; GPU figures from the papers' FPS).
+_SECONDS_PER_MEGAPIXEL = {"cpu": 5.0, "cuda": 0.05, "mps": 0.5}
+# A model pixel may stand for at most this many raster pixels per side the other way:
+# upsampling a raster by more than this (a GSD far finer than the raster's) is refused.
+MAX_UPSAMPLING = 16.0
+
+
+@dataclass(frozen=True)
+class WorkPlan:
+    """How big a model run over a raster is, before it starts.
+
+    Attributes:
+        width_px, height_px: raster size, pixels.
+        raster_gsd_m, run_gsd_m: GSD of the raster and the GSD the model runs at, metres.
+        scale: model pixels per raster pixel.
+        model_megapixels: raster area at ``run_gsd_m``, million pixels.
+        seconds: rough run time on ``device``.
+        device: the resolved device.
+    """
+
+    width_px: int
+    height_px: int
+    raster_gsd_m: float
+    run_gsd_m: float
+    scale: float
+    model_megapixels: float
+    seconds: float
+    device: str
+
+    def n_tiles(self, tile_px: int, overlap_px: int) -> int:
+        """Tiles of ``tile_px`` model pixels overlapping by ``overlap_px`` covering the run."""
+        step = max(1, tile_px - overlap_px)
+        along = [
+            max(1, math.ceil((side * self.scale - overlap_px) / step))
+            for side in (self.width_px, self.height_px)
+        ]
+        return along[0] * along[1]
+
+    def describe(self) -> str:
+        """One line for the first progress message."""
+        return (
+            f"{self.width_px} x {self.height_px} px at {self.raster_gsd_m:.3g} m -> "
+            f"{self.model_megapixels:.1f} Mpx at {self.run_gsd_m:.3g} m, about "
+            f"{_duration(self.seconds)} on {self.device}"
+        )
+
+    def check(self, max_model_megapixels: float) -> None:
+        """Raise ValueError, naming the numbers, when the run is too big or the GSD is far
+        finer than the raster's."""
+        if self.scale > MAX_UPSAMPLING:
+            raise ValueError(
+                f"Running at {self.run_gsd_m:.3g} m per pixel would upsample this "
+                f"{self.raster_gsd_m:.3g} m raster {self.scale:.0f} times (at most "
+                f"{MAX_UPSAMPLING:.0f}): the model would see blurred pixels and need "
+                f"{self.model_megapixels:.0f} Mpx of work. Use a GSD of at least "
+                f"{self.raster_gsd_m / MAX_UPSAMPLING:.3g} m (the model's own is the default)."
+            )
+        if self.model_megapixels > max_model_megapixels:
+            raise ValueError(
+                f"This {self.width_px} x {self.height_px} px raster is "
+                f"{self.model_megapixels:.0f} million pixels at {self.run_gsd_m:.3g} m, more "
+                f"than the limit of {max_model_megapixels:.0f} (max_model_megapixels); it "
+                f"would take about {_duration(self.seconds)} on {self.device}. Choose a "
+                "smaller extent, a coarser GSD, or raise the limit."
+            )
+
+
+def raster_gsd_m(dataset) -> float:
+    """Mean GSD of an open raster, metres (pixel size for a raster without CRS)."""
+    if dataset.crs is None:
+        return float(abs(dataset.transform.a))
+    gsd = ground_sample_distance_m(dataset.crs, dataset.transform, dataset.width, dataset.height)
+    return float(sum(gsd) / 2)
+
+
+def plan_work(width_px: int, height_px: int, gsd_m: float, spec, params) -> WorkPlan:
+    """The :class:`WorkPlan` of running ``spec``'s model over a raster with ``params``."""
+    run_gsd_m, scale = model_px_per_raster_px(gsd_m, spec.gsd_m, params.gsd_m)
+    device = resolve_device(params.device)
+    megapixels = width_px * height_px * scale * scale / 1e6
+    per_mpx = _SECONDS_PER_MEGAPIXEL.get(device.split(":")[0], 5.0)
+    return WorkPlan(
+        width_px, height_px, gsd_m, run_gsd_m, scale, megapixels, megapixels * per_mpx, device
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def check_weights_installed(
@@ -89,15 +197,22 @@ class LoadedModel:
     device: str
 
 
-def load_job_model(params: RasterModelParams, report: Progress) -> LoadedModel:
-    """The prelude of a model job: resolve the device, look up the weights spec, load the
-    model (an own checkpoint is loaded without the sha256 check).
+def load_job_model(
+    params: RasterModelParams, report: Progress, tiling_px: tuple[int, int] | None = None
+) -> LoadedModel:
+    """The prelude of a model job: report the size of the run (tiles, rough time: the first
+    progress message), resolve the device, look up the weights spec, load the model (an
+    own checkpoint is loaded without the sha256 check).
 
     Raises:
         ValueError: unknown device or model, weights missing or not matching.
     """
     device = resolve_device(params.device)
     spec = get_weights_spec(params.model)
+    with open_raster(params.raster_path) as dataset:
+        plan = plan_work(dataset.width, dataset.height, raster_gsd_m(dataset), spec, params)
+    tiles = f"{plan.n_tiles(*tiling_px)} tile(s) of {tiling_px[0]} px, " if tiling_px else ""
+    report(0.5, f"{tiles}{plan.describe()}")
     report(1.0, f"Loading {params.model} on {device}")
     module = get_model(
         params.model,

@@ -15,8 +15,8 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 from shapely.geometry import LineString, Point
 
-from backend.geo.gpkg import check_output_path, write_gpkg_layers
 from backend.geo.measure import lengths_m
+from backend.geo.outputs import JobOutputs
 from backend.geo.raster import (
     open_raster,
     raster_info,
@@ -34,6 +34,7 @@ from backend.geo.vectorize import (
     tile_skeleton_pieces,
 )
 from backend.geo.windows import core_tiles
+from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
 from backend.runtime.progress import Progress, no_progress
 
 LAYER_POLYGONS = "road_polygons"
@@ -41,7 +42,7 @@ LAYER_CENTERLINES = "road_centerlines"
 LAYER_NODES = "road_nodes"
 
 
-class RoadMaskToVectorsParams(BaseModel):
+class RoadMaskToVectorsParams(GpkgOutputParams, BaseModel):
     """Parameters of the ``road_mask_to_vectors`` job (see docs/backend_api.md)."""
 
     raster_path: str = Field(description="Road mask or probability raster (needs a CRS).")
@@ -75,17 +76,32 @@ class RoadMaskToVectorsParams(BaseModel):
         return self
 
 
+def output_layers(params: RoadMaskToVectorsParams) -> tuple[str, ...]:
+    """The GeoPackage layers the job writes with these parameters."""
+    return (LAYER_POLYGONS,) * params.polygons + (LAYER_CENTERLINES, LAYER_NODES) * (
+        params.centerlines
+    )
+
+
 def validate(params: RoadMaskToVectorsParams) -> None:
-    """Fail fast, before a job starts: the raster opens, has a CRS and the band; the
-    output path is writable. Raises ``RasterInputError`` / ``OutputPathError`` / ValueError.
+    """Fail fast, before a job starts: the raster opens and reads, has a CRS and the band;
+    the output is writable, is not the input and has room.
+    Raises ``RasterInputError`` / ``OutputPathError`` / ValueError.
     """
-    check_output_path(params.output_path, (".gpkg",))
     with open_raster(params.raster_path) as dataset:
         if params.band > dataset.count:
             raise ValueError(
                 f"Band {params.band} does not exist: {params.raster_path} has bands "
                 f"1..{dataset.count}."
             )
+        size = (dataset.width, dataset.height)
+    check_gpkg_output(
+        params.output_path,
+        mode=params.output_mode,
+        layers=output_layers(params),
+        inputs=(params.raster_path,),
+        estimate_bytes=vector_estimate_bytes(*size),
+    )
 
 
 def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict:
@@ -96,9 +112,23 @@ def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict
 
     Raises:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
+        OutputWriteError: the GeoPackage did not read back as written (nothing published).
         JobCancelled: from ``report`` (nothing written).
     """
     validate(params)
+    layers, summary = vectorise(params, report)
+    report(95.0, "Writing the GeoPackage")
+    with JobOutputs() as outputs:
+        outputs.stage_gpkg(params.output_path, layers, mode=params.output_mode)
+        outputs.publish(report)
+    return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+
+
+def vectorise(
+    params: RoadMaskToVectorsParams, report: Progress = no_progress
+) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
+    """The layers (name -> GeoDataFrame in the raster CRS) and summary of the job; writes
+    nothing. Progress runs from 0 to 94 %."""
     with open_raster(params.raster_path) as dataset:
         info = raster_info(dataset)
         divisor = unit_scale_divisor(dataset, params.band)
@@ -143,10 +173,7 @@ def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict
         layers[LAYER_CENTERLINES] = edges
         layers[LAYER_NODES] = nodes
         summary["n_edges"], summary["n_nodes"] = len(edges), len(nodes)
-    report(95.0, "Writing the GeoPackage")
-    write_gpkg_layers(params.output_path, layers)
-    report(100.0, "Done")
-    return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+    return layers, summary
 
 
 def _centerline_layers(pieces, transform, info, gsd_xy_m, params):

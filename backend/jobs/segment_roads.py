@@ -24,7 +24,7 @@ import rasterio
 from pydantic import Field
 from rasterio.windows import Window
 
-from backend.geo.gpkg import atomic_output, check_output_path
+from backend.geo.outputs import JobOutputs
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.windows import Tile, blend_tiles, tile_starts
 from backend.jobs import road_mask_to_vectors as m2v
@@ -34,13 +34,15 @@ from backend.jobs.model_loading import (
     model_px_per_raster_px,
     validate_raster_model,
 )
+from backend.jobs.output_checks import GpkgOutputParams, check_file_output, check_gpkg_output
+from backend.jobs.output_checks import vector_estimate_bytes as m2v_estimate
 from backend.runtime.progress import Progress, no_progress
 
 DEFAULT_MODEL = "anchor_sam_pico_1m"
 PROBABILITY_NODATA = -1.0
 
 
-class SegmentRoadsParams(RasterModelParams):
+class SegmentRoadsParams(GpkgOutputParams, RasterModelParams):
     """Parameters of ``segment_roads`` (see the module docstring)."""
 
     probability_path: str = Field(description="Road probability GeoTIFF to write (.tif).")
@@ -60,16 +62,32 @@ class SegmentRoadsParams(RasterModelParams):
 
 
 def validate(params: SegmentRoadsParams) -> None:
-    """Fail before a job starts: outputs, raster (CRS, bands), model, device, tiling."""
-    check_output_path(params.probability_path, (".tif", ".tiff"))
-    check_output_path(params.output_path, (".gpkg",))
-    if Path(params.probability_path).resolve() == Path(params.raster_path).resolve():
-        raise ValueError("The probability raster must not overwrite the input raster.")
+    """Fail before a job starts: raster (readable, CRS, bands), model, device, tiling, and
+    outputs (writable, not an input, room on the disk)."""
     if params.overlap_px >= params.tile_px:
         raise ValueError(
             f"Overlap ({params.overlap_px} px) must be smaller than the tile ({params.tile_px})."
         )
     validate_raster_model(params, "anchor_sam")
+    with open_raster(params.raster_path) as dataset:
+        pixels = dataset.width * dataset.height
+        size = (dataset.width, dataset.height)
+    inputs = (params.raster_path, params.checkpoint)
+    # float32 probabilities, deflate: about a third of the raw 4 bytes per pixel.
+    check_file_output(
+        params.probability_path, (".tif", ".tiff"), inputs=inputs, estimate_bytes=pixels * 4 / 3
+    )
+    check_gpkg_output(
+        params.output_path,
+        mode=params.output_mode,
+        layers=_vector_layers(params),
+        inputs=(*inputs, params.probability_path),
+        estimate_bytes=m2v_estimate(*size),
+    )
+
+
+def _vector_layers(params: SegmentRoadsParams) -> tuple[str, ...]:
+    return (m2v.LAYER_POLYGONS,) + (m2v.LAYER_CENTERLINES, m2v.LAYER_NODES) * params.centerlines
 
 
 def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
@@ -81,6 +99,7 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
 
     Raises:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
+        OutputWriteError: an output did not read back as written (nothing published).
         JobCancelled: through ``report`` (nothing written).
     """
     # torch and the network only when the job runs: the service starts without them.
@@ -89,10 +108,10 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
     from backend.methods.anchor_sam.predict import predict_probability
 
     validate(params)
-    loaded = load_job_model(params, report)
+    loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
     model, device = loaded.module, loaded.device
 
-    with contextlib.ExitStack() as stack:
+    with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
@@ -102,12 +121,23 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
         width, height = dataset.width, dataset.height
 
-        tmp_tif = stack.enter_context(atomic_output(params.probability_path))
+        tmp_tif = outputs.stage_geotiff(
+            params.probability_path, width=width, height=height, count=1
+        )
         profile = {
-            "driver": "GTiff", "width": width, "height": height, "count": 1,
-            "dtype": "float32", "crs": dataset.crs, "transform": dataset.transform,
-            "nodata": PROBABILITY_NODATA, "compress": "deflate", "tiled": True,
-            "blockxsize": 256, "blockysize": 256, "BIGTIFF": "IF_SAFER",
+            "driver": "GTiff",
+            "width": width,
+            "height": height,
+            "count": 1,
+            "dtype": "float32",
+            "crs": dataset.crs,
+            "transform": dataset.transform,
+            "nodata": PROBABILITY_NODATA,
+            "compress": "deflate",
+            "tiled": True,
+            "blockxsize": 256,
+            "blockysize": 256,
+            "BIGTIFF": "IF_SAFER",
         }
         out = stack.enter_context(rasterio.open(tmp_tif, "w", **profile))
 
@@ -121,8 +151,10 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
             prob = predict_probability(model, image, device, amp=True)
             if prob.shape != (tile.height, tile.width):  # back to raster pixels
                 prob = torch.nn.functional.interpolate(
-                    torch.from_numpy(prob)[None, None], size=(tile.height, tile.width),
-                    mode="bilinear", align_corners=False,
+                    torch.from_numpy(prob)[None, None],
+                    size=(tile.height, tile.width),
+                    mode="bilinear",
+                    align_corners=False,
                 )[0, 0].numpy()
             return prob[None]
 
@@ -143,10 +175,12 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         def vector_report(percent: float, message: str) -> None:
             report(80.0 + 0.19 * percent, message)
 
-        vectors = m2v.run(
+        layers, vector_summary = m2v.vectorise(
             m2v.RoadMaskToVectorsParams(
-                raster_path=str(tmp_tif), output_path=params.output_path,
-                threshold=params.threshold, centerlines=params.centerlines,
+                raster_path=str(tmp_tif),
+                output_path=params.output_path,
+                threshold=params.threshold,
+                centerlines=params.centerlines,
                 simplify_tolerance_map=params.simplify_tolerance_map,
                 min_area_map=params.min_area_map,
                 prune_spur_length_m=params.prune_spur_length_m,
@@ -154,10 +188,13 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
             vector_report,
         )
         road_px = _count_above(tmp_tif, params.threshold)
-    report(100.0, "Done")
+        report(98.0, "Writing the GeoPackage")
+        outputs.stage_gpkg(params.output_path, layers, mode=params.output_mode)
+        # Both files together, after the last cancel point.
+        outputs.publish(report)
     pixel_area_m2 = info.gsd_m[0] * info.gsd_m[1]
     summary = {
-        **vectors["summary"],
+        **vector_summary,
         "road_area_m2": road_px[0] * pixel_area_m2,
         "road_fraction": road_px[0] / max(road_px[1], 1),
         "gsd_m": run_gsd_m,
@@ -167,8 +204,10 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         "threshold": params.threshold,
     }
     return {
-        "outputs": {"probability": str(Path(params.probability_path)),
-                    "gpkg": str(Path(params.output_path))},
+        "outputs": {
+            "probability": str(Path(params.probability_path)),
+            "gpkg": str(Path(params.output_path)),
+        },
         "summary": summary,
     }
 

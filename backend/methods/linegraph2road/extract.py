@@ -29,12 +29,13 @@ from pydantic import Field, model_validator
 from rasterio.windows import Window
 from shapely.geometry import LineString, Point
 
-from backend.geo.gpkg import check_output_path, write_gpkg_layers
 from backend.geo.measure import lengths_m
+from backend.geo.outputs import JobOutputs
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
-from backend.jobs.model_loading import RasterModelParams, validate_raster_model
+from backend.jobs.model_loading import RasterModelParams, load_job_model, validate_raster_model
+from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
 from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.runtime.progress import Progress, no_progress
 
@@ -43,7 +44,7 @@ LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
 
 
-class ExtractRoadGraphParams(RasterModelParams):
+class ExtractRoadGraphParams(GpkgOutputParams, RasterModelParams):
     """Parameters of ``extract_road_graph`` (see the module docstring)."""
 
     output_path: str = Field(description="GeoPackage to write (.gpkg).")
@@ -64,9 +65,7 @@ class ExtractRoadGraphParams(RasterModelParams):
     road_threshold: float | None = Field(
         None, ge=0, le=1, description="t_r of coupled NMS (default: the model card's)."
     )
-    merge_chains: bool = Field(
-        False, description="Merge degree-2 chains into longer polylines."
-    )
+    merge_chains: bool = Field(False, description="Merge degree-2 chains into longer polylines.")
 
     @model_validator(mode="after")
     def _overlap_inside_window(self) -> ExtractRoadGraphParams:
@@ -80,9 +79,18 @@ class ExtractRoadGraphParams(RasterModelParams):
 
 
 def validate(params: ExtractRoadGraphParams) -> None:
-    """Fail before a job starts: output path, raster (CRS, bands), model id, device."""
-    check_output_path(params.output_path, (".gpkg",))
+    """Fail before a job starts: raster (readable, CRS, bands), model id, device, and the
+    output (writable, not an input, room on the disk)."""
     validate_raster_model(params, "linegraph2road")
+    with open_raster(params.raster_path) as dataset:
+        size = (dataset.width, dataset.height)
+    check_gpkg_output(
+        params.output_path,
+        mode=params.output_mode,
+        layers=(LAYER_EDGES, LAYER_NODES),
+        inputs=(params.raster_path, params.checkpoint),
+        estimate_bytes=vector_estimate_bytes(*size),
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,16 @@ def _blocks(width: int, height: int, scale: float, block_px: int, overlap_px: in
         for col0 in tile_starts(width, block_r, overlap_r):
             w, h = min(block_r, width - col0), min(block_r, height - row0)
             blocks.append(
-                _Block(col0, row0, w, h, col0 * scale, row0 * scale,
-                       max(1, round(w * scale)), max(1, round(h * scale)))
+                _Block(
+                    col0,
+                    row0,
+                    w,
+                    h,
+                    col0 * scale,
+                    row0 * scale,
+                    max(1, round(w * scale)),
+                    max(1, round(h * scale)),
+                )
             )
     return blocks
 
@@ -132,23 +148,16 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         predict_image_graph,
     )
     from backend.methods.linegraph2road.stitching import WindowGraph, stitch_window_graphs
-    from backend.models.registry import get_model, get_weights_spec
-    from backend.runtime.device import resolve_device
 
     validate(params)
-    device = resolve_device(params.device)
-    spec = get_weights_spec(params.model)
-    report(1.0, f"Loading {params.model} on {device}")
-    model = get_model(
-        params.model,
-        model_dir=params.model_dir,
-        device=device,
-        checkpoint=params.checkpoint,
-        verify_sha256=params.checkpoint is None,
-    )
+    loaded = load_job_model(params, report, (params.block_px, params.overlap_px))
+    model, spec, device = loaded.module, loaded.spec, loaded.device
     thresholds = model_thresholds(spec)
-    chosen = {"edge": params.edge_threshold, "keypoint": params.keypoint_threshold,
-              "road": params.road_threshold}
+    chosen = {
+        "edge": params.edge_threshold,
+        "keypoint": params.keypoint_threshold,
+        "road": params.road_threshold,
+    }
     t_edge, t_k, t_r = (
         thresholds[k] if chosen[k] is None else chosen[k] for k in ("edge", "keypoint", "road")
     )
@@ -183,8 +192,12 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
                     report(5.0 + 85.0 * share, f"Block {i + 1}/{len(blocks)}: window pass")
 
                 pred = predict_image_graph(
-                    predictor, image, predictor_params, window_px=window_px,
-                    overlap_px=params.overlap_px, edge_threshold=t_edge,
+                    predictor,
+                    image,
+                    predictor_params,
+                    window_px=window_px,
+                    overlap_px=params.overlap_px,
+                    edge_threshold=t_edge,
                     on_window=on_window,
                 )
                 block_graphs.append(
@@ -215,8 +228,11 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         points_map, edge_index, edge_prob, flags, info.crs_wkt, params.merge_chains
     )
     report(96.0, "Writing the GeoPackage")
-    write_gpkg_layers(params.output_path, {LAYER_EDGES: edges, LAYER_NODES: nodes})
-    report(100.0, "Done")
+    with JobOutputs() as outputs:
+        outputs.stage_gpkg(
+            params.output_path, {LAYER_EDGES: edges, LAYER_NODES: nodes}, mode=params.output_mode
+        )
+        outputs.publish(report)
     summary = {
         "n_nodes": len(nodes),
         "n_edges": len(edges),
@@ -322,5 +338,6 @@ def _merge_degree_two_chains(graph: nx.Graph) -> None:
         pa = da["path"] if da["path"][-1] == node else da["path"][::-1]
         pb = db["path"] if db["path"][0] == node else db["path"][::-1]
         graph.remove_node(node)
-        graph.add_edge(a, b, path=pa + pb[1:],
-                       probability=min(da["probability"], db["probability"]))
+        graph.add_edge(
+            a, b, path=pa + pb[1:], probability=min(da["probability"], db["probability"])
+        )
