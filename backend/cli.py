@@ -18,6 +18,7 @@ import types
 import typing
 from pathlib import Path
 
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from backend import __version__
@@ -120,7 +121,12 @@ def _run_job(args: argparse.Namespace) -> int:
     job_kind = args.job_kind
     model = job_kind.params_model
     values = {name: getattr(args, name) for name in model.model_fields}
-    params = model.model_validate({k: v for k, v in values.items() if v is not None})
+    try:
+        params = model.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(err["msg"] for err in exc.errors())
+        print(f"error: {problems}", file=sys.stderr)
+        return 2
     try:
         job_kind.validate(params)
     except (ValueError, OSError) as exc:

@@ -161,7 +161,8 @@ def disk_full_message(exc: BaseException, folders: Iterable[str | os.PathLike] =
     """The user-facing message for an exception caused by a full disk, else None.
 
     Recognises ENOSPC / EDQUOT / EFBIG anywhere in the exception chain and GDAL's or
-    SQLite's own wording ("No space left on device", "database or disk is full").
+    SQLite's own wording ("No space left on device", "database or disk is full"). A file
+    that is merely missing or broken is not reported as a full disk.
     """
     seen: list[BaseException] = []
     current: BaseException | None = exc
@@ -173,7 +174,7 @@ def disk_full_message(exc: BaseException, folders: Iterable[str | os.PathLike] =
         text = str(item).lower()
         if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or any(
             needle in text
-            for needle in ("no space left", "disk is full", "disk full", "file too large")
+            for needle in ("no space left", "database or disk is full", "file too large")
         ):
             where = ", ".join(str(Path(f)) for f in folders) or "the output folder"
             return (
@@ -368,7 +369,7 @@ def _check_json(tmp: Path, final: Path) -> None:
 def _unwritten(final: Path, exc: BaseException) -> str:
     return (
         f"{final} could not be written completely ({exc}); nothing was changed. "
-        f"Is the disk full? Check the free space in {final.parent}."
+        f"Check the free space and permissions in {final.parent}."
     )
 
 

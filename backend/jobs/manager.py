@@ -98,7 +98,10 @@ class JobManager:
             model = job_kind.params_model.model_validate(params)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                if err["loc"]
+                else err["msg"]
+                for err in exc.errors()
             )
             raise JobInputError(f"Invalid parameters for {kind}: {problems}") from exc
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 
 from backend import __version__
+from backend.geo.outputs import configure_output_journal, remove_stale_temp_files
 from backend.jobs.manager import JobManager
 from backend.runtime.device import resolve_device
 from backend.service.app import create_app
@@ -46,6 +47,9 @@ def serve(port: int, device: str, model_dir: Path, state_dir: Path) -> None:
             stops again without touching its file).
     """
     refuse_if_running(state_dir)
+    # Temporary outputs of a backend that was killed mid-write: gone before any new job.
+    configure_output_journal(state_dir)
+    remove_stale_temp_files()
     resolved = resolve_device(device)
     model_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
