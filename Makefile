@@ -37,7 +37,7 @@ $(VENV)/.installed: pyproject.toml
 	# without its optional CUDA extension (pure PyTorch fallback; nothing to compile).
 	$(VENV)/bin/pip install --quiet "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
 	SAM2_BUILD_CUDA=0 $(VENV)/bin/pip install --quiet --no-build-isolation "sam2==1.1.0"
-	$(VENV)/bin/pip install --quiet -e ".[models,test]"
+	$(VENV)/bin/pip install --quiet -e ".[models,distributed,test]"
 	touch $@
 
 # QGIS's own Python (it sees qgis and processing) plus pytest, for the QGIS-side tests.
