@@ -39,9 +39,10 @@ if what == "blend":
         with rasterio.open(out, "w", **profile) as dst:
             def predict(t):
                 return ds.read(1, window=t.window).astype(np.float32)[None] / 255.0
-            def write_rows(row_off, block):
-                dst.write(block[0], 1, window=Window(0, row_off, ds.width, block.shape[1]))
-            blend_tiles(ds.width, ds.height, 1024, 128, 1, predict, write_rows)
+            def write_block(col_off, row_off, block):
+                dst.write(block[0], 1, window=Window(col_off, row_off, block.shape[2],
+                                                     block.shape[1]))
+            blend_tiles(ds.width, ds.height, 1024, 128, 1, predict, write_block)
     summary = {{}}
 else:
     from backend.jobs.road_mask_to_vectors import RoadMaskToVectorsParams, run

@@ -152,27 +152,62 @@ def blend_tiles(
     overlap_px: int,
     channels: int,
     predict: Callable[[Tile], np.ndarray],
-    write_rows: Callable[[int, np.ndarray], None],
+    write_block: Callable[[int, int, np.ndarray], None],
     on_tile: Callable[[int, int], None] | None = None,
+    *,
+    band_tiles: int = 8,
 ) -> None:
-    """Run ``predict`` on every tile and stream the blended result to ``write_rows``.
+    """Run ``predict`` on every tile and stream the blended result to ``write_block``.
+
+    Memory is bounded by the tile, not by the raster: the tile columns are processed in
+    vertical bands of at most ``band_tiles`` tiles, each blended with a
+    :class:`StripBlender` of one tile row by the band's width. Inside a band overlapping
+    tiles are blended; between two bands the result switches at the middle of their
+    overlap (both sides there come from tiles with context).
 
     Args:
-        predict: maps a :class:`Tile` to a (channels, tile.height, tile.width) array.
-        write_rows: see :class:`StripBlender`.
+        predict: maps a :class:`Tile` (raster pixels) to a (channels, tile.height,
+            tile.width) array.
+        write_block: ``write_block(col_off, row_off, block)`` with block (C, rows, cols)
+            float32; every raster pixel is handed out exactly once.
         on_tile: called as ``on_tile(done, total)`` after each tile (progress, cancel).
+        band_tiles: tile columns per band (>= 1); memory ~ channels x 2 x tile_px x
+            band_tiles x tile_px x 4 bytes.
+
+    Raises:
+        ValueError: bad sizes (see :func:`tile_starts`) or ``band_tiles`` < 1.
     """
-    grid = tile_grid(width_px, height_px, tile_px, overlap_px)
-    total = sum(len(row) for row in grid)
-    blender = StripBlender(width_px, height_px, tile_px, overlap_px, channels, write_rows)
+    if band_tiles < 1:
+        raise ValueError(f"band_tiles must be >= 1, got {band_tiles}.")
+    xs = tile_starts(width_px, tile_px, overlap_px)
+    ys = tile_starts(height_px, tile_px, overlap_px)
+    total = len(xs) * len(ys)
+    bands = [xs[i : i + band_tiles] for i in range(0, len(xs), band_tiles)]
+    # Column where band b hands over to band b + 1: the middle of their tiles' overlap.
+    cuts = [0]
+    for left, right in zip(bands[:-1], bands[1:], strict=True):
+        left_end = min(left[-1] + tile_px, width_px)
+        cuts.append((right[0] + left_end) // 2)
+    cuts.append(width_px)
     done = 0
-    for tile_row in grid:
-        for tile in tile_row:
-            blender.add(tile, predict(tile))
-            done += 1
-            if on_tile is not None:
-                on_tile(done, total)
-        blender.finish_tile_row()
+    for b, starts in enumerate(bands):
+        x0 = starts[0]
+        x1 = min(starts[-1] + tile_px, width_px)
+        keep0, keep1 = cuts[b], cuts[b + 1]
+
+        def write_rows(row_off: int, block: np.ndarray, x0=x0, keep0=keep0, keep1=keep1) -> None:
+            write_block(keep0, row_off, block[:, :, keep0 - x0 : keep1 - x0])
+
+        blender = StripBlender(x1 - x0, height_px, tile_px, overlap_px, channels, write_rows)
+        for y in ys:
+            for x in starts:
+                tile = Tile(x, y, min(tile_px, width_px - x), min(tile_px, height_px - y))
+                local = Tile(x - x0, y, tile.width, tile.height)
+                blender.add(local, predict(tile))
+                done += 1
+                if on_tile is not None:
+                    on_tile(done, total)
+            blender.finish_tile_row()
 
 
 @dataclass(frozen=True)

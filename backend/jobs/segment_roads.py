@@ -5,9 +5,10 @@ Pipeline:
 1. The raster is tiled in its own pixels (tiles of ``tile_px`` model pixels, overlapping by
    ``overlap_px``); each tile is read as RGB resampled to the GSD the model runs at
    (default: the model's), segmented, and the probability resampled back to the tile.
-2. Overlapping tiles are blended (:class:`~backend.geo.windows.StripBlender`) and streamed
-   row strip by row strip into a float32 GeoTIFF on the input's grid (same size, transform
-   and CRS); pixels without data are nodata (-1). Memory stays bounded by one strip.
+2. Overlapping tiles are blended (:func:`~backend.geo.windows.blend_tiles`) and streamed
+   block by block into a float32 GeoTIFF on the input's grid (same size, transform and
+   CRS); pixels without data are nodata (-1). Memory stays bounded by a band of tiles,
+   whatever the raster's size.
 3. Road polygons (and, if asked, centerlines and nodes) come from the probability raster
    through the foundation's ``road_mask_to_vectors`` at ``threshold``.
 
@@ -158,8 +159,8 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
                 )[0, 0].numpy()
             return prob[None]
 
-        def write_rows(row_off: int, block: np.ndarray) -> None:
-            window = Window(0, row_off, width, block.shape[1])
+        def write_block(col_off: int, row_off: int, block: np.ndarray) -> None:
+            window = Window(col_off, row_off, block.shape[2], block.shape[1])
             valid = reader.read_valid_mask(window)
             band = np.where(valid, np.clip(block[0], 0.0, 1.0), PROBABILITY_NODATA)
             out.write(band.astype(np.float32), 1, window=window)
@@ -168,7 +169,7 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
             report(2.0 + 78.0 * done / total, f"Segmented tile {done}/{total}")
 
         n_tiles = _count_tiles(width, height, tile_r, overlap_r)
-        blend_tiles(width, height, tile_r, overlap_r, 1, predict, write_rows, on_tile)
+        blend_tiles(width, height, tile_r, overlap_r, 1, predict, write_block, on_tile)
         out.close()
 
         # Vectorise the finished probability raster before either file is published.
