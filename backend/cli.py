@@ -1,6 +1,7 @@
 """Command line: the backend's work without QGIS.
 
     python -m backend serve [--port 0] [--device auto] [--model-dir DIR] [--state-dir DIR]
+                         [--parent-pid PID]
     python -m backend models [--model-dir DIR]
     python -m backend run road-mask-to-vectors --raster-path mask.tif --output-path out.gpkg
     python -m backend run --help            (every job kind, with its options)
@@ -96,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_state_dir(),
         help="Where backend.json (URL and token, mode 0600) is written.",
     )
+    serve.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,
+        help="Shut down (removing backend.json) once this process is gone (the plugin "
+        "passes its QGIS's pid).",
+    )
 
     models = sub.add_parser("models", help="List models: installed, missing, where to put them.")
     models.add_argument("--model-dir", type=Path, default=default_model_dir())
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_gdal()
     if args.command == "serve":
         try:
-            serve(args.port, args.device, args.model_dir, args.state_dir)
+            serve(args.port, args.device, args.model_dir, args.state_dir, args.parent_pid)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

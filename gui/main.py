@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qgis.core import Qgis, QgsApplication, QgsTask
+from qgis.PyQt import sip
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMessageBox
 
@@ -18,6 +19,8 @@ from ..plugin.settings import PluginSettings
 MENU_NAME = "&RoadExtract"
 TOOLBAR_OBJECT_NAME = "RoadExtractToolbar"
 MESSAGE_DURATION_S = 8
+# How long unload waits for a cancelled backend start to wind down (it polls every 0.1 s).
+UNLOAD_TASK_WAIT_MS = 15000
 
 
 class BackendStartTask(QgsTask):
@@ -42,6 +45,8 @@ class BackendStartTask(QgsTask):
 
     def run(self) -> bool:
         """Worker thread: find or start the backend, then ask for its health."""
+        if self.isCanceled():
+            return False
         try:
             client = backend_manager().ensure_running(self.settings, is_cancelled=self.isCanceled)
             self.health = client.health()
@@ -51,7 +56,9 @@ class BackendStartTask(QgsTask):
         return True
 
     def finished(self, result: bool) -> None:  # noqa: FBT001 - QgsTask API
-        """Main thread: report."""
+        """Main thread: report (nothing once the plugin is unloaded: ``on_done`` is None)."""
+        if self.on_done is None:
+            return
         if result:
             self.on_done(self.health, None)
         else:
@@ -79,7 +86,9 @@ class RoadExtractPlugin:
         # and the Plugins toolbar; dock, tool and controller are made on first use.
         self.interactive_action: QAction | None = None
         self.interactive = None
-        self._tasks: list[QgsTask] = []  # keep running tasks referenced
+        # Running tasks stay referenced here; QGIS deletes a task's C++ object once it is
+        # finished, so every use checks sip.isdeleted first (see _live_tasks).
+        self._tasks: list[QgsTask] = []
         # Installed here rather than in initGui: qgis_process only calls initProcessing.
         self.translator = install_translator()
 
@@ -166,11 +175,28 @@ class RoadExtractPlugin:
         self.actions.append(action)
         return action
 
+    def _live_tasks(self) -> list[QgsTask]:
+        """Tasks of ours that QGIS has not deleted yet and that are still queued or running."""
+        return [
+            task
+            for task in self._tasks
+            if not sip.isdeleted(task)
+            and task.status() not in (QgsTask.Complete, QgsTask.Terminated)
+        ]
+
     def unload(self) -> None:
-        """Remove menu, toolbar and provider; stop the backend this QGIS started."""
-        for task in self._tasks:
-            if task.status() not in (QgsTask.Complete, QgsTask.Terminated):
-                task.cancel()
+        """Remove menu, toolbar and provider; stop the backend this QGIS started.
+
+        A backend start in progress is cancelled and waited for (it stops what it started),
+        so nothing of this plugin runs or shows a message after unload.
+        """
+        for task in self._live_tasks():
+            if isinstance(task, BackendStartTask):
+                task.on_done = None
+            task.cancel()
+        for task in self._live_tasks():
+            if task.status() == QgsTask.Running:
+                task.waitForFinished(UNLOAD_TASK_WAIT_MS)
         self._tasks.clear()
         if self.interactive is not None:
             self.interactive.unload()
@@ -230,9 +256,7 @@ class RoadExtractPlugin:
         """Find or start the backend in a background task."""
         self.start_action.setEnabled(False)
         task = BackendStartTask(PluginSettings.load(), self._on_backend_started)
-        self._tasks = [
-            t for t in self._tasks if t.status() not in (QgsTask.Complete, QgsTask.Terminated)
-        ]
+        self._tasks = self._live_tasks()
         self._tasks.append(task)
         QgsApplication.taskManager().addTask(task)
         self._message(tr("Starting the RoadExtract backend…"), Qgis.Info)

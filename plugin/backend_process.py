@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -65,6 +66,8 @@ class BackendState:
         token: Bearer token every request needs.
         pid: Process id of the backend.
         version: Backend version.
+        parent_pid: Process id of the QGIS that started it (``--parent-pid``), or None
+            for a backend started by hand.
     """
 
     url: str
@@ -72,6 +75,7 @@ class BackendState:
     token: str
     pid: int
     version: str = ""
+    parent_pid: int | None = None
 
     @classmethod
     def read(cls, path: Path) -> BackendState | None:
@@ -84,6 +88,7 @@ class BackendState:
                 token=str(data["token"]),
                 pid=int(data["pid"]),
                 version=str(data.get("version") or ""),
+                parent_pid=int(data["parent_pid"]) if data.get("parent_pid") else None,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -119,8 +124,10 @@ def backend_command(settings: PluginSettings) -> list[str]:
         settings: Plugin settings (backend Python, device, port, model and state folders).
 
     Returns:
-        ``[python, "-m", "backend", "serve", "--port", P, "--device", D, "--state-dir", S]``
-        plus ``--model-dir M`` when a model folder is set.
+        ``[python, "-m", "backend", "serve", "--port", P, "--device", D, "--state-dir", S,
+        "--parent-pid", <this QGIS's pid>]`` plus ``--model-dir M`` when a model folder is
+        set. With the parent pid the backend shuts down by itself once this QGIS is gone
+        (a crash never calls ``unload``).
     """
     command = [
         str(settings.resolved_backend_python()),
@@ -133,6 +140,8 @@ def backend_command(settings: PluginSettings) -> list[str]:
         settings.device,
         "--state-dir",
         str(settings.resolved_state_dir()),
+        "--parent-pid",
+        str(os.getpid()),
     ]
     model_dir = settings.resolved_model_dir()
     if model_dir is not None:
@@ -159,6 +168,43 @@ def read_log_tail(path: Path | None, max_lines: int = LOG_TAIL_LINES) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-max_lines:])
+
+
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` exists (POSIX: signal 0; Windows: OpenProcess)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale(state: BackendState) -> bool:
+    """True for a backend started by a QGIS that is gone (its parent pid is dead).
+
+    Such a backend normally exits by itself (parent watch); one that did not is stopped
+    at the next start. A backend started by hand (no parent pid) is never stale.
+    """
+    return (
+        state.parent_pid is not None
+        and state.parent_pid != os.getpid()
+        and not process_alive(state.parent_pid)
+    )
 
 
 def missing_python_message(python: Path) -> str:
@@ -270,7 +316,20 @@ class BackendManager:
         with self._lock:
             client = self.find_running(settings)
             if client is not None:
-                return client
+                state_file = settings.resolved_state_dir() / STATE_FILE_NAME
+                state = BackendState.read(state_file)
+                if state is None or not is_stale(state):
+                    return client
+                if on_message is not None:
+                    on_message(
+                        tr(
+                            "Stopping a RoadExtract backend (pid {pid}) left behind by a QGIS "
+                            "that is gone."
+                        ).format(pid=state.pid)
+                    )
+                self.stop_stale(state, state_file)
+            if is_cancelled is not None and is_cancelled():
+                raise BackendStartError(tr("Start of the RoadExtract backend was cancelled."))
             return self.start(settings, on_message=on_message, is_cancelled=is_cancelled)
 
     def start(
@@ -452,6 +511,29 @@ class BackendManager:
                         self._state_file.unlink()
             self._close_log()
             return True
+
+    def stop_stale(self, state: BackendState, state_file: Path, grace_s: float = STOP_GRACE_S):
+        """Stop a backend whose QGIS is gone (SIGTERM, then SIGKILL after ``grace_s``).
+
+        Only called for a backend that answered ``/health`` with the token of
+        ``state_file``, so ``state.pid`` is that backend and not an unrelated process.
+        """
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            with contextlib.suppress(OSError):
+                os.kill(state.pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace_s
+            while process_alive(state.pid) and time.monotonic() < deadline:
+                time.sleep(POLL_INTERVAL_S)
+            if process_alive(state.pid) and sys.platform != "win32":
+                with contextlib.suppress(OSError):
+                    os.kill(state.pid, signal.SIGKILL)
+            current = BackendState.read(state_file)
+            if current is not None and current.pid == state.pid:
+                with contextlib.suppress(OSError):
+                    state_file.unlink()
 
     def _close_log(self) -> None:
         if self._log_handle is not None:

@@ -29,6 +29,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mode", default="ok", choices=("ok", "crash", "hang"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--parent-pid", type=int, default=None)
     args, _ = parser.parse_known_args(argv)
 
     if args.mode == "crash":
@@ -97,6 +98,8 @@ def main(argv: list[str]) -> int:
         "pid": os.getpid(),
         "version": "0.1.0",
     }
+    if args.parent_pid is not None:  # written, not watched: a backend whose watch failed
+        state["parent_pid"] = args.parent_pid
     fd = os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(state, handle)
