@@ -4,92 +4,92 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/main.py" line="37"/>
+        <location filename="../gui/main.py" line="40"/>
         <source>Starting the RoadExtract backend</source>
         <translation>RoadExtract-Backend wird gestartet</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="401"/>
+        <location filename="../plugin/backend_process.py" line="461"/>
         <source>Start of the RoadExtract backend was cancelled.</source>
         <translation>Der Start des RoadExtract-Backends wurde abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="102"/>
+        <location filename="../gui/main.py" line="111"/>
         <source>RoadExtract</source>
         <translation>RoadExtract</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="107"/>
+        <location filename="../gui/main.py" line="116"/>
         <source>Settings…</source>
         <translation>Einstellungen…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="107"/>
+        <location filename="../gui/main.py" line="116"/>
         <source>Backend Python, device, model folder and port of RoadExtract</source>
         <translation>Backend-Python, Rechengerät, Modellordner und Port von RoadExtract</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="114"/>
+        <location filename="../gui/main.py" line="123"/>
         <source>Start backend</source>
         <translation>Backend starten</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="114"/>
+        <location filename="../gui/main.py" line="123"/>
         <source>Start the RoadExtract backend, or connect to one that is running</source>
         <translation>Das RoadExtract-Backend starten oder mit einem laufenden verbinden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="121"/>
+        <location filename="../gui/main.py" line="130"/>
         <source>Stop backend</source>
         <translation>Backend beenden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="121"/>
+        <location filename="../gui/main.py" line="130"/>
         <source>Stop the backend this QGIS started</source>
         <translation>Das von diesem QGIS gestartete Backend beenden</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="128"/>
+        <location filename="../gui/main.py" line="137"/>
         <source>Backend status</source>
         <translation>Backend-Status</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="128"/>
+        <location filename="../gui/main.py" line="137"/>
         <source>Show whether a backend runs, and on which device (CPU or GPU)</source>
         <translation>Anzeigen, ob ein Backend läuft und auf welchem Gerät (CPU oder GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="225"/>
+        <location filename="../gui/main.py" line="251"/>
         <source>Settings saved. Stop and start the backend to apply them.</source>
         <translation>Einstellungen gespeichert. Beenden und starten Sie das Backend, damit sie wirksam werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="238"/>
+        <location filename="../gui/main.py" line="262"/>
         <source>Starting the RoadExtract backend…</source>
         <translation>RoadExtract-Backend wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="244"/>
+        <location filename="../gui/main.py" line="268"/>
         <source>Backend ready on {device}.</source>
         <translation>Backend bereit auf {device}.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="255"/>
+        <location filename="../gui/main.py" line="279"/>
         <source>The RoadExtract backend was stopped.</source>
         <translation>Das RoadExtract-Backend wurde beendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="258"/>
+        <location filename="../gui/main.py" line="282"/>
         <source>The running backend was not started by this QGIS (it was started with `make serve` or by another QGIS); stop it where it was started.</source>
         <translation>Das laufende Backend wurde nicht von diesem QGIS gestartet (sondern mit `make serve` oder von einem anderen QGIS); beenden Sie es dort, wo es gestartet wurde.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="266"/>
+        <location filename="../gui/main.py" line="290"/>
         <source>No RoadExtract backend is running.</source>
         <translation>Es läuft kein RoadExtract-Backend.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="273"/>
+        <location filename="../gui/main.py" line="297"/>
         <source>No RoadExtract backend is running. Start one with Raster &gt; RoadExtract &gt; Start backend, or with `make serve` in the plugin folder.
 
 Backend Python: {python}
@@ -100,246 +100,246 @@ Backend-Python: {python}
 Statusordner: {state_dir}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="283"/>
+        <location filename="../gui/main.py" line="307"/>
         <source>Backend: {url} (version {version})</source>
         <translation>Backend: {url} (Version {version})</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="284"/>
+        <location filename="../gui/main.py" line="308"/>
         <source>Device: {device}</source>
         <translation>Gerät: {device}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="285"/>
+        <location filename="../gui/main.py" line="309"/>
         <source>PyTorch: {version}</source>
         <translation>PyTorch: {version}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="285"/>
+        <location filename="../gui/main.py" line="309"/>
         <source>not installed</source>
         <translation>nicht installiert</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="286"/>
+        <location filename="../gui/main.py" line="310"/>
         <source>Started by: {who}</source>
         <translation>Gestartet von: {who}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="286"/>
+        <location filename="../gui/main.py" line="310"/>
         <source>this QGIS</source>
         <translation>diesem QGIS</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="286"/>
+        <location filename="../gui/main.py" line="310"/>
         <source>someone else (make serve)</source>
         <translation>jemand anderem (make serve)</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="289"/>
+        <location filename="../gui/main.py" line="313"/>
         <source>State file: {path}</source>
         <translation>Statusdatei: {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="292"/>
+        <location filename="../gui/main.py" line="316"/>
         <source>Log: {path}</source>
         <translation>Protokoll: {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="305"/>
+        <location filename="../gui/main.py" line="329"/>
         <source>RoadExtract backend</source>
         <translation>RoadExtract-Backend</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="35"/>
+        <location filename="../gui/settings_dialog.py" line="35"/>
         <source>RoadExtract settings</source>
         <translation>RoadExtract-Einstellungen</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="40"/>
+        <location filename="../gui/settings_dialog.py" line="40"/>
         <source>Python of the backend environment</source>
         <translation>Python der Backend-Umgebung</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="73"/>
+        <location filename="../gui/settings_dialog.py" line="73"/>
         <source>Default: {path}</source>
         <translation>Standard: {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="46"/>
+        <location filename="../gui/settings_dialog.py" line="46"/>
         <source>Automatic (CUDA, then MPS, then CPU)</source>
         <translation>Automatisch (CUDA, dann MPS, dann CPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="46"/>
+        <location filename="../gui/settings_dialog.py" line="46"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="46"/>
+        <location filename="../gui/settings_dialog.py" line="46"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (NVIDIA-GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="46"/>
+        <location filename="../gui/settings_dialog.py" line="46"/>
         <source>MPS (Apple GPU)</source>
         <translation>MPS (Apple-GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="56"/>
+        <location filename="../gui/settings_dialog.py" line="56"/>
         <source>Folder with model checkpoints</source>
         <translation>Ordner mit Modell-Checkpoints</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="57"/>
+        <location filename="../gui/settings_dialog.py" line="57"/>
         <source>Default: the backend&apos;s model folder</source>
         <translation>Standard: der Modellordner des Backends</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="63"/>
+        <location filename="../gui/settings_dialog.py" line="63"/>
         <source>Automatic (a free port)</source>
         <translation>Automatisch (ein freier Port)</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="68"/>
+        <location filename="../gui/settings_dialog.py" line="68"/>
         <source> s</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="72"/>
+        <location filename="../gui/settings_dialog.py" line="72"/>
         <source>Folder of the backend state file</source>
         <translation>Ordner der Backend-Statusdatei</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="82"/>
+        <location filename="../gui/settings_dialog.py" line="82"/>
         <source>Backend Python</source>
         <translation>Backend-Python</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="160"/>
+        <location filename="../gui/interactive/dock.py" line="160"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="84"/>
+        <location filename="../gui/settings_dialog.py" line="84"/>
         <source>Model folder</source>
         <translation>Modellordner</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="85"/>
+        <location filename="../gui/settings_dialog.py" line="85"/>
         <source>Port</source>
         <translation>Port</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="86"/>
+        <location filename="../gui/settings_dialog.py" line="86"/>
         <source>Start-up timeout</source>
         <translation>Zeitlimit für den Start</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="87"/>
+        <location filename="../gui/settings_dialog.py" line="87"/>
         <source>State folder</source>
         <translation>Statusordner</translation>
     </message>
     <message>
-        <location filename="../plugin/settings_dialog.py" line="89"/>
+        <location filename="../gui/settings_dialog.py" line="89"/>
         <source>Create the backend environment with `make install` in the plugin folder, or point Backend Python to any Python that has the backend dependencies. Changes apply the next time the plugin starts a backend; a backend that is already running (also one started by hand with `make serve`) is used as is.</source>
         <translation>Erstellen Sie die Backend-Umgebung mit `make install` im Plugin-Ordner, oder wählen Sie als Backend-Python ein beliebiges Python, in dem die Abhängigkeiten des Backends installiert sind. Änderungen gelten ab dem nächsten Backend-Start durch das Plugin; ein bereits laufendes Backend (auch eines, das von Hand mit `make serve` gestartet wurde) wird unverändert verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="165"/>
+        <location filename="../plugin/backend_process.py" line="212"/>
         <source>The RoadExtract backend Python was not found: {python}. Run `make install` in the plugin folder ({root}) to create it, or set the backend Python in Raster &gt; RoadExtract &gt; Settings. A backend started by hand with `make serve` is used as is.</source>
         <translation>Das Python des RoadExtract-Backends wurde nicht gefunden: {python}. Führen Sie `make install` im Plugin-Ordner ({root}) aus, um es anzulegen, oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest. Ein von Hand mit `make serve` gestartetes Backend wird unverändert verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="303"/>
+        <location filename="../plugin/backend_process.py" line="363"/>
         <source>The backend sources are missing from the plugin folder ({path}). Reinstall the RoadExtract plugin.</source>
         <translation>Die Quelltexte des Backends fehlen im Plugin-Ordner ({path}). Installieren Sie das RoadExtract-Plugin neu.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="313"/>
+        <location filename="../plugin/backend_process.py" line="373"/>
         <source>Cannot create the backend state folder {path}: {error}. Choose another state folder in Raster &gt; RoadExtract &gt; Settings.</source>
         <translation>Der Statusordner des Backends {path} kann nicht angelegt werden: {error}. Wählen Sie unter Raster &gt; RoadExtract &gt; Einstellungen einen anderen Statusordner.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="323"/>
+        <location filename="../plugin/backend_process.py" line="383"/>
         <source>Starting the RoadExtract backend: {command}</source>
         <translation>RoadExtract-Backend wird gestartet: {command}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="345"/>
+        <location filename="../plugin/backend_process.py" line="405"/>
         <source>Cannot run the backend Python {python}: {error}. Run `make install` in the plugin folder ({root}) or set the backend Python in Raster &gt; RoadExtract &gt; Settings.</source>
         <translation>Das Backend-Python {python} kann nicht ausgeführt werden: {error}. Führen Sie `make install` im Plugin-Ordner ({root}) aus oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="380"/>
+        <location filename="../plugin/backend_process.py" line="440"/>
         <source>The RoadExtract backend stopped during start-up (exit code {code}). If a module is missing, run `make install` in the plugin folder ({root}) or set the backend Python in Raster &gt; RoadExtract &gt; Settings. Last lines of its log ({log}):
 {tail}</source>
         <translation>Das RoadExtract-Backend hat sich beim Start beendet (Exit-Code {code}). Fehlt ein Modul, führen Sie `make install` im Plugin-Ordner ({root}) aus oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest. Letzte Zeilen seines Protokolls ({log}):
 {tail}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="406"/>
+        <location filename="../plugin/backend_process.py" line="466"/>
         <source>The RoadExtract backend did not answer within {timeout_s:.0f} s and was stopped. Raise the start-up timeout in Raster &gt; RoadExtract &gt; Settings, or start it by hand with `make serve` and try again. Last lines of its log ({log}):
 {tail}</source>
         <translation>Das RoadExtract-Backend hat nicht innerhalb von {timeout_s:.0f} s geantwortet und wurde beendet. Erhöhen Sie das Zeitlimit für den Start unter Raster &gt; RoadExtract &gt; Einstellungen, oder starten Sie es von Hand mit `make serve` und versuchen Sie es erneut. Letzte Zeilen seines Protokolls ({log}):
 {tail}</translation>
     </message>
     <message>
-        <location filename="../plugin/client.py" line="80"/>
+        <location filename="../plugin/client.py" line="82"/>
         <source>, {free:.0f} of {total:.0f} MiB GPU memory free</source>
         <translation>, {free:.0f} von {total:.0f} MiB GPU-Speicher frei</translation>
     </message>
     <message>
-        <location filename="../plugin/client.py" line="196"/>
+        <location filename="../plugin/client.py" line="198"/>
         <source>The RoadExtract backend at {url} does not answer ({error}).</source>
         <translation>Das RoadExtract-Backend unter {url} antwortet nicht ({error}).</translation>
     </message>
     <message>
-        <location filename="../plugin/client.py" line="206"/>
+        <location filename="../plugin/client.py" line="208"/>
         <source>The RoadExtract backend sent an answer that is not JSON ({path}).</source>
         <translation>Das RoadExtract-Backend hat eine Antwort gesendet, die kein JSON ist ({path}).</translation>
     </message>
     <message>
-        <location filename="../plugin/client.py" line="306"/>
+        <location filename="../plugin/client.py" line="352"/>
         <source>HTTP {status} from the RoadExtract backend: {text}</source>
         <translation>HTTP {status} vom RoadExtract-Backend: {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="98"/>
+        <location filename="../plugin/layers.py" line="101"/>
         <source>The pixel size must be positive, got {gsd}.</source>
         <translation>Die Pixelgröße muss positiv sein, erhalten: {gsd}.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="104"/>
+        <location filename="../plugin/layers.py" line="107"/>
         <source>Layer {name} has no native resolution (web service). Give a pixel size, or save the layer as a GeoTIFF first (right click &gt; Export &gt; Save As).</source>
         <translation>Der Layer {name} hat keine eigene Auflösung (Webdienst). Geben Sie eine Pixelgröße an, oder speichern Sie den Layer zuerst als GeoTIFF (Rechtsklick &gt; Exportieren &gt; Speichern als…).</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="113"/>
+        <location filename="../plugin/layers.py" line="116"/>
         <source>Export of layer {name} would be {width} x {height} pixels; use a smaller extent or a larger pixel size (at most {limit} pixels per side).</source>
         <translation>Der Export des Layers {name} hätte {width} x {height} Pixel; verwenden Sie eine kleinere Ausdehnung oder eine größere Pixelgröße (höchstens {limit} Pixel je Seite).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="123"/>
+        <location filename="../gui/interactive/frame.py" line="123"/>
         <source>The raster layer is not valid.</source>
         <translation>Der Rasterlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="162"/>
+        <location filename="../plugin/layers.py" line="165"/>
         <source>Cannot read layer {name}.</source>
         <translation>Der Layer {name} kann nicht gelesen werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="364"/>
+        <location filename="../plugin/layers.py" line="382"/>
         <source>The export of layer {name} was cancelled.</source>
         <translation>Der Export des Layers {name} wurde abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="184"/>
+        <location filename="../plugin/layers.py" line="187"/>
         <source>Cannot export layer {name} to {path} (error {code}).</source>
         <translation>Der Layer {name} kann nicht nach {path} exportiert werden (Fehler {code}).</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="253"/>
+        <location filename="../plugin/layers.py" line="256"/>
         <source>Layer {layer} not found in {path}.</source>
         <translation>Layer {layer} nicht in {path} gefunden.</translation>
     </message>
@@ -349,610 +349,615 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="407"/>
+        <location filename="../processing_provider/algorithms/base.py" line="418"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="409"/>
+        <location filename="../processing_provider/algorithms/base.py" line="420"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="132"/>
+        <location filename="../processing_provider/algorithms/base.py" line="495"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="430"/>
+        <location filename="../processing_provider/algorithms/base.py" line="461"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="434"/>
+        <location filename="../processing_provider/algorithms/base.py" line="465"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="414"/>
+        <location filename="../processing_provider/algorithms/base.py" line="442"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="445"/>
+        <location filename="../processing_provider/algorithms/base.py" line="438"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="453"/>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="515"/>
+        <location filename="../processing_provider/algorithms/base.py" line="554"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="608"/>
+        <location filename="../processing_provider/algorithms/base.py" line="681"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="295"/>
+        <location filename="../gui/main.py" line="319"/>
         <source>Warning: the backend is version {backend}, the plugin {plugin}; stop the backend and start it from the plugin to use the matching one.</source>
         <translation>Warnung: Das Backend hat die Version {backend}, das Plugin {plugin}; beenden Sie das Backend und starten Sie es aus dem Plugin, um das passende zu verwenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="372"/>
+        <location filename="../plugin/layers.py" line="392"/>
         <source>Cannot export layer {name} to {path}: {error}</source>
         <translation>Der Layer {name} kann nicht nach {path} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="413"/>
+        <location filename="../plugin/layers.py" line="465"/>
         <source>The vector layer is not valid.</source>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="194"/>
+        <location filename="../processing_provider/algorithms/base.py" line="205"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="195"/>
+        <location filename="../processing_provider/algorithms/base.py" line="206"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="210"/>
+        <location filename="../processing_provider/algorithms/base.py" line="221"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="227"/>
+        <location filename="../processing_provider/algorithms/base.py" line="238"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="256"/>
+        <location filename="../processing_provider/algorithms/base.py" line="267"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="107"/>
+        <location filename="../processing_provider/algorithms/base.py" line="118"/>
         <source>Roads</source>
         <translation>Straßen</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="135"/>
+        <location filename="../gui/main.py" line="144"/>
         <source>Interactive extraction…</source>
         <translation>Interaktive Extraktion…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="140"/>
+        <location filename="../gui/main.py" line="149"/>
         <source>Extract roads or objects by clicking and scribbling on the map; refine over rounds, then accept into a layer</source>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="324"/>
+        <location filename="../processing_provider/algorithms/base.py" line="335"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="47"/>
+        <location filename="../processing_provider/algorithms/base.py" line="634"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="102"/>
+        <location filename="../plugin/layers.py" line="420"/>
         <source>The layer has no field {field}.</source>
         <translation>Der Layer hat kein Feld {field}.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="143"/>
+        <location filename="../gui/interactive/controller.py" line="147"/>
         <source>RoadExtract: encoding the view</source>
         <translation>RoadExtract: Ansicht wird kodiert</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="185"/>
+        <location filename="../gui/interactive/controller.py" line="186"/>
         <source>The encoding failed.</source>
         <translation>Die Kodierung ist fehlgeschlagen.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="193"/>
+        <location filename="../gui/interactive/controller.py" line="194"/>
         <source>The backend answered the encoding with an unexpected summary ({error}).</source>
         <translation>Das Backend hat auf die Kodierung mit einer unerwarteten Zusammenfassung geantwortet ({error}).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="215"/>
+        <location filename="../gui/interactive/controller.py" line="216"/>
         <source>RoadExtract: connecting to the backend</source>
         <translation>RoadExtract: Verbindung zum Backend wird hergestellt</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="367"/>
+        <location filename="../gui/interactive/controller.py" line="368"/>
         <source>Layer {name} is not a local raster file; save it as a GeoTIFF first.</source>
         <translation>Der Layer {name} ist keine lokale Rasterdatei; speichern Sie ihn zuerst als GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="404"/>
+        <location filename="../gui/interactive/controller.py" line="405"/>
         <source>The RoadExtract backend did not answer.</source>
         <translation>Das RoadExtract-Backend hat nicht geantwortet.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="619"/>
+        <location filename="../gui/interactive/controller.py" line="620"/>
         <source>Choose a raster layer to extract from first.</source>
         <translation>Wählen Sie zuerst einen Rasterlayer, aus dem extrahiert werden soll.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="452"/>
+        <location filename="../gui/interactive/controller.py" line="453"/>
         <source>The view cannot be exported from {name}: {error}</source>
         <translation>Die Ansicht kann nicht aus {name} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="538"/>
+        <location filename="../gui/interactive/controller.py" line="539"/>
         <source>Boxes are for the SAM engine; use clicks and scribbles for roads.</source>
         <translation>Boxen gibt es nur im SAM-Modus; verwenden Sie für Straßen Klicks und Striche.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="541"/>
+        <location filename="../gui/interactive/controller.py" line="542"/>
         <source>The prompt lies outside the raster.</source>
         <translation>Der Prompt liegt außerhalb des Rasters.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="545"/>
+        <location filename="../gui/interactive/controller.py" line="546"/>
         <source>The prompt lies outside the encoded area: accept or clear the object first, then prompt there (the view is encoded again).</source>
         <translation>Der Prompt liegt außerhalb des kodierten Bereichs: Übernehmen oder leeren Sie zuerst das Objekt und setzen Sie dann dort Prompts (die Ansicht wird neu kodiert).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="626"/>
+        <location filename="../gui/interactive/controller.py" line="627"/>
         <source>The visible extent does not overlap the raster.</source>
         <translation>Die sichtbare Ausdehnung überschneidet sich nicht mit dem Raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="646"/>
+        <location filename="../gui/interactive/controller.py" line="647"/>
         <source>The view of this layer cannot be exported.</source>
         <translation>Die Ansicht dieses Layers kann nicht exportiert werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="678"/>
+        <location filename="../gui/interactive/controller.py" line="681"/>
         <source>Encoding failed: {error}</source>
         <translation>Kodierung fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="698"/>
+        <location filename="../gui/interactive/controller.py" line="701"/>
         <source>Prompts outside the encoded area were dropped.</source>
         <translation>Prompts außerhalb des kodierten Bereichs wurden verworfen.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="764"/>
+        <location filename="../gui/interactive/controller.py" line="767"/>
         <source>The backend refused the prompt: {error}</source>
         <translation>Das Backend hat den Prompt abgelehnt: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="775"/>
+        <location filename="../gui/interactive/controller.py" line="778"/>
         <source>Unexpected answer of the backend: {error}</source>
         <translation>Unerwartete Antwort des Backends: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="843"/>
+        <location filename="../gui/interactive/controller.py" line="846"/>
         <source>There is no result to accept yet: add a prompt and wait for the preview.</source>
         <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie einen Prompt und warten Sie auf die Vorschau.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/controller.py" line="848"/>
+        <location filename="../gui/interactive/controller.py" line="851"/>
         <source>The result is empty: add a positive prompt on the object.</source>
         <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="68"/>
+        <location filename="../gui/interactive/dock.py" line="68"/>
         <source>+ point at ({x:.1f}, {y:.1f}) px</source>
         <translation>+ Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="68"/>
+        <location filename="../gui/interactive/dock.py" line="68"/>
         <source>- point at ({x:.1f}, {y:.1f}) px</source>
         <translation>- Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="75"/>
+        <location filename="../gui/interactive/dock.py" line="75"/>
         <source>+ scribble, {n} vertices</source>
         <translation>+ Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="75"/>
+        <location filename="../gui/interactive/dock.py" line="75"/>
         <source>- scribble, {n} vertices</source>
         <translation>- Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="78"/>
+        <location filename="../gui/interactive/dock.py" line="78"/>
         <source>box ({x0:.0f}, {y0:.0f}) to ({x1:.0f}, {y1:.0f}) px</source>
         <translation>Box ({x0:.0f}, {y0:.0f}) bis ({x1:.0f}, {y1:.0f}) px</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="102"/>
+        <location filename="../gui/interactive/dock.py" line="102"/>
         <source>RoadExtract interactive extraction</source>
         <translation>RoadExtract – interaktive Extraktion</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="124"/>
+        <location filename="../gui/interactive/dock.py" line="124"/>
         <source>Image and engine</source>
         <translation>Bild und Modus</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="130"/>
+        <location filename="../gui/interactive/dock.py" line="130"/>
         <source>Raster layer</source>
         <translation>Rasterlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="132"/>
+        <location filename="../gui/interactive/dock.py" line="132"/>
         <source>Roads (RoadGIE-style road model)</source>
         <translation>Straßen (Straßenmodell nach Art von RoadGIE)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="133"/>
+        <location filename="../gui/interactive/dock.py" line="133"/>
         <source>Any object (SAM)</source>
         <translation>Beliebiges Objekt (SAM)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="135"/>
+        <location filename="../gui/interactive/dock.py" line="135"/>
         <source>Engine</source>
         <translation>Modus</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="138"/>
+        <location filename="../gui/interactive/dock.py" line="138"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="143"/>
+        <location filename="../gui/interactive/dock.py" line="143"/>
         <source>Road engine: refine another model&apos;s road probability raster (e.g. the Anchor-SAM output) with clicks instead of starting from nothing</source>
         <translation>Straßenmodus: das Raster mit Straßenwahrscheinlichkeiten eines anderen Modells (z. B. die Ausgabe von Anchor-SAM) mit Klicks verfeinern, statt bei null anzufangen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="150"/>
+        <location filename="../gui/interactive/dock.py" line="150"/>
         <source>Start from</source>
         <translation>Ausgehend von</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="152"/>
+        <location filename="../gui/interactive/dock.py" line="152"/>
         <source>not connected</source>
         <translation>nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="155"/>
+        <location filename="../gui/interactive/dock.py" line="155"/>
         <source>Connect</source>
         <translation>Verbinden</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="156"/>
+        <location filename="../gui/interactive/dock.py" line="156"/>
         <source>Start or find the backend; read its device and models</source>
         <translation>Das Backend starten oder finden; sein Rechengerät und seine Modelle abfragen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="162"/>
+        <location filename="../gui/interactive/dock.py" line="162"/>
         <source>Encode view</source>
         <translation>Ansicht kodieren</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="163"/>
+        <location filename="../gui/interactive/dock.py" line="163"/>
         <source>Encode the visible extent now; otherwise the first click encodes the view (or a window around the click when the view is too large)</source>
         <translation>Die sichtbare Ausdehnung jetzt kodieren; sonst kodiert der erste Klick die Ansicht (oder ein Fenster um den Klick, wenn die Ansicht zu groß ist)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="173"/>
+        <location filename="../gui/interactive/dock.py" line="173"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="184"/>
+        <location filename="../gui/interactive/dock.py" line="184"/>
         <source>Object in progress</source>
         <translation>Aktuelles Objekt</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="186"/>
+        <location filename="../gui/interactive/dock.py" line="186"/>
         <source>Prompt on the map</source>
         <translation>Prompts auf der Karte setzen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="197"/>
+        <location filename="../gui/interactive/dock.py" line="197"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="198"/>
+        <location filename="../gui/interactive/dock.py" line="198"/>
         <source>Take back the last prompt (Ctrl+Z)</source>
         <translation>Den letzten Prompt zurücknehmen (Strg+Z)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="200"/>
+        <location filename="../gui/interactive/dock.py" line="200"/>
         <source>Redo</source>
         <translation>Wiederherstellen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="201"/>
+        <location filename="../gui/interactive/dock.py" line="201"/>
         <source>Put back the last undone prompt (Ctrl+Shift+Z)</source>
         <translation>Den zuletzt zurückgenommenen Prompt wiederherstellen (Strg+Umschalt+Z)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="203"/>
+        <location filename="../gui/interactive/dock.py" line="203"/>
         <source>Clear</source>
         <translation>Leeren</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="204"/>
+        <location filename="../gui/interactive/dock.py" line="204"/>
         <source>Drop every prompt of this object (Esc)</source>
         <translation>Alle Prompts dieses Objekts verwerfen (Esc)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="206"/>
+        <location filename="../gui/interactive/dock.py" line="206"/>
         <source>Accept</source>
         <translation>Übernehmen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="207"/>
+        <location filename="../gui/interactive/dock.py" line="207"/>
         <source>Write the result into the target layer (Enter)</source>
         <translation>Das Ergebnis in den Ziellayer schreiben (Eingabetaste)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="215"/>
+        <location filename="../gui/interactive/dock.py" line="215"/>
         <source>Output</source>
         <translation>Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="218"/>
+        <location filename="../gui/interactive/dock.py" line="218"/>
         <source>Written into the field &apos;label&apos; of every accepted object</source>
         <translation>Wird in das Feld „label“ jedes übernommenen Objekts geschrieben</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="219"/>
+        <location filename="../gui/interactive/dock.py" line="219"/>
         <source>Class label</source>
         <translation>Klassenbezeichnung</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="224"/>
+        <location filename="../gui/interactive/dock.py" line="224"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="227"/>
+        <location filename="../gui/interactive/dock.py" line="227"/>
         <source>Douglas-Peucker simplification of the preview and the accepted geometry, in metres on the ground (0: none), applied in the raster&apos;s CRS</source>
         <translation>Douglas-Peucker-Vereinfachung der Vorschau und der übernommenen Geometrie, in Metern am Boden (0: keine), angewendet im KBS des Rasters</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="234"/>
+        <location filename="../gui/interactive/dock.py" line="234"/>
         <source>Simplify tolerance</source>
         <translation>Vereinfachungstoleranz</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="235"/>
+        <location filename="../gui/interactive/dock.py" line="235"/>
         <source>Centerlines instead of polygons</source>
         <translation>Mittellinien statt Polygonen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="236"/>
+        <location filename="../gui/interactive/dock.py" line="236"/>
         <source>Write the skeleton centerlines of the road mask (road engine) instead of its polygon; the target then is a line layer</source>
         <translation>Die Skelett-Mittellinien der Straßenmaske (Straßenmodus) statt ihres Polygons schreiben; das Ziel ist dann ein Linienlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="246"/>
+        <location filename="../gui/interactive/dock.py" line="246"/>
         <source>Target layer</source>
         <translation>Ziellayer</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="260"/>
+        <location filename="../gui/interactive/dock.py" line="260"/>
         <source>[New scratch layer]</source>
         <translation>[Neuer temporärer Layer]</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="319"/>
+        <location filename="../gui/interactive/dock.py" line="320"/>
         <source>Default ({model})</source>
         <translation>Standard ({model})</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="325"/>
+        <location filename="../gui/interactive/dock.py" line="326"/>
         <source>{model} (not installed)</source>
         <translation>{model} (nicht installiert)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="379"/>
+        <location filename="../gui/interactive/dock.py" line="380"/>
         <source>No prompt yet: click on the object (right click: not the object).</source>
         <translation>Noch kein Prompt: Klicken Sie auf das Objekt (Rechtsklick: nicht das Objekt).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="381"/>
+        <location filename="../gui/interactive/dock.py" line="382"/>
         <source>Rounds: {rounds} (predicting…)</source>
         <translation>Runden: {rounds} (Vorhersage läuft…)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="383"/>
+        <location filename="../gui/interactive/dock.py" line="384"/>
         <source>Rounds: {rounds} · score {score:.2f} · decoded in {ms:.0f} ms</source>
         <translation>Runden: {rounds} · Bewertung {score:.2f} · dekodiert in {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="393"/>
+        <location filename="../gui/interactive/dock.py" line="394"/>
         <source>Encoding the view…</source>
         <translation>Ansicht wird kodiert…</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="396"/>
+        <location filename="../gui/interactive/dock.py" line="397"/>
         <source>Encoded: {width} x {height} px at ({col}, {row}) with {model}{cached}</source>
         <translation>Kodiert: {width} x {height} px bei ({col}, {row}) mit {model}{cached}</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="396"/>
+        <location filename="../gui/interactive/dock.py" line="397"/>
         <source> (from cache)</source>
         <translation> (aus dem Cache)</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="407"/>
+        <location filename="../gui/interactive/dock.py" line="408"/>
         <source>Not encoded yet.</source>
         <translation>Noch nicht kodiert.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <location filename="../gui/interactive/writer.py" line="187"/>
         <source>line</source>
         <translation>Linien</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <location filename="../gui/interactive/writer.py" line="187"/>
         <source>polygon</source>
         <translation>Polygon</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="437"/>
+        <location filename="../gui/interactive/dock.py" line="438"/>
         <source>Choose an editable {kind} layer as target, or a new scratch layer.</source>
         <translation>Wählen Sie einen bearbeitbaren {kind}layer als Ziel oder einen neuen temporären Layer.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/dock.py" line="452"/>
+        <location filename="../gui/interactive/dock.py" line="453"/>
         <source>Added {count} feature(s) to {layer} (not saved yet: Save Layer Edits).</source>
         <translation>{count} Objekt(e) zu {layer} hinzugefügt (noch nicht gespeichert: Layeränderungen speichern).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="58"/>
+        <location filename="../gui/interactive/frame.py" line="58"/>
         <source>The raster has a degenerate geotransform (zero pixel size).</source>
         <translation>Das Raster hat eine entartete Geotransformation (Pixelgröße null).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="100"/>
+        <location filename="../gui/interactive/frame.py" line="100"/>
         <source>The raster is empty (no pixels or no extent).</source>
         <translation>Das Raster ist leer (keine Pixel oder keine Ausdehnung).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="125"/>
+        <location filename="../gui/interactive/frame.py" line="125"/>
         <source>Raster layer {name} has no CRS; set one (Layer Properties &gt; Source).</source>
         <translation>Der Rasterlayer {name} hat kein KBS; legen Sie eines fest (Layereigenschaften &gt; Quelle).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="132"/>
+        <location filename="../gui/interactive/frame.py" line="132"/>
         <source>Raster layer {name} has no native pixel size (web service).</source>
         <translation>Der Rasterlayer {name} hat keine eigene Pixelgröße (Webdienst).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="261"/>
+        <location filename="../gui/interactive/frame.py" line="261"/>
         <source>The point cannot be transformed into the raster&apos;s CRS ({error}).</source>
         <translation>Der Punkt kann nicht in das KBS des Rasters transformiert werden ({error}).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/frame.py" line="288"/>
+        <location filename="../gui/interactive/frame.py" line="288"/>
         <source>The point cannot be transformed into the canvas CRS ({error}).</source>
         <translation>Der Punkt kann nicht in das KBS des Kartenfensters transformiert werden ({error}).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/geometry.py" line="67"/>
+        <location filename="../gui/interactive/geometry.py" line="67"/>
         <source>Unexpected geometry type {kind} from the backend.</source>
         <translation>Unerwarteter Geometrietyp {kind} vom Backend.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/geometry.py" line="134"/>
+        <location filename="../gui/interactive/geometry.py" line="134"/>
         <source>The result cannot be transformed into {crs} ({error}).</source>
         <translation>Das Ergebnis kann nicht nach {crs} transformiert werden ({error}).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/map_tool.py" line="317"/>
+        <location filename="../gui/interactive/map_tool.py" line="318"/>
         <source>Left click: object here; right click: not here; drag: box; Shift+drag: scribble; Ctrl+Shift+drag: negative scribble; Enter: accept; Esc: cancel</source>
         <translation>Linksklick: Objekt hier; Rechtsklick: nicht hier; Ziehen: Box; Umschalt+Ziehen: Strich; Strg+Umschalt+Ziehen: negativer Strich; Eingabetaste: übernehmen; Esc: abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/map_tool.py" line="321"/>
+        <location filename="../gui/interactive/map_tool.py" line="322"/>
         <source>Left click: road here; right click: not here; Shift+drag: scribble on the road; Ctrl+Shift+drag: negative scribble; Enter: accept; Esc: cancel</source>
         <translation>Linksklick: Straße hier; Rechtsklick: nicht hier; Umschalt+Ziehen: Strich auf der Straße; Strg+Umschalt+Ziehen: negativer Strich; Eingabetaste: übernehmen; Esc: abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="113"/>
+        <location filename="../gui/interactive/writer.py" line="113"/>
         <source>Results are written into polygon or line layers only.</source>
         <translation>Ergebnisse werden nur in Polygon- oder Linienlayer geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="119"/>
+        <location filename="../gui/interactive/writer.py" line="119"/>
         <source>RoadExtract objects</source>
         <translation>RoadExtract-Objekte</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="119"/>
+        <location filename="../gui/interactive/writer.py" line="119"/>
         <source>RoadExtract centerlines</source>
         <translation>RoadExtract-Mittellinien</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="185"/>
+        <location filename="../gui/interactive/writer.py" line="185"/>
         <source>There is no result to accept yet: add a prompt first.</source>
         <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie zuerst einen Prompt.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="187"/>
+        <location filename="../gui/interactive/writer.py" line="187"/>
         <source>Layer {name} cannot take this result: choose an editable {kind} layer.</source>
         <translation>Der Layer {name} kann dieses Ergebnis nicht aufnehmen: Wählen Sie einen bearbeitbaren {kind}layer.</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="200"/>
+        <location filename="../gui/interactive/writer.py" line="200"/>
         <source>Editing cannot be started on layer {name} (read-only?).</source>
         <translation>Die Bearbeitung des Layers {name} kann nicht gestartet werden (schreibgeschützt?).</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="203"/>
+        <location filename="../gui/interactive/writer.py" line="203"/>
         <source>RoadExtract: add extracted object</source>
         <translation>RoadExtract: extrahiertes Objekt hinzufügen</translation>
     </message>
     <message>
-        <location filename="../plugin/interactive/writer.py" line="218"/>
+        <location filename="../gui/interactive/writer.py" line="218"/>
         <source>Layer {name} refused the new feature.</source>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="306"/>
+        <location filename="../processing_provider/algorithms/base.py" line="317"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="368"/>
+        <location filename="../processing_provider/algorithms/base.py" line="379"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="374"/>
+        <location filename="../processing_provider/algorithms/base.py" line="385"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="339"/>
+        <location filename="../processing_provider/algorithms/base.py" line="350"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_process.py" line="324"/>
+        <source>Stopping a RoadExtract backend (pid {pid}) left behind by a QGIS that is gone.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>BoxesToMasks</name>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="196"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="64"/>
         <source>Boxes to masks (SAMRS)</source>
         <translation>Boxen zu Masken (SAMRS)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="200"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="68"/>
         <source>box,boxes,mask,instance,segment,sam,samrs,segment anything,dota,detection,object</source>
         <translation>Box,Boxen,Maske,Instanz,segmentieren,SAM,SAMRS,Segment Anything,DOTA,Detektion,Objekt</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="206"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="74"/>
         <source>Turns detection boxes (axis-aligned or rotated polygons with a class) into one mask polygon per box with a Segment Anything model, as SAMRS does: each box prompts the model, the mask keeps the box&apos;s class and id, SAM&apos;s predicted IoU (&apos;score&apos;) and the prompt used. Outputs are in the raster&apos;s CRS (a raster without CRS: its pixel frame).
 
 Prompt: &apos;auto&apos; uses the box (H-Box) for axis-aligned boxes and its enclosing horizontal box (RH-Box) for rotated ones, the paper&apos;s best settings; the other modes are the combinations of SAMRS Table 1 (CP = centre point, _m = mask prompt). Parts: keep each mask&apos;s largest part or all parts (holes are kept).
@@ -969,132 +974,132 @@ Modell: die Kennung eines Modells der SAM-Familie, das das Backend kennt (sam_vi
 Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Instanzraster und ein Datensatzordner im SAMRS-Aufbau (Bildzuschnitte, Label-PNGs, classes.txt), um ein Segmentierungsmodell zu trainieren. Boxen, die nicht verwendet werden können (außerhalb des Rasters, Fläche null, selbstüberschneidend, ohne Klasse), werden übersprungen und im Protokoll aufgeführt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="230"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="98"/>
         <source>Image</source>
         <translation>Bild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="231"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="99"/>
         <source>Boxes</source>
         <translation>Boxen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="236"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="104"/>
         <source>Class field</source>
         <translation>Klassenfeld</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="244"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="112"/>
         <source>Box id field (empty: feature id)</source>
         <translation>Feld der Box-ID (leer: Objekt-ID)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="252"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="120"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="257"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="125"/>
         <source>Checkpoint file (empty: the model&apos;s installed weights)</source>
         <translation>Checkpoint-Datei (leer: die installierten Gewichte des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="257"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="125"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="266"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="134"/>
         <source>Prompt (SAMRS Table 1)</source>
         <translation>Prompt (SAMRS-Tabelle 1)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="272"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="140"/>
         <source>Mask parts to keep</source>
         <translation>Beizubehaltende Maskenteile</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="279"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="147"/>
         <source>Chip size (pixels, 0: the model&apos;s)</source>
         <translation>Größe der Bildausschnitte (Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="287"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="155"/>
         <source>Context around each box (pixels)</source>
         <translation>Kontextrand um jede Box (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="295"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="162"/>
         <source>Dataset crop size (pixels)</source>
         <translation>Größe der Datensatz-Zuschnitte (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="303"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="169"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="311"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="177"/>
         <source>Label raster (class index, 255 = no mask)</source>
         <translation>Label-Raster (Klassenindex, 255 = keine Maske)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="319"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="185"/>
         <source>Instance raster (instance id, 0 = none)</source>
         <translation>Instanzraster (Instanz-ID, 0 = keine)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="327"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="193"/>
         <source>SAMRS dataset folder (new or empty)</source>
         <translation>SAMRS-Datensatzordner (neu oder leer)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="335"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="201"/>
         <source>Number of skipped boxes</source>
         <translation>Anzahl der übersprungenen Boxen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
         <source>Masks</source>
         <translation>Masken</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
         <source>Number of masks</source>
         <translation>Anzahl der Masken</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
         <source>Encoded chips</source>
         <translation>Kodierte Bildausschnitte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="339"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
         <source>Number of chips</source>
         <translation>Anzahl der Bildausschnitte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="362"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="228"/>
         <source>Choose at least one output (masks or chips).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Masken oder Bildausschnitte).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="377"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="243"/>
         <source>The box layer has no features.</source>
         <translation>Der Box-Layer hat keine Objekte.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="380"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="246"/>
         <source>The box layer has no class field {field}; its fields: {fields}.</source>
         <translation>Der Box-Layer hat kein Klassenfeld {field}; seine Felder: {fields}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="439"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="305"/>
         <source>Box {box_id} skipped: {reason}</source>
         <translation>Box {box_id} übersprungen: {reason}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="444"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="310"/>
         <source>{masks} mask(s) from {valid} valid box(es) of {features}; {skipped} skipped; {chips} chip(s) encoded with {model} on {device}.</source>
         <translation>{masks} Maske(n) aus {valid} gültigen von {features} Box(en); {skipped} übersprungen; {chips} Bildausschnitt(e) mit {model} auf {device} kodiert.</translation>
     </message>
@@ -1374,32 +1379,32 @@ Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="91"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="93"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="101"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="102"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="108"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
         <source>Own checkpoint for the model (optional)</source>
         <translation>Eigener Checkpoint für das Modell (optional)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="108"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="117"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="118"/>
         <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
@@ -1424,42 +1429,42 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="175"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="173"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="213"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="211"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="266"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="264"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="280"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="278"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
@@ -1469,7 +1474,7 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="167"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="166"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
     </message>
@@ -1477,17 +1482,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>ImportBoxAnnotations</name>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="42"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="41"/>
         <source>Import DOTA / DIOR / FAIR1M / iSAID boxes</source>
         <translation>DOTA-/DIOR-/FAIR1M-/iSAID-Boxen importieren</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="46"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="45"/>
         <source>dota,dior,fair1m,isaid,voc,labeltxt,annotation,box,import,detection</source>
         <translation>DOTA,DIOR,FAIR1M,iSAID,VOC,labelTxt,Annotation,Box,importieren,Detektion</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="52"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="51"/>
         <source>Reads a detection annotation file and writes its boxes as polygons placed on the image through the image&apos;s geotransform, with the fields class, difficult and box_id. An image without georeference gets its pixel frame (x = column, y = -row, no CRS), which is how QGIS shows such images.
 
 Formats: DOTA v1 / v1.5 / v2 labelTxt (.txt, oriented boxes), DIOR Pascal VOC XML (horizontal boxes), FAIR1M 2.0 XML (oriented boxes), and iSAID instance masks (*_instance_id_RGB.png: one horizontal box per instance, the class from the matching *_instance_color_RGB.png). &apos;auto&apos; tells them apart by name and content.
@@ -1500,57 +1505,57 @@ Formate: DOTA v1 / v1.5 / v2 labelTxt (.txt, orientierte Boxen), DIOR Pascal VOC
 Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="66"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="65"/>
         <source>Annotation file</source>
         <translation>Annotationsdatei</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="66"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="65"/>
         <source>Annotations (*.txt *.xml *.png);;DOTA labelTxt (*.txt);;DIOR / FAIR1M XML (*.xml);;iSAID instance ids (*.png);;All files (*)</source>
         <translation>Annotationen (*.txt *.xml *.png);;DOTA labelTxt (*.txt);;DIOR / FAIR1M XML (*.xml);;iSAID-Instanz-IDs (*.png);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="77"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="76"/>
         <source>Image of the annotations</source>
         <translation>Bild der Annotationen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="80"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="79"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="92"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="91"/>
         <source>Boxes</source>
         <translation>Boxen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="92"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="91"/>
         <source>Number of boxes</source>
         <translation>Anzahl der Boxen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="106"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="105"/>
         <source>Choose where to write the boxes.</source>
         <translation>Wählen Sie, wohin die Boxen geschrieben werden sollen.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="118"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="117"/>
         <source>Annotation file {path} does not exist.</source>
         <translation>Die Annotationsdatei {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="124"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="123"/>
         <source>The image must be a local raster file (the annotations are in its pixels).</source>
         <translation>Das Bild muss eine lokale Rasterdatei sein (die Annotationen sind in seinen Pixelkoordinaten angegeben).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="150"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="149"/>
         <source>{n} box(es) ({fmt}): {classes}</source>
         <translation>{n} Box(en) ({fmt}): {classes}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="158"/>
+        <location filename="../processing_provider/algorithms/import_box_annotations.py" line="157"/>
         <source>{n} box(es) lie outside the image.</source>
         <translation>{n} Box(en) liegen außerhalb des Bildes.</translation>
     </message>
@@ -1585,17 +1590,17 @@ Die Vereinfachungstoleranz (Karteneinheiten) vereinfacht die Polygonumrisse; Pol
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="76"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="77"/>
         <source>Road mask or road probability raster</source>
         <translation>Straßenmaske oder Raster mit Straßenwahrscheinlichkeiten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="83"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="84"/>
         <source>Band</source>
         <translation>Kanal</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="92"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="93"/>
         <source>Threshold (values scaled to 0..1)</source>
         <translation>Schwellenwert (Werte auf 0..1 skaliert)</translation>
     </message>
@@ -1686,22 +1691,22 @@ Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="88"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="89"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="89"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="90"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="98"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="99"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="103"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="104"/>
         <source>Road probability threshold</source>
         <translation>Schwellenwert der Straßenwahrscheinlichkeit</translation>
     </message>
@@ -1726,52 +1731,52 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="136"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="143"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="151"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="150"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="174"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="220"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="219"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="263"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="262"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="276"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="275"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
