@@ -941,7 +941,7 @@ Statusordner: {state_dir}</translation>
     <message>
         <location filename="../plugin/backend_process.py" line="324"/>
         <source>Stopping a RoadExtract backend (pid {pid}) left behind by a QGIS that is gone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
     </message>
 </context>
 <context>
