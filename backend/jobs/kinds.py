@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from backend.jobs import (
     box_to_mask,
+    build_training_set,
     evaluate_instance_masks,
     evaluate_road_graph,
     import_box_annotations,
@@ -103,6 +104,12 @@ _JOB_KINDS: dict[str, JobKind] = {
             "Evaluate instance masks (mIoU, SAMRS Eq. 1)",
             evaluate_instance_masks,
             "EvaluateInstanceMasksParams",
+        ),
+        JobKind.of(
+            "build_training_set",
+            "Build road training set",
+            build_training_set,
+            "BuildTrainingSetParams",
         ),
     )
 }
