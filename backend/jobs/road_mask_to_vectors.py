@@ -38,8 +38,10 @@ from backend.geo.vectorize import (
 )
 from backend.geo.windows import CoreTile, core_tiles
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
+from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.runtime.progress import Progress, no_progress
 
+KIND = "road_mask_to_vectors"
 LAYER_POLYGONS = "road_polygons"
 LAYER_CENTERLINES = "road_centerlines"
 LAYER_NODES = "road_nodes"
@@ -58,6 +60,19 @@ class RoadMaskToVectorsParams(GpkgOutputParams, BaseModel):
         0.0, ge=0.0, description="Polygon simplification tolerance, map units."
     )
     min_area_map: float = Field(0.0, ge=0.0, description="Drop polygons smaller (map units^2).")
+    simplify_tolerance_m: float = Field(
+        0.0,
+        ge=0.0,
+        description="Polygon simplification tolerance in metres on the ground, whatever the "
+        "raster CRS (converted with the raster's GSD); the larger of this and "
+        "simplify_tolerance_map applies.",
+    )
+    min_area_m2: float = Field(
+        0.0,
+        ge=0.0,
+        description="Drop polygons smaller than this many square metres on the ground, "
+        "whatever the raster CRS; applies together with min_area_map.",
+    )
     prune_spur_length_m: float = Field(
         10.0, ge=0.0, description="Prune dangling centerline spurs shorter than this (m)."
     )
@@ -67,6 +82,7 @@ class RoadMaskToVectorsParams(GpkgOutputParams, BaseModel):
     )
     polygons: bool = Field(True, description="Write road polygons.")
     centerlines: bool = Field(True, description="Write centerlines and nodes.")
+    scheduler: str | None = Field(None, description=SCHEDULER_HELP)
 
     @model_validator(mode="after")
     def _writes_something(self) -> RoadMaskToVectorsParams:
@@ -91,6 +107,7 @@ def validate(params: RoadMaskToVectorsParams) -> None:
     the output is writable, is not the input and has room.
     Raises ``RasterInputError`` / ``OutputPathError`` / ValueError.
     """
+    check_scheduler(KIND, params.scheduler)
     with open_raster(params.raster_path) as dataset:
         if params.band > dataset.count:
             raise ValueError(
@@ -117,7 +134,10 @@ def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
         OutputWriteError: the GeoPackage did not read back as written (nothing published).
         JobCancelled: from ``report`` (nothing written).
+        SchedulerError: ``scheduler`` is malformed or unreachable (nothing written).
     """
+    if params.scheduler:
+        return run_on_scheduler(KIND, params, report)
     validate(params)
     layers, summary = vectorise(params, report)
     report(95.0, "Writing the GeoPackage")
@@ -212,9 +232,15 @@ def assemble_layers(
             polygons_px,
             transform,
             gsd_x * gsd_y,
-            params.simplify_tolerance_map,
+            max(
+                params.simplify_tolerance_map,
+                params.simplify_tolerance_m * _map_units_per_m(info, transform),
+            ),
             params.min_area_map,
         )
+        if params.min_area_m2 > 0:  # areas are ground areas (m²) whatever the CRS
+            kept = [i for i, area in enumerate(areas) if area >= params.min_area_m2]
+            polygons, areas = [polygons[i] for i in kept], [areas[i] for i in kept]
         frame = gpd.GeoDataFrame({"area_m2": areas}, geometry=polygons, crs=info.crs_wkt)
         frame.attrs["geometry_type"] = "Polygon"
         layers[LAYER_POLYGONS] = frame
@@ -227,6 +253,19 @@ def assemble_layers(
         layers[LAYER_NODES] = nodes
         summary["n_edges"], summary["n_nodes"] = len(edges), len(nodes)
     return layers, summary
+
+
+def _map_units_per_m(info: RasterInfo, transform) -> float:
+    """Map units of the raster CRS per metre on the ground (1 in a metric CRS; about
+    1/111 000 degrees per metre in EPSG:4326), from the pixel size and the GSD.
+
+    Args:
+        info: the raster's :class:`RasterInfo` (``gsd_m``: (x, y) metres per pixel).
+        transform: rasterio ``Affine`` pixel -> map.
+    """
+    pixel_map = (abs(transform.a) + abs(transform.e)) / 2.0
+    pixel_m = (info.gsd_m[0] + info.gsd_m[1]) / 2.0
+    return pixel_map / pixel_m if pixel_m > 0 else 1.0
 
 
 def _centerline_layers(pieces, transform, info, gsd_xy_m, params):

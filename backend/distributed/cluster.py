@@ -1,0 +1,91 @@
+"""Where a distributed run executes: ``local:N`` or the address of a running scheduler.
+
+``local:N`` starts a ``LocalCluster`` of N worker processes with one thread each (our block
+tasks are single-threaded NumPy/GDAL work; processes avoid the GIL). Any other value is a
+scheduler address handed to ``distributed.Client`` as is (``tcp://host:8786``, ``tls://...``),
+so dask-jobqueue, Kubernetes or cloud clusters work by their address.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from backend.jobs.scheduler_runs import SchedulerError, parse_scheduler
+
+CONNECT_TIMEOUT_S = 5.0
+
+
+def dask_missing_message() -> str:
+    return (
+        "Distributed runs need dask.distributed, which is not installed in the backend's "
+        "environment: install the 'distributed' extra (pip install -e '.[distributed]', or "
+        "make install)."
+    )
+
+
+@dataclass
+class Connection:
+    """An open connection to a cluster.
+
+    Attributes:
+        client: the ``distributed.Client``.
+        dashboard_link: URL of the Dask dashboard ("" when the scheduler serves none).
+        n_workers: workers connected when the run started.
+    """
+
+    client: Any
+    dashboard_link: str
+    n_workers: int
+
+
+@contextmanager
+def connect(
+    scheduler: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S
+) -> Iterator[Connection]:
+    """Start (``local:N``) or reach (address) a cluster for the length of the block.
+
+    A local cluster is closed on exit; a remote one is only disconnected from.
+
+    Raises:
+        SchedulerError: bad option, or no scheduler answered within ``connect_timeout_s``.
+        ImportError: dask.distributed is not installed (message says what to install).
+    """
+    target = parse_scheduler(scheduler)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(dask_missing_message()) from exc
+    cluster = client = None
+    try:
+        if isinstance(target, int):
+            cluster = LocalCluster(
+                n_workers=target,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(target, timeout=connect_timeout_s)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise SchedulerError(
+                    f"No Dask scheduler answered at {target} within {connect_timeout_s:g} s "
+                    f"({type(exc).__name__}: {exc}). Start one (dask scheduler) or use "
+                    "'local:N'."
+                ) from None
+        try:
+            n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        except TypeError:  # older distributed: no n_workers argument
+            n_workers = len(client.scheduler_info().get("workers", {}))
+        yield Connection(client, client.dashboard_link or "", n_workers)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
