@@ -1395,8 +1395,8 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
-        <source>Own checkpoint for the model (optional)</source>
-        <translation>Eigener Checkpoint für das Modell (optional)</translation>
+        <source>Own checkpoint for the model</source>
+        <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
@@ -1563,17 +1563,17 @@ Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
 <context>
     <name>RoadMaskToVectors</name>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="52"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="51"/>
         <source>Road mask to vectors</source>
         <translation>Straßenmaske zu Vektoren</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="56"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="55"/>
         <source>road,mask,vectorize,polygonize,skeleton,centerline,graph</source>
         <translation>Straße,Maske,vektorisieren,polygonisieren,Skelett,Mittellinie,Graph</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="60"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="59"/>
         <source>Turns a road mask or road probability raster into vector layers: road polygons, road centerlines (a graph of edges) and the graph&apos;s nodes (junctions and dead ends), all in the raster&apos;s CRS.
 
 Pixels at or above the threshold are road. The threshold applies to values scaled to 0..1: 8-bit rasters are divided by 255 (unless they hold only 0 and 1), 16-bit rasters by 65535, floating point rasters are used as they are.
@@ -1590,95 +1590,95 @@ Die Vereinfachungstoleranz (Karteneinheiten) vereinfacht die Polygonumrisse; Pol
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="77"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="76"/>
         <source>Road mask or road probability raster</source>
         <translation>Straßenmaske oder Raster mit Straßenwahrscheinlichkeiten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="84"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="83"/>
         <source>Band</source>
         <translation>Kanal</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="93"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="92"/>
         <source>Threshold (values scaled to 0..1)</source>
         <translation>Schwellenwert (Werte auf 0..1 skaliert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="102"/>
-        <source>Polygon simplify tolerance</source>
-        <translation>Vereinfachungstoleranz der Polygone</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="111"/>
-        <source>Minimum polygon area (square map units)</source>
-        <translation>Mindestfläche der Polygone (Quadrat-Karteneinheiten)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="120"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="121"/>
         <source>Prune centerline spurs shorter than (metres)</source>
         <translation>Mittellinien-Ausläufer entfernen, die kürzer sind als (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="129"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="130"/>
         <source>Processing window size (pixels)</source>
         <translation>Größe des Verarbeitungsfensters (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Number of polygons</source>
         <translation>Anzahl der Polygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Number of centerlines</source>
         <translation>Anzahl der Mittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="143"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="175"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="176"/>
         <source>Choose at least one output (polygons, centerlines or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Polygone, Mittellinien oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="224"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="225"/>
         <source>{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).</source>
         <translation>{polygons} Polygon(e), {edges} Mittellinie(n), {nodes} Knoten.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="103"/>
+        <source>Polygon simplify tolerance (metres, 0: none)</source>
+        <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="112"/>
+        <source>Minimum polygon area (m²)</source>
+        <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
 </context>
 <context>
     <name>SegmentRoads</name>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="61"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="63"/>
         <source>Segment roads (Anchor-SAM)</source>
         <translation>Straßen segmentieren (Anchor-SAM)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="65"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="67"/>
         <source>road,segmentation,mask,probability,polygon,centerline,anchor-sam,sam2,deep learning,aerial</source>
         <translation>Straße,Segmentierung,Maske,Wahrscheinlichkeit,Polygon,Mittellinie,Anchor-SAM,SAM2,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="72"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="74"/>
         <source>Segments the roads of an aerial image with the Anchor-SAM method (SAM2 Hiera encoder, multiscale deformable context perceiver, Bayesian skip connections). Writes a road probability raster (GeoTIFF, 0 to 1, on the input&apos;s grid and in its CRS), road polygons where the probability reaches the threshold and, if requested, road centerlines.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s), processed in overlapping tiles that are blended, and the probability is resampled back to the input&apos;s pixels.
@@ -1691,94 +1691,104 @@ Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="89"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="91"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="90"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="92"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="99"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="101"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="104"/>
-        <source>Road probability threshold</source>
-        <translation>Schwellenwert der Straßenwahrscheinlichkeit</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="114"/>
-        <source>Own checkpoint for the model (optional)</source>
-        <translation>Eigener Checkpoint für das Modell (optional)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="114"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="116"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="121"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="129"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="131"/>
         <source>Tile size (model pixels)</source>
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="136"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="138"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="143"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="145"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="150"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="167"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="173"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="219"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="236"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="262"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="283"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="275"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="296"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="106"/>
+        <source>Road probability threshold (0 to 1)</source>
+        <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="116"/>
+        <source>Own checkpoint for the model</source>
+        <translation>Eigener Checkpoint für das Modell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="149"/>
+        <source>Minimum polygon area (m²)</source>
+        <translation>Mindestfläche der Polygone (m²)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="156"/>
+        <source>Polygon simplify tolerance (metres, 0: none)</source>
+        <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
     </message>
 </context>
 </TS>

@@ -149,9 +149,10 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
         band: 1-based band holding the mask or probability.
         threshold: Threshold on values scaled to 0..1 (uint8 / 255 unless the raster only
             holds 0/1, uint16 / 65535, float as is).
-        simplify_tolerance_map: Polygon simplification tolerance in map units of the
-            raster CRS (0: none).
-        min_area_map: Polygons smaller than this, in square map units, are dropped.
+        simplify_tolerance_m: Polygon simplification tolerance in metres on the ground,
+            whatever the raster CRS (0: none; the backend converts with the raster's GSD).
+        min_area_m2: Polygons smaller than this many square metres on the ground are
+            dropped, whatever the raster CRS.
         prune_spur_length_m: Dangling centerline spurs shorter than this, in metres, are
             pruned.
         tile_size_px: Processing window size in pixels.
@@ -163,8 +164,8 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
     BOUNDS: ClassVar[dict[str, Bounds]] = {
         "band": Bounds(1),
         "threshold": UNIT_INTERVAL,
-        "simplify_tolerance_map": NON_NEGATIVE,
-        "min_area_map": NON_NEGATIVE,
+        "simplify_tolerance_m": NON_NEGATIVE,
+        "min_area_m2": NON_NEGATIVE,
         "prune_spur_length_m": NON_NEGATIVE,
         # Larger rasters are processed in tiles of this size.
         "tile_size_px": Bounds(64, 16384),
@@ -172,15 +173,15 @@ class RoadMaskToVectorsRequest(RasterJobRequest):
     _INTS: ClassVar[tuple[str, ...]] = ("band", "tile_size_px")
     _FLOATS: ClassVar[tuple[str, ...]] = (
         "threshold",
-        "simplify_tolerance_map",
-        "min_area_map",
+        "simplify_tolerance_m",
+        "min_area_m2",
         "prune_spur_length_m",
     )
 
     band: int = 1
     threshold: float = 0.5
-    simplify_tolerance_map: float = 0.0
-    min_area_map: float = 0.0
+    simplify_tolerance_m: float = 0.0
+    min_area_m2: float = 0.0
     prune_spur_length_m: float = 10.0
     tile_size_px: int = 2048
     polygons: bool = True
@@ -485,8 +486,9 @@ class SegmentRoadsRequest(RasterModelRequest):
         overlap_px: Overlap of neighbouring tiles in model pixels (blended).
         threshold: Road where the probability is at least this.
         centerlines: Also write centerlines and nodes (mask-to-vectors).
-        simplify_tolerance_map: Polygon simplification tolerance, map units (0: none).
-        min_area_map: Polygons smaller than this (square map units) are dropped.
+        simplify_tolerance_m: Polygon simplification tolerance, metres on the ground
+            whatever the raster CRS (0: none).
+        min_area_m2: Polygons smaller than this (square metres on the ground) are dropped.
         prune_spur_length_m: Dangling centerline spurs shorter than this (m) are pruned.
     """
 
@@ -497,8 +499,8 @@ class SegmentRoadsRequest(RasterModelRequest):
         "tile_px": Bounds(64, 2048),
         "overlap_px": Bounds(0, 512),
         "threshold": UNIT_INTERVAL,
-        "simplify_tolerance_map": NON_NEGATIVE,
-        "min_area_map": NON_NEGATIVE,
+        "simplify_tolerance_m": NON_NEGATIVE,
+        "min_area_m2": NON_NEGATIVE,
         "prune_spur_length_m": NON_NEGATIVE,
     }
     _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m")
@@ -506,8 +508,8 @@ class SegmentRoadsRequest(RasterModelRequest):
     _FLOATS: ClassVar[tuple[str, ...]] = (
         "gsd_m",
         "threshold",
-        "simplify_tolerance_map",
-        "min_area_map",
+        "simplify_tolerance_m",
+        "min_area_m2",
         "prune_spur_length_m",
     )
 
@@ -517,8 +519,8 @@ class SegmentRoadsRequest(RasterModelRequest):
     overlap_px: int = 64
     threshold: float = 0.5
     centerlines: bool = False
-    simplify_tolerance_map: float = 0.0
-    min_area_map: float = 0.0
+    simplify_tolerance_m: float = 0.0
+    min_area_m2: float = 0.0
     prune_spur_length_m: float = 10.0
 
     def validate(self) -> None:

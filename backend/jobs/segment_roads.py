@@ -57,6 +57,18 @@ class SegmentRoadsParams(GpkgOutputParams, RasterModelParams):
         0.0, ge=0.0, description="Polygon simplification tolerance, map units."
     )
     min_area_map: float = Field(0.0, ge=0.0, description="Drop polygons smaller (map units^2).")
+    simplify_tolerance_m: float = Field(
+        0.0,
+        ge=0.0,
+        description="Polygon simplification tolerance in metres on the ground, whatever the "
+        "raster CRS; the larger of this and simplify_tolerance_map applies.",
+    )
+    min_area_m2: float = Field(
+        0.0,
+        ge=0.0,
+        description="Drop polygons smaller than this many square metres on the ground, "
+        "whatever the raster CRS; applies together with min_area_map.",
+    )
     prune_spur_length_m: float = Field(
         10.0, ge=0.0, description="Prune dangling centerline spurs shorter than this (m)."
     )
@@ -184,6 +196,8 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
                 centerlines=params.centerlines,
                 simplify_tolerance_map=params.simplify_tolerance_map,
                 min_area_map=params.min_area_map,
+                simplify_tolerance_m=params.simplify_tolerance_m,
+                min_area_m2=params.min_area_m2,
                 prune_spur_length_m=params.prune_spur_length_m,
             ),
             vector_report,

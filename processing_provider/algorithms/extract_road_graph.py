@@ -109,7 +109,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         self.addParameter(
             QgsProcessingParameterFile(
                 self.CHECKPOINT,
-                self.tr("Own checkpoint for the model (optional)"),
+                self.tr("Own checkpoint for the model"),
                 behavior=QgsProcessingParameterFile.File,
                 optional=True,
                 fileFilter=self.tr("PyTorch weights (*.pt *.pth);;All files (*)"),

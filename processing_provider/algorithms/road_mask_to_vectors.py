@@ -10,7 +10,6 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingParameterBand,
     QgsProcessingParameterDefinition,
-    QgsProcessingParameterDistance,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
@@ -99,22 +98,24 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 **number_range(RoadMaskToVectorsRequest, "threshold"),
             )
         )
+        # Metres and square metres on the ground whatever the raster CRS (issue 16): in
+        # map units, 20 meant as m² dropped every polygon of an EPSG:4326 raster.
         self.addParameter(
-            QgsProcessingParameterDistance(
+            QgsProcessingParameterNumber(
                 self.SIMPLIFY_TOLERANCE,
-                self.tr("Polygon simplify tolerance"),
-                defaultValue=defaults.simplify_tolerance_map,
-                parentParameterName=self.INPUT,
-                **number_range(RoadMaskToVectorsRequest, "simplify_tolerance_map"),
+                self.tr("Polygon simplify tolerance (metres, 0: none)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.simplify_tolerance_m,
+                **number_range(RoadMaskToVectorsRequest, "simplify_tolerance_m"),
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MIN_AREA,
-                self.tr("Minimum polygon area (square map units)"),
+                self.tr("Minimum polygon area (m²)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=defaults.min_area_map,
-                **number_range(RoadMaskToVectorsRequest, "min_area_map"),
+                defaultValue=defaults.min_area_m2,
+                **number_range(RoadMaskToVectorsRequest, "min_area_m2"),
             )
         )
         self.addParameter(
@@ -198,10 +199,10 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 output_path=str(work_dir / "road_mask_to_vectors.gpkg"),
                 band=band,
                 threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
-                simplify_tolerance_map=self.parameterAsDouble(
+                simplify_tolerance_m=self.parameterAsDouble(
                     parameters, self.SIMPLIFY_TOLERANCE, context
                 ),
-                min_area_map=self.parameterAsDouble(parameters, self.MIN_AREA, context),
+                min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
                 prune_spur_length_m=self.parameterAsDouble(
                     parameters, self.PRUNE_SPUR_LENGTH, context
                 ),

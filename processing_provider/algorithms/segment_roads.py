@@ -40,6 +40,8 @@ class SegmentRoads(RoadExtractAlgorithm):
     OVERLAP = "OVERLAP"
     THRESHOLD = "THRESHOLD"
     DEVICE = "DEVICE"
+    MIN_AREA = "MIN_AREA"
+    SIMPLIFY_TOLERANCE = "SIMPLIFY_TOLERANCE"
     OUTPUT_PROBABILITY = "OUTPUT_PROBABILITY"
     OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
     OUTPUT_CENTERLINES = "OUTPUT_CENTERLINES"
@@ -104,7 +106,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD,
-                self.tr("Road probability threshold"),
+                self.tr("Road probability threshold (0 to 1)"),
                 type=QgsProcessingParameterNumber.Double,
                 defaultValue=defaults.threshold,
                 **number_range(SegmentRoadsRequest, "threshold"),
@@ -113,7 +115,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         advanced = [
             QgsProcessingParameterFile(
                 self.CHECKPOINT,
-                self.tr("Own checkpoint for the model (optional)"),
+                self.tr("Own checkpoint for the model"),
                 behavior=QgsProcessingParameterFile.File,
                 optional=True,
                 fileFilter=self.tr("PyTorch weights (*.pt *.pth);;All files (*)"),
@@ -142,6 +144,21 @@ class SegmentRoads(RoadExtractAlgorithm):
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0
+            ),
+            # Metres and square metres on the ground whatever the raster CRS (issue 16).
+            QgsProcessingParameterNumber(
+                self.MIN_AREA,
+                self.tr("Minimum polygon area (m²)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.min_area_m2,
+                **number_range(SegmentRoadsRequest, "min_area_m2"),
+            ),
+            QgsProcessingParameterNumber(
+                self.SIMPLIFY_TOLERANCE,
+                self.tr("Polygon simplify tolerance (metres, 0: none)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.simplify_tolerance_m,
+                **number_range(SegmentRoadsRequest, "simplify_tolerance_m"),
             ),
         ]
         for parameter in advanced:
@@ -238,6 +255,10 @@ class SegmentRoads(RoadExtractAlgorithm):
             overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
             threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
             centerlines=self.output_requested(parameters, self.OUTPUT_CENTERLINES),
+            min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
+            simplify_tolerance_m=self.parameterAsDouble(
+                parameters, self.SIMPLIFY_TOLERANCE, context
+            ),
         )
         self.job_params(request)  # validates before starting the backend or exporting
 

@@ -1,0 +1,61 @@
+"""Polygon area and simplification thresholds in metres whatever the raster CRS (issue 16):
+``min_area_m2`` / ``simplify_tolerance_m`` on an EPSG:4326 and a UTM raster."""
+
+import geopandas as gpd
+import pytest
+
+from backend.jobs.road_mask_to_vectors import LAYER_POLYGONS, RoadMaskToVectorsParams, run
+
+
+def _polygons(data_dir, tmp_path, raster, **params):
+    out = tmp_path / f"{raster}-{len(list(tmp_path.iterdir()))}.gpkg"
+    run(
+        RoadMaskToVectorsParams(
+            raster_path=str(data_dir / raster),
+            output_path=str(out),
+            tile_size_px=64,
+            centerlines=False,
+            **params,
+        )
+    )
+    return gpd.read_file(out, layer=LAYER_POLYGONS)
+
+
+def _vertex_count(frame) -> int:
+    return sum(
+        len(g.exterior.coords) + sum(len(r.coords) for r in g.interiors) for g in frame.geometry
+    )
+
+
+@pytest.mark.parametrize("raster", ["roads_4326.tif", "roads_utm33n.tif"])
+def test_min_area_m2_is_ground_area(data_dir, tmp_path, raster):
+    every = _polygons(data_dir, tmp_path, raster)
+    assert len(every) >= 2
+    areas = sorted(every.area_m2)
+    cut = (areas[0] + areas[-1]) / 2.0
+    kept = _polygons(data_dir, tmp_path, raster, min_area_m2=cut)
+    assert sorted(kept.area_m2) == [a for a in areas if a >= cut]
+    assert len(_polygons(data_dir, tmp_path, raster, min_area_m2=areas[-1] + 1.0)) == 0
+
+
+def test_20_square_metres_on_a_degree_raster_keeps_the_roads(data_dir, tmp_path):
+    """The issue's case: 20 meant as m² drops nothing; as map units (deg²) it dropped all."""
+    every = _polygons(data_dir, tmp_path, "roads_4326.tif")
+    assert min(every.area_m2) > 20.0
+    assert len(_polygons(data_dir, tmp_path, "roads_4326.tif", min_area_m2=20.0)) == len(every)
+    assert len(_polygons(data_dir, tmp_path, "roads_4326.tif", min_area_map=20.0)) == 0
+
+
+@pytest.mark.parametrize("raster", ["roads_4326.tif", "roads_utm33n.tif"])
+def test_simplify_tolerance_m_is_metres(data_dir, tmp_path, raster):
+    every = _polygons(data_dir, tmp_path, raster)
+    simplified = _polygons(data_dir, tmp_path, raster, simplify_tolerance_m=3.0)
+    assert len(simplified) == len(every)
+    assert _vertex_count(simplified) < _vertex_count(every)
+    # Within the tolerance of the unsimplified outline, measured in metres (UTM 33N).
+    metric = every.to_crs(32633) if every.crs.to_epsg() != 32633 else every
+    metric_simple = simplified.to_crs(32633) if simplified.crs.to_epsg() != 32633 else simplified
+    for original, simple in zip(metric.geometry, metric_simple.geometry, strict=True):
+        assert original.hausdorff_distance(simple) <= 3.0 * 1.05
+    # 3 m is tiny in degrees: the outlines are not collapsed to a few vertices.
+    assert _vertex_count(simplified) > 4 * len(simplified)
