@@ -215,7 +215,7 @@ Statusordner: {state_dir}</translation>
         <translation>Backend-Python</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="160"/>
+        <location filename="../gui/interactive/dock.py" line="161"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
@@ -349,52 +349,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="418"/>
+        <location filename="../processing_provider/algorithms/base.py" line="504"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="420"/>
+        <location filename="../processing_provider/algorithms/base.py" line="506"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="495"/>
+        <location filename="../processing_provider/algorithms/base.py" line="581"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="461"/>
+        <location filename="../processing_provider/algorithms/base.py" line="547"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="465"/>
+        <location filename="../processing_provider/algorithms/base.py" line="551"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="442"/>
+        <location filename="../processing_provider/algorithms/base.py" line="528"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="438"/>
+        <location filename="../processing_provider/algorithms/base.py" line="524"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <location filename="../processing_provider/algorithms/base.py" line="541"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="554"/>
+        <location filename="../processing_provider/algorithms/base.py" line="640"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="681"/>
+        <location filename="../processing_provider/algorithms/base.py" line="767"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -414,32 +414,32 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="205"/>
+        <location filename="../processing_provider/algorithms/base.py" line="293"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="206"/>
+        <location filename="../processing_provider/algorithms/base.py" line="294"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="221"/>
+        <location filename="../processing_provider/algorithms/base.py" line="309"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="238"/>
+        <location filename="../processing_provider/algorithms/base.py" line="326"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="267"/>
+        <location filename="../processing_provider/algorithms/base.py" line="355"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="118"/>
+        <location filename="../processing_provider/algorithms/base.py" line="206"/>
         <source>Roads</source>
         <translation>Straßen</translation>
     </message>
@@ -454,12 +454,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="335"/>
+        <location filename="../processing_provider/algorithms/base.py" line="423"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="634"/>
+        <location filename="../processing_provider/algorithms/base.py" line="720"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -564,247 +564,247 @@ Statusordner: {state_dir}</translation>
         <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="68"/>
+        <location filename="../gui/interactive/dock.py" line="69"/>
         <source>+ point at ({x:.1f}, {y:.1f}) px</source>
         <translation>+ Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="68"/>
+        <location filename="../gui/interactive/dock.py" line="69"/>
         <source>- point at ({x:.1f}, {y:.1f}) px</source>
         <translation>- Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="75"/>
+        <location filename="../gui/interactive/dock.py" line="76"/>
         <source>+ scribble, {n} vertices</source>
         <translation>+ Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="75"/>
+        <location filename="../gui/interactive/dock.py" line="76"/>
         <source>- scribble, {n} vertices</source>
         <translation>- Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="78"/>
+        <location filename="../gui/interactive/dock.py" line="79"/>
         <source>box ({x0:.0f}, {y0:.0f}) to ({x1:.0f}, {y1:.0f}) px</source>
         <translation>Box ({x0:.0f}, {y0:.0f}) bis ({x1:.0f}, {y1:.0f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="102"/>
+        <location filename="../gui/interactive/dock.py" line="103"/>
         <source>RoadExtract interactive extraction</source>
         <translation>RoadExtract – interaktive Extraktion</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="124"/>
+        <location filename="../gui/interactive/dock.py" line="125"/>
         <source>Image and engine</source>
         <translation>Bild und Modus</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="130"/>
+        <location filename="../gui/interactive/dock.py" line="131"/>
         <source>Raster layer</source>
         <translation>Rasterlayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="132"/>
+        <location filename="../gui/interactive/dock.py" line="133"/>
         <source>Roads (RoadGIE-style road model)</source>
         <translation>Straßen (Straßenmodell nach Art von RoadGIE)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="133"/>
+        <location filename="../gui/interactive/dock.py" line="134"/>
         <source>Any object (SAM)</source>
         <translation>Beliebiges Objekt (SAM)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="135"/>
+        <location filename="../gui/interactive/dock.py" line="136"/>
         <source>Engine</source>
         <translation>Modus</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="138"/>
+        <location filename="../gui/interactive/dock.py" line="139"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="143"/>
+        <location filename="../gui/interactive/dock.py" line="144"/>
         <source>Road engine: refine another model&apos;s road probability raster (e.g. the Anchor-SAM output) with clicks instead of starting from nothing</source>
         <translation>Straßenmodus: das Raster mit Straßenwahrscheinlichkeiten eines anderen Modells (z. B. die Ausgabe von Anchor-SAM) mit Klicks verfeinern, statt bei null anzufangen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="150"/>
+        <location filename="../gui/interactive/dock.py" line="151"/>
         <source>Start from</source>
         <translation>Ausgehend von</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="152"/>
+        <location filename="../gui/interactive/dock.py" line="153"/>
         <source>not connected</source>
         <translation>nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="155"/>
+        <location filename="../gui/interactive/dock.py" line="156"/>
         <source>Connect</source>
         <translation>Verbinden</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="156"/>
+        <location filename="../gui/interactive/dock.py" line="157"/>
         <source>Start or find the backend; read its device and models</source>
         <translation>Das Backend starten oder finden; sein Rechengerät und seine Modelle abfragen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="162"/>
+        <location filename="../gui/interactive/dock.py" line="163"/>
         <source>Encode view</source>
         <translation>Ansicht kodieren</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="163"/>
+        <location filename="../gui/interactive/dock.py" line="164"/>
         <source>Encode the visible extent now; otherwise the first click encodes the view (or a window around the click when the view is too large)</source>
         <translation>Die sichtbare Ausdehnung jetzt kodieren; sonst kodiert der erste Klick die Ansicht (oder ein Fenster um den Klick, wenn die Ansicht zu groß ist)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="173"/>
+        <location filename="../gui/interactive/dock.py" line="174"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="184"/>
+        <location filename="../gui/interactive/dock.py" line="185"/>
         <source>Object in progress</source>
         <translation>Aktuelles Objekt</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="186"/>
+        <location filename="../gui/interactive/dock.py" line="187"/>
         <source>Prompt on the map</source>
         <translation>Prompts auf der Karte setzen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="197"/>
+        <location filename="../gui/interactive/dock.py" line="198"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="198"/>
+        <location filename="../gui/interactive/dock.py" line="199"/>
         <source>Take back the last prompt (Ctrl+Z)</source>
         <translation>Den letzten Prompt zurücknehmen (Strg+Z)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="200"/>
+        <location filename="../gui/interactive/dock.py" line="201"/>
         <source>Redo</source>
         <translation>Wiederherstellen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="201"/>
+        <location filename="../gui/interactive/dock.py" line="202"/>
         <source>Put back the last undone prompt (Ctrl+Shift+Z)</source>
         <translation>Den zuletzt zurückgenommenen Prompt wiederherstellen (Strg+Umschalt+Z)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="203"/>
+        <location filename="../gui/interactive/dock.py" line="204"/>
         <source>Clear</source>
         <translation>Leeren</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="204"/>
+        <location filename="../gui/interactive/dock.py" line="205"/>
         <source>Drop every prompt of this object (Esc)</source>
         <translation>Alle Prompts dieses Objekts verwerfen (Esc)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="206"/>
+        <location filename="../gui/interactive/dock.py" line="207"/>
         <source>Accept</source>
         <translation>Übernehmen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="207"/>
+        <location filename="../gui/interactive/dock.py" line="208"/>
         <source>Write the result into the target layer (Enter)</source>
         <translation>Das Ergebnis in den Ziellayer schreiben (Eingabetaste)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="215"/>
+        <location filename="../gui/interactive/dock.py" line="216"/>
         <source>Output</source>
         <translation>Ausgabe</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="218"/>
+        <location filename="../gui/interactive/dock.py" line="219"/>
         <source>Written into the field &apos;label&apos; of every accepted object</source>
         <translation>Wird in das Feld „label“ jedes übernommenen Objekts geschrieben</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="219"/>
+        <location filename="../gui/interactive/dock.py" line="220"/>
         <source>Class label</source>
         <translation>Klassenbezeichnung</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="224"/>
+        <location filename="../gui/interactive/dock.py" line="225"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="227"/>
+        <location filename="../gui/interactive/dock.py" line="228"/>
         <source>Douglas-Peucker simplification of the preview and the accepted geometry, in metres on the ground (0: none), applied in the raster&apos;s CRS</source>
         <translation>Douglas-Peucker-Vereinfachung der Vorschau und der übernommenen Geometrie, in Metern am Boden (0: keine), angewendet im KBS des Rasters</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="234"/>
+        <location filename="../gui/interactive/dock.py" line="235"/>
         <source>Simplify tolerance</source>
         <translation>Vereinfachungstoleranz</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="235"/>
+        <location filename="../gui/interactive/dock.py" line="236"/>
         <source>Centerlines instead of polygons</source>
         <translation>Mittellinien statt Polygonen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="236"/>
+        <location filename="../gui/interactive/dock.py" line="237"/>
         <source>Write the skeleton centerlines of the road mask (road engine) instead of its polygon; the target then is a line layer</source>
         <translation>Die Skelett-Mittellinien der Straßenmaske (Straßenmodus) statt ihres Polygons schreiben; das Ziel ist dann ein Linienlayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="246"/>
+        <location filename="../gui/interactive/dock.py" line="247"/>
         <source>Target layer</source>
         <translation>Ziellayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="260"/>
+        <location filename="../gui/interactive/dock.py" line="261"/>
         <source>[New scratch layer]</source>
         <translation>[Neuer temporärer Layer]</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="320"/>
+        <location filename="../gui/interactive/dock.py" line="321"/>
         <source>Default ({model})</source>
         <translation>Standard ({model})</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="326"/>
+        <location filename="../gui/interactive/dock.py" line="330"/>
         <source>{model} (not installed)</source>
         <translation>{model} (nicht installiert)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="380"/>
+        <location filename="../gui/interactive/dock.py" line="387"/>
         <source>No prompt yet: click on the object (right click: not the object).</source>
         <translation>Noch kein Prompt: Klicken Sie auf das Objekt (Rechtsklick: nicht das Objekt).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="382"/>
+        <location filename="../gui/interactive/dock.py" line="389"/>
         <source>Rounds: {rounds} (predicting…)</source>
         <translation>Runden: {rounds} (Vorhersage läuft…)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="384"/>
+        <location filename="../gui/interactive/dock.py" line="391"/>
         <source>Rounds: {rounds} · score {score:.2f} · decoded in {ms:.0f} ms</source>
         <translation>Runden: {rounds} · Bewertung {score:.2f} · dekodiert in {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="394"/>
+        <location filename="../gui/interactive/dock.py" line="401"/>
         <source>Encoding the view…</source>
         <translation>Ansicht wird kodiert…</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="397"/>
+        <location filename="../gui/interactive/dock.py" line="404"/>
         <source>Encoded: {width} x {height} px at ({col}, {row}) with {model}{cached}</source>
         <translation>Kodiert: {width} x {height} px bei ({col}, {row}) mit {model}{cached}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="397"/>
+        <location filename="../gui/interactive/dock.py" line="404"/>
         <source> (from cache)</source>
         <translation> (aus dem Cache)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="408"/>
+        <location filename="../gui/interactive/dock.py" line="415"/>
         <source>Not encoded yet.</source>
         <translation>Noch nicht kodiert.</translation>
     </message>
@@ -819,12 +819,12 @@ Statusordner: {state_dir}</translation>
         <translation>Polygon</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="438"/>
+        <location filename="../gui/interactive/dock.py" line="445"/>
         <source>Choose an editable {kind} layer as target, or a new scratch layer.</source>
         <translation>Wählen Sie einen bearbeitbaren {kind}layer als Ziel oder einen neuen temporären Layer.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="453"/>
+        <location filename="../gui/interactive/dock.py" line="460"/>
         <source>Added {count} feature(s) to {layer} (not saved yet: Save Layer Edits).</source>
         <translation>{count} Objekt(e) zu {layer} hinzugefügt (noch nicht gespeichert: Layeränderungen speichern).</translation>
     </message>
@@ -919,22 +919,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="317"/>
+        <location filename="../processing_provider/algorithms/base.py" line="405"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="379"/>
+        <location filename="../processing_provider/algorithms/base.py" line="465"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="385"/>
+        <location filename="../processing_provider/algorithms/base.py" line="471"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="350"/>
+        <location filename="../processing_provider/algorithms/base.py" line="436"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -942,6 +942,11 @@ Statusordner: {state_dir}</translation>
         <location filename="../plugin/backend_process.py" line="324"/>
         <source>Stopping a RoadExtract backend (pid {pid}) left behind by a QGIS that is gone.</source>
         <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="153"/>
+        <source>(not installed)</source>
+        <translation>(nicht installiert)</translation>
     </message>
 </context>
 <context>
@@ -1014,92 +1019,92 @@ Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Insta
         <translation>Prompt (SAMRS-Tabelle 1)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="140"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="142"/>
         <source>Mask parts to keep</source>
         <translation>Beizubehaltende Maskenteile</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="147"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="151"/>
         <source>Chip size (pixels, 0: the model&apos;s)</source>
         <translation>Größe der Bildausschnitte (Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="155"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="159"/>
         <source>Context around each box (pixels)</source>
         <translation>Kontextrand um jede Box (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="162"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="166"/>
         <source>Dataset crop size (pixels)</source>
         <translation>Größe der Datensatz-Zuschnitte (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="169"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="173"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="177"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="181"/>
         <source>Label raster (class index, 255 = no mask)</source>
         <translation>Label-Raster (Klassenindex, 255 = keine Maske)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="185"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="189"/>
         <source>Instance raster (instance id, 0 = none)</source>
         <translation>Instanzraster (Instanz-ID, 0 = keine)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="193"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="197"/>
         <source>SAMRS dataset folder (new or empty)</source>
         <translation>SAMRS-Datensatzordner (neu oder leer)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="201"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
         <source>Number of skipped boxes</source>
         <translation>Anzahl der übersprungenen Boxen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="209"/>
         <source>Masks</source>
         <translation>Masken</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="209"/>
         <source>Number of masks</source>
         <translation>Anzahl der Masken</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="209"/>
         <source>Encoded chips</source>
         <translation>Kodierte Bildausschnitte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="205"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="209"/>
         <source>Number of chips</source>
         <translation>Anzahl der Bildausschnitte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="228"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="232"/>
         <source>Choose at least one output (masks or chips).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Masken oder Bildausschnitte).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="243"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="247"/>
         <source>The box layer has no features.</source>
         <translation>Der Box-Layer hat keine Objekte.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="246"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="250"/>
         <source>The box layer has no class field {field}; its fields: {fields}.</source>
         <translation>Der Box-Layer hat kein Klassenfeld {field}; seine Felder: {fields}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="305"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="309"/>
         <source>Box {box_id} skipped: {reason}</source>
         <translation>Box {box_id} übersprungen: {reason}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/box_to_masks.py" line="310"/>
+        <location filename="../processing_provider/algorithms/box_to_masks.py" line="314"/>
         <source>{masks} mask(s) from {valid} valid box(es) of {features}; {skipped} skipped; {chips} chip(s) encoded with {model} on {device}.</source>
         <translation>{masks} Maske(n) aus {valid} gültigen von {features} Box(en); {skipped} übersprungen; {chips} Bildausschnitt(e) mit {model} auf {device} kodiert.</translation>
     </message>
@@ -1352,17 +1357,17 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
 <context>
     <name>ExtractRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="60"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="59"/>
         <source>Extract road graph (LineGraph2Road)</source>
         <translation>Straßengraph extrahieren (LineGraph2Road)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="64"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="63"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="70"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="69"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
@@ -1379,17 +1384,17 @@ Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="91"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="93"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="102"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="101"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -1668,17 +1673,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>SegmentRoads</name>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="63"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="62"/>
         <source>Segment roads (Anchor-SAM)</source>
         <translation>Straßen segmentieren (Anchor-SAM)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="67"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="66"/>
         <source>road,segmentation,mask,probability,polygon,centerline,anchor-sam,sam2,deep learning,aerial</source>
         <translation>Straße,Segmentierung,Maske,Wahrscheinlichkeit,Polygon,Mittellinie,Anchor-SAM,SAM2,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="74"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="73"/>
         <source>Segments the roads of an aerial image with the Anchor-SAM method (SAM2 Hiera encoder, multiscale deformable context perceiver, Bayesian skip connections). Writes a road probability raster (GeoTIFF, 0 to 1, on the input&apos;s grid and in its CRS), road polygons where the probability reaches the threshold and, if requested, road centerlines.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s), processed in overlapping tiles that are blended, and the probability is resampled back to the input&apos;s pixels.
@@ -1691,102 +1696,102 @@ Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="91"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="90"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="92"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="91"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="101"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="100"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="116"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="115"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="131"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="130"/>
         <source>Tile size (model pixels)</source>
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="138"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="145"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="167"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="166"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="190"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="236"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="239"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="283"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="286"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="296"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="299"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="106"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="105"/>
         <source>Road probability threshold (0 to 1)</source>
         <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="116"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="115"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="149"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="148"/>
         <source>Minimum polygon area (m²)</source>
         <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="156"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="155"/>
         <source>Polygon simplify tolerance (metres, 0: none)</source>
         <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
     </message>

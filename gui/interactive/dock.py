@@ -44,6 +44,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ...plugin.client import HealthInfo
 from ...plugin.i18n import tr
+from ...plugin.models import model_choices
 from ...plugin.params import DEFAULT_ENGINE, DEFAULT_MODELS, ENGINE_METHODS, ENGINE_TABLE
 from .controller import InteractiveController
 from .map_tool import InteractiveMapTool
@@ -318,13 +319,19 @@ class InteractiveDock(QgsDockWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         self.model_combo.addItem(tr("Default ({model})").format(model=DEFAULT_MODELS[engine]), None)
-        for model in self._models:
-            if model.get("method") not in ENGINE_METHODS[engine]:
-                continue
-            text = str(model.get("id"))
-            if model.get("installed") is False:
+        # The backend's models when it answered, else the plugin's known table (issue 16):
+        # the same list as the Processing algorithms' model picker.
+        rows = self._models if self._models else None
+        for choice in model_choices(ENGINE_METHODS[engine], rows):
+            text = choice.id
+            if choice.gsd_m:
+                text = f"{text} · {choice.gsd_m:g} m/px"
+            if choice.installed is False:
                 text = tr("{model} (not installed)").format(model=text)
-            self.model_combo.addItem(text, str(model.get("id")))
+            self.model_combo.addItem(text, choice.id)
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1, choice.label(), Qt.ToolTipRole
+            )
         index = self.model_combo.findData(current)
         self.model_combo.setCurrentIndex(max(0, index))
         self.model_combo.blockSignals(False)

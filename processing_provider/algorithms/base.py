@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingUtils,
     QgsRasterLayer,
@@ -38,7 +41,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ...plugin.backend_process import BackendStartError, backend_manager
+from ...plugin.backend_process import (
+    STATE_FILE_NAME,
+    BackendStartError,
+    BackendState,
+    backend_manager,
+)
 from ...plugin.client import (
     BackendClient,
     BackendError,
@@ -53,6 +61,7 @@ from ...plugin.layers import (
     gpkg_vector_layer,
     raster_file_for_backend,
 )
+from ...plugin.models import ModelChoice, model_choices
 from ...plugin.params import JobRequest, RequestError
 from ...plugin.resources import icon_path
 from ...plugin.settings import PluginSettings
@@ -66,6 +75,85 @@ GPKG_FID_FIELD = "fid"
 # Share of the algorithm's 0..100 progress taken by the backend job when sinks are copied
 # afterwards (the copies take the rest).
 JOB_PROGRESS_END = 90.0
+# The model lists ask a running backend for GET /models at most this often.
+MODEL_LIST_TTL_S = 10.0
+MODEL_LIST_TIMEOUT_S = 2.0
+_model_rows_cache: dict[str, tuple[float, list[dict[str, Any]] | None]] = {}
+_model_rows_lock = threading.Lock()
+
+
+def backend_model_rows() -> list[dict[str, Any]] | None:
+    """``GET /models`` rows of a backend that runs now, or None when none answers.
+
+    Never starts a backend, never waits for the backend manager (a start in progress holds
+    it): reads the state file and asks with a short timeout. Cached for
+    :data:`MODEL_LIST_TTL_S` seconds per state file, since QGIS creates an algorithm (and
+    so its parameters) for every dialog, batch row and ``processing.run``.
+    """
+    state_file = PluginSettings.load().resolved_state_dir() / STATE_FILE_NAME
+    key = str(state_file)
+    with _model_rows_lock:
+        cached = _model_rows_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < MODEL_LIST_TTL_S:
+            return cached[1]
+    rows: list[dict[str, Any]] | None = None
+    state = BackendState.read(state_file)
+    if state is not None:
+        client = BackendClient(
+            state.url, state.token, timeout_s=MODEL_LIST_TIMEOUT_S, connect_timeout_s=1.0
+        )
+        try:
+            answer = client.models()
+            listed = answer.get("models") if isinstance(answer, dict) else None
+            rows = [row for row in listed if isinstance(row, dict)] if listed else None
+        except BackendError:
+            rows = None
+        finally:
+            client.close()
+    with _model_rows_lock:
+        _model_rows_cache[key] = (time.monotonic(), rows)
+    return rows
+
+
+def forget_model_rows() -> None:
+    """Drop the cached model lists (after a backend start or stop, in tests)."""
+    with _model_rows_lock:
+        _model_rows_cache.clear()
+
+
+def model_parameter(
+    name: str, description: str, methods: Iterable[str], default: str
+) -> QgsProcessingParameterEnum:
+    """The model picker: a list of model ids (static strings, so batch rows, graphical
+    models and ``qgis_process`` store the id, not a position), filled from the running
+    backend's ``GET /models`` (shipped, downloaded and user models) or, without a backend,
+    from the plugin's known model table. Its help lists each model with its GSD and a short
+    description.
+
+    Args:
+        name: Parameter name (``MODEL``).
+        description: Translated label.
+        methods: Registry methods the algorithm runs (``anchor_sam``, ...).
+        default: Default model id, always in the list.
+    """
+    choices: list[ModelChoice] = model_choices(methods, backend_model_rows(), default)
+    parameter = QgsProcessingParameterEnum(
+        name,
+        description,
+        options=[choice.id for choice in choices],
+        allowMultiple=False,
+        defaultValue=default,
+        optional=False,
+        usesStaticStrings=True,
+    )
+    lines = []
+    for choice in choices:
+        line = choice.label()
+        if choice.installed is False:
+            line += " " + tr("(not installed)")
+        lines.append(line)
+    parameter.setHelp("\n".join(lines))
+    return parameter
 
 
 class SinkOutput(NamedTuple):
@@ -332,9 +420,7 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         """
         path = self.parameterAsFile(parameters, name, context) or None
         if path is not None and not Path(path).is_file():
-            raise QgsProcessingException(
-                tr("Checkpoint {path} does not exist.").format(path=path)
-            )
+            raise QgsProcessingException(tr("Checkpoint {path} does not exist.").format(path=path))
         return path
 
     def report_destination(

@@ -18,11 +18,11 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
+from ...plugin.models import SAM_METHODS
 from ...plugin.params import DEVICES, SAMRS_PARTS, SAMRS_PROMPT_MODES, BoxToMaskRequest
-from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput, number_range
+from .base import JOB_PROGRESS_END, ObjectsAlgorithm, SinkOutput, model_parameter, number_range
 
 
 class BoxesToMasks(ObjectsAlgorithm):
@@ -118,8 +118,8 @@ class BoxesToMasks(ObjectsAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterString(
-                self.MODEL, self.tr("Model"), defaultValue=BoxToMaskRequest.DEFAULT_MODEL
+            model_parameter(
+                self.MODEL, self.tr("Model"), SAM_METHODS, BoxToMaskRequest.DEFAULT_MODEL
             )
         )
         self.addParameter(
@@ -133,13 +133,17 @@ class BoxesToMasks(ObjectsAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.PROMPT, self.tr("Prompt (SAMRS Table 1)"), options=list(SAMRS_PROMPT_MODES),
+                self.PROMPT,
+                self.tr("Prompt (SAMRS Table 1)"),
+                options=list(SAMRS_PROMPT_MODES),
                 defaultValue=0,
             )
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.PARTS, self.tr("Mask parts to keep"), options=list(SAMRS_PARTS),
+                self.PARTS,
+                self.tr("Mask parts to keep"),
+                options=list(SAMRS_PARTS),
                 defaultValue=0,
             )
         )
@@ -254,7 +258,7 @@ class BoxesToMasks(ObjectsAlgorithm):
         instances = self._optional_output(parameters, self.OUTPUT_INSTANCES, context)
         dataset = self._optional_output(parameters, self.OUTPUT_DATASET, context)
         chip_px = self.parameterAsInt(parameters, self.CHIP_SIZE, context)
-        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
+        model = (self.parameterAsEnumString(parameters, self.MODEL, context) or "").strip()
         request = BoxToMaskRequest(
             raster_path=layer.source(),  # stand-ins until the files exist (below)
             boxes_path="boxes.gpkg",

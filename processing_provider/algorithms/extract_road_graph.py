@@ -15,11 +15,10 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ...plugin.params import DEVICES, ExtractRoadGraphRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, number_range
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, model_parameter, number_range
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "linegraph2road"
@@ -100,10 +99,11 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterString(
+            model_parameter(
                 self.MODEL,
                 self.tr("Model"),
-                defaultValue=ExtractRoadGraphRequest.DEFAULT_MODEL,
+                (MODEL_METHOD,),
+                ExtractRoadGraphRequest.DEFAULT_MODEL,
             )
         )
         self.addParameter(
@@ -221,7 +221,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         layer, bands, checkpoint = self.model_inputs(
             parameters, context, self.INPUT, self.BANDS, self.CHECKPOINT
         )
-        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
+        model = (self.parameterAsEnumString(parameters, self.MODEL, context) or "").strip()
         gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
         window_px = self.parameterAsInt(parameters, self.WINDOW_SIZE, context)
         request = ExtractRoadGraphRequest(

@@ -18,11 +18,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ...plugin.params import DEVICES, SegmentRoadsRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, number_range
+from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, model_parameter, number_range
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "anchor_sam"
@@ -99,8 +98,8 @@ class SegmentRoads(RoadExtractAlgorithm):
             )
         )
         self.addParameter(
-            QgsProcessingParameterString(
-                self.MODEL, self.tr("Model"), defaultValue=SegmentRoadsRequest.DEFAULT_MODEL
+            model_parameter(
+                self.MODEL, self.tr("Model"), (MODEL_METHOD,), SegmentRoadsRequest.DEFAULT_MODEL
             )
         )
         self.addParameter(
@@ -171,14 +170,20 @@ class SegmentRoads(RoadExtractAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_POLYGONS, self.tr("Road polygons"), QgsProcessing.TypeVectorPolygon,
-                optional=True, createByDefault=True,
+                self.OUTPUT_POLYGONS,
+                self.tr("Road polygons"),
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_CENTERLINES, self.tr("Road centerlines"),
-                QgsProcessing.TypeVectorLine, optional=True, createByDefault=False,
+                self.OUTPUT_CENTERLINES,
+                self.tr("Road centerlines"),
+                QgsProcessing.TypeVectorLine,
+                optional=True,
+                createByDefault=False,
             )
         )
         self.add_number_outputs(
@@ -229,9 +234,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         layer, bands, checkpoint = self.model_inputs(
             parameters, context, self.INPUT, self.BANDS, self.CHECKPOINT
         )
-        probability_path = self.parameterAsOutputLayer(
-            parameters, self.OUTPUT_PROBABILITY, context
-        )
+        probability_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_PROBABILITY, context)
         if not probability_path.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(
                 self.tr(
@@ -239,7 +242,7 @@ class SegmentRoads(RoadExtractAlgorithm):
                     "ending in .tif, not {path}."
                 ).format(path=probability_path)
             )
-        model = (self.parameterAsString(parameters, self.MODEL, context) or "").strip()
+        model = (self.parameterAsEnumString(parameters, self.MODEL, context) or "").strip()
         gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
         request = SegmentRoadsRequest(
             # Stand-ins until the raster file and the work folder exist (below).

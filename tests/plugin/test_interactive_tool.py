@@ -745,3 +745,15 @@ def test_road_engine_can_start_from_a_probability_raster(setup, fake, rasters):
     assert env.controller.initial_probability_path == probability.source()
     assert env.controller.set_initial_probability_layer(None)
     assert env.controller.encoded is None  # a new start mask needs a new encode
+
+
+def test_dock_lists_the_known_models_before_the_backend_answers(dock_env):
+    """Without a backend's GET /models the dock lists the plugin's known models (issue 16)."""
+    dock = dock_env.dock
+    models = [dock.model_combo.itemData(i) for i in range(dock.model_combo.count())]
+    assert models == [None, "roadgie_strip_1m"]
+    assert "1 m/px" in dock.model_combo.itemText(1)
+    assert "RoadGIE" in dock.model_combo.itemData(1, Qt.ToolTipRole)
+    dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("sam"))
+    models = [dock.model_combo.itemData(i) for i in range(1, dock.model_combo.count())]
+    assert "sam_vit_b" in models and "sam2.1_hiera_t" in models and len(models) == 11
