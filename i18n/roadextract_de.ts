@@ -349,52 +349,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="504"/>
+        <location filename="../processing_provider/algorithms/base.py" line="578"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="506"/>
+        <location filename="../processing_provider/algorithms/base.py" line="580"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="581"/>
+        <location filename="../processing_provider/algorithms/base.py" line="655"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="547"/>
+        <location filename="../processing_provider/algorithms/base.py" line="621"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="551"/>
+        <location filename="../processing_provider/algorithms/base.py" line="625"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="528"/>
+        <location filename="../processing_provider/algorithms/base.py" line="602"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="524"/>
+        <location filename="../processing_provider/algorithms/base.py" line="598"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="541"/>
+        <location filename="../processing_provider/algorithms/base.py" line="615"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="640"/>
+        <location filename="../processing_provider/algorithms/base.py" line="714"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="767"/>
+        <location filename="../processing_provider/algorithms/base.py" line="842"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -414,32 +414,32 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="293"/>
+        <location filename="../processing_provider/algorithms/base.py" line="367"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="294"/>
+        <location filename="../processing_provider/algorithms/base.py" line="368"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="309"/>
+        <location filename="../processing_provider/algorithms/base.py" line="383"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="326"/>
+        <location filename="../processing_provider/algorithms/base.py" line="400"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="355"/>
+        <location filename="../processing_provider/algorithms/base.py" line="429"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="206"/>
+        <location filename="../processing_provider/algorithms/base.py" line="280"/>
         <source>Roads</source>
         <translation>Straßen</translation>
     </message>
@@ -454,12 +454,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="423"/>
+        <location filename="../processing_provider/algorithms/base.py" line="497"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="720"/>
+        <location filename="../processing_provider/algorithms/base.py" line="795"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -919,22 +919,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="405"/>
+        <location filename="../processing_provider/algorithms/base.py" line="479"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="465"/>
+        <location filename="../processing_provider/algorithms/base.py" line="539"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="471"/>
+        <location filename="../processing_provider/algorithms/base.py" line="545"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="436"/>
+        <location filename="../processing_provider/algorithms/base.py" line="510"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -944,9 +944,14 @@ Statusordner: {state_dir}</translation>
         <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="153"/>
+        <location filename="../processing_provider/algorithms/base.py" line="154"/>
         <source>(not installed)</source>
         <translation>(nicht installiert)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="198"/>
+        <source>The style {path} could not be applied: {error}</source>
+        <translation>Der Stil {path} konnte nicht angewendet werden: {error}</translation>
     </message>
 </context>
 <context>
@@ -1673,17 +1678,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>SegmentRoads</name>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="62"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="69"/>
         <source>Segment roads (Anchor-SAM)</source>
         <translation>Straßen segmentieren (Anchor-SAM)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="66"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="73"/>
         <source>road,segmentation,mask,probability,polygon,centerline,anchor-sam,sam2,deep learning,aerial</source>
         <translation>Straße,Segmentierung,Maske,Wahrscheinlichkeit,Polygon,Mittellinie,Anchor-SAM,SAM2,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="73"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="80"/>
         <source>Segments the roads of an aerial image with the Anchor-SAM method (SAM2 Hiera encoder, multiscale deformable context perceiver, Bayesian skip connections). Writes a road probability raster (GeoTIFF, 0 to 1, on the input&apos;s grid and in its CRS), road polygons where the probability reaches the threshold and, if requested, road centerlines.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s), processed in overlapping tiles that are blended, and the probability is resampled back to the input&apos;s pixels.
@@ -1696,102 +1701,102 @@ Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="90"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="97"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="91"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="98"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="100"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="107"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="115"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="129"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="130"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
         <source>Tile size (model pixels)</source>
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="151"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="166"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="293"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="195"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="239"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="246"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="286"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="294"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="299"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="307"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="105"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="112"/>
         <source>Road probability threshold (0 to 1)</source>
         <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="115"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="148"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="155"/>
         <source>Minimum polygon area (m²)</source>
         <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="155"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="162"/>
         <source>Polygon simplify tolerance (metres, 0: none)</source>
         <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
     </message>

@@ -15,6 +15,18 @@ def icon_path() -> Path:
     return plugin_root() / "plugin" / "icons" / "icon.png"
 
 
+def algorithm_icon_path(algorithm_name: str) -> Path:
+    """Return the SVG icon of a Processing algorithm (``plugin/icons/algorithms/<name>.svg``),
+    or the plugin icon when the algorithm has none."""
+    path = plugin_root() / "plugin" / "icons" / "algorithms" / f"{algorithm_name}.svg"
+    return path if path.is_file() else plugin_root() / "plugin" / "icons" / "icon.svg"
+
+
+def style_path(name: str) -> Path:
+    """Return the path of a shipped QML style, e.g. ``style_path("road_graph_edges")``."""
+    return plugin_root() / "plugin" / "styles" / f"{name}.qml"
+
+
 def plugin_version() -> str:
     """Return ``version`` from ``metadata.txt`` ("" when it cannot be read)."""
     try:

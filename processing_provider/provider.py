@@ -54,6 +54,10 @@ class RoadExtractProvider(QgsProcessingProvider):
         """Provider icon."""
         return QIcon(str(icon_path()))
 
+    def svgIconPath(self) -> str:  # noqa: N802 - QGIS API
+        """Provider icon as SVG (sharp at any size)."""
+        return str(icon_path().with_suffix(".svg"))
+
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
         """Register every algorithm (no backend access here)."""
         for algorithm_class in ALGORITHM_CLASSES:

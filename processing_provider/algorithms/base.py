@@ -31,6 +31,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
@@ -63,7 +64,7 @@ from ...plugin.layers import (
 )
 from ...plugin.models import ModelChoice, model_choices
 from ...plugin.params import JobRequest, RequestError
-from ...plugin.resources import icon_path
+from ...plugin.resources import algorithm_icon_path, style_path
 from ...plugin.settings import PluginSettings
 
 POLL_INTERVAL_S = 0.25
@@ -156,6 +157,75 @@ def model_parameter(
     return parameter
 
 
+# Shipped QML style (plugin/styles/) of each backend layer, applied when QGIS loads the output.
+OUTPUT_STYLES = {
+    "road_graph_edges": "road_graph_edges",
+    "road_graph_nodes": "road_nodes",
+    "road_nodes": "road_nodes",
+    "road_centerlines": "road_centerlines",
+    "road_polygons": "road_polygons",
+    "probability": "road_probability",
+}
+
+
+class ApplyStyle(QgsProcessingLayerPostProcessorInterface):
+    """Loads a shipped QML style onto an output layer once QGIS has loaded it.
+
+    QGIS keeps only a C++ pointer to a post-processor, so every instance is held in
+    :attr:`_alive` until it has run (the pattern of QGIS's own Python algorithms).
+    """
+
+    _alive: list[ApplyStyle] = []
+
+    def __init__(self, qml: str) -> None:
+        super().__init__()
+        self.qml = qml
+
+    @classmethod
+    def create(cls, qml: str) -> ApplyStyle:
+        """A post-processor for ``qml``, kept alive until it has run."""
+        instance = cls(qml)
+        cls._alive.append(instance)
+        return instance
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 - QGIS API
+        """Apply the style (a missing or broken file only warns)."""
+        if layer is not None:
+            message, ok = layer.loadNamedStyle(self.qml)
+            if ok:
+                layer.triggerRepaint()
+            else:
+                feedback.pushWarning(
+                    tr("The style {path} could not be applied: {error}").format(
+                        path=self.qml, error=message
+                    )
+                )
+        if self in ApplyStyle._alive:
+            ApplyStyle._alive.remove(self)
+
+
+def present_output(context: QgsProcessingContext, dest_id: str, name: str, style: str) -> None:
+    """Name an output layer after what it is and give it its shipped style when QGIS loads it.
+
+    Only for outputs QGIS loads on completion (the dialog, batch with "load layers",
+    ``runAndLoadResults``); ``processing.run`` and ``qgis_process`` load nothing.
+
+    Args:
+        context: The algorithm's context.
+        dest_id: Destination returned by ``parameterAsSink`` / the output layer path.
+        name: Translated layer name, e.g. "Road graph edges".
+        style: Key of :data:`OUTPUT_STYLES` or a style name under plugin/styles/.
+    """
+    if not context.willLoadLayerOnCompletion(dest_id):
+        return
+    details = context.layerToLoadOnCompletionDetails(dest_id)
+    details.name = name
+    details.forceName = True  # also for file outputs, which QGIS names after the file
+    qml = style_path(OUTPUT_STYLES.get(style, style))
+    if qml.is_file():
+        details.setPostProcessor(ApplyStyle.create(str(qml)))
+
+
 class SinkOutput(NamedTuple):
     """One optional feature sink, filled from a GeoPackage layer the backend writes.
 
@@ -198,8 +268,12 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def icon(self) -> QIcon:
-        """Return the plugin icon."""
-        return QIcon(str(icon_path()))
+        """Return the algorithm's own icon (toolbox, batch dialog)."""
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self) -> str:  # noqa: N802 - QGIS API
+        """Return the algorithm's SVG icon (the Model Designer draws this one)."""
+        return str(algorithm_icon_path(self.name()))
 
     def group(self) -> str:
         """Translated group name."""
@@ -705,6 +779,7 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
             )
             results[sink.name] = dest_id
             counts[sink.count_name] = count
+            present_output(context, dest_id, sink.description, sink.gpkg_layer)
             feedback.setProgress(
                 JOB_PROGRESS_END + (100.0 - JOB_PROGRESS_END) * (step + 1) / len(sinks)
             )

@@ -21,7 +21,14 @@ from qgis.core import (
 )
 
 from ...plugin.params import DEVICES, SegmentRoadsRequest
-from .base import JOB_PROGRESS_END, RoadExtractAlgorithm, SinkOutput, model_parameter, number_range
+from .base import (
+    JOB_PROGRESS_END,
+    RoadExtractAlgorithm,
+    SinkOutput,
+    model_parameter,
+    number_range,
+    present_output,
+)
 
 # The method of the models this algorithm can run (``GET /models``, field ``method``).
 MODEL_METHOD = "anchor_sam"
@@ -283,6 +290,7 @@ class SegmentRoads(RoadExtractAlgorithm):
                 feedback,
             )
             results[self.OUTPUT_PROBABILITY] = result.outputs.get("probability", probability_path)
+            present_output(context, probability_path, self.tr("Road probability"), "probability")
             feedback.pushInfo(
                 self.tr(
                     "{polygons} road polygon(s), {fraction:.1%} of the valid area is road; "
