@@ -953,6 +953,126 @@ Statusordner: {state_dir}</translation>
         <source>The style {path} could not be applied: {error}</source>
         <translation>Der Stil {path} konnte nicht angewendet werden: {error}</translation>
     </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="81"/>
+        <source>Queued</source>
+        <translation>In der Warteschlange</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="82"/>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="83"/>
+        <source>Done</source>
+        <translation>Fertig</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="84"/>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="85"/>
+        <source>Cancelling</source>
+        <translation>Wird abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="86"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="87"/>
+        <source>queued</source>
+        <translation>wartend</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="88"/>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="89"/>
+        <source>succeeded</source>
+        <translation>erfolgreich</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="90"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="91"/>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="92"/>
+        <source>Building the centerline graph</source>
+        <translation>Mittelliniengraph wird aufgebaut</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="93"/>
+        <source>Caching the embedding</source>
+        <translation>Einbettung wird zwischengespeichert</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="94"/>
+        <source>Merging polygons across tile borders</source>
+        <translation>Polygone werden über Kachelgrenzen hinweg zusammengeführt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="95"/>
+        <source>Publishing the outputs</source>
+        <translation>Ausgaben werden veröffentlicht</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="96"/>
+        <source>Reading and noding both layers</source>
+        <translation>Beide Layer werden gelesen und verknotet</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="97"/>
+        <source>Reading the annotations</source>
+        <translation>Annotationen werden gelesen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="98"/>
+        <source>Reading the boxes</source>
+        <translation>Boxen werden gelesen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="99"/>
+        <source>Reading the initial probability raster</source>
+        <translation>Anfängliches Wahrscheinlichkeitsraster wird gelesen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="100"/>
+        <source>Reading the predictions</source>
+        <translation>Vorhersagen werden gelesen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="101"/>
+        <source>Reading the window</source>
+        <translation>Fenster wird gelesen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="102"/>
+        <source>Stitching blocks into one graph</source>
+        <translation>Blöcke werden zu einem Graphen zusammengesetzt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="103"/>
+        <source>Writing the GeoPackage</source>
+        <translation>GeoPackage wird geschrieben</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="104"/>
+        <source>Writing the outputs</source>
+        <translation>Ausgaben werden geschrieben</translation>
+    </message>
 </context>
 <context>
     <name>BoxesToMasks</name>

@@ -35,19 +35,74 @@ def tr(text: str) -> str:
 
 
 def qgis_locale() -> str:
-    """Return the user interface locale QGIS runs with, e.g. ``"de"`` or ``"pt_BR"``."""
+    """Return the user interface language QGIS runs with, e.g. ``"de"`` or ``"pt_BR"``.
+
+    In QGIS's order: the translation QGIS loaded (``qgis --lang de``, or the language of
+    Settings > Options > General when "Override system locale" is on: both end up in
+    ``QgsApplication.translation()``), then that setting itself (qgis_process, where no
+    translation is loaded), then ``QgsApplication.locale()``, then the system's. ``"C"``
+    (QGIS's "no translation") gives ``"en"``.
+    """
     locale = ""
+    app = QgsApplication.instance()
     try:
-        locale = QgsApplication.locale()
-    except (AttributeError, RuntimeError):
+        locale = str(app.translation() or "") if app is not None else ""
+    except (AttributeError, RuntimeError, TypeError):
         locale = ""
     if not locale:
         override = QgsSettings().value("locale/overrideFlag", False)
         if str(override).lower() in ("true", "1"):
             locale = str(QgsSettings().value("locale/userLocale", "") or "")
     if not locale:
+        try:
+            locale = QgsApplication.locale()
+        except (AttributeError, RuntimeError):
+            locale = ""
+    if not locale:
         locale = QLocale.system().name()
-    return locale
+    return "en" if locale == "C" else locale
+
+
+def backend_message(message: str) -> str:
+    """Translate a status word or fixed progress message of the backend.
+
+    The backend speaks English on the wire (``docs/backend_api.md``); its job states and
+    fixed messages are translated here, anything else (numbers, file names) is shown as is.
+
+    Args:
+        message: A job ``message`` or ``status`` as the backend sent it.
+    """
+    return _backend_messages().get(message.strip(), message)
+
+
+def _backend_messages() -> dict[str, str]:
+    # Built on each call: the translator may be installed after import.
+    return {
+        "Queued": tr("Queued"),
+        "Running": tr("Running"),
+        "Done": tr("Done"),
+        "Cancelled": tr("Cancelled"),
+        "Cancelling": tr("Cancelling"),
+        "Failed": tr("Failed"),
+        "queued": tr("queued"),
+        "running": tr("running"),
+        "succeeded": tr("succeeded"),
+        "failed": tr("failed"),
+        "cancelled": tr("cancelled"),
+        "Building the centerline graph": tr("Building the centerline graph"),
+        "Caching the embedding": tr("Caching the embedding"),
+        "Merging polygons across tile borders": tr("Merging polygons across tile borders"),
+        "Publishing the outputs": tr("Publishing the outputs"),
+        "Reading and noding both layers": tr("Reading and noding both layers"),
+        "Reading the annotations": tr("Reading the annotations"),
+        "Reading the boxes": tr("Reading the boxes"),
+        "Reading the initial probability raster": tr("Reading the initial probability raster"),
+        "Reading the predictions": tr("Reading the predictions"),
+        "Reading the window": tr("Reading the window"),
+        "Stitching blocks into one graph": tr("Stitching blocks into one graph"),
+        "Writing the GeoPackage": tr("Writing the GeoPackage"),
+        "Writing the outputs": tr("Writing the outputs"),
+    }
 
 
 def qm_path_for_locale(locale: str, i18n_dir: Path = I18N_DIR) -> Path | None:

@@ -55,7 +55,7 @@ from ...plugin.client import (
     JobResult,
     JobStatus,
 )
-from ...plugin.i18n import tr
+from ...plugin.i18n import backend_message, tr
 from ...plugin.layers import (
     LayerError,
     export_vector,
@@ -588,7 +588,7 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
             if feedback.isCanceled():
                 return  # cancelling: no progress for a job that is being stopped
             if current.message and current.message != last_message:
-                feedback.pushInfo(current.message)
+                feedback.pushInfo(backend_message(current.message))
                 last_message = current.message
             feedback.setProgress(
                 start + (end - start) * min(max(current.progress, 0.0), 100.0) / 100.0
