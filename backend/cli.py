@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from backend import __version__
 from backend.demo import run_demo
+from backend.distributed.runners import register_runners
 from backend.geo.gdal_config import configure_gdal
 from backend.jobs.kinds import list_job_kinds
 from backend.models.registry import (
@@ -176,6 +177,8 @@ def _models(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_gdal()
+    # --scheduler: the jobs that can run on a Dask cluster (issue 13).
+    register_runners()
     if args.command == "serve":
         try:
             serve(args.port, args.device, args.model_dir, args.state_dir, args.parent_pid)

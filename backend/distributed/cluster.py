@@ -17,14 +17,7 @@ from typing import Any
 from backend.jobs.scheduler_runs import SchedulerError, parse_scheduler
 
 CONNECT_TIMEOUT_S = 5.0
-
-
-def dask_missing_message() -> str:
-    return (
-        "Distributed runs need dask.distributed, which is not installed in the backend's "
-        "environment: install the 'distributed' extra (pip install -e '.[distributed]', or "
-        "make install)."
-    )
+WORKER_WAIT_S = 30.0
 
 
 @dataclass
@@ -51,14 +44,12 @@ def connect(
     A local cluster is closed on exit; a remote one is only disconnected from.
 
     Raises:
-        SchedulerError: bad option, or no scheduler answered within ``connect_timeout_s``.
-        ImportError: dask.distributed is not installed (message says what to install).
+        SchedulerError: bad option, no scheduler answered within ``connect_timeout_s``, or
+            the scheduler had no worker within ``WORKER_WAIT_S``.
     """
     target = parse_scheduler(scheduler)
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ImportError(dask_missing_message()) from exc
+    from distributed import Client, LocalCluster  # checked by check_scheduler at submission
+
     cluster = client = None
     try:
         if isinstance(target, int):
@@ -82,6 +73,15 @@ def connect(
         try:
             n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         except TypeError:  # older distributed: no n_workers argument
+            n_workers = len(client.scheduler_info().get("workers", {}))
+        if n_workers == 0:  # a scheduler without workers would leave the run waiting forever
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            except (TimeoutError, OSError):
+                raise SchedulerError(
+                    f"The Dask scheduler at {target} has no workers (waited {WORKER_WAIT_S:g} "
+                    "s); start some (dask worker ADDRESS)."
+                ) from None
             n_workers = len(client.scheduler_info().get("workers", {}))
         yield Connection(client, client.dashboard_link or "", n_workers)
     finally:

@@ -10,6 +10,7 @@ work without Dask installed.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable
 from typing import Any
@@ -67,12 +68,18 @@ def check_scheduler(kind: str, scheduler: str | None) -> None:
     """Submission check: the option parses and this backend can run ``kind`` on a cluster.
 
     Raises:
-        SchedulerError: malformed option, or no distributed runner for ``kind`` (the backend
-            was started without ``backend.distributed``).
+        SchedulerError: malformed option, dask.distributed not installed, or no distributed
+            runner for ``kind`` (the backend was started without ``backend.distributed``).
     """
     if not scheduler:
         return
     parse_scheduler(scheduler)
+    if importlib.util.find_spec("distributed") is None:
+        raise SchedulerError(
+            "scheduler: distributed runs need dask.distributed, which is not installed in the "
+            "backend's environment; install the 'distributed' extra (pip install -e "
+            "'.[distributed]', or make install)."
+        )
     if kind not in _RUNNERS:
         raise SchedulerError(
             f"scheduler: this backend cannot run {kind} on a Dask cluster (start it with "

@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from backend import __version__
+from backend.distributed.runners import register_runners
 from backend.geo.outputs import configure_output_journal, remove_stale_temp_files
 from backend.jobs.manager import JobManager
 from backend.runtime.device import resolve_device
@@ -118,6 +119,8 @@ def serve(
     model_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     token = new_token()
+    # Jobs whose params name a Dask scheduler run on that cluster (issue 13).
+    register_runners()
     jobs = JobManager()
     app = create_app(token, resolved, model_dir, jobs)
     config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False)

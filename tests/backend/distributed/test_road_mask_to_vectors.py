@@ -8,7 +8,10 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +31,7 @@ from backend.runtime.progress import JobCancelled
 
 distributed = pytest.importorskip("distributed")
 LAYERS = (LAYER_POLYGONS, LAYER_CENTERLINES, LAYER_NODES)
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +160,18 @@ def test_malformed_scheduler_is_refused_at_submission(data_dir, tmp_path, bad):
     with pytest.raises(SchedulerError, match="scheduler"):
         run(_params(data_dir / "roads_utm33n.tif", tmp_path / "o.gpkg", 64, scheduler=bad))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_command_line_local_2_equals_in_process(data_dir, tmp_path):
+    raster = data_dir / "roads_utm33n.tif"
+    run(_params(raster, tmp_path / "local.gpkg", 64))
+    out = tmp_path / "cli.gpkg"
+    command = [sys.executable, "-m", "backend", "run", "road-mask-to-vectors",
+               "--raster-path", str(raster), "--output-path", str(out),
+               "--tile-size-px", "64", "--scheduler", "local:2"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Dask dashboard: http://" in done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["workers"] == 2 and summary["blocks"] == 12
+    assert_same_layers(tmp_path / "local.gpkg", out)
