@@ -6,6 +6,7 @@
 #   make test         import contracts and every suite: backend, QGIS-side, end-to-end
 #   make lint         ruff, import contracts, mypy (QGIS-side core, backend service and jobs)
 #   make zip          build/roadextract.zip for QGIS's plugin manager
+#   make check-plugin the checks plugins.qgis.org applies to an upload, on that zip
 #   make deploy       copy the plugin into the default QGIS profile
 #   make transup / transcompile   update / compile the translations in i18n/
 
@@ -27,7 +28,7 @@ PLUGIN_FILES = metadata.txt __init__.py LICENSE README.md pyproject.toml \
 	docs/backend_api.md $(shell git ls-files plugin processing_provider gui backend i18n)
 
 .PHONY: install test-env serve demo test test-backend test-qgis bench zip deploy transup \
-	transcompile lint lint-imports clean
+	transcompile lint lint-imports clean check-plugin
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -58,6 +59,7 @@ test: install test-env transcompile
 	$(MAKE) lint-imports
 	$(MAKE) test-backend
 	$(MAKE) test-qgis
+	$(MAKE) check-plugin
 
 test-backend:
 	$(BACKEND_PY) -m pytest tests/backend -q -p no:cacheprovider
@@ -92,6 +94,11 @@ zip: transcompile
 		[ -e "$$f" ] && install -D -m 644 "$$f" "build/$(PLUGIN_NAME)/$$f"; done; true
 	cd build && $(PYTHON) -m zipfile -c $(PLUGIN_NAME).zip $(PLUGIN_NAME)
 	@echo "built build/$(PLUGIN_NAME).zip"
+
+# What plugins.qgis.org refuses (size over 25 MB, .pyc/__pycache__, metadata fields and
+# URLs, LICENSE, one top folder) fails; the 20 MB budget warns (STRICT=1: fails too).
+check-plugin: zip
+	$(PYTHON) tools/check_plugin.py build/$(PLUGIN_NAME).zip --budget-mb 20 $(if $(STRICT),--strict,)
 
 deploy: zip
 	mkdir -p $(QGIS_PLUGINS_DIR)
