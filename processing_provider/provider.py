@@ -10,7 +10,9 @@ plugin's ``unload()`` nor Python's ``atexit`` handlers run.
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessingProvider
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..plugin.backend_process import backend_manager
@@ -23,6 +25,9 @@ from .algorithms.extract_road_graph import ExtractRoadGraph
 from .algorithms.import_box_annotations import ImportBoxAnnotations
 from .algorithms.road_mask_to_vectors import RoadMaskToVectors
 from .algorithms.segment_roads import SegmentRoads
+
+# Graphical models shipped with the provider (made by models/make_models.py).
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 ALGORITHM_CLASSES = (
     RoadMaskToVectors,
@@ -58,10 +63,31 @@ class RoadExtractProvider(QgsProcessingProvider):
         """Provider icon as SVG (sharp at any size)."""
         return str(icon_path().with_suffix(".svg"))
 
+    def load(self) -> bool:
+        """Load the algorithms; reload the models once the registry holds this provider.
+
+        A model's child algorithms are looked up in the registry when the model is read,
+        and ours are not there yet during the first load (QGIS's own model provider reloads
+        on ``providerAdded`` for the same reason).
+        """
+        registry = QgsApplication.processingRegistry()
+        registry.providerAdded.connect(self._on_provider_added)
+        self.refreshAlgorithms()
+        return True
+
+    def _on_provider_added(self, provider_id: str) -> None:
+        if provider_id == self.id():
+            QgsApplication.processingRegistry().providerAdded.disconnect(self._on_provider_added)
+            self.refreshAlgorithms()
+
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
-        """Register every algorithm (no backend access here)."""
+        """Register every algorithm and the shipped graphical models (no backend access)."""
         for algorithm_class in ALGORITHM_CLASSES:
             self.addAlgorithm(algorithm_class())
+        for path in sorted(MODELS_DIR.glob("*.model3")):
+            model = QgsProcessingModelAlgorithm()
+            if model.fromFile(str(path)):
+                self.addAlgorithm(model)
 
     def unload(self) -> None:
         """Stop the backend this process started, if any (one started by hand keeps running)."""
