@@ -18,6 +18,7 @@ Both files appear only when everything succeeded: a failed or cancelled job leav
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -115,21 +116,73 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         OutputWriteError: an output did not read back as written (nothing published).
         JobCancelled: through ``report`` (nothing written).
     """
+    validate(params)
+    loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
+
+    def make_predict(reader: ImageReader, scale: float) -> Callable[[Tile], np.ndarray]:
+        return lambda tile: predict_tile(loaded.module, loaded.device, reader, scale, tile)
+
+    return segment(params, report, loaded.spec.gsd_m, loaded.device, make_predict)
+
+
+def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Tile) -> np.ndarray:
+    """Road probability of one tile: read as RGB at the model's GSD, segment, resample back.
+
+    Args:
+        model, device: the loaded Anchor-SAM module and its torch device.
+        reader: the input raster's :class:`ImageReader`.
+        scale: model pixels per raster pixel.
+        tile: the tile, in raster pixels.
+
+    Returns:
+        (1, tile.height, tile.width) float32 probabilities (0 where the tile has no data).
+    """
     # torch and the network only when the job runs: the service starts without them.
     import torch
 
     from backend.methods.anchor_sam.predict import predict_probability
 
-    validate(params)
-    loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
-    model, device = loaded.module, loaded.device
+    shape = (max(1, round(tile.height * scale)), max(1, round(tile.width * scale)))
+    valid = reader.read_valid_mask(tile.window, shape)
+    if not valid.any():
+        return np.zeros((1, tile.height, tile.width), np.float32)
+    image = reader.read_rgb(tile.window, shape)
+    image[~valid] = 0
+    prob = predict_probability(model, image, device, amp=True)
+    if prob.shape != (tile.height, tile.width):  # back to raster pixels
+        prob = torch.nn.functional.interpolate(
+            torch.from_numpy(prob)[None, None],
+            size=(tile.height, tile.width),
+            mode="bilinear",
+            align_corners=False,
+        )[0, 0].numpy()
+    return prob[None]
 
+
+def segment(
+    params: SegmentRoadsParams,
+    report: Progress,
+    model_gsd_m: float | None,
+    device: str,
+    make_predict: Callable[[ImageReader, float], Callable[[Tile], np.ndarray]],
+) -> dict:
+    """Tile, blend, write and vectorise (steps 1-3 of the module docstring) with the tile
+    predictor ``make_predict(reader, scale)`` returns (the model here, or a Dask cluster).
+
+    Args:
+        model_gsd_m: the model's GSD in metres (None: the raster's own).
+        device: where the model runs (for the summary).
+        make_predict: ``(reader, model px per raster px) -> predict(tile)`` returning
+            (1, tile.height, tile.width) float32, as :func:`predict_tile`.
+
+    Returns and raises as :func:`run`.
+    """
     with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
         raster_gsd_m = float(np.mean(info.gsd_m))
-        run_gsd_m, scale = model_px_per_raster_px(raster_gsd_m, loaded.spec.gsd_m, params.gsd_m)
+        run_gsd_m, scale = model_px_per_raster_px(raster_gsd_m, model_gsd_m, params.gsd_m)
         tile_r = max(8, round(params.tile_px / scale))
         overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
         width, height = dataset.width, dataset.height
@@ -153,23 +206,7 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
             "BIGTIFF": "IF_SAFER",
         }
         out = stack.enter_context(rasterio.open(tmp_tif, "w", **profile))
-
-        def predict(tile: Tile) -> np.ndarray:
-            shape = (max(1, round(tile.height * scale)), max(1, round(tile.width * scale)))
-            valid = reader.read_valid_mask(tile.window, shape)
-            if not valid.any():
-                return np.zeros((1, tile.height, tile.width), np.float32)
-            image = reader.read_rgb(tile.window, shape)
-            image[~valid] = 0
-            prob = predict_probability(model, image, device, amp=True)
-            if prob.shape != (tile.height, tile.width):  # back to raster pixels
-                prob = torch.nn.functional.interpolate(
-                    torch.from_numpy(prob)[None, None],
-                    size=(tile.height, tile.width),
-                    mode="bilinear",
-                    align_corners=False,
-                )[0, 0].numpy()
-            return prob[None]
+        predict = make_predict(reader, scale)
 
         def write_block(col_off: int, row_off: int, block: np.ndarray) -> None:
             window = Window(col_off, row_off, block.shape[2], block.shape[1])
