@@ -9,8 +9,12 @@ import sys
 
 ALLOWED_THIRD_PARTY = {"qgis", "requests"}
 QGIS_SIDE = ("__init__.py", "plugin", "processing_provider", "gui")
-# Not imported by the plugin (run by hand to regenerate the icons).
-EXCLUDED = {"plugin/icons/make_icons.py"}
+# Not imported by the plugin (run by hand to regenerate the icons, styles and models).
+EXCLUDED = {
+    "plugin/icons/make_icons.py",
+    "plugin/styles/make_styles.py",
+    "processing_provider/models/make_models.py",
+}
 
 
 def _python_files(env):
