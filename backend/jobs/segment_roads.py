@@ -38,8 +38,10 @@ from backend.jobs.model_loading import (
 )
 from backend.jobs.output_checks import GpkgOutputParams, check_file_output, check_gpkg_output
 from backend.jobs.output_checks import vector_estimate_bytes as m2v_estimate
+from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.runtime.progress import Progress, no_progress
 
+KIND = "segment_roads"
 DEFAULT_MODEL = "anchor_sam_pico_1m"
 PROBABILITY_NODATA = -1.0
 
@@ -73,6 +75,7 @@ class SegmentRoadsParams(GpkgOutputParams, RasterModelParams):
     prune_spur_length_m: float = Field(
         10.0, ge=0.0, description="Prune dangling centerline spurs shorter than this (m)."
     )
+    scheduler: str | None = Field(None, description=SCHEDULER_HELP)
 
 
 def validate(params: SegmentRoadsParams) -> None:
@@ -82,6 +85,7 @@ def validate(params: SegmentRoadsParams) -> None:
         raise ValueError(
             f"Overlap ({params.overlap_px} px) must be smaller than the tile ({params.tile_px})."
         )
+    check_scheduler(KIND, params.scheduler)
     validate_raster_model(params, "anchor_sam")
     with open_raster(params.raster_path) as dataset:
         pixels = dataset.width * dataset.height
@@ -115,7 +119,10 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
         OutputWriteError: an output did not read back as written (nothing published).
         JobCancelled: through ``report`` (nothing written).
+        SchedulerError: ``scheduler`` is malformed or unreachable (nothing written).
     """
+    if params.scheduler:
+        return run_on_scheduler(KIND, params, report)
     validate(params)
     loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
 

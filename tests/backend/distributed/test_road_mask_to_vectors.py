@@ -34,16 +34,6 @@ LAYERS = (LAYER_POLYGONS, LAYER_CENTERLINES, LAYER_NODES)
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def scheduler():
-    """Address of a LocalCluster of 2 single-threaded worker processes."""
-    register_runners()
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def assert_same_layers(path_a, path_b):
     for layer in LAYERS:
         a, b = gpd.read_file(path_a, layer=layer), gpd.read_file(path_b, layer=layer)
