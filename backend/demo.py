@@ -11,9 +11,9 @@ import urllib.request
 from pathlib import Path
 
 from backend.geo.preview import render_preview
+from backend.jobs import extract_road_graph as extract
 from backend.jobs import road_mask_to_vectors as m2v
 from backend.jobs import segment_roads
-from backend.methods.linegraph2road import extract
 from backend.models.checkpoints import sha256_of_file
 
 SAMPLE_NAME = "spacenet_vegas_rgb.tif"

@@ -19,12 +19,12 @@ from backend.jobs import (
     build_training_set,
     evaluate_instance_masks,
     evaluate_road_graph,
+    extract_road_graph,
     import_box_annotations,
     interactive_encode,
     road_mask_to_vectors,
     segment_roads,
 )
-from backend.methods.linegraph2road import extract as extract_road_graph
 from backend.runtime.progress import Progress
 
 
@@ -61,8 +61,6 @@ _JOB_KINDS: dict[str, JobKind] = {
             road_mask_to_vectors,
             "RoadMaskToVectorsParams",
         ),
-        # Job wiring still in methods/linegraph2road/extract.py (its graph output is being
-        # reworked there); it moves to jobs/extract_road_graph.py after that.
         JobKind.of(
             "extract_road_graph",
             "Extract road graph (LineGraph2Road)",

@@ -44,7 +44,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     N_EDGES = "N_EDGES"
     N_NODES = "N_NODES"
 
-    # GeoPackage layers written by the backend (backend/methods/linegraph2road/extract.py).
+    # GeoPackage layers written by the backend (backend/jobs/extract_road_graph.py).
     EDGES_LAYER = "road_graph_edges"
     NODES_LAYER = "road_graph_nodes"
 

@@ -220,7 +220,7 @@ def test_cancel_at_every_step_segment_roads(data_dir, tmp_path):
 
 
 def test_cancel_at_every_step_extract_road_graph(data_dir, tmp_path):
-    from backend.methods.linegraph2road import extract
+    from backend.jobs import extract_road_graph as extract
 
     gpkg = tmp_path / "graph.gpkg"
     params = extract.ExtractRoadGraphParams(
@@ -332,7 +332,7 @@ def test_huge_rasters_and_too_fine_gsd_are_refused_up_front(data_dir, tmp_path):
     # Case 4: a 200000 x 200000 px VRT (0.5 m) is 10000 Mpx at the model's 1 m: refused
     # with the numbers unless the user raises the limit; a GSD 100x finer than the raster
     # is refused too. Nothing is read beyond two blocks.
-    from backend.methods.linegraph2road import extract
+    from backend.jobs import extract_road_graph as extract
 
     with rasterio.open(data_dir / "roads_utm33n.tif") as src:
         t, crs = src.transform, src.crs.to_wkt()

@@ -10,7 +10,7 @@ import pytest
 import rasterio
 import torch
 
-from backend.methods.linegraph2road.extract import (
+from backend.jobs.extract_road_graph import (
     LAYER_EDGES,
     LAYER_NODES,
     ExtractRoadGraphParams,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -36,9 +37,11 @@ from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
 from backend.jobs.model_loading import RasterModelParams, load_job_model, validate_raster_model
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
+from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.runtime.progress import Progress, no_progress
 
+KIND = "extract_road_graph"
 DEFAULT_MODEL = "linegraph2road_vit_tiny_1m"
 LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
@@ -66,6 +69,7 @@ class ExtractRoadGraphParams(GpkgOutputParams, RasterModelParams):
         None, ge=0, le=1, description="t_r of coupled NMS (default: the model card's)."
     )
     merge_chains: bool = Field(False, description="Merge degree-2 chains into longer polylines.")
+    scheduler: str | None = Field(None, description=SCHEDULER_HELP)
 
     @model_validator(mode="after")
     def _overlap_inside_window(self) -> ExtractRoadGraphParams:
@@ -81,6 +85,7 @@ class ExtractRoadGraphParams(GpkgOutputParams, RasterModelParams):
 def validate(params: ExtractRoadGraphParams) -> None:
     """Fail before a job starts: raster (readable, CRS, bands), model id, device, and the
     output (writable, not an input, room on the disk)."""
+    check_scheduler(KIND, params.scheduler)
     validate_raster_model(params, "linegraph2road")
     with open_raster(params.raster_path) as dataset:
         size = (dataset.width, dataset.height)
@@ -141,17 +146,46 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     Raises:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
         JobCancelled: through ``report`` (nothing written).
+        SchedulerError: ``scheduler`` is malformed or unreachable (nothing written).
     """
-    from backend.methods.linegraph2road.predictor import (
-        LineGraph2RoadPredictor,
-        PredictorParams,
-        predict_image_graph,
-    )
-    from backend.methods.linegraph2road.stitching import WindowGraph, stitch_window_graphs
-
+    if params.scheduler:
+        return run_on_scheduler(KIND, params, report)
     validate(params)
     loaded = load_job_model(params, report, (params.block_px, params.overlap_px))
-    model, spec, device = loaded.module, loaded.spec, loaded.device
+    settings = graph_settings(params, loaded.spec)
+    predictor, window_px = block_predictor(params, loaded.module, loaded.device, settings)
+
+    def predict_blocks(reader: ImageReader, blocks: list[_Block], scale: float):
+        for i, block in enumerate(blocks):
+
+            def on_window(done: int, total: int, i: int = i) -> None:
+                # Progress within the block; a cancelled job stops here.
+                share = (i + done / total) / len(blocks)
+                report(5.0 + 85.0 * share, f"Block {i + 1}/{len(blocks)}: window pass")
+
+            yield predict_block_graph(
+                predictor, settings, reader, block, scale, window_px, params.overlap_px, on_window
+            )
+            report(5.0 + 85.0 * (i + 1) / len(blocks), f"Block {i + 1}/{len(blocks)}")
+
+    return extract(params, report, loaded.spec, loaded.device, settings, predict_blocks)
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """The thresholds of a run (the params', else the model card's) and the predictor's
+    parameters (``PredictorParams``: d_nei, d_k in model pixels, t_k, t_r)."""
+
+    predictor_params: Any
+    edge: float
+    keypoint: float
+    road: float
+
+
+def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
+    """:class:`GraphSettings` of ``params`` for the model whose weights spec is ``spec``."""
+    from backend.methods.linegraph2road.predictor import PredictorParams
+
     thresholds = model_thresholds(spec)
     chosen = {
         "edge": params.edge_threshold,
@@ -161,49 +195,88 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     t_edge, t_k, t_r = (
         thresholds[k] if chosen[k] is None else chosen[k] for k in ("edge", "keypoint", "road")
     )
-    predictor_params = PredictorParams(t_k=t_k, t_r=t_r)
-    predictor = LineGraph2RoadPredictor(model, device, predictor_params)
+    return GraphSettings(PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r)
+
+
+def block_predictor(params: ExtractRoadGraphParams, model, device: str, settings: GraphSettings):
+    """``(LineGraph2RoadPredictor, window_px)`` for a loaded model.
+
+    Raises:
+        ValueError: ``overlap_px`` not in (d_nei, window_px).
+    """
+    from backend.methods.linegraph2road.predictor import LineGraph2RoadPredictor
+
     window_px = params.window_px or model.config.input_size_px
-    if params.overlap_px <= predictor_params.d_nei_px or params.overlap_px >= window_px:
+    d_nei = settings.predictor_params.d_nei_px
+    if params.overlap_px <= d_nei or params.overlap_px >= window_px:
         raise ValueError(
-            f"overlap_px ({params.overlap_px}) must exceed d_nei ({predictor_params.d_nei_px} "
+            f"overlap_px ({params.overlap_px}) must exceed d_nei ({d_nei} "
             f"px) and be smaller than the window ({window_px} px)."
         )
+    return LineGraph2RoadPredictor(model, device, settings.predictor_params), window_px
 
+
+def predict_block_graph(
+    predictor,
+    settings: GraphSettings,
+    reader: ImageReader,
+    block: _Block,
+    scale: float,
+    window_px: int,
+    overlap_px: int,
+    on_window=None,
+):
+    """Step 2 for one block: its candidate graph (``WindowGraph``, global model pixels,
+    vertices over nodata dropped), or None for a block without data. Reads only the block.
+    """
+    from backend.methods.linegraph2road.predictor import predict_image_graph
+    from backend.methods.linegraph2road.stitching import WindowGraph
+
+    window = Window(block.col0, block.row0, block.width, block.height)
+    shape = (block.model_h, block.model_w)
+    valid = reader.read_valid_mask(window, shape)
+    if not valid.any():
+        return None
+    image = reader.read_rgb(window, shape)
+    image[~valid] = 0
+    pred = predict_image_graph(
+        predictor,
+        image,
+        settings.predictor_params,
+        window_px=window_px,
+        overlap_px=overlap_px,
+        edge_threshold=settings.edge,
+        on_window=on_window,
+    )
+    return _block_window_graph(pred.graph, block, scale, valid, WindowGraph)
+
+
+def run_scale(params: ExtractRoadGraphParams, spec, dataset) -> tuple[float, float]:
+    """``(run_gsd_m, model pixels per raster pixel)`` of a run on ``dataset``."""
+    raster_gsd_m = float(np.mean(raster_info(dataset).gsd_m))
+    run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
+    return run_gsd_m, raster_gsd_m / run_gsd_m
+
+
+def extract(params, report, spec, device: str, settings: GraphSettings, predict_blocks) -> dict:
+    """Steps 1, 3 and 4 around a block predictor, and the write.
+
+    Args:
+        predict_blocks: ``predict_blocks(reader, blocks, scale)`` yields, for every block in
+            order, :func:`predict_block_graph`'s result (the model here, or a Dask cluster).
+
+    Returns and raises as :func:`run`.
+    """
+    from backend.methods.linegraph2road.stitching import stitch_window_graphs
+
+    predictor_params = settings.predictor_params
+    t_edge = settings.edge
     with open_raster(params.raster_path) as dataset:
         info = raster_info(dataset)
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
-        raster_gsd_m = float(np.mean(info.gsd_m))
-        run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
-        scale = raster_gsd_m / run_gsd_m  # model pixels per raster pixel
+        run_gsd_m, scale = run_scale(params, spec, dataset)
         blocks = _blocks(dataset.width, dataset.height, scale, params.block_px, params.overlap_px)
-        block_graphs = []
-        for i, block in enumerate(blocks):
-            window = Window(block.col0, block.row0, block.width, block.height)
-            shape = (block.model_h, block.model_w)
-            valid = reader.read_valid_mask(window, shape)
-            if valid.any():
-                image = reader.read_rgb(window, shape)
-                image[~valid] = 0
-
-                def on_window(done: int, total: int, i: int = i) -> None:
-                    # Progress within the block; a cancelled job stops here.
-                    share = (i + done / total) / len(blocks)
-                    report(5.0 + 85.0 * share, f"Block {i + 1}/{len(blocks)}: window pass")
-
-                pred = predict_image_graph(
-                    predictor,
-                    image,
-                    predictor_params,
-                    window_px=window_px,
-                    overlap_px=params.overlap_px,
-                    edge_threshold=t_edge,
-                    on_window=on_window,
-                )
-                block_graphs.append(
-                    _block_window_graph(pred.graph, block, scale, valid, WindowGraph)
-                )
-            report(5.0 + 85.0 * (i + 1) / len(blocks), f"Block {i + 1}/{len(blocks)}")
+        block_graphs = [g for g in predict_blocks(reader, blocks, scale) if g is not None]
 
     report(91.0, "Stitching blocks into one graph")
     merge_radius = predictor_params.d_k_px / 2.0
@@ -242,7 +315,7 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
         "device": device,
         "model": params.model,
         "n_blocks": len(blocks),
-        "thresholds": {"edge": t_edge, "keypoint": t_k, "road": t_r},
+        "thresholds": {"edge": t_edge, "keypoint": settings.keypoint, "road": settings.road},
     }
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
 
