@@ -150,3 +150,34 @@ def test_qgis_process_stops_the_backend_it_started(
     assert (state_dir / "backend-plugin.log").exists()
     assert not (state_dir / "backend.json").exists()
     assert not _processes_mentioning(str(state_dir))
+
+
+def test_qgis_process_runs_a_shipped_model(
+    qgis_process, qgis_process_env, backend, centerlines_path, tmp_path, env
+):
+    """The shipped .model3 'Road graph and its evaluation' under qgis_process (issue 16)."""
+    run_env = dict(qgis_process_env)
+    run_env["ROADEXTRACT_STATE_DIR"] = str(backend.state_dir)
+    run_env[env.BACKEND_PYTHON_ENV] = str(backend.python)
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [
+            qgis_process,
+            "--json",
+            "run",
+            "roadextract:Road graph and its evaluation against a reference layer",
+            "--",
+            f"image={centerlines_path.parent / 'image_pan_uint16.tif'}",
+            f"reference={centerlines_path}",
+            f"graph:Road graph edges={tmp_path / 'edges.gpkg'}",
+            f"graph:Road graph nodes={tmp_path / 'nodes.gpkg'}",
+            f"evaluate:Evaluation report (JSON)={report}",
+        ],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert QgsVectorLayer(str(tmp_path / "edges.gpkg"), "e", "ogr").featureCount() > 0
+    assert 0.0 <= json.loads(report.read_text())["apls"] <= 1.0
