@@ -10,6 +10,11 @@ import os
 import urllib.request
 from pathlib import Path
 
+import geopandas as gpd
+import rasterio
+
+from backend.eval.graph import metric_crs_for
+from backend.geo.gsd import ground_sample_distance_m
 from backend.geo.preview import render_preview
 from backend.jobs import extract_road_graph as extract
 from backend.jobs import road_mask_to_vectors as m2v
@@ -74,6 +79,7 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
         _print_progress,
     )
     print(f"road graph: {result['summary']}")
+    print(_coverage_line("road graph (LineGraph2Road)", sample, gpkg, extract.LAYER_EDGES))
     written["road_graph"] = gpkg
     written["road_graph_preview"] = render_preview(
         sample, gpkg, out_dir / "road_graph.png",
@@ -89,6 +95,8 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
         _print_progress,
     )
     print(f"road segmentation (Anchor-SAM): {result['summary']}")
+    print(_coverage_line("road segments (Anchor-SAM)", sample, gpkg, m2v.LAYER_CENTERLINES,
+                         m2v.LAYER_POLYGONS))
     written["road_probability"] = probability
     written["road_segments"] = gpkg
     written["road_segments_preview"] = render_preview(
@@ -100,11 +108,45 @@ def run_demo(shared_data: Path | None, out_dir: Path, device: str = "auto") -> d
     if mask is not None and mask.is_file():
         gpkg = out_dir / "roads_from_mask.gpkg"
         m2v.run(m2v.RoadMaskToVectorsParams(raster_path=str(mask), output_path=str(gpkg)))
+        print(_coverage_line("roads from the SpaceNet mask", mask, gpkg, m2v.LAYER_CENTERLINES,
+                             m2v.LAYER_POLYGONS))
         written["roads_from_mask"] = gpkg
         written["roads_from_mask_preview"] = render_preview(
             mask, gpkg, out_dir / "roads_from_mask.png",
             line_layers=(m2v.LAYER_CENTERLINES,), point_layers=(m2v.LAYER_NODES,))
     return written
+
+
+# Width given to graph edges to say how much of the image a road graph covers, metres.
+GRAPH_ROAD_WIDTH_M = 6.0
+
+
+def _coverage_line(
+    name: str, raster: Path, gpkg: Path, line_layer: str, polygon_layer: str | None = None
+) -> str:
+    """"<name>: L km of road lines, covering P % of the image area" for one output.
+
+    The area is the road polygons' (when the output has them), else the lines buffered to
+    a road of ``GRAPH_ROAD_WIDTH_M``, measured in the local metric CRS.
+    """
+    with rasterio.open(raster) as ds:
+        gsd_x, gsd_y = ground_sample_distance_m(ds.crs, ds.transform, ds.width, ds.height)
+        image_m2 = ds.width * ds.height * gsd_x * gsd_y
+    lines = gpd.read_file(gpkg, layer=line_layer, engine="pyogrio")
+    if len(lines) == 0:
+        return f"{name}: no road found (0 km, 0 % of the image)"
+    metric = metric_crs_for(lines.crs, list(lines.geometry))
+    length_km = float(lines.to_crs(metric).length.sum()) / 1000.0
+    if polygon_layer is not None:
+        area = gpd.read_file(gpkg, layer=polygon_layer, engine="pyogrio").to_crs(metric).area
+        covered, how = float(area.sum()), "road polygons"
+    else:
+        buffered = lines.to_crs(metric).buffer(GRAPH_ROAD_WIDTH_M / 2).union_all()
+        covered, how = float(buffered.area), f"edges as {GRAPH_ROAD_WIDTH_M:.0f} m wide roads"
+    return (
+        f"{name}: {length_km:.2f} km of road lines, covering {100 * covered / image_m2:.1f} % "
+        f"of the image ({how})"
+    )
 
 
 def _print_progress(percent: float, message: str = "") -> None:
