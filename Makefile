@@ -70,6 +70,7 @@ test-qgis:
 
 bench: install
 	$(BACKEND_PY) bench/bench_tiler_vectorizer.py
+	$(BACKEND_PY) bench/bench_blend_memory.py
 	$(BACKEND_PY) bench/bench_coupled_nms.py
 	$(BACKEND_PY) bench/bench_linegraph2road.py
 	$(BACKEND_PY) bench/bench_interactive.py
