@@ -11,6 +11,7 @@ import rasterio
 import shapely
 
 pytest.importorskip("sam2")
+torch = pytest.importorskip("torch")
 pytest.importorskip("distributed")
 
 from backend.jobs.segment_roads import SegmentRoadsParams, run  # noqa: E402
@@ -31,7 +32,13 @@ def _params(raster, tmp_path, name, **extra):
 
 def test_spacenet_rgb_on_two_workers_matches_in_process(shared_data, tmp_path, scheduler):
     raster = shared_data / "samples/spacenet_vegas_rgb.tif"
-    local = run(_params(raster, tmp_path, "local"))
+    # Dask workers run torch on one thread; so does the reference run, for the same floats.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        local = run(_params(raster, tmp_path, "local"))
+    finally:
+        torch.set_num_threads(threads)
     dask = run(_params(raster, tmp_path, "dask", scheduler=scheduler))
     summary = dask["summary"]
     # One model load per worker, not per tile; every tile predicted on the cluster.
@@ -44,11 +51,9 @@ def test_spacenet_rgb_on_two_workers_matches_in_process(shared_data, tmp_path, s
     ):
         assert (a.crs, a.transform, a.shape, a.nodata) == (b.crs, b.transform, b.shape, b.nodata)
         pa, pb = a.read(1), b.read(1)
-    # Same blending, same tiles; only torch's thread count differs (float rounding).
-    assert np.array_equal(pa < 0, pb < 0)
-    np.testing.assert_allclose(pa, pb, rtol=0, atol=1e-5)
+    # Same tiles, same blending, same order: one seamless raster, as in-process.
+    np.testing.assert_allclose(pa, pb, rtol=0, atol=1e-6)
     polys_a = gpd.read_file(local["outputs"]["gpkg"], layer="road_polygons")
     polys_b = gpd.read_file(dask["outputs"]["gpkg"], layer="road_polygons")
     assert len(polys_a) == len(polys_b) > 0
-    union_a, union_b = polys_a.union_all(), polys_b.union_all()
-    assert shapely.symmetric_difference(union_a, union_b).area <= 1e-3 * union_a.area
+    assert shapely.equals_exact(polys_a.geometry.values, polys_b.geometry.values, 1e-6).all()
