@@ -165,3 +165,25 @@ def test_command_line_local_2_equals_in_process(data_dir, tmp_path):
     summary = json.loads(done.stdout)["summary"]
     assert summary["workers"] == 2 and summary["blocks"] == 12
     assert_same_layers(tmp_path / "local.gpkg", out)
+
+
+def test_service_job_reports_block_progress(shared_data, tmp_path, scheduler):
+    from backend.jobs.manager import JobManager, JobState
+
+    raster = shared_data / "roads/spacenet_vegas_pan/roadmask_partial.tif"
+    manager = JobManager()
+    try:
+        job = manager.create(
+            "road_mask_to_vectors",
+            {"raster_path": str(raster), "output_path": str(tmp_path / "svc.gpkg"),
+             "tile_size_px": 256, "scheduler": scheduler},
+        )  # fmt: skip
+        messages = set()
+        while job.state not in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
+            messages.add(job.message)
+            time.sleep(0.05)
+        assert job.state == JobState.SUCCEEDED, job.error
+        assert any(m.startswith("Vectorised block") for m in messages)
+        assert job.result["summary"]["blocks"] == 36
+    finally:
+        manager.shutdown()
