@@ -281,6 +281,14 @@ class JobOutputs:
         self._staged.append(_Staged(final, tmp, lambda p: _check_json(p, final)))
         return tmp
 
+    def stage_file(self, path: str | os.PathLike, check: Callable[[Path], None]) -> Path:
+        """A temporary path for any other file ``path``; ``check(tmp)`` runs at publish and
+        raises when the file is not as written."""
+        final = Path(path)
+        tmp = self._new_temp(final)
+        self._staged.append(_Staged(final, tmp, _checked(check, final)))
+        return tmp
+
     def stage_dir(
         self, path: str | os.PathLike, check: Callable[[Path], None] | None = None
     ) -> Path:
@@ -364,6 +372,16 @@ def _check_json(tmp: Path, final: Path) -> None:
         json.loads(tmp.read_text())
     except Exception as exc:  # noqa: BLE001
         raise OutputWriteError(_unwritten(final, exc)) from exc
+
+
+def _checked(check: Callable[[Path], None], final: Path) -> Callable[[Path], None]:
+    def run(tmp: Path) -> None:
+        try:
+            check(tmp)
+        except Exception as exc:  # noqa: BLE001
+            raise OutputWriteError(_unwritten(final, exc)) from exc
+
+    return run
 
 
 def _unwritten(final: Path, exc: BaseException) -> str:

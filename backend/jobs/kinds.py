@@ -20,6 +20,7 @@ from backend.jobs import (
     evaluate_instance_masks,
     evaluate_road_graph,
     extract_road_graph,
+    fine_tune,
     import_box_annotations,
     interactive_encode,
     road_mask_to_vectors,
@@ -109,6 +110,7 @@ _JOB_KINDS: dict[str, JobKind] = {
             build_training_set,
             "BuildTrainingSetParams",
         ),
+        JobKind.of("fine_tune", "Fine-tune road model", fine_tune, "FineTuneParams"),
     )
 }
 

@@ -23,7 +23,12 @@ from backend.models.checkpoints import (
     load_state_dict_strict,
     sha256_of_file,
 )
-from backend.models.spec import BUNDLED_WEIGHTS_DIR, WeightsSpec, default_model_dir
+from backend.models.spec import (
+    BUNDLED_WEIGHTS_DIR,
+    WeightsSpec,
+    default_model_dir,
+    user_models_dir,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
@@ -349,19 +354,54 @@ def sam_family_models() -> list[str]:
 
 
 def list_models() -> list[str]:
-    """Registered model ids, sorted."""
-    return sorted(_BUILDERS)
+    """Registered model ids (shipped, downloadable and the user's fine-tuned ones), sorted."""
+    return sorted({*_BUILDERS, *user_models()})
+
+
+def user_models() -> dict[str, WeightsSpec]:
+    """The user's fine-tuned models: every card in :func:`user_models_dir` that names its
+    registry architecture (``backend.jobs.fine_tune`` writes them). Unreadable cards are
+    skipped."""
+    found: dict[str, WeightsSpec] = {}
+    folder = user_models_dir()
+    if not folder.is_dir():
+        return found
+    for card_path in sorted(folder.glob("*.json")):
+        try:
+            card = json.loads(card_path.read_text())
+            spec = WeightsSpec(
+                id=card["id"],
+                method=card["method"],
+                architecture=card["registry_architecture"],
+                file_name=card["file_name"],
+                sha256=card["sha256"],
+                url=None,
+                bands=tuple(card.get("bands", ("R", "G", "B"))),
+                gsd_m=float(card["gsd_m"]),
+                description=card.get("description", "fine-tuned model"),
+                size_bytes=int(card["size_bytes"]),
+                model_card=card,
+                local_path=str(card_path.with_name(card["file_name"])),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if spec.id not in WEIGHTS:
+            found[spec.id] = spec
+    return found
 
 
 def get_weights_spec(name: str) -> WeightsSpec:
-    """The :class:`WeightsSpec` declared for ``name``.
+    """The :class:`WeightsSpec` declared for ``name`` (a fine-tuned model's from its card).
 
     Raises:
         ValueError: unknown name (lists the choices).
     """
-    if name not in WEIGHTS:
+    if name in WEIGHTS:
+        return WEIGHTS[name]
+    user = user_models()
+    if name not in user:
         raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(list_models())}")
-    return WEIGHTS[name]
+    return user[name]
 
 
 def get_model(name: str, **kwargs: Any) -> torch.nn.Module:
@@ -375,12 +415,18 @@ def get_model(name: str, **kwargs: Any) -> torch.nn.Module:
     Raises:
         ValueError: unknown name (lists the choices) or weights that cannot be loaded.
     """
-    if name not in _BUILDERS:
-        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(list_models())}")
-    return _BUILDERS[name](**kwargs)
+    if name in _BUILDERS:
+        return _BUILDERS[name](**kwargs)
+    get_weights_spec(name)  # raises for an unknown name
+    return _build(name, **kwargs)
 
 
 def how_to_install(spec: WeightsSpec, model_dir: str | os.PathLike[str] | None = None) -> str:
+    if spec.local_path is not None:
+        return (
+            f"It is a model you fine-tuned ({spec.local_path}); fine-tune it again or restore "
+            "the file next to its card."
+        )
     if spec.bundled:
         return (
             f"It ships with the backend package (backend/models/weights/{spec.file_name}); "
@@ -406,7 +452,7 @@ def model_status(model_dir: str | os.PathLike[str] | None = None) -> list[dict[s
     """
     rows = []
     for name in list_models():
-        spec = WEIGHTS[name]
+        spec = get_weights_spec(name)
         path = spec.path(model_dir)
         rows.append(
             {

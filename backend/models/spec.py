@@ -34,6 +34,8 @@ class WeightsSpec:
         size_bytes: file size, when known (helps users spot a truncated download).
         model_card: for our own models, the facts of the JSON model card next to the file
             (variant, normalisation, training data, steps, validation metrics).
+        local_path: for a model the user fine-tuned, the file in their model folder
+            (:func:`user_models_dir`); None otherwise.
     """
 
     id: str
@@ -47,11 +49,12 @@ class WeightsSpec:
     description: str
     size_bytes: int | None = None
     model_card: dict[str, Any] | None = field(default=None, compare=False)
+    local_path: str | None = None
 
     @property
     def bundled(self) -> bool:
         """True when the file ships inside the package instead of being downloaded."""
-        return self.url is None
+        return self.url is None and self.local_path is None
 
     def path(self, model_dir: str | os.PathLike[str] | None = None) -> Path:
         """Where the file is (or would be) on disk.
@@ -59,6 +62,8 @@ class WeightsSpec:
         Bundled weights live in ``backend/models/weights``; downloaded ones in ``model_dir``
         (default :func:`default_model_dir`).
         """
+        if self.local_path is not None:
+            return Path(self.local_path)
         if self.bundled:
             return BUNDLED_WEIGHTS_DIR / self.file_name
         return Path(model_dir if model_dir is not None else default_model_dir()) / self.file_name
@@ -75,3 +80,8 @@ def default_model_dir() -> Path:
         return Path(env)
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "roadextract" / "models"
+
+
+def user_models_dir() -> Path:
+    """Folder of the models the user fine-tuned: ``<default_model_dir()>/user``."""
+    return default_model_dir() / "user"

@@ -1,0 +1,323 @@
+"""The ``fine_tune`` job: adapt a shipped road model to the user's area.
+
+Input is a folder of :mod:`backend.jobs.build_training_set` (``tr_*`` training chips and
+``va_*`` chips of a held-out stripe). The job
+
+1. scores the base model on the held-out chips (road IoU at 0.5),
+2. trains from the base model's weights for a time budget (the model family's own
+   training command line, run as a child process so a cancel can stop it at once),
+3. exports the best checkpoint (chosen on the held-out chips) in fp16 with a model card
+   into the user's model folder (:func:`backend.models.spec.user_models_dir`), where the
+   registry lists it for every algorithm, the CLI and the interactive dock,
+4. scores the new model on the same chips, so the user sees whether it helped.
+
+A cancel while training stops it and keeps the best checkpoint so far (steps 3 and 4 still
+run); a cancel before training leaves nothing. Families: Anchor-SAM (segmentation) now;
+LineGraph2Road and the interactive road model are refused with a message (not yet wired).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from backend.geo.outputs import JobOutputs
+from backend.models.registry import get_weights_spec, list_models
+from backend.models.spec import user_models_dir
+from backend.runtime.device import resolve_device
+from backend.runtime.progress import JobCancelled, Progress, no_progress
+
+LEARNING_RATES = {"gentle": 1e-4, "normal": 3e-4, "strong": 1e-3}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+# Seconds between looks at the training run's history (progress, cancel).
+_POLL_S = 1.0
+
+
+class FineTuneParams(BaseModel):
+    """Parameters of ``fine_tune`` (see the module docstring)."""
+
+    dataset_dir: str = Field(description="Folder written by build_training_set.")
+    base_model: str = Field("anchor_sam_pico_1m", description="Registered model to start from.")
+    model_name: str = Field(description="Id of the new model (a-z, 0-9, _; 3-64 chars).")
+    time_limit_min: float = Field(10.0, gt=0, le=24 * 60, description="Training time (min).")
+    max_steps: int = Field(100_000, ge=1, description="Stop after this many steps at most.")
+    learning_rate: Literal["gentle", "normal", "strong"] = Field(
+        "normal", description="gentle 1e-4, normal 3e-4, strong 1e-3."
+    )
+    device: str = Field("auto", description="auto, cpu, cuda or mps.")
+    crop_px: int = Field(256, ge=64, le=1024, description="Training crop (px, multiple of 32).")
+    batch_size: int = Field(4, ge=1, le=64, description="Crops per step.")
+
+
+def validate(params: FineTuneParams) -> None:
+    """Fail before any work: a training folder with both splits, a base model of a wired
+    family whose weights are installed, a free and valid model name, a device.
+
+    Raises:
+        ValueError: naming the problem and what to do.
+    """
+    folder = Path(params.dataset_dir)
+    if not (folder / "manifest.json").is_file():
+        raise ValueError(
+            f"{folder} is not a training set (no manifest.json); build one with "
+            "build_training_set ('Build road training set') first."
+        )
+    chips = json.loads((folder / "manifest.json").read_text()).get("chips", [])
+    splits = {c.get("split") for c in chips}
+    if not {"tr", "va"} <= splits:
+        raise ValueError(
+            f"{folder} needs training (tr_) and held-out (va_) chips; it has "
+            f"{sorted(s for s in splits if s)}. Use a larger area or validation_fraction."
+        )
+    spec = get_weights_spec(params.base_model)
+    if spec.method != "anchor_sam":
+        raise ValueError(
+            f"Fine-tuning {spec.method} models ({params.base_model}) is not available yet; "
+            "choose an Anchor-SAM model (segmentation)."
+        )
+    if not spec.path().is_file():
+        raise ValueError(f"The weights of {params.base_model} are not installed.")
+    if not _NAME.match(params.model_name):
+        raise ValueError(
+            f"model_name {params.model_name!r}: use 3-64 characters a-z, 0-9 and _, "
+            "starting with a letter."
+        )
+    if (
+        params.model_name in list_models()
+        or (user_models_dir() / f"{params.model_name}.pt").exists()
+    ):
+        raise ValueError(f"A model named {params.model_name!r} exists; choose another name.")
+    if params.crop_px % 32:
+        raise ValueError(f"crop_px must be a multiple of 32, got {params.crop_px}.")
+    resolve_device(params.device)
+
+
+def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
+    """Fine-tune (see the module docstring).
+
+    Returns:
+        ``{"outputs": {"weights", "card"}, "summary": {model, base_model, steps,
+        minutes, stopped_early, iou_before, iou_after, ...}}``.
+
+    Raises:
+        ValueError: bad input (nothing written).
+        JobCancelled: cancelled before training started (nothing written).
+        RuntimeError: the training process failed (its last output lines in the message).
+    """
+    validate(params)
+    base = get_weights_spec(params.base_model)
+    device = resolve_device(params.device)
+    report(1.0, f"Scoring {params.base_model} on the held-out chips")
+    before = _held_out_iou(base.path(), params.dataset_dir, device)
+    report(5.0, f"{params.base_model}: held-out IoU {before:.3f}; training on {device}")
+    with tempfile.TemporaryDirectory(prefix="roadextract-finetune-") as work:
+        run_dir = Path(work) / "run"
+        started = time.monotonic()
+        stopped_early = _train(params, base.path(), run_dir, device, report)
+        minutes = (time.monotonic() - started) / 60
+        checkpoint = run_dir / "best.pt" if (run_dir / "best.pt").is_file() else run_dir / "last.pt"
+        history = _history(run_dir)
+        steps = max((h.get("step", 0) for h in history), default=0)
+        exported = Path(work) / f"{params.model_name}.pt"
+        card = _card(params, base, steps, minutes, device, stopped_early)
+        card_path = Path(work) / "card.json"
+        card_path.write_text(json.dumps(card))
+        _family_cli(
+            "export",
+            "--checkpoint",
+            str(checkpoint),
+            "--output",
+            str(exported),
+            "--card",
+            str(card_path),
+        )
+        after = _held_out_iou(exported, params.dataset_dir, device)
+        written = json.loads(exported.with_suffix(".json").read_text())
+        written["validation"] = {
+            "held_out_iou_before": before,
+            "held_out_iou_after": after,
+            "threshold": 0.5,
+            "split": "va_* chips of the training set (a stripe by area)",
+        }
+        target = user_models_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        with JobOutputs() as outputs:
+            tmp = outputs.stage_file(target / exported.name, _same_size(exported.stat().st_size))
+            tmp.write_bytes(exported.read_bytes())
+            outputs.stage_json(target / f"{params.model_name}.json", written)
+            # After a cancel the job still publishes what training gave (the best so far).
+            outputs.publish(no_progress if stopped_early else report)
+    return {
+        "outputs": {
+            "weights": str(target / exported.name),
+            "card": str(target / f"{params.model_name}.json"),
+        },
+        "summary": {
+            "model": params.model_name,
+            "base_model": params.base_model,
+            "steps": steps,
+            "minutes": round(minutes, 2),
+            "stopped_early": stopped_early,
+            "iou_before": before,
+            "iou_after": after,
+            "device": device,
+        },
+    }
+
+
+def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progress) -> bool:
+    """Run the family's training CLI; returns True when a cancel stopped it early."""
+    args = [
+        "train",
+        "--data",
+        params.dataset_dir,
+        "--out",
+        str(run_dir),
+        "--train-include",
+        "tr_*",
+        "--val-include",
+        "va_*",
+        "--resume",
+        str(base_weights),
+        "--time-limit-min",
+        str(params.time_limit_min),
+        "--max-steps",
+        str(params.max_steps),
+        "--lr",
+        str(LEARNING_RATES[params.learning_rate]),
+        "--warmup-steps",
+        "0",
+        "--crop-px",
+        str(params.crop_px),
+        "--batch-size",
+        str(params.batch_size),
+        "--device",
+        device,
+        "--val-every",
+        "20",
+        "--checkpoint-every",
+        "20",
+        "--log-every",
+        "5",
+        "--variant",
+        str((get_weights_spec(params.base_model).model_card or {}).get("variant", "pico")),
+    ]
+    log = run_dir.parent / "train.log"
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "backend.train.anchor_sam", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=_repo_root(),
+        )
+        try:
+            while child.poll() is None:
+                time.sleep(_POLL_S)
+                _report_training(run_dir, params.time_limit_min, report)
+        except JobCancelled:
+            child.terminate()
+            child.wait(timeout=60)
+            if not any((run_dir / f).is_file() for f in ("best.pt", "last.pt")):
+                raise
+            return True
+    if child.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-8:])
+        raise RuntimeError(f"Training failed (exit code {child.returncode}):\n{tail}")
+    return False
+
+
+def _report_training(run_dir: Path, limit_min: float, report: Progress) -> None:
+    history = _history(run_dir)
+    losses = [h for h in history if "loss" in h]
+    vals = [h for h in history if "val" in h]
+    elapsed = losses[-1]["elapsed_s"] / 60 if losses else 0.0
+    text = f"step {losses[-1]['step']}, loss {losses[-1]['loss']:.3f}" if losses else "starting"
+    if vals:
+        text += f", held-out IoU {vals[-1]['val']['iou']:.3f}"
+    report(5.0 + 85.0 * min(1.0, elapsed / limit_min), text)
+
+
+def _history(run_dir: Path) -> list[dict]:
+    path = run_dir / "history.jsonl"
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue  # a line being written
+    return rows
+
+
+def _held_out_iou(weights: Path, dataset_dir: str, device: str) -> float:
+    result = _family_cli(
+        "evaluate",
+        "--weights",
+        str(weights),
+        "--data",
+        dataset_dir,
+        "--include",
+        "va_*",
+        "--thresholds",
+        "0.5",
+        "--device",
+        device,
+    )
+    return float(json.loads(result)["0.5"]["iou"])
+
+
+def _family_cli(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "backend.train.anchor_sam", *args],
+        capture_output=True,
+        text=True,
+        cwd=_repo_root(),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout[done.stdout.index("{") :]
+
+
+def _card(params, base, steps: int, minutes: float, device: str, stopped_early: bool) -> dict:
+    return {
+        "id": params.model_name,
+        "method": base.method,
+        "registry_architecture": base.architecture,
+        "base_model": base.id,
+        "gsd_m": base.gsd_m,
+        "bands": list(base.bands),
+        "variant": (base.model_card or {}).get("variant", "pico"),
+        "description": f"{base.id} fine-tuned on {Path(params.dataset_dir).name}",
+        "training": {
+            "data": str(Path(params.dataset_dir).resolve()),
+            "steps": steps,
+            "wall_time_min": round(minutes, 2),
+            "device": device,
+            "learning_rate": LEARNING_RATES[params.learning_rate],
+            "stopped_early_by_cancel": stopped_early,
+            "checkpoint_chosen_on": "held-out va_* chips (IoU at 0.5), the same chips the "
+            "before/after figures are measured on: optimistic",
+        },
+    }
+
+
+def _same_size(size: int):
+    def check(tmp: Path) -> None:
+        if tmp.stat().st_size != size:
+            raise OSError(f"{tmp.stat().st_size} bytes written of {size}")
+
+    return check
+
+
+def _repo_root() -> str:
+    """The folder holding the ``backend`` package (the child processes import it)."""
+    return str(Path(__file__).resolve().parents[2])

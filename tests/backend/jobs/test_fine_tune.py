@@ -1,0 +1,78 @@
+"""The ``fine_tune`` job end to end: a training set built from a GeoTIFF + roads in another
+CRS, a few training steps from the shipped Anchor-SAM, the new model in the registry, and
+``segment_roads`` running with it (issue 12)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("sam2")
+
+from backend.jobs import segment_roads  # noqa: E402
+from backend.jobs.build_training_set import BuildTrainingSetParams  # noqa: E402
+from backend.jobs.build_training_set import run as build_set  # noqa: E402
+from backend.jobs.fine_tune import FineTuneParams, run, validate  # noqa: E402
+from backend.models.registry import get_weights_spec, list_models, model_status  # noqa: E402
+
+from .test_build_training_set import _roads_4326  # noqa: E402
+
+
+@pytest.fixture
+def user_model_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROADEXTRACT_MODEL_DIR", str(tmp_path / "models"))
+    return tmp_path / "models" / "user"
+
+
+def _training_set(utm_raster, tmp_path):
+    out = tmp_path / "set"
+    build_set(BuildTrainingSetParams(
+        raster_paths=[str(utm_raster)], roads_path=str(_roads_4326(utm_raster, tmp_path)),
+        width_field="width", output_dir=str(out), chip_px=64, gsd_m=1.0,
+        validation_fraction=0.5, empty_chip_ratio=0.0,
+    ))
+    return out
+
+
+def test_fine_tuned_model_joins_the_registry_and_runs(utm_raster, tmp_path, user_model_dir):
+    dataset = _training_set(utm_raster, tmp_path)
+    messages = []
+    result = run(
+        FineTuneParams(dataset_dir=str(dataset), model_name="my_area_roads", max_steps=3,
+                       time_limit_min=5, device="cpu", crop_px=64, batch_size=2),
+        lambda p, m="": messages.append(m),
+    )
+    summary = result["summary"]
+    assert summary["steps"] >= 1 and not summary["stopped_early"]
+    assert 0.0 <= summary["iou_before"] <= 1.0 and 0.0 <= summary["iou_after"] <= 1.0
+    assert any("held-out IoU" in m for m in messages)
+    card = json.loads((user_model_dir / "my_area_roads.json").read_text())
+    assert card["base_model"] == "anchor_sam_pico_1m"
+    assert card["validation"]["held_out_iou_before"] == summary["iou_before"]
+    # The registry lists it with the shipped models, /models shows it, jobs can use it.
+    assert "my_area_roads" in list_models()
+    assert get_weights_spec("my_area_roads").path() == user_model_dir / "my_area_roads.pt"
+    assert any(row["id"] == "my_area_roads" and row["installed"] for row in model_status())
+    seg = segment_roads.run(segment_roads.SegmentRoadsParams(
+        raster_path=str(utm_raster), probability_path=str(tmp_path / "p.tif"),
+        output_path=str(tmp_path / "roads.gpkg"), model="my_area_roads", device="cpu",
+    ))
+    assert seg["summary"]["model"] == "my_area_roads"
+    # The name is now taken.
+    with pytest.raises(ValueError, match="exists"):
+        validate(FineTuneParams(dataset_dir=str(dataset), model_name="my_area_roads"))
+
+
+def test_bad_requests_are_refused(utm_raster, tmp_path, user_model_dir):
+    dataset = _training_set(utm_raster, tmp_path)
+    with pytest.raises(ValueError, match="not a training set"):
+        validate(FineTuneParams(dataset_dir=str(tmp_path), model_name="abc"))
+    with pytest.raises(ValueError, match="not available yet"):
+        validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc",
+                                base_model="linegraph2road_vit_tiny_1m"))
+    with pytest.raises(ValueError, match="use 3-64 characters"):
+        validate(FineTuneParams(dataset_dir=str(dataset), model_name="My Model"))
+    with pytest.raises(ValueError, match="unknown model"):
+        validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc", base_model="nope"))
+    assert not user_model_dir.exists()
