@@ -36,6 +36,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ...plugin.backend_process import BackendStartError, backend_manager
@@ -713,9 +714,13 @@ class InteractiveController(QObject):
         task, self._encode_task = self._encode_task, None
         if task is None:
             return False
-        task.cancel()
+        if not sip.isdeleted(task):
+            task.cancel()
         # Python tasks must stay referenced until the task manager is done with them.
-        self._old_tasks = [t for t in self._old_tasks if t.status() not in _TASK_DONE]
+        # QGIS deletes a finished task's C++ object: skip those before asking their status.
+        self._old_tasks = [
+            t for t in self._old_tasks if not sip.isdeleted(t) and t.status() not in _TASK_DONE
+        ]
         self._old_tasks.append(task)
         return True
 
@@ -885,7 +890,7 @@ class InteractiveController(QObject):
     def shutdown(self) -> None:
         """Cancel the work in flight, free the backend session, remove temporary exports."""
         self._drop_backend_session()
-        if self._info_task is not None:
+        if self._info_task is not None and not sip.isdeleted(self._info_task):
             self._info_task.cancel()
             self._old_tasks.append(self._info_task)
             self._info_task = None

@@ -33,6 +33,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, QPoint, Qt, QVariant
 from qgis.PyQt.QtGui import QKeyEvent
 from qgis.PyQt.QtWidgets import QApplication
@@ -757,3 +758,28 @@ def test_dock_lists_the_known_models_before_the_backend_answers(dock_env):
     dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("sam"))
     models = [dock.model_combo.itemData(i) for i in range(1, dock.model_combo.count())]
     assert "sam_vit_b" in models and "sam2.1_hiera_t" in models and len(models) == 11
+
+
+def test_cancelling_again_after_qgis_deleted_the_first_task(ix, roadextract, rasters):
+    """A cancelled encode task that QGIS has deleted (deleteLater, carried out by its event
+    loop) is skipped, not asked for its status: no 'EncodeTask has been deleted'."""
+    with fake_module.FakeInteractiveBackend(encode_polls=10**9) as fake:  # never finishes
+        canvas = make_canvas("EPSG:3857", rasters / RASTER_4326)
+        controller = ix.controller.InteractiveController(
+            canvas, client_factory=lambda _c: fake.client(roadextract)
+        )
+        controller.set_raster_layer(QgsRasterLayer(str(rasters / RASTER_4326), "image"))
+        assert controller.encode_view()
+        first = controller._encode_task
+        controller.cancel_encode()
+
+        def first_deleted() -> bool:
+            QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+            return sip.isdeleted(first)
+
+        wait_for(first_deleted)
+        assert controller.encode_view()
+        controller.cancel_encode()  # walks the old tasks, the deleted one among them
+        assert not controller.is_encoding
+        controller.shutdown()
+        canvas.deleteLater()
