@@ -20,6 +20,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
@@ -55,8 +56,12 @@ class GraphModelPlugin(WorkerPlugin):
         digest = hashlib.sha256(json.dumps(params_json, sort_keys=True).encode()).hexdigest()
         self.name = f"roadextract-graph-{digest[:16]}"
         self.loads = self.blocks = 0
-        self.predictor = self.settings = self.window_px = self.device = None
-        self.reader = self._dataset = None
+        self.predictor: Any = None
+        self.settings: Any = None
+        self.window_px: Any = None
+        self.device: str | None = None
+        self.reader: Any = None
+        self._dataset: Any = None
 
     def setup(self, worker=None) -> None:
         params = ExtractRoadGraphParams.model_validate(self.params_json)
@@ -88,7 +93,8 @@ class GraphModelPlugin(WorkerPlugin):
 
 def predict_block_task(plugin_name: str, block, scale: float):
     """One Dask task: one block's ``WindowGraph`` (or None for a block without data)."""
-    return get_worker().plugins[plugin_name].predict(block, scale)
+    plugin: Any = get_worker().plugins[plugin_name]
+    return plugin.predict(block, scale)
 
 
 def _plugin_stats(plugin_name: str, dask_worker=None) -> dict:
@@ -124,7 +130,7 @@ def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progre
         plugin = GraphModelPlugin(params.model_dump(mode="json"))
         client.register_plugin(plugin, name=plugin.name)  # setup() runs on every worker
         devices = sorted({s["device"] for s in client.run(_plugin_stats, plugin.name).values()})
-        futures = []
+        futures: list[Any] = []
 
         def predict_blocks(reader: ImageReader, blocks, scale: float):
             futures.extend(

@@ -25,6 +25,7 @@ import json
 import sys
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from distributed import WorkerPlugin, get_worker
@@ -63,7 +64,10 @@ class SegmentModelPlugin(WorkerPlugin):
         digest = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
         self.name = f"roadextract-segment-{digest[:16]}"
         self.loads = self.tiles = 0
-        self.model = self.device = self.reader = self._dataset = None
+        self.model: Any = None
+        self.device: Any = None
+        self.reader: Any = None
+        self._dataset: Any = None
 
     def setup(self, worker=None) -> None:
         params = SegmentRoadsParams.model_validate(self.params_json)
@@ -90,7 +94,8 @@ class SegmentModelPlugin(WorkerPlugin):
 
 def predict_tile_task(plugin_name: str, tile: Tile, scale: float) -> np.ndarray:
     """One Dask task: (1, tile.height, tile.width) float32 probability of one tile."""
-    return get_worker().plugins[plugin_name].predict(tile, scale)
+    plugin: Any = get_worker().plugins[plugin_name]
+    return plugin.predict(tile, scale)
 
 
 def _plugin_stats(plugin_name: str, dask_worker=None) -> dict:
@@ -114,7 +119,7 @@ class _ClusterPredictor:
     def __init__(self, client, plugin_name, scale, order, ahead) -> None:
         self.client, self.plugin_name, self.scale = client, plugin_name, scale
         self.order, self.ahead = iter(order), ahead
-        self.futures: OrderedDict[Tile, object] = OrderedDict()
+        self.futures: OrderedDict[Tile, Any] = OrderedDict()
         self._top_up()
 
     def _submit(self, tile: Tile):

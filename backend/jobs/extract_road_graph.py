@@ -187,14 +187,13 @@ def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
     from backend.methods.linegraph2road.predictor import PredictorParams
 
     thresholds = model_thresholds(spec)
-    chosen = {
-        "edge": params.edge_threshold,
-        "keypoint": params.keypoint_threshold,
-        "road": params.road_threshold,
-    }
-    t_edge, t_k, t_r = (
-        thresholds[k] if chosen[k] is None else chosen[k] for k in ("edge", "keypoint", "road")
-    )
+
+    def pick(chosen: float | None, key: str) -> float:
+        return thresholds[key] if chosen is None else float(chosen)
+
+    t_edge = pick(params.edge_threshold, "edge")
+    t_k = pick(params.keypoint_threshold, "keypoint")
+    t_r = pick(params.road_threshold, "road")
     return GraphSettings(PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r)
 
 

@@ -229,7 +229,7 @@ def segment(
         out.close()
 
         # Vectorise the finished probability raster before either file is published.
-        def vector_report(percent: float, message: str) -> None:
+        def vector_report(percent: float, message: str = "") -> None:
             report(80.0 + 0.19 * percent, message)
 
         layers, vector_summary = m2v.vectorise(
