@@ -80,7 +80,7 @@ lint: install lint-imports
 	$(VENV)/bin/ruff check .
 	cd $(LINT_ROOT) && $(abspath $(VENV))/bin/mypy --config-file $(CURDIR)/pyproject.toml \
 		$(PLUGIN_NAME)/plugin $(PLUGIN_NAME)/processing_provider
-	$(VENV)/bin/mypy -p backend.service -p backend.jobs
+	$(VENV)/bin/mypy -p backend.service -p backend.jobs -p backend.distributed
 
 # The import contracts of pyproject.toml (floors of the backend and of the QGIS side). The
 # QGIS side is analysed as QGIS imports it: this folder as the package "roadextract".
