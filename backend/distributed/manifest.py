@@ -70,6 +70,10 @@ class BlockManifest:
         self._load()
 
     def _load(self) -> None:
+        # Half-written files of a run killed mid-write (never named by a manifest).
+        for stale in (*self.path.parent.glob(f".{self.path.name}.*.part"),
+                      *self.folder.glob(".block_*.part")):  # fmt: skip
+            stale.unlink(missing_ok=True)
         try:
             data = json.loads(self.path.read_text())
         except (OSError, ValueError):
