@@ -56,7 +56,7 @@ demo: install
 	$(BACKEND_PY) -m backend demo --shared-data $(SHARED_DATA) --out-dir $(OUT)/demo
 
 test: install test-env transcompile
-	$(MAKE) lint-imports
+	$(MAKE) lint
 	$(MAKE) test-backend
 	$(MAKE) test-qgis
 	$(MAKE) check-plugin
