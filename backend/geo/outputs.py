@@ -44,6 +44,8 @@ GpkgMode = Literal["add", "replace"]
 _SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 # Extra room asked for above an output estimate: file system overhead, GeoPackage index.
 _FREE_SPACE_MARGIN_BYTES = 16 * 2**20
+# Less free space than this after a failed write: the write failed because the disk is full.
+_FULL_DISK_BYTES = 1 * 2**20
 
 _journal_lock = threading.Lock()
 _journal_path: Path | None = None
@@ -169,6 +171,12 @@ def disk_full_message(exc: BaseException, folders: Iterable[str | os.PathLike] =
     while current is not None and current not in seen:
         seen.append(current)
         current = current.__cause__ or current.__context__
+    folders = [Path(f) for f in folders]
+    where = ", ".join(str(f) for f in folders) or "the output folder"
+    message = (
+        f"Not enough free disk space in {where}: the outputs could not be written "
+        "(nothing was changed). Free some space or choose another folder."
+    )
     for item in seen:
         code = getattr(item, "errno", None)
         text = str(item).lower()
@@ -176,12 +184,21 @@ def disk_full_message(exc: BaseException, folders: Iterable[str | os.PathLike] =
             needle in text
             for needle in ("no space left", "database or disk is full", "file too large")
         ):
-            where = ", ".join(str(Path(f)) for f in folders) or "the output folder"
-            return (
-                f"Not enough free disk space in {where}: the outputs could not be written "
-                "(nothing was changed). Free some space or choose another folder."
-            )
+            return message
+    # GDAL/SQLite sometimes report a full disk only through what failed next ("no such
+    # table: gpkg_contents"): a failed write into a folder that is now full is one.
+    if any(isinstance(item, OutputWriteError) for item in seen) and any(
+        _free_bytes(f) < _FULL_DISK_BYTES for f in folders
+    ):
+        return message
     return None
+
+
+def _free_bytes(folder: Path) -> float:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return float("inf")
 
 
 # --------------------------------------------------------------------------- staging
