@@ -144,17 +144,17 @@ LINEGRAPH2ROAD_VIT_TINY_1M = _bundled_spec(
     "linegraph2road",
     "linegraph2road_vit_tiny",
     "LineGraph2Road with a small ViT encoder trained from scratch on CPU on Massachusetts "
-    "Roads crops (1 m/px RGB). Demo grade: APLS 0.35 / TOPO-F1 0.47 on 13 validation "
-    "crops, far below the paper's SAM ViT-B.",
+    "Roads crops (1 m/px RGB). Demo grade: APLS (SpaceNet definition) 0.18 / TOPO-F1 0.47 on "
+    "12 validation crops, far below the paper's SAM ViT-B.",
 )
 
 ANCHOR_SAM_PICO_1M = _bundled_spec(
     "anchor_sam_pico_1m",
     "anchor_sam",
     "anchor_sam_pico",
-    "Anchor-SAM with a small Hiera encoder (variant 'pico', not in the paper) trained from "
-    "scratch on CPU on Massachusetts Roads crops (1 m/px RGB). See its model card for the "
-    "validation precision / recall / F1 / IoU.",
+    "Anchor-SAM with a small Hiera encoder (variant 'pico', not in the paper) trained on CPU "
+    "on a multi-domain road set (Massachusetts, Google/EPFL, DeepGlobe, SpaceNet Vegas; 1 m/px "
+    "RGB). See its model card for the per-domain IoU on held-out data.",
 )
 
 ROADGIE_STRIP_1M = _bundled_spec(
