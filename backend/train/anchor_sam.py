@@ -70,6 +70,8 @@ from backend.train.datasets import (
 from backend.train.report import (
     anchor_sam_probability_fn,
     count_split,
+    load_eval_samples,
+    report_markdown,
     segmentation_report,
     summarise,
     write_report,
@@ -610,6 +612,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--checkpoint", required=True)
     ex.add_argument("--output", required=True, help=".pt path (card: same name, .json)")
     ex.add_argument("--card", required=True, help="JSON file with the model card facts")
+
+    rp = sub.add_parser("report", help="the validation report (backend.train.report) of a file")
+    rp.add_argument("--weights", required=True, help="training checkpoint or exported .pt")
+    rp.add_argument("--roads", default="../shared/data/roads", help="shared/data/roads")
+    rp.add_argument("--model-gsd-m", type=float, default=1.0)
+    rp.add_argument("--out", required=True, help="output stem: STEM.json and STEM.md")
+    rp.add_argument("--threads", type=int, default=None)
     return parser
 
 
@@ -640,6 +649,14 @@ def main(argv: list[str] | None = None) -> int:
         samples = load_samples(sources, args.line_width_px)
         thresholds = [float(t) for t in split_patterns(args.thresholds)]
         print(json.dumps(evaluate(model, samples, args.device, thresholds), indent=2))
+    elif args.command == "report":
+        report = segmentation_report(
+            anchor_sam_probability_fn(load_trained(args.weights)),
+            load_eval_samples(args.roads), args.model_gsd_m, f"anchor_sam:{args.weights}",
+        )
+        json_path, md_path = write_report(report, args.out)
+        print(report_markdown(report))
+        print(f"written: {json_path}, {md_path}", file=sys.stderr)
     else:
         card = json.loads(Path(args.card).read_text())
         print(json.dumps(export_fp16(args.checkpoint, args.output, card), indent=2))

@@ -20,7 +20,7 @@ Device call (the device tool's ``run``; 9 minutes of training fit one 10-minute 
         --pack .gpu/roads_pack.npz --minutes 8 --out $OUT
 
 Compare the returned ``anchor_sam_pico_1m.report.json`` with the CPU run's on the same
-report (``python -m backend.train.report``, original files) before shipping either.
+report (``python -m backend.train.anchor_sam report``, original files) before shipping either.
 The report numbers from the device are measured on the re-encoded (JPEG 75) pack.
 """
 

@@ -18,14 +18,12 @@ The threshold is chosen on the ``select`` split (best mean-of-domains F1 on a gr
 ``report`` split is scored at that threshold and at 0.5, so no reported figure comes from
 the data it was tuned on.
 
-Run ``python -m backend.train.report --help``.
+Run ``python -m backend.train.anchor_sam report --help`` (the report of a model file).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -273,33 +271,3 @@ def anchor_sam_probability_fn(model: Any, device: str = "cpu") -> ProbabilityFn:
         return predict_probability(model, image, device)
 
     return predict
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m backend.train.report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["anchor_sam"], default="anchor_sam")
-    parser.add_argument("--weights", required=True, help="training checkpoint or exported .pt")
-    parser.add_argument("--roads", default="../shared/data/roads", help="shared/data/roads")
-    parser.add_argument("--model-gsd-m", type=float, default=1.0)
-    parser.add_argument("--out", required=True, help="output stem: STEM.json and STEM.md")
-    parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args(argv)
-    import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    from backend.train.anchor_sam import load_trained
-
-    model = load_trained(args.weights)
-    report = segmentation_report(anchor_sam_probability_fn(model),
-                                 load_eval_samples(args.roads), args.model_gsd_m,
-                                 f"{args.model}:{args.weights}")
-    json_path, md_path = write_report(report, args.out)
-    print(report_markdown(report))
-    print(f"written: {json_path}, {md_path}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
