@@ -344,57 +344,57 @@ Statusordner: {state_dir}</translation>
         <translation>Layer {layer} nicht in {path} gefunden.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/provider.py" line="51"/>
+        <location filename="../processing_provider/provider.py" line="56"/>
         <source>RoadExtract: roads and objects from aerial imagery</source>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="578"/>
+        <location filename="../processing_provider/algorithms/base.py" line="606"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="580"/>
+        <location filename="../processing_provider/algorithms/base.py" line="608"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="655"/>
+        <location filename="../processing_provider/algorithms/base.py" line="683"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="621"/>
+        <location filename="../processing_provider/algorithms/base.py" line="649"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="625"/>
+        <location filename="../processing_provider/algorithms/base.py" line="653"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="602"/>
+        <location filename="../processing_provider/algorithms/base.py" line="630"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="598"/>
+        <location filename="../processing_provider/algorithms/base.py" line="626"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="615"/>
+        <location filename="../processing_provider/algorithms/base.py" line="643"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="714"/>
+        <location filename="../processing_provider/algorithms/base.py" line="742"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="842"/>
+        <location filename="../processing_provider/algorithms/base.py" line="870"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -414,32 +414,32 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="367"/>
+        <location filename="../processing_provider/algorithms/base.py" line="395"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="368"/>
+        <location filename="../processing_provider/algorithms/base.py" line="396"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="383"/>
+        <location filename="../processing_provider/algorithms/base.py" line="411"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="400"/>
+        <location filename="../processing_provider/algorithms/base.py" line="428"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="429"/>
+        <location filename="../processing_provider/algorithms/base.py" line="457"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="280"/>
+        <location filename="../processing_provider/algorithms/base.py" line="282"/>
         <source>Roads</source>
         <translation>Straßen</translation>
     </message>
@@ -454,12 +454,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="497"/>
+        <location filename="../processing_provider/algorithms/base.py" line="525"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="795"/>
+        <location filename="../processing_provider/algorithms/base.py" line="823"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -469,97 +469,97 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer hat kein Feld {field}.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="147"/>
+        <location filename="../gui/interactive/controller.py" line="148"/>
         <source>RoadExtract: encoding the view</source>
         <translation>RoadExtract: Ansicht wird kodiert</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="186"/>
+        <location filename="../gui/interactive/controller.py" line="187"/>
         <source>The encoding failed.</source>
         <translation>Die Kodierung ist fehlgeschlagen.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="194"/>
+        <location filename="../gui/interactive/controller.py" line="195"/>
         <source>The backend answered the encoding with an unexpected summary ({error}).</source>
         <translation>Das Backend hat auf die Kodierung mit einer unerwarteten Zusammenfassung geantwortet ({error}).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="216"/>
+        <location filename="../gui/interactive/controller.py" line="217"/>
         <source>RoadExtract: connecting to the backend</source>
         <translation>RoadExtract: Verbindung zum Backend wird hergestellt</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="368"/>
+        <location filename="../gui/interactive/controller.py" line="369"/>
         <source>Layer {name} is not a local raster file; save it as a GeoTIFF first.</source>
         <translation>Der Layer {name} ist keine lokale Rasterdatei; speichern Sie ihn zuerst als GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="405"/>
+        <location filename="../gui/interactive/controller.py" line="406"/>
         <source>The RoadExtract backend did not answer.</source>
         <translation>Das RoadExtract-Backend hat nicht geantwortet.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="620"/>
+        <location filename="../gui/interactive/controller.py" line="621"/>
         <source>Choose a raster layer to extract from first.</source>
         <translation>Wählen Sie zuerst einen Rasterlayer, aus dem extrahiert werden soll.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="453"/>
+        <location filename="../gui/interactive/controller.py" line="454"/>
         <source>The view cannot be exported from {name}: {error}</source>
         <translation>Die Ansicht kann nicht aus {name} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="539"/>
+        <location filename="../gui/interactive/controller.py" line="540"/>
         <source>Boxes are for the SAM engine; use clicks and scribbles for roads.</source>
         <translation>Boxen gibt es nur im SAM-Modus; verwenden Sie für Straßen Klicks und Striche.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="542"/>
+        <location filename="../gui/interactive/controller.py" line="543"/>
         <source>The prompt lies outside the raster.</source>
         <translation>Der Prompt liegt außerhalb des Rasters.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="546"/>
+        <location filename="../gui/interactive/controller.py" line="547"/>
         <source>The prompt lies outside the encoded area: accept or clear the object first, then prompt there (the view is encoded again).</source>
         <translation>Der Prompt liegt außerhalb des kodierten Bereichs: Übernehmen oder leeren Sie zuerst das Objekt und setzen Sie dann dort Prompts (die Ansicht wird neu kodiert).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="627"/>
+        <location filename="../gui/interactive/controller.py" line="628"/>
         <source>The visible extent does not overlap the raster.</source>
         <translation>Die sichtbare Ausdehnung überschneidet sich nicht mit dem Raster.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="647"/>
+        <location filename="../gui/interactive/controller.py" line="648"/>
         <source>The view of this layer cannot be exported.</source>
         <translation>Die Ansicht dieses Layers kann nicht exportiert werden.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="681"/>
+        <location filename="../gui/interactive/controller.py" line="682"/>
         <source>Encoding failed: {error}</source>
         <translation>Kodierung fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="701"/>
+        <location filename="../gui/interactive/controller.py" line="702"/>
         <source>Prompts outside the encoded area were dropped.</source>
         <translation>Prompts außerhalb des kodierten Bereichs wurden verworfen.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="767"/>
+        <location filename="../gui/interactive/controller.py" line="772"/>
         <source>The backend refused the prompt: {error}</source>
         <translation>Das Backend hat den Prompt abgelehnt: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="778"/>
+        <location filename="../gui/interactive/controller.py" line="783"/>
         <source>Unexpected answer of the backend: {error}</source>
         <translation>Unerwartete Antwort des Backends: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="846"/>
+        <location filename="../gui/interactive/controller.py" line="851"/>
         <source>There is no result to accept yet: add a prompt and wait for the preview.</source>
         <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie einen Prompt und warten Sie auf die Vorschau.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="851"/>
+        <location filename="../gui/interactive/controller.py" line="856"/>
         <source>The result is empty: add a positive prompt on the object.</source>
         <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
     </message>
@@ -919,22 +919,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="479"/>
+        <location filename="../processing_provider/algorithms/base.py" line="507"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="539"/>
+        <location filename="../processing_provider/algorithms/base.py" line="567"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="545"/>
+        <location filename="../processing_provider/algorithms/base.py" line="573"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="510"/>
+        <location filename="../processing_provider/algorithms/base.py" line="538"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -944,12 +944,12 @@ Statusordner: {state_dir}</translation>
         <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="154"/>
+        <location filename="../processing_provider/algorithms/base.py" line="156"/>
         <source>(not installed)</source>
         <translation>(nicht installiert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="198"/>
+        <location filename="../processing_provider/algorithms/base.py" line="200"/>
         <source>The style {path} could not be applied: {error}</source>
         <translation>Der Stil {path} konnte nicht angewendet werden: {error}</translation>
     </message>
@@ -1564,37 +1564,37 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="188"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="211"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="212"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="264"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="266"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="278"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="280"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
@@ -1691,6 +1691,19 @@ Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
     </message>
 </context>
 <context>
+    <name>RoadExtractAlgorithm</name>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="325"/>
+        <source>Dask cluster (local:N or tcp://host:8786; empty: in the backend)</source>
+        <translation>Dask-Cluster (local:N oder tcp://host:8786; leer: im Backend)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="330"/>
+        <source>Runs the job&apos;s blocks on a Dask cluster: &apos;local:N&apos; starts N worker processes on the backend&apos;s machine, an address uses a running cluster. The backend exchanges data with that cluster: use only clusters you trust.</source>
+        <translation>Führt die Blöcke des Auftrags auf einem Dask-Cluster aus: „local:N“ startet N Worker-Prozesse auf dem Rechner des Backends, eine Adresse nutzt einen laufenden Cluster. Das Backend tauscht Daten mit diesem Cluster aus: verwenden Sie nur Cluster, denen Sie vertrauen.</translation>
+    </message>
+</context>
+<context>
     <name>RoadMaskToVectors</name>
     <message>
         <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="51"/>
@@ -1745,42 +1758,42 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Größe des Verarbeitungsfensters (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Number of polygons</source>
         <translation>Anzahl der Polygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Number of centerlines</source>
         <translation>Anzahl der Mittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="144"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="176"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="177"/>
         <source>Choose at least one output (polygons, centerlines or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Polygone, Mittellinien oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="225"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="227"/>
         <source>{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).</source>
         <translation>{polygons} Polygon(e), {edges} Mittellinie(n), {nodes} Knoten.</translation>
     </message>
@@ -1861,42 +1874,42 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="293"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="295"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="202"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="246"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="247"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="294"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="296"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="307"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="309"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>

@@ -121,10 +121,18 @@ class RasterJobRequest(JobRequest):
     Attributes:
         raster_path: Local path of the raster (any GDAL format, with a CRS).
         output_path: GeoPackage the backend writes (atomically).
+        scheduler: Dask cluster to run on: ``local:N`` (N worker processes on the backend's
+            machine) or a scheduler address such as ``tcp://host:8786``; None or empty runs
+            in the backend process. Use only clusters you trust.
     """
+
+    # Optional fields left out of the params when unset, so the backend's defaults apply.
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("scheduler",)
+    _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
 
     raster_path: str
     output_path: str
+    scheduler: str | None = None
 
     def validate(self) -> None:
         """Check that a raster is given and the output is a ``.gpkg``.
@@ -306,6 +314,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     }
     # Optional fields left out of the params when None, so the backend's defaults apply.
     _OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "scheduler",
         "checkpoint",
         "bands",
         "gsd_m",
@@ -503,7 +512,7 @@ class SegmentRoadsRequest(RasterModelRequest):
         "min_area_m2": NON_NEGATIVE,
         "prune_spur_length_m": NON_NEGATIVE,
     }
-    _OPTIONAL: ClassVar[tuple[str, ...]] = ("checkpoint", "bands", "gsd_m")
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("scheduler", "checkpoint", "bands", "gsd_m")
     _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
     _FLOATS: ClassVar[tuple[str, ...]] = (
         "gsd_m",

@@ -34,8 +34,10 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterString,
     QgsProcessingUtils,
     QgsRasterLayer,
 )
@@ -315,6 +317,32 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                 )
             )
         self.add_number_outputs((sink.count_name, sink.count_description) for sink in sinks)
+
+    SCHEDULER = "SCHEDULER"
+
+    def add_scheduler_parameter(self) -> None:
+        """The advanced "Dask scheduler" parameter of the raster jobs (issue 13)."""
+        parameter = QgsProcessingParameterString(
+            self.SCHEDULER,
+            self.tr("Dask cluster (local:N or tcp://host:8786; empty: in the backend)"),
+            optional=True,
+        )
+        parameter.setHelp(
+            self.tr(
+                "Runs the job's blocks on a Dask cluster: 'local:N' starts N worker "
+                "processes on the backend's machine, an address uses a running cluster. The "
+                "backend exchanges data with that cluster: use only clusters you trust."
+            )
+        )
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(parameter)
+
+    def scheduler_value(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> str | None:
+        """The scheduler the user gave, or None (run in the backend process)."""
+        value = (self.parameterAsString(parameters, self.SCHEDULER, context) or "").strip()
+        return value or None
 
     def checkParameterValues(  # noqa: N802 - QGIS API
         self, parameters: dict[str, Any], context: QgsProcessingContext

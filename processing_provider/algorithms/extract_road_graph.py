@@ -180,6 +180,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
+        self.add_scheduler_parameter()
         # A skipped sink is not copied.
         self.add_sink_outputs()
 
@@ -239,6 +240,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             keypoint_threshold=self._optional_double(parameters, self.KEYPOINT_THRESHOLD, context),
             road_threshold=self._optional_double(parameters, self.ROAD_THRESHOLD, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
+            scheduler=self.scheduler_value(parameters, context),
         )
         self.job_params(request)  # validates before starting the backend or exporting
 

@@ -136,6 +136,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
         )
         tile_size.setFlags(tile_size.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(tile_size)
+        self.add_scheduler_parameter()
         # A skipped sink is not computed (polygons) or not copied.
         self.add_sink_outputs()
 
@@ -209,6 +210,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 tile_size_px=self.parameterAsInt(parameters, self.TILE_SIZE, context),
                 polygons=want_polygons,
                 centerlines=want_centerlines or want_nodes,
+                scheduler=self.scheduler_value(parameters, context),
             )
             params = self.job_params(request)
             result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))

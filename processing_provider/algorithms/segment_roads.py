@@ -170,6 +170,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
+        self.add_scheduler_parameter()
         self.addParameter(
             QgsProcessingParameterRasterDestination(
                 self.OUTPUT_PROBABILITY, self.tr("Road probability")
@@ -269,6 +270,7 @@ class SegmentRoads(RoadExtractAlgorithm):
             simplify_tolerance_m=self.parameterAsDouble(
                 parameters, self.SIMPLIFY_TOLERANCE, context
             ),
+            scheduler=self.scheduler_value(parameters, context),
         )
         self.job_params(request)  # validates before starting the backend or exporting
 

@@ -116,6 +116,9 @@ def _raster_without_crs(path: Path) -> None:
         ("crs_only_in_qgis", r"backend refused the job: .*coordinate reference system"),
         ("missing_file", r"does not exist"),
         ("bad_band", r"Band 3 does not exist"),
+        # The advanced "Dask cluster" parameter reaches the backend, which refuses a
+        # malformed scheduler at submission (issue 13).
+        ("bad_scheduler", r"scheduler"),
     ],
 )
 def test_bad_input_fails_cleanly(
@@ -132,6 +135,9 @@ def test_bad_input_fails_cleanly(
         _raster_without_crs(path)
     elif case == "missing_file":
         path = tmp_path / "missing.tif"
+    elif case == "bad_scheduler":
+        path = road_mask_path
+        params["SCHEDULER"] = "nowhere:1"
     else:
         path = road_mask_path
         params["BAND"] = 3

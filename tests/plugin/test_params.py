@@ -193,3 +193,19 @@ def test_evaluate_road_graph_invalid_values_name_the_field(rx, field, value, nee
     setattr(request, field, value)
     with pytest.raises(rx.params.RequestError, match=needle):
         request.to_params()
+
+
+def test_scheduler_is_sent_only_when_given(rx):
+    for request_class in (
+        rx.params.RoadMaskToVectorsRequest,
+        rx.params.SegmentRoadsRequest,
+        rx.params.ExtractRoadGraphRequest,
+    ):
+        request = request_class(raster_path="/r.tif", output_path="/o.gpkg")
+        if hasattr(request, "probability_path"):
+            request.probability_path = "/p.tif"
+        assert "scheduler" not in request.to_params()
+        request.scheduler = ""
+        assert "scheduler" not in request.to_params()
+        request.scheduler = "local:2"
+        assert request.to_params()["scheduler"] == "local:2"

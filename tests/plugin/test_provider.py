@@ -129,9 +129,13 @@ def test_extract_road_graph_definition(provider, env):
         "ROAD_THRESHOLD",
         "MERGE_CHAINS",
         "DEVICE",
+        "SCHEDULER",
         "OUTPUT_EDGES",
         "OUTPUT_NODES",
     }
+    advanced = QgsProcessingParameterDefinition.FlagAdvanced
+    assert params["SCHEDULER"].flags() & advanced
+    assert params["SCHEDULER"].flags() & QgsProcessingParameterDefinition.FlagOptional
     bands = params["BANDS"]
     assert isinstance(bands, QgsProcessingParameterBand)
     assert bands.allowMultiple() and bands.parentLayerParameterName() == "INPUT"
