@@ -54,6 +54,7 @@ from backend.eval.graph import (
     NODE_XY,
     check_road_graph,
     check_same_frame,
+    edge_coords,
     graph_from_lines,
 )
 from backend.eval.spacenet_graph import graph_lines, spacenet_graph_from_lines
@@ -455,14 +456,7 @@ def insert_control_points(
 
 def _oriented_line(graph: nx.MultiGraph, u: int, v: int, k: int) -> LineString:
     """Edge (u, v, k) as a LineString from u to v."""
-    geom = graph.edges[u, v, k].get(EDGE_GEOMETRY)
-    xy_u = np.asarray(graph.nodes[u][NODE_XY], dtype=float)
-    if geom is None:
-        return LineString([xy_u, graph.nodes[v][NODE_XY]])
-    coords = np.asarray(geom.coords, dtype=float)[:, :2]
-    if np.sum((coords[-1] - xy_u) ** 2) < np.sum((coords[0] - xy_u) ** 2):
-        coords = coords[::-1]
-    return LineString(coords)
+    return LineString(edge_coords(graph, u, v, k))
 
 
 def _to_csr(graph: nx.MultiGraph) -> tuple[csr_matrix, dict]:

@@ -40,19 +40,20 @@ EDGE_GEOMETRY = "geometry"
 _SAME_VERTEX_M = 1e-6
 
 
-def edge_coords(graph: nx.Graph, u: int, v: int) -> np.ndarray:
+def edge_coords(graph: nx.Graph, u: int, v: int, key: int | None = None) -> np.ndarray:
     """Coordinates of edge ``(u, v)`` oriented from ``u`` to ``v``.
 
     Args:
-        graph: road graph (see module docstring).
+        graph: road graph (see module docstring); a ``MultiGraph`` needs ``key``.
         u: node id the returned polyline starts at.
         v: node id the returned polyline ends at.
+        key: the edge key in a ``MultiGraph``.
 
     Returns:
         (K, 2) float array of (x, y) metres, K >= 2. Without a ``geometry`` attribute the
         edge is the straight segment between the two node positions.
     """
-    data = graph.edges[u, v]
+    data = graph.edges[u, v, key] if graph.is_multigraph() else graph.edges[u, v]
     geom = data.get(EDGE_GEOMETRY)
     if geom is None:
         return np.array([graph.nodes[u][NODE_XY], graph.nodes[v][NODE_XY]], dtype=float)
@@ -114,8 +115,17 @@ def total_length_m(graph: nx.Graph) -> float:
     return float(sum(length for _, _, length in graph.edges(data=EDGE_LENGTH)))
 
 
-def _iter_linestrings(lines: Iterable) -> Iterable[np.ndarray]:
-    """Yield (K, 2) coordinate arrays, K >= 2, from LineStrings and MultiLineStrings."""
+def line_coordinates(lines: Iterable, *, drop_repeated: bool = True) -> Iterable[np.ndarray]:
+    """Yield (K, 2) coordinate arrays, K >= 2, of every LineString part of ``lines``.
+
+    Args:
+        lines: LineStrings / MultiLineStrings (Z dropped; None and empty skipped).
+        drop_repeated: drop consecutive vertices closer than 1e-6 (zero-length segments);
+            the SpaceNet graph build keeps them, since a repeated vertex is a node there.
+
+    Raises:
+        ValueError: on a geometry that is not a LineString or MultiLineString.
+    """
     for index, geom in enumerate(lines):
         if geom is None or geom.is_empty:
             continue
@@ -131,6 +141,9 @@ def _iter_linestrings(lines: Iterable) -> Iterable[np.ndarray]:
         for part in parts:
             coords = np.asarray(part.coords, dtype=float)[:, :2]
             if len(coords) < 2:
+                continue
+            if not drop_repeated:
+                yield coords
                 continue
             # Drop repeated consecutive vertices: they make zero-length segments.
             keep = np.ones(len(coords), dtype=bool)
@@ -221,7 +234,7 @@ def graph_from_lines(
             )
         crs_wkt = crs_obj.to_wkt()
 
-    polylines = list(_iter_linestrings(lines))
+    polylines = list(line_coordinates(lines))
     graph = nx.Graph(crs=crs_wkt)
     if not polylines:
         return graph

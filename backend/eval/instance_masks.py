@@ -106,8 +106,13 @@ def scan_instances(dataset) -> InstanceStats:
             box = [e - s, int(cc.min()), int(rr.min()), int(cc.max()) + 1, int(rr.max()) + 1]
             if v in found:
                 old = found[v]
-                found[v] = [old[0] + box[0], min(old[1], box[1]), min(old[2], box[2]),
-                            max(old[3], box[3]), max(old[4], box[4])]
+                found[v] = [
+                    old[0] + box[0],
+                    min(old[1], box[1]),
+                    min(old[2], box[2]),
+                    max(old[3], box[3]),
+                    max(old[4], box[4]),
+                ]
             else:
                 found[v] = box
     keys = sorted(found)
@@ -123,8 +128,11 @@ def _overlaps(prediction_px, gt_dataset, width: int, height: int):
     if col1 <= col0 or row1 <= row0:
         return 0, {}
     mask = features.rasterize(
-        [(prediction_px, 1)], out_shape=(row1 - row0, col1 - col0),
-        transform=Affine.translation(col0, row0), fill=0, dtype="uint8",
+        [(prediction_px, 1)],
+        out_shape=(row1 - row0, col1 - col0),
+        transform=Affine.translation(col0, row0),
+        fill=0,
+        dtype="uint8",
     ).astype(bool)
     ids = read_instance_ids(gt_dataset, Window(col0, row0, col1 - col0, row1 - row0))[mask]
     values, counts = np.unique(ids[ids != 0], return_counts=True)
@@ -190,8 +198,14 @@ def evaluate_instance_masks(
         k, p_area, inter = assigned.get(gt_id, (None, 0, 0))
         union = gt_area + p_area - inter
         rows.append(
-            {"gt_id": gt_id, "area_px": gt_area, "intersection_px": inter, "union_px": union,
-             "iou": inter / union, "prediction": k}
+            {
+                "gt_id": gt_id,
+                "area_px": gt_area,
+                "intersection_px": inter,
+                "union_px": union,
+                "iou": inter / union,
+                "prediction": k,
+            }
         )
     miou_i, miou_p = miou([r["intersection_px"] for r in rows], [r["union_px"] for r in rows])
     return {

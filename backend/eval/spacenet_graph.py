@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 from shapely.geometry import LineString, MultiLineString
 
-from backend.eval.graph import EDGE_GEOMETRY, EDGE_LENGTH, NODE_XY, edge_coords
+from backend.eval.graph import EDGE_GEOMETRY, EDGE_LENGTH, NODE_XY, edge_coords, line_coordinates
 
 
 def spacenet_graph_from_lines(
@@ -72,7 +72,7 @@ def spacenet_graph_from_lines(
     node_of_xy: dict[tuple[float, float], int] = {}
     node_xy: list[tuple[float, float]] = []
     segments: list[tuple[int, int]] = []
-    for coords in _line_coordinates(lines):
+    for coords in line_coordinates(lines, drop_repeated=False):
         ids = []
         for x, y in coords:
             key = (float(x), float(y))
@@ -123,15 +123,7 @@ def graph_lines(graph: nx.Graph) -> list[LineString]:
     edges = graph.edges(keys=True) if graph.is_multigraph() else graph.edges()
     for edge in edges:
         u, v = edge[0], edge[1]
-        data = graph.edges[edge]
-        geom = data.get(EDGE_GEOMETRY)
-        if geom is None:
-            coords = np.array([graph.nodes[u][NODE_XY], graph.nodes[v][NODE_XY]], dtype=float)
-        elif graph.is_multigraph():
-            coords = _oriented(np.asarray(geom.coords, dtype=float)[:, :2], graph.nodes[u][NODE_XY])
-        else:
-            coords = edge_coords(graph, u, v)
-        coords = coords.copy()
+        coords = edge_coords(graph, *edge).copy()
         coords[0] = graph.nodes[u][NODE_XY]
         coords[-1] = graph.nodes[v][NODE_XY]
         lines.append(LineString(coords))
@@ -181,26 +173,6 @@ def drop_small_subgraphs(graph: nx.Graph, min_length_m: float, max_nodes_checked
         if longest < min_length_m:
             bad.extend(component)
     graph.remove_nodes_from(bad)
-
-
-def _line_coordinates(lines: Iterable) -> Iterable[np.ndarray]:
-    """(K, 2) coordinate arrays of every LineString part; repeated vertices kept."""
-    for index, geom in enumerate(lines):
-        if geom is None or geom.is_empty:
-            continue
-        if isinstance(geom, LineString):
-            parts = [geom]
-        elif isinstance(geom, MultiLineString):
-            parts = list(geom.geoms)
-        else:
-            raise ValueError(
-                f"geometry {index} is a {geom.geom_type}; road graphs are built from "
-                "LineString/MultiLineString centerlines (convert polygons to lines first)"
-            )
-        for part in parts:
-            coords = np.asarray(part.coords, dtype=float)[:, :2]
-            if len(coords) >= 2:
-                yield coords
 
 
 def _merge_degree_two(
@@ -263,11 +235,3 @@ def _walk(
         chain.append(nxt)
         prev, node = node, nxt
     return chain, segs
-
-
-def _oriented(coords: np.ndarray, xy_start: tuple[float, float]) -> np.ndarray:
-    """``coords`` flipped when its last vertex is nearer to ``xy_start`` than its first."""
-    start = np.asarray(xy_start, dtype=float)
-    if np.sum((coords[-1] - start) ** 2) < np.sum((coords[0] - start) ** 2):
-        return coords[::-1]
-    return coords
