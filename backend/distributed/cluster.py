@@ -12,7 +12,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from backend.jobs.scheduler_runs import SchedulerError, parse_scheduler
 
@@ -89,3 +90,17 @@ def connect(
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+_Params = TypeVar("_Params")
+
+
+def with_absolute_paths(params: _Params) -> _Params:
+    """A copy of a model job's params whose raster, checkpoint and model folder are absolute
+    paths: workers may run in another working directory."""
+    absolute = {
+        name: str(Path(value).resolve())
+        for name in ("raster_path", "checkpoint", "model_dir")
+        if (value := getattr(params, name, None))
+    }
+    return params.model_copy(update=absolute)  # type: ignore[attr-defined]

@@ -19,12 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
-from backend.distributed.cluster import connect
+from backend.distributed.cluster import connect, with_absolute_paths
 from backend.geo.raster import ImageReader, open_raster
 from backend.jobs.extract_road_graph import (
     ExtractRoadGraphParams,
@@ -115,12 +114,7 @@ def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progre
         JobCancelled: from ``report`` (nothing written; blocks in flight are cancelled).
     """
     validate(params)
-    absolute = {"raster_path": str(Path(params.raster_path).resolve())}
-    if params.checkpoint:
-        absolute["checkpoint"] = str(Path(params.checkpoint).resolve())
-    if params.model_dir:
-        absolute["model_dir"] = str(Path(params.model_dir).resolve())
-    params = params.model_copy(update=absolute)
+    params = with_absolute_paths(params)
     spec = get_weights_spec(params.model)
     settings = graph_settings(params, spec)
     with connect(params.scheduler or "") as conn:

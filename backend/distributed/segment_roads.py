@@ -24,13 +24,12 @@ import hashlib
 import json
 import sys
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from distributed import WorkerPlugin, get_worker
 
-from backend.distributed.cluster import connect
+from backend.distributed.cluster import connect, with_absolute_paths
 from backend.geo.raster import ImageReader, open_raster
 from backend.geo.windows import Tile, tile_starts
 from backend.jobs.segment_roads import SegmentRoadsParams, predict_tile, segment, validate
@@ -158,12 +157,7 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
         JobCancelled: from ``report`` (nothing written; the tiles in flight are cancelled).
     """
     validate(params)
-    absolute = {"raster_path": str(Path(params.raster_path).resolve())}
-    if params.checkpoint:
-        absolute["checkpoint"] = str(Path(params.checkpoint).resolve())
-    if params.model_dir:
-        absolute["model_dir"] = str(Path(params.model_dir).resolve())
-    params = params.model_copy(update=absolute)
+    params = with_absolute_paths(params)
     spec = get_weights_spec(params.model)
     with connect(params.scheduler or "") as conn:
         link = conn.dashboard_link
