@@ -78,3 +78,19 @@ def utm_raster(tmp_path) -> Path:
 @pytest.fixture
 def geo_raster(tmp_path) -> Path:
     return write_rgb(tmp_path / "geo.tif", "EPSG:4326", GEO_TRANSFORM)
+
+
+@pytest.fixture(scope="session")
+def random_checkpoint(tmp_path_factory) -> Path:
+    """The shipped LineGraph2Road architecture with random weights (seeded), as a state
+    dict file. With thresholds of 0 every candidate survives, so the job's stages (blocks,
+    stitching, outputs) have plenty to get wrong."""
+    import torch
+
+    from backend.models.registry import get_model
+
+    torch.manual_seed(0)
+    model = get_model("linegraph2road_vit_tiny_1m", load_weights=False)
+    path = tmp_path_factory.mktemp("weights") / "random_linegraph2road.pt"
+    torch.save(model.state_dict(), path)
+    return path

@@ -17,18 +17,6 @@ from backend.jobs.extract_road_graph import (  # noqa: E402
     ExtractRoadGraphParams,
     run,
 )
-from backend.models.registry import get_model  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def random_checkpoint(tmp_path_factory):
-    # Random weights and thresholds of 0: every candidate survives, so the stitching at
-    # block borders has plenty to get wrong.
-    torch.manual_seed(0)
-    model = get_model("linegraph2road_vit_tiny_1m", load_weights=False)
-    path = tmp_path_factory.mktemp("weights") / "random.pt"
-    torch.save(model.state_dict(), path)
-    return path
 
 
 def _params(raster, out, checkpoint, **extra):

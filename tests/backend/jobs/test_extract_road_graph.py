@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-import torch
 
 from backend.jobs.extract_road_graph import (
     LAYER_EDGES,
@@ -16,16 +15,6 @@ from backend.jobs.extract_road_graph import (
     ExtractRoadGraphParams,
     run,
 )
-from backend.models.registry import get_model
-
-
-@pytest.fixture(scope="module")
-def random_checkpoint(tmp_path_factory):
-    torch.manual_seed(0)
-    model = get_model("linegraph2road_vit_tiny_1m", load_weights=False)
-    path = tmp_path_factory.mktemp("weights") / "random.pt"
-    torch.save(model.state_dict(), path)
-    return path
 
 
 def _params(raster, out, checkpoint, **kw):
