@@ -4,92 +4,92 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../gui/main.py" line="40"/>
+        <location filename="../gui/main.py" line="41"/>
         <source>Starting the RoadExtract backend</source>
         <translation>RoadExtract-Backend wird gestartet</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="461"/>
+        <location filename="../plugin/backend_process.py" line="471"/>
         <source>Start of the RoadExtract backend was cancelled.</source>
         <translation>Der Start des RoadExtract-Backends wurde abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="111"/>
+        <location filename="../gui/main.py" line="123"/>
         <source>RoadExtract</source>
         <translation>RoadExtract</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="116"/>
+        <location filename="../gui/main.py" line="135"/>
         <source>Settings…</source>
         <translation>Einstellungen…</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="116"/>
+        <location filename="../gui/main.py" line="135"/>
         <source>Backend Python, device, model folder and port of RoadExtract</source>
         <translation>Backend-Python, Rechengerät, Modellordner und Port von RoadExtract</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="123"/>
+        <location filename="../gui/main.py" line="142"/>
         <source>Start backend</source>
         <translation>Backend starten</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="123"/>
+        <location filename="../gui/main.py" line="142"/>
         <source>Start the RoadExtract backend, or connect to one that is running</source>
         <translation>Das RoadExtract-Backend starten oder mit einem laufenden verbinden</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="130"/>
+        <location filename="../gui/main.py" line="149"/>
         <source>Stop backend</source>
         <translation>Backend beenden</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="130"/>
+        <location filename="../gui/main.py" line="149"/>
         <source>Stop the backend this QGIS started</source>
         <translation>Das von diesem QGIS gestartete Backend beenden</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="137"/>
+        <location filename="../gui/main.py" line="156"/>
         <source>Backend status</source>
         <translation>Backend-Status</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="137"/>
+        <location filename="../gui/main.py" line="156"/>
         <source>Show whether a backend runs, and on which device (CPU or GPU)</source>
         <translation>Anzeigen, ob ein Backend läuft und auf welchem Gerät (CPU oder GPU)</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="251"/>
+        <location filename="../gui/main.py" line="329"/>
         <source>Settings saved. Stop and start the backend to apply them.</source>
         <translation>Einstellungen gespeichert. Beenden und starten Sie das Backend, damit sie wirksam werden.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="262"/>
+        <location filename="../gui/main.py" line="340"/>
         <source>Starting the RoadExtract backend…</source>
         <translation>RoadExtract-Backend wird gestartet…</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="268"/>
+        <location filename="../gui/main.py" line="346"/>
         <source>Backend ready on {device}.</source>
         <translation>Backend bereit auf {device}.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="279"/>
+        <location filename="../gui/main.py" line="357"/>
         <source>The RoadExtract backend was stopped.</source>
         <translation>Das RoadExtract-Backend wurde beendet.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="282"/>
+        <location filename="../gui/main.py" line="360"/>
         <source>The running backend was not started by this QGIS (it was started with `make serve` or by another QGIS); stop it where it was started.</source>
         <translation>Das laufende Backend wurde nicht von diesem QGIS gestartet (sondern mit `make serve` oder von einem anderen QGIS); beenden Sie es dort, wo es gestartet wurde.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="290"/>
+        <location filename="../gui/main.py" line="368"/>
         <source>No RoadExtract backend is running.</source>
         <translation>Es läuft kein RoadExtract-Backend.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="297"/>
+        <location filename="../gui/main.py" line="375"/>
         <source>No RoadExtract backend is running. Start one with Raster &gt; RoadExtract &gt; Start backend, or with `make serve` in the plugin folder.
 
 Backend Python: {python}
@@ -100,52 +100,52 @@ Backend-Python: {python}
 Statusordner: {state_dir}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="307"/>
+        <location filename="../gui/main.py" line="385"/>
         <source>Backend: {url} (version {version})</source>
         <translation>Backend: {url} (Version {version})</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="308"/>
+        <location filename="../gui/main.py" line="386"/>
         <source>Device: {device}</source>
         <translation>Gerät: {device}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="309"/>
+        <location filename="../gui/main.py" line="387"/>
         <source>PyTorch: {version}</source>
         <translation>PyTorch: {version}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="309"/>
+        <location filename="../gui/main.py" line="387"/>
         <source>not installed</source>
         <translation>nicht installiert</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="310"/>
+        <location filename="../gui/main.py" line="388"/>
         <source>Started by: {who}</source>
         <translation>Gestartet von: {who}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="310"/>
+        <location filename="../gui/main.py" line="388"/>
         <source>this QGIS</source>
         <translation>diesem QGIS</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="310"/>
+        <location filename="../gui/main.py" line="388"/>
         <source>someone else (make serve)</source>
         <translation>jemand anderem (make serve)</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="313"/>
+        <location filename="../gui/main.py" line="391"/>
         <source>State file: {path}</source>
         <translation>Statusdatei: {path}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="316"/>
+        <location filename="../gui/main.py" line="394"/>
         <source>Log: {path}</source>
         <translation>Protokoll: {path}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="329"/>
+        <location filename="../gui/main.py" line="407"/>
         <source>RoadExtract backend</source>
         <translation>RoadExtract-Backend</translation>
     </message>
@@ -241,43 +241,38 @@ Statusordner: {state_dir}</translation>
     </message>
     <message>
         <location filename="../gui/settings_dialog.py" line="89"/>
-        <source>Create the backend environment with `make install` in the plugin folder, or point Backend Python to any Python that has the backend dependencies. Changes apply the next time the plugin starts a backend; a backend that is already running (also one started by hand with `make serve`) is used as is.</source>
-        <translation>Erstellen Sie die Backend-Umgebung mit `make install` im Plugin-Ordner, oder wählen Sie als Backend-Python ein beliebiges Python, in dem die Abhängigkeiten des Backends installiert sind. Änderungen gelten ab dem nächsten Backend-Start durch das Plugin; ein bereits laufendes Backend (auch eines, das von Hand mit `make serve` gestartet wurde) wird unverändert verwendet.</translation>
+        <source>Create the backend environment with Raster &gt; RoadExtract &gt; Set up backend (or `make install` in a checkout), or point Backend Python to any Python that has the backend dependencies. Changes apply the next time the plugin starts a backend; a backend that is already running (also one started by hand with `make serve`) is used as is.</source>
+        <translation>Legen Sie die Backend-Umgebung mit Raster &gt; RoadExtract &gt; Backend einrichten an (oder mit `make install` in einem Checkout), oder wählen Sie als Backend-Python ein beliebiges Python mit den Abhängigkeiten des Backends. Änderungen gelten beim nächsten Start eines Backends durch das Plugin; ein bereits laufendes Backend (auch eines, das mit `make serve` von Hand gestartet wurde) wird unverändert verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="212"/>
-        <source>The RoadExtract backend Python was not found: {python}. Run `make install` in the plugin folder ({root}) to create it, or set the backend Python in Raster &gt; RoadExtract &gt; Settings. A backend started by hand with `make serve` is used as is.</source>
-        <translation>Das Python des RoadExtract-Backends wurde nicht gefunden: {python}. Führen Sie `make install` im Plugin-Ordner ({root}) aus, um es anzulegen, oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest. Ein von Hand mit `make serve` gestartetes Backend wird unverändert verwendet.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/backend_process.py" line="363"/>
+        <location filename="../plugin/backend_process.py" line="373"/>
         <source>The backend sources are missing from the plugin folder ({path}). Reinstall the RoadExtract plugin.</source>
         <translation>Die Quelltexte des Backends fehlen im Plugin-Ordner ({path}). Installieren Sie das RoadExtract-Plugin neu.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="373"/>
+        <location filename="../plugin/backend_process.py" line="383"/>
         <source>Cannot create the backend state folder {path}: {error}. Choose another state folder in Raster &gt; RoadExtract &gt; Settings.</source>
         <translation>Der Statusordner des Backends {path} kann nicht angelegt werden: {error}. Wählen Sie unter Raster &gt; RoadExtract &gt; Einstellungen einen anderen Statusordner.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="383"/>
+        <location filename="../plugin/backend_process.py" line="393"/>
         <source>Starting the RoadExtract backend: {command}</source>
         <translation>RoadExtract-Backend wird gestartet: {command}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="405"/>
+        <location filename="../plugin/backend_process.py" line="415"/>
         <source>Cannot run the backend Python {python}: {error}. Run `make install` in the plugin folder ({root}) or set the backend Python in Raster &gt; RoadExtract &gt; Settings.</source>
         <translation>Das Backend-Python {python} kann nicht ausgeführt werden: {error}. Führen Sie `make install` im Plugin-Ordner ({root}) aus oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="440"/>
+        <location filename="../plugin/backend_process.py" line="450"/>
         <source>The RoadExtract backend stopped during start-up (exit code {code}). If a module is missing, run `make install` in the plugin folder ({root}) or set the backend Python in Raster &gt; RoadExtract &gt; Settings. Last lines of its log ({log}):
 {tail}</source>
         <translation>Das RoadExtract-Backend hat sich beim Start beendet (Exit-Code {code}). Fehlt ein Modul, führen Sie `make install` im Plugin-Ordner ({root}) aus oder legen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen fest. Letzte Zeilen seines Protokolls ({log}):
 {tail}</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="466"/>
+        <location filename="../plugin/backend_process.py" line="476"/>
         <source>The RoadExtract backend did not answer within {timeout_s:.0f} s and was stopped. Raise the start-up timeout in Raster &gt; RoadExtract &gt; Settings, or start it by hand with `make serve` and try again. Last lines of its log ({log}):
 {tail}</source>
         <translation>Das RoadExtract-Backend hat nicht innerhalb von {timeout_s:.0f} s geantwortet und wurde beendet. Erhöhen Sie das Zeitlimit für den Start unter Raster &gt; RoadExtract &gt; Einstellungen, oder starten Sie es von Hand mit `make serve` und versuchen Sie es erneut. Letzte Zeilen seines Protokolls ({log}):
@@ -329,7 +324,7 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} kann nicht gelesen werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="382"/>
+        <location filename="../plugin/layers.py" line="385"/>
         <source>The export of layer {name} was cancelled.</source>
         <translation>Der Export des Layers {name} wurde abgebrochen.</translation>
     </message>
@@ -344,72 +339,72 @@ Statusordner: {state_dir}</translation>
         <translation>Layer {layer} nicht in {path} gefunden.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/provider.py" line="56"/>
+        <location filename="../processing_provider/provider.py" line="60"/>
         <source>RoadExtract: roads and objects from aerial imagery</source>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="606"/>
+        <location filename="../processing_provider/algorithms/base.py" line="611"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="608"/>
+        <location filename="../processing_provider/algorithms/base.py" line="613"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="683"/>
+        <location filename="../processing_provider/algorithms/base.py" line="690"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="649"/>
+        <location filename="../processing_provider/algorithms/base.py" line="656"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="653"/>
+        <location filename="../processing_provider/algorithms/base.py" line="660"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="630"/>
+        <location filename="../processing_provider/algorithms/base.py" line="635"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="626"/>
+        <location filename="../processing_provider/algorithms/base.py" line="631"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="643"/>
+        <location filename="../processing_provider/algorithms/base.py" line="648"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="742"/>
+        <location filename="../processing_provider/algorithms/base.py" line="749"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="870"/>
+        <location filename="../processing_provider/algorithms/base.py" line="877"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="319"/>
+        <location filename="../gui/main.py" line="397"/>
         <source>Warning: the backend is version {backend}, the plugin {plugin}; stop the backend and start it from the plugin to use the matching one.</source>
         <translation>Warnung: Das Backend hat die Version {backend}, das Plugin {plugin}; beenden Sie das Backend und starten Sie es aus dem Plugin, um das passende zu verwenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="392"/>
+        <location filename="../plugin/layers.py" line="395"/>
         <source>Cannot export layer {name} to {path}: {error}</source>
         <translation>Der Layer {name} kann nicht nach {path} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="465"/>
+        <location filename="../plugin/layers.py" line="477"/>
         <source>The vector layer is not valid.</source>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
@@ -444,12 +439,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="144"/>
+        <location filename="../gui/main.py" line="163"/>
         <source>Interactive extraction…</source>
         <translation>Interaktive Extraktion…</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="149"/>
+        <location filename="../gui/main.py" line="168"/>
         <source>Extract roads or objects by clicking and scribbling on the map; refine over rounds, then accept into a layer</source>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
@@ -459,12 +454,12 @@ Statusordner: {state_dir}</translation>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="823"/>
+        <location filename="../processing_provider/algorithms/base.py" line="830"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="420"/>
+        <location filename="../plugin/layers.py" line="423"/>
         <source>The layer has no field {field}.</source>
         <translation>Der Layer hat kein Feld {field}.</translation>
     </message>
@@ -939,7 +934,7 @@ Statusordner: {state_dir}</translation>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
     <message>
-        <location filename="../plugin/backend_process.py" line="324"/>
+        <location filename="../plugin/backend_process.py" line="331"/>
         <source>Stopping a RoadExtract backend (pid {pid}) left behind by a QGIS that is gone.</source>
         <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
     </message>
@@ -1072,6 +1067,31 @@ Statusordner: {state_dir}</translation>
         <location filename="../plugin/i18n.py" line="104"/>
         <source>Writing the outputs</source>
         <translation>Ausgaben werden geschrieben</translation>
+    </message>
+    <message>
+        <location filename="../gui/main.py" line="310"/>
+        <source>Set up backend…</source>
+        <translation>Backend einrichten…</translation>
+    </message>
+    <message>
+        <location filename="../gui/main.py" line="128"/>
+        <source>Install, repair or remove the backend environment (PyTorch and friends)</source>
+        <translation>Backend-Umgebung (PyTorch und Co.) installieren, reparieren oder entfernen</translation>
+    </message>
+    <message>
+        <location filename="../gui/main.py" line="299"/>
+        <source>RoadExtract backend not set up</source>
+        <translation>RoadExtract-Backend nicht eingerichtet</translation>
+    </message>
+    <message>
+        <location filename="../gui/main.py" line="299"/>
+        <source>RoadExtract needs its backend environment (PyTorch and the other dependencies, in a folder of its own). Set it up now?</source>
+        <translation>RoadExtract braucht seine Backend-Umgebung (PyTorch und die übrigen Abhängigkeiten, in einem eigenen Ordner). Jetzt einrichten?</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_process.py" line="217"/>
+        <source>The RoadExtract backend is not set up: its Python was not found ({python}). Set it up with Raster &gt; RoadExtract &gt; Set up backend… (downloads PyTorch and the other dependencies into a folder of their own), or, in a checkout, run `make install` in the plugin folder ({root}); or set the backend Python in Raster &gt; RoadExtract &gt; Settings. A backend started by hand with `make serve` is used as is.</source>
+        <translation>Das RoadExtract-Backend ist nicht eingerichtet: sein Python wurde nicht gefunden ({python}). Richten Sie es mit Raster &gt; RoadExtract &gt; Backend einrichten… ein (lädt PyTorch und die übrigen Abhängigkeiten in einen eigenen Ordner), oder führen Sie in einem Checkout `make install` im Plugin-Ordner ({root}) aus; oder wählen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen. Ein mit `make serve` von Hand gestartetes Backend wird unverändert verwendet.</translation>
     </message>
 </context>
 <context>
@@ -1232,6 +1252,160 @@ Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Insta
         <location filename="../processing_provider/algorithms/box_to_masks.py" line="314"/>
         <source>{masks} mask(s) from {valid} valid box(es) of {features}; {skipped} skipped; {chips} chip(s) encoded with {model} on {device}.</source>
         <translation>{masks} Maske(n) aus {valid} gültigen von {features} Box(en); {skipped} übersprungen; {chips} Bildausschnitt(e) mit {model} auf {device} kodiert.</translation>
+    </message>
+</context>
+<context>
+    <name>BuildRoadTrainingSet</name>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="56"/>
+        <source>Build road training set</source>
+        <translation>Straßen-Trainingsdatensatz erstellen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="60"/>
+        <source>road,training,dataset,chips,labels,mask,fine-tune,osm,deep learning,aerial</source>
+        <translation>Straße,Training,Datensatz,Kacheln,Labels,Maske,Feinabstimmung,OSM,Deep Learning,Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="66"/>
+        <source>Turns aerial images and a road layer of the same area into a training set for &apos;Fine-tune road model&apos; (and the training command lines).
+
+Roads are lines, thickened into road masks by the width field (metres; empty or zero values take the default width), or road polygons. The road layer may be in any CRS: it is reprojected to each image&apos;s CRS. An optional area-of-interest layer limits the roads used.
+
+The images are cut into chips of &apos;chip size&apos; pixels at the ground sample distance (metres per pixel; 0: the first image&apos;s). The output folder gets images/*.tif (georeferenced chips), labels/*.png (road masks), centerlines/*.geojson and manifest.json. The held-out part is a stripe of each image (split by area, so neighbouring chips do not leak into it); road-free chips are kept up to the empty-chip ratio.
+
+Images and roads need a CRS; every image needs its own file name. Layers that are not local files (memory layers, selections, web layers) are exported to temporary files first. The output folder must be new or empty.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings).</source>
+        <translation>Macht aus Luftbildern und einem Straßenlayer desselben Gebiets einen Trainingsdatensatz für „Straßenmodell feinabstimmen“ (und die Trainings-Kommandozeilen).
+
+Straßen sind Linien, die über das Breitenfeld (Meter; leere Werte oder 0 erhalten die Standardbreite) zu Straßenmasken verbreitert werden, oder Straßenpolygone. Der Straßenlayer darf in einem beliebigen KBS vorliegen: Er wird in das KBS jedes Bildes umprojiziert. Ein optionaler Layer mit dem Untersuchungsgebiet begrenzt die verwendeten Straßen.
+
+Die Bilder werden in Kacheln von „Kachelgröße“ Pixeln bei der Bodenauflösung zerlegt (Meter pro Pixel; 0: die des ersten Bildes). Der Ausgabeordner erhält images/*.tif (georeferenzierte Kacheln), labels/*.png (Straßenmasken), centerlines/*.geojson und manifest.json. Der zurückgehaltene Teil ist ein Streifen jedes Bildes (Aufteilung nach Fläche, damit benachbarte Kacheln nicht hineinwirken); Kacheln ohne Straßen werden bis zum Anteil für straßenfreie Kacheln behalten.
+
+Bilder und Straßen brauchen ein KBS; jedes Bild braucht einen eigenen Dateinamen. Layer, die keine lokalen Dateien sind (Speicherlayer, Auswahlen, Weblayer), werden zuerst in temporäre Dateien exportiert. Der Ausgabeordner muss neu oder leer sein.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="89"/>
+        <source>Aerial images</source>
+        <translation>Luftbilder</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="94"/>
+        <source>Roads (lines or polygons)</source>
+        <translation>Straßen (Linien oder Polygone)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="101"/>
+        <source>Road width field (metres; lines only)</source>
+        <translation>Feld mit der Straßenbreite (Meter; nur Linien)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="110"/>
+        <source>Default road width (metres)</source>
+        <translation>Standard-Straßenbreite (Meter)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="120"/>
+        <source>Area of interest</source>
+        <translation>Untersuchungsgebiet</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="128"/>
+        <source>Chip size (pixels)</source>
+        <translation>Kachelgröße (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="137"/>
+        <source>Ground sample distance of the chips (metres per pixel, 0: the image&apos;s)</source>
+        <translation>Bodenauflösung der Kacheln (Meter pro Pixel, 0: die des Bildes)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="147"/>
+        <source>Share of each image held out for validation (0 to 0.9)</source>
+        <translation>Zur Validierung zurückgehaltener Anteil jedes Bildes (0 bis 0,9)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="155"/>
+        <source>Road-free chips kept per chip with roads</source>
+        <translation>Behaltene straßenfreie Kacheln je Kachel mit Straßen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="166"/>
+        <source>Training set folder</source>
+        <translation>Ordner des Trainingsdatensatzes</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
+        <source>Number of chips</source>
+        <translation>Anzahl der Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
+        <source>Number of training chips</source>
+        <translation>Anzahl der Trainingskacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
+        <source>Number of held-out chips</source>
+        <translation>Anzahl der zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="194"/>
+        <source>{path} exists and is not empty; choose a new or empty folder.</source>
+        <translation>{path} existiert und ist nicht leer; wählen Sie einen neuen oder leeren Ordner.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="250"/>
+        <source>{chips} chip(s) of {chip_px} px at {gsd_m:.2f} m per pixel: {train} for training, {validation} held out, {empty} without roads; written to {path}.</source>
+        <translation>{chips} Kachel(n) mit {chip_px} px bei {gsd_m:.2f} m pro Pixel: {train} zum Training, {validation} zurückgehalten, {empty} ohne Straßen; geschrieben nach {path}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="266"/>
+        <source>Fine-tuning needs training and held-out chips with roads: use a larger area, smaller chips or another validation share.</source>
+        <translation>Die Feinabstimmung braucht Trainings- und zurückgehaltene Kacheln mit Straßen: Verwenden Sie ein größeres Gebiet, kleinere Kacheln oder einen anderen Validierungsanteil.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="288"/>
+        <source>Choose at least one aerial image.</source>
+        <translation>Wählen Sie mindestens ein Luftbild.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="292"/>
+        <source>{name} is not a raster layer.</source>
+        <translation>{name} ist kein Rasterlayer.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="296"/>
+        <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
+        <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="328"/>
+        <source>Layer {name} has no coordinate reference system. Assign one (Layer Properties &gt; Source) and run again.</source>
+        <translation>Der Layer {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Layereigenschaften &gt; Quelle) und starten Sie erneut.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="335"/>
+        <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
+        <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="414"/>
+        <source>Cancelled; nothing was written.</source>
+        <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="374"/>
+        <source>Layer {name} is not a local file; exported it to {path}.</source>
+        <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="416"/>
+        <source>Layer {name} was exported to {path} for the backend.</source>
+        <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
     </message>
 </context>
 <context>
@@ -1607,6 +1781,151 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <location filename="../processing_provider/algorithms/extract_road_graph.py" line="166"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
+    </message>
+</context>
+<context>
+    <name>FineTuneRoadModel</name>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="54"/>
+        <source>Fine-tune road model</source>
+        <translation>Straßenmodell feinabstimmen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="58"/>
+        <source>road,fine-tune,training,transfer learning,model,anchor-sam,deep learning,aerial</source>
+        <translation>Straße,Feinabstimmung,Training,Transferlernen,Modell,Anchor-SAM,Deep Learning,Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="64"/>
+        <source>Adapts a road model to your imagery with a training set made by &apos;Build road training set&apos;.
+
+The base model is first scored on the held-out chips (road IoU at 0.5), then trained from its weights for the time budget (or the maximum number of steps), keeping the checkpoint that scores best on the held-out chips; the log shows the loss and the held-out IoU as training goes. The new model is saved under its name in the backend&apos;s user model folder with a model card, scored again, and appears in the model list of every RoadExtract algorithm. Results: the model id and the held-out IoU before and after.
+
+Cancelling while training stops it and still saves the best checkpoint so far. Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. Only Anchor-SAM models (Segment roads) can be fine-tuned so far.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
+        <translation>Passt ein Straßenmodell mit einem Trainingsdatensatz aus „Straßen-Trainingsdatensatz erstellen“ an Ihre Bilder an.
+
+Das Basismodell wird zuerst auf den zurückgehaltenen Kacheln bewertet (Straßen-IoU bei 0,5) und dann ausgehend von seinen Gewichten für das Zeitbudget (oder die Höchstzahl an Schritten) trainiert; behalten wird der Checkpoint, der auf den zurückgehaltenen Kacheln am besten abschneidet. Das Protokoll zeigt während des Trainings den Loss und die IoU auf den zurückgehaltenen Kacheln. Das neue Modell wird unter seinem Namen mit einer Modellkarte im Benutzer-Modellordner des Backends gespeichert, erneut bewertet und erscheint in der Modellliste jedes RoadExtract-Algorithmus. Ergebnisse: die Modell-ID und die IoU auf den zurückgehaltenen Kacheln vorher und nachher.
+
+Ein Abbruch während des Trainings beendet es und speichert trotzdem den bis dahin besten Checkpoint. Lernrate: behutsam (1e-4) verändert das Modell am wenigsten, stark (1e-3) am meisten. Bisher lassen sich nur Anchor-SAM-Modelle (Straßen segmentieren) feinabstimmen.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="84"/>
+        <source>Training set folder (from &apos;Build road training set&apos;)</source>
+        <translation>Ordner des Trainingsdatensatzes (aus „Straßen-Trainingsdatensatz erstellen“)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="91"/>
+        <source>Base model</source>
+        <translation>Basismodell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="99"/>
+        <source>Name of the new model</source>
+        <translation>Name des neuen Modells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="100"/>
+        <source>3 to 64 characters a-z, 0-9 and _, starting with a letter; not taken yet.</source>
+        <translation>3 bis 64 Zeichen a-z, 0-9 und _, beginnend mit einem Buchstaben; noch nicht vergeben.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="104"/>
+        <source>Training time budget (minutes)</source>
+        <translation>Zeitbudget für das Training (Minuten)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <source>gentle (1e-4)</source>
+        <translation>behutsam (1e-4)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <source>normal (3e-4)</source>
+        <translation>normal (3e-4)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <source>strong (1e-3)</source>
+        <translation>stark (1e-3)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="126"/>
+        <source>Device</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="132"/>
+        <source>Maximum training steps</source>
+        <translation>Höchstzahl an Trainingsschritten</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="139"/>
+        <source>Training crop size (pixels, a multiple of 32)</source>
+        <translation>Größe der Trainingsausschnitte (Pixel, ein Vielfaches von 32)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="146"/>
+        <source>Crops per training step</source>
+        <translation>Ausschnitte pro Trainingsschritt</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="157"/>
+        <source>New model id</source>
+        <translation>ID des neuen Modells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="158"/>
+        <source>New model weights</source>
+        <translation>Gewichte des neuen Modells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <source>Held-out road IoU of the base model</source>
+        <translation>Straßen-IoU des Basismodells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <source>Held-out road IoU of the new model</source>
+        <translation>Straßen-IoU des neuen Modells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <source>Training steps</source>
+        <translation>Trainingsschritte</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="177"/>
+        <source>{path} is not a training set (no manifest.json); make one with &apos;Build road training set&apos; first.</source>
+        <translation>{path} ist kein Trainingsdatensatz (keine manifest.json); erstellen Sie zuerst einen mit „Straßen-Trainingsdatensatz erstellen“.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="223"/>
+        <source>New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on {device}). Held-out road IoU: {before:.3f} before, {after:.3f} after.</source>
+        <translation>Neues Modell {model} ({steps} Schritt(e) ausgehend von {base} in {minutes:.1f} min auf {device}). Straßen-IoU auf den zurückgehaltenen Kacheln: {before:.3f} vorher, {after:.3f} nachher.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="238"/>
+        <source>Training was cancelled; the best checkpoint so far was saved as {model}.</source>
+        <translation>Das Training wurde abgebrochen; der bis dahin beste Checkpoint wurde als {model} gespeichert.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="244"/>
+        <source>The new model scores lower on the held-out chips than {base}: train longer, use a gentler learning rate or more data.</source>
+        <translation>Das neue Modell schneidet auf den zurückgehaltenen Kacheln schlechter ab als {base}: Trainieren Sie länger, mit einer behutsameren Lernrate oder mit mehr Daten.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="263"/>
+        <source>A model named {name} exists already; choose another name.</source>
+        <translation>Ein Modell namens {name} existiert bereits; wählen Sie einen anderen Namen.</translation>
     </message>
 </context>
 <context>

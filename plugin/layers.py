@@ -316,6 +316,7 @@ def export_vector(
     feedback: QgsFeedback | None = None,
     name: str = "",
     attributes: dict[str, str | None] | None = None,
+    real_numbers: bool = False,
 ) -> str:
     """Write the features of a feature source to a new GeoPackage, in the source's CRS.
 
@@ -338,6 +339,8 @@ def export_vector(
             as well. A source field is written as text unless it is an integer field (kept
             integer), the feature id as an integer. With attributes every feature is written,
             without a geometry or with an invalid one too (the backend reports such boxes).
+        real_numbers: Also keep floating-point source fields as real numbers (widths in
+            metres, ...) instead of writing them as text.
 
     Returns:
         ``out_path`` as a string.
@@ -348,7 +351,7 @@ def export_vector(
     """
     name = name or source.sourceName()
     crs = crs if crs is not None else source.sourceCrs()
-    fields, columns = _export_fields(source, attributes or {})
+    fields, columns = _export_fields(source, attributes or {}, real_numbers)
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = layer_name
@@ -403,10 +406,10 @@ def export_vector(
 
 
 def _export_fields(
-    source: QgsFeatureSource, attributes: dict[str, str | None]
+    source: QgsFeatureSource, attributes: dict[str, str | None], real_numbers: bool = False
 ) -> tuple[QgsFields, list[tuple[str, int]]]:
     """Fields of an export and, per field, how to read its value: ``("fid", -1)``,
-    ``("int", index)`` or ``("text", index)``."""
+    ``("int", index)``, ``("real", index)`` (with ``real_numbers``) or ``("text", index)``."""
     fields = QgsFields()
     columns: list[tuple[str, int]] = []
     source_fields = source.fields()
@@ -418,19 +421,28 @@ def _export_fields(
         index = source_fields.indexFromName(source_name)
         if index < 0:
             raise LayerError(tr("The layer has no field {field}.").format(field=source_name))
-        integer = source_fields.at(index).type() in (QVariant.Int, QVariant.LongLong)
-        columns.append(("int" if integer else "text", index))
-        fields.append(QgsField(out_name, QVariant.LongLong if integer else QVariant.String))
+        kind = source_fields.at(index).type()
+        if kind in (QVariant.Int, QVariant.LongLong):
+            columns.append(("int", index))
+            fields.append(QgsField(out_name, QVariant.LongLong))
+        elif real_numbers and kind == QVariant.Double:
+            columns.append(("real", index))
+            fields.append(QgsField(out_name, QVariant.Double))
+        else:
+            columns.append(("text", index))
+            fields.append(QgsField(out_name, QVariant.String))
     return fields, columns
 
 
-def _export_value(feature: QgsFeature, column: tuple[str, int]) -> int | str | None:
+def _export_value(feature: QgsFeature, column: tuple[str, int]) -> float | int | str | None:
     kind, index = column
     if kind == "fid":
         return int(feature.id())
     value = feature.attribute(index)
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return None
+    if kind == "real":
+        return float(value)
     return int(value) if kind == "int" else str(value)
 
 

@@ -9,7 +9,9 @@ backend validates again (it also serves other clients).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 
@@ -26,11 +28,13 @@ class Bounds:
         minimum: Lowest allowed value (None: no lower bound).
         maximum: Highest allowed value, inclusive (None: no upper bound).
         minimum_exclusive: The value must exceed ``minimum`` (> instead of >=).
+        maximum_exclusive: The value must stay below ``maximum`` (< instead of <=).
     """
 
     minimum: float | None = None
     maximum: float | None = None
     minimum_exclusive: bool = False
+    maximum_exclusive: bool = False
 
     def check(self, name: str, value: float) -> None:
         """Raise unless ``value`` lies within the bounds (NaN is refused too).
@@ -40,15 +44,17 @@ class Bounds:
         """
         low, high = self.minimum, self.maximum
         above = low is None or (value > low if self.minimum_exclusive else value >= low)
-        below = high is None or value <= high
+        below = high is None or (value < high if self.maximum_exclusive else value <= high)
         if above and below and value == value:  # value == value: not NaN
             return
-        if low is not None and high is not None:
+        if low is not None and high is not None and not self.maximum_exclusive:
             allowed = f"within {low:g}..{high:g}"
+        elif low is not None and high is not None:
+            allowed = f"{'>' if self.minimum_exclusive else '>='} {low:g} and < {high:g}"
         elif low is not None:
             allowed = f"{'>' if self.minimum_exclusive else '>='} {low:g}"
         else:
-            allowed = f"<= {high:g}"
+            allowed = f"{'<' if self.maximum_exclusive else '<='} {high:g}"
         raise RequestError(f"{name}: must be {allowed}, got {value}")
 
 
@@ -771,6 +777,166 @@ class EvaluateInstanceMasksRequest(JobRequest):
             raise RequestError("id_field: needed to match by id")
         if self.report_path and not self.report_path.lower().endswith(".json"):
             raise RequestError(f"report_path: must end with .json, got {self.report_path!r}")
+
+
+# --- fine-tuning on the user's imagery (issue 12) ---------------------------------------------
+
+
+@dataclass
+class BuildTrainingSetRequest(JobRequest):
+    """Turn imagery and a road layer into a road training set (job kind
+    ``build_training_set``).
+
+    Attributes:
+        raster_paths: Local paths of the images (any GDAL format, each with a CRS and its
+            own file name: chips are named after it).
+        roads_path: Local vector file of the roads: lines (thickened by a width in metres)
+            or polygons, in any CRS (the backend reprojects them to each raster's).
+        output_dir: New or empty folder the backend writes the set into (atomically).
+        roads_layer: Layer inside a multi-layer road file; None for a single-layer file.
+        width_field: Numeric field of the road lines holding the road width in metres;
+            None: every line is ``default_width_m`` wide.
+        default_width_m: Width of lines without a width, metres.
+        aoi_path: Local vector file of area-of-interest polygons (any CRS); roads outside
+            are left out. None: the whole rasters.
+        chip_px: Chip side in pixels at ``gsd_m``.
+        gsd_m: Ground sample distance of the chips, metres per pixel; None: the first
+            raster's.
+        validation_fraction: Share of each raster's area (a stripe along its longer axis)
+            kept for validation.
+        empty_chip_ratio: Road-free chips kept per chip with roads.
+    """
+
+    KIND: ClassVar[str] = "build_training_set"
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "default_width_m": Bounds(0.0, 100.0, minimum_exclusive=True),
+        "chip_px": Bounds(64, 4096),
+        "gsd_m": POSITIVE,
+        "validation_fraction": Bounds(0.0, 1.0, maximum_exclusive=True),
+        "empty_chip_ratio": NON_NEGATIVE,
+    }
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("roads_layer", "width_field", "aoi_path", "gsd_m")
+    _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
+    _INTS: ClassVar[tuple[str, ...]] = ("chip_px",)
+    _FLOATS: ClassVar[tuple[str, ...]] = (
+        "default_width_m",
+        "gsd_m",
+        "validation_fraction",
+        "empty_chip_ratio",
+    )
+
+    raster_paths: list[str]
+    roads_path: str
+    output_dir: str
+    roads_layer: str | None = None
+    width_field: str | None = None
+    default_width_m: float = 6.0
+    aoi_path: str | None = None
+    chip_px: int = 512
+    gsd_m: float | None = None
+    validation_fraction: float = 0.2
+    empty_chip_ratio: float = 0.1
+
+    def validate(self) -> None:
+        """Check the fields before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.raster_paths or not all(self.raster_paths):
+            raise RequestError("raster_paths: at least one raster file is required")
+        stems = [PurePath(path).stem for path in self.raster_paths]
+        if len(set(stems)) != len(stems):
+            raise RequestError(
+                "raster_paths: every raster needs its own file name (chips are named after it)"
+            )
+        if not self.roads_path:
+            raise RequestError("roads_path: a road layer file is required")
+        if not self.output_dir:
+            raise RequestError("output_dir: a folder is required")
+        self.check_bounds()
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of a ``build_training_set`` job (validated).
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        params = super().to_params()
+        params["raster_paths"] = [str(path) for path in self.raster_paths]
+        return params
+
+
+# Learning-rate presets of ``fine_tune`` (backend/jobs/fine_tune.py LEARNING_RATES).
+LEARNING_RATE_PRESETS = ("gentle", "normal", "strong")
+# Ids of new models (backend/jobs/fine_tune.py): a-z, 0-9 and _, 3-64 chars, a letter first.
+MODEL_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+
+
+@dataclass
+class FineTuneRequest(JobRequest):
+    """Fine-tune a road model on a training set of ``build_training_set`` (job kind
+    ``fine_tune``). The new model lands in the backend's user model folder, where every
+    algorithm's model list shows it.
+
+    Attributes:
+        dataset_dir: Folder written by ``build_training_set`` (``tr_*`` and ``va_*`` chips).
+        model_name: Id of the new model (:data:`MODEL_NAME_PATTERN`), not taken yet.
+        base_model: Registered model to start from (Anchor-SAM family for now).
+        time_limit_min: Training time budget, minutes.
+        max_steps: Stop after this many training steps at most.
+        learning_rate: One of :data:`LEARNING_RATE_PRESETS` (gentle 1e-4, normal 3e-4,
+            strong 1e-3).
+        device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
+        crop_px: Training crop side in pixels (a multiple of 32).
+        batch_size: Crops per training step.
+    """
+
+    KIND: ClassVar[str] = "fine_tune"
+    DEFAULT_MODEL: ClassVar[str] = "anchor_sam_pico_1m"
+    # Registry methods that can be fine-tuned today.
+    METHODS: ClassVar[tuple[str, ...]] = ("anchor_sam",)
+    BOUNDS: ClassVar[dict[str, Bounds]] = {
+        "time_limit_min": Bounds(0.0, 24 * 60, minimum_exclusive=True),
+        "max_steps": Bounds(1),
+        "crop_px": Bounds(64, 1024),
+        "batch_size": Bounds(1, 64),
+    }
+    _INTS: ClassVar[tuple[str, ...]] = ("max_steps", "crop_px", "batch_size")
+    _FLOATS: ClassVar[tuple[str, ...]] = ("time_limit_min",)
+
+    dataset_dir: str
+    model_name: str
+    base_model: str = DEFAULT_MODEL
+    time_limit_min: float = 10.0
+    max_steps: int = 100_000
+    learning_rate: str = "normal"
+    device: str = "auto"
+    crop_px: int = 256
+    batch_size: int = 4
+
+    def validate(self) -> None:
+        """Check the fields before a job is created.
+
+        Raises:
+            RequestError: Naming the offending field.
+        """
+        if not self.dataset_dir:
+            raise RequestError("dataset_dir: a training set folder is required")
+        if not MODEL_NAME_PATTERN.match(self.model_name):
+            raise RequestError(
+                f"model_name: use 3-64 characters a-z, 0-9 and _, starting with a letter, "
+                f"got {self.model_name!r}"
+            )
+        _check_model_and_device(self.base_model, self.device)
+        if self.learning_rate not in LEARNING_RATE_PRESETS:
+            raise RequestError(
+                f"learning_rate: must be one of {', '.join(LEARNING_RATE_PRESETS)}, "
+                f"got {self.learning_rate!r}"
+            )
+        self.check_bounds()
+        if self.crop_px % 32:
+            raise RequestError(f"crop_px: must be a multiple of 32, got {self.crop_px}")
 
 
 # --- interactive extraction -----------------------------------------------------------------

@@ -19,9 +19,11 @@ from ..plugin.backend_process import backend_manager
 from ..plugin.i18n import tr
 from ..plugin.resources import icon_path
 from .algorithms.box_to_masks import BoxesToMasks
+from .algorithms.build_training_set import BuildRoadTrainingSet
 from .algorithms.evaluate_instance_masks import EvaluateInstanceMasks
 from .algorithms.evaluate_road_graph import EvaluateRoadGraph
 from .algorithms.extract_road_graph import ExtractRoadGraph
+from .algorithms.fine_tune import FineTuneRoadModel
 from .algorithms.import_box_annotations import ImportBoxAnnotations
 from .algorithms.road_mask_to_vectors import RoadMaskToVectors
 from .algorithms.segment_roads import SegmentRoads
@@ -34,6 +36,8 @@ ALGORITHM_CLASSES = (
     ExtractRoadGraph,
     SegmentRoads,
     EvaluateRoadGraph,
+    BuildRoadTrainingSet,
+    FineTuneRoadModel,
     BoxesToMasks,
     ImportBoxAnnotations,
     EvaluateInstanceMasks,

@@ -584,6 +584,8 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         params: dict[str, Any],
         feedback: QgsProcessingFeedback,
         progress_range: tuple[float, float] = (0.0, 90.0),
+        cancel_timeout_s: float = CANCEL_TIMEOUT_S,
+        keep_result_on_cancel: bool = False,
     ) -> JobResult:
         """Create a job, poll it to the end and return its result.
 
@@ -593,6 +595,9 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
             params: JSON params of the job.
             feedback: Progress, messages and cancellation.
             progress_range: Part of the algorithm's 0..100 progress the job covers.
+            cancel_timeout_s: How long a cancelled job may take to stop.
+            keep_result_on_cancel: A job that still succeeds after a cancel (``fine_tune``
+                keeps its best checkpoint) returns its result instead of failing.
 
         Returns:
             The job result (output paths and summary).
@@ -635,7 +640,7 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                     on_status,
                     on_cancel,
                     POLL_INTERVAL_S,
-                    CANCEL_TIMEOUT_S,
+                    cancel_timeout_s,
                 )
             except BackendError as exc:
                 if not feedback.isCanceled():
@@ -643,7 +648,9 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
                 feedback.reportError(
                     tr("Could not confirm the cancellation: {detail}").format(detail=exc.detail)
                 )
-            if feedback.isCanceled():
+            if feedback.isCanceled() and not (
+                keep_result_on_cancel and status.status == "succeeded"
+            ):
                 raise QgsProcessingException(tr("Cancelled; nothing was written."))
             if status.status == "cancelled":
                 raise QgsProcessingException(

@@ -31,7 +31,7 @@ DIFFERENT_DEFAULTS = {
 
 def _backend_bounds(field) -> plugin_params.Bounds:
     minimum = maximum = None
-    exclusive = False
+    exclusive = maximum_exclusive = False
     for constraint in field.metadata:
         if isinstance(constraint, annotated_types.Ge):
             minimum = constraint.ge
@@ -40,12 +40,12 @@ def _backend_bounds(field) -> plugin_params.Bounds:
         elif isinstance(constraint, annotated_types.Le):
             maximum = constraint.le
         elif isinstance(constraint, annotated_types.Lt):
-            raise AssertionError(f"{field}: an exclusive maximum has no Bounds form")
-    return plugin_params.Bounds(minimum, maximum, exclusive)
+            maximum, maximum_exclusive = constraint.lt, True
+    return plugin_params.Bounds(minimum, maximum, exclusive, maximum_exclusive)
 
 
 def test_every_job_kind_has_a_request():
-    assert len(REQUESTS) == 8
+    assert len(REQUESTS) == 10
     for request in REQUESTS:
         get_job_kind(request.KIND)  # raises for a kind the backend does not run
 

@@ -1,0 +1,267 @@
+"""Processing algorithm "Fine-tune road model" (job kind ``fine_tune``, issue 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ...plugin.client import BackendClient, BackendError
+from ...plugin.params import DEVICES, LEARNING_RATE_PRESETS, FineTuneRequest
+from .base import RoadExtractAlgorithm, forget_model_rows, model_parameter, number_range
+
+# How long a cancelled fine-tuning may take to stop: after a cancel the job still exports
+# the best checkpoint so far and scores it on the held-out chips.
+CANCEL_TIMEOUT_S = 30 * 60.0
+
+
+class FineTuneRoadModel(RoadExtractAlgorithm):
+    """Fine-tune a road model on a training set of "Build road training set"."""
+
+    TRAINING_SET = "TRAINING_SET"
+    BASE_MODEL = "BASE_MODEL"
+    MODEL_NAME = "MODEL_NAME"
+    TIME_LIMIT = "TIME_LIMIT"
+    MAX_STEPS = "MAX_STEPS"
+    LEARNING_RATE = "LEARNING_RATE"
+    DEVICE = "DEVICE"
+    CROP_SIZE = "CROP_SIZE"
+    BATCH_SIZE = "BATCH_SIZE"
+    MODEL = "MODEL"
+    WEIGHTS = "WEIGHTS"
+    IOU_BEFORE = "IOU_BEFORE"
+    IOU_AFTER = "IOU_AFTER"
+    STEPS = "STEPS"
+
+    def name(self) -> str:
+        """Untranslated algorithm id."""
+        return "finetuneroadmodel"
+
+    def displayName(self) -> str:  # noqa: N802 - QGIS API
+        """Translated name shown in the toolbox."""
+        return self.tr("Fine-tune road model")
+
+    def tags(self) -> list[str]:
+        """Search keywords."""
+        return self.tr(
+            "road,fine-tune,training,transfer learning,model,anchor-sam,deep learning,aerial"
+        ).split(",")
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        """Translated help shown next to the parameters."""
+        return self.tr(
+            "Adapts a road model to your imagery with a training set made by 'Build road "
+            "training set'.\n\n"
+            "The base model is first scored on the held-out chips (road IoU at 0.5), then "
+            "trained from its weights for the time budget (or the maximum number of steps), "
+            "keeping the checkpoint that scores best on the held-out chips; the log shows "
+            "the loss and the held-out IoU as training goes. The new model is saved under "
+            "its name in the backend's user model folder with a model card, scored again, "
+            "and appears in the model list of every RoadExtract algorithm. Results: the "
+            "model id and the held-out IoU before and after.\n\n"
+            "Cancelling while training stops it and still saves the best checkpoint so far. "
+            "Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. "
+            "Only Anchor-SAM models (Segment roads) can be fine-tuned so far.\n\n"
+            "The work runs in the RoadExtract backend, which is started on first use "
+            "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
+        """Declare the parameters and outputs."""
+        defaults = FineTuneRequest("", "")
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.TRAINING_SET,
+                self.tr("Training set folder (from 'Build road training set')"),
+                behavior=QgsProcessingParameterFile.Folder,
+            )
+        )
+        self.addParameter(
+            model_parameter(
+                self.BASE_MODEL,
+                self.tr("Base model"),
+                FineTuneRequest.METHODS,
+                FineTuneRequest.DEFAULT_MODEL,
+            )
+        )
+        name = QgsProcessingParameterString(self.MODEL_NAME, self.tr("Name of the new model"))
+        name.setHelp(
+            self.tr("3 to 64 characters a-z, 0-9 and _, starting with a letter; not taken yet.")
+        )
+        self.addParameter(name)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.TIME_LIMIT,
+                self.tr("Training time budget (minutes)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.time_limit_min,
+                minValue=0.1,  # the request's bound is > 0, which a widget cannot say
+                maxValue=number_range(FineTuneRequest, "time_limit_min")["maxValue"],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LEARNING_RATE,
+                self.tr("Learning rate"),
+                options=[
+                    self.tr("gentle (1e-4)"),
+                    self.tr("normal (3e-4)"),
+                    self.tr("strong (1e-3)"),
+                ],
+                defaultValue=LEARNING_RATE_PRESETS.index(defaults.learning_rate),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0
+            )
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.MAX_STEPS,
+                self.tr("Maximum training steps"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=defaults.max_steps,
+                **number_range(FineTuneRequest, "max_steps"),
+            ),
+            QgsProcessingParameterNumber(
+                self.CROP_SIZE,
+                self.tr("Training crop size (pixels, a multiple of 32)"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=defaults.crop_px,
+                **number_range(FineTuneRequest, "crop_px"),
+            ),
+            QgsProcessingParameterNumber(
+                self.BATCH_SIZE,
+                self.tr("Crops per training step"),
+                type=QgsProcessingParameterNumber.Integer,
+                defaultValue=defaults.batch_size,
+                **number_range(FineTuneRequest, "batch_size"),
+            ),
+        ]
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        self.addOutput(QgsProcessingOutputString(self.MODEL, self.tr("New model id")))
+        self.addOutput(QgsProcessingOutputFile(self.WEIGHTS, self.tr("New model weights")))
+        self.add_number_outputs(
+            (
+                (self.IOU_BEFORE, self.tr("Held-out road IoU of the base model")),
+                (self.IOU_AFTER, self.tr("Held-out road IoU of the new model")),
+                (self.STEPS, self.tr("Training steps")),
+            )
+        )
+
+    def processAlgorithm(  # noqa: N802 - QGIS API
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        """Check the inputs, run the backend job, report the held-out IoU before and after."""
+        feedback = feedback or QgsProcessingFeedback()  # alg.run() may pass none
+        dataset_dir = self.parameterAsFile(parameters, self.TRAINING_SET, context) or ""
+        if not (Path(dataset_dir) / "manifest.json").is_file():
+            raise QgsProcessingException(
+                self.tr(
+                    "{path} is not a training set (no manifest.json); make one with 'Build "
+                    "road training set' first."
+                ).format(path=dataset_dir)
+            )
+        base_model = (
+            self.parameterAsEnumString(parameters, self.BASE_MODEL, context) or ""
+        ).strip()
+        request = FineTuneRequest(
+            dataset_dir=dataset_dir,
+            model_name=(self.parameterAsString(parameters, self.MODEL_NAME, context) or "").strip(),
+            base_model=base_model or FineTuneRequest.DEFAULT_MODEL,
+            time_limit_min=self.parameterAsDouble(parameters, self.TIME_LIMIT, context),
+            max_steps=self.parameterAsInt(parameters, self.MAX_STEPS, context),
+            learning_rate=LEARNING_RATE_PRESETS[
+                self.parameterAsEnum(parameters, self.LEARNING_RATE, context)
+            ],
+            device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
+            crop_px=self.parameterAsInt(parameters, self.CROP_SIZE, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
+        )
+        params = self.job_params(request)  # validates before starting the backend
+
+        client = self.backend_client(feedback)
+        (method,) = FineTuneRequest.METHODS  # one family can be fine-tuned so far
+        self.check_model(client, request.base_model, None, method)
+        self._check_name_is_free(client, request.model_name)
+        result = self.run_job(
+            client,
+            request.KIND,
+            params,
+            feedback,
+            (0.0, 100.0),
+            cancel_timeout_s=CANCEL_TIMEOUT_S,
+            keep_result_on_cancel=True,
+        )
+        forget_model_rows()  # every model list shows the new model from now on
+        summary = result.summary
+        results: dict[str, Any] = {
+            self.MODEL: str(summary.get("model") or request.model_name),
+            self.WEIGHTS: str(result.outputs.get("weights") or ""),
+            self.IOU_BEFORE: float(summary.get("iou_before") or 0.0),
+            self.IOU_AFTER: float(summary.get("iou_after") or 0.0),
+            self.STEPS: int(summary.get("steps") or 0),
+        }
+        feedback.pushInfo(
+            self.tr(
+                "New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on "
+                "{device}). Held-out road IoU: {before:.3f} before, {after:.3f} after."
+            ).format(
+                model=results[self.MODEL],
+                steps=results[self.STEPS],
+                base=summary.get("base_model") or request.base_model,
+                minutes=float(summary.get("minutes") or 0.0),
+                device=summary.get("device") or "?",
+                before=results[self.IOU_BEFORE],
+                after=results[self.IOU_AFTER],
+            )
+        )
+        if summary.get("stopped_early"):
+            feedback.pushWarning(
+                self.tr(
+                    "Training was cancelled; the best checkpoint so far was saved as {model}."
+                ).format(model=results[self.MODEL])
+            )
+        if results[self.IOU_AFTER] < results[self.IOU_BEFORE]:
+            feedback.pushWarning(
+                self.tr(
+                    "The new model scores lower on the held-out chips than {base}: train "
+                    "longer, use a gentler learning rate or more data."
+                ).format(base=request.base_model)
+            )
+        return results
+
+    def _check_name_is_free(self, client: BackendClient, name: str) -> None:
+        """Refuse a model name the backend already lists (it refuses it too).
+
+        Raises:
+            QgsProcessingException: The name is taken.
+        """
+        try:
+            rows = client.models().get("models", [])
+        except BackendError:
+            return  # the job's own check then answers
+        if any(isinstance(row, dict) and row.get("id") == name for row in rows):
+            raise QgsProcessingException(
+                self.tr("A model named {name} exists already; choose another name.").format(
+                    name=name
+                )
+            )

@@ -1,0 +1,287 @@
+""" "Build road training set" and "Fine-tune road model" through processing.run against the
+real backend (issue 12): a set from a small UTM GeoTIFF and road lines in EPSG:4326 (a
+memory layer, so the plugin exports it), a few training steps from the shipped Anchor-SAM,
+then "Segment roads" with the new model, which every Anchor-SAM model list now shows. Bad
+input is refused before any work, with nothing written.
+
+The backend of this module runs with a private model folder (``ROADEXTRACT_MODEL_DIR``), so
+the user's own models are neither seen nor touched."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+from qgis.core import (
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsField,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QVariant
+
+gdal.UseExceptions()
+
+BUILD_ID = "roadextract:buildroadtrainingset"
+FINE_TUNE_ID = "roadextract:finetuneroadmodel"
+SEGMENT_ID = "roadextract:segmentroads"
+NEW_MODEL = "my_area_roads"
+# 320 x 240 px at 0.5 m in UTM 33N (160 m x 120 m), as tests/backend/conftest.py makes it.
+WIDTH_PX, HEIGHT_PX, PIXEL_M = 320, 240, 0.5
+ORIGIN = (500000.0, 5000000.0)
+
+
+def _utm_raster(path: Path, crs: str | None = "EPSG:32633") -> Path:
+    """A textured RGB GeoTIFF with two bright roads (row 60 and column 160)."""
+    rng = np.random.default_rng(0)
+    data = (rng.random((3, HEIGHT_PX, WIDTH_PX)) * 60 + 40).astype(np.uint8)
+    data[:, 54:66, :] = 200
+    data[:, :, 154:166] = 200
+    dataset = gdal.GetDriverByName("GTiff").Create(str(path), WIDTH_PX, HEIGHT_PX, 3, gdal.GDT_Byte)
+    dataset.SetGeoTransform((ORIGIN[0], PIXEL_M, 0.0, ORIGIN[1], 0.0, -PIXEL_M))
+    if crs is not None:
+        srs = osr.SpatialReference()
+        srs.SetFromUserInput(crs)
+        dataset.SetProjection(srs.ExportToWkt())
+    for band in range(3):
+        dataset.GetRasterBand(band + 1).WriteArray(data[band])
+    dataset = None
+    return path
+
+
+def _pixel_to_utm(col: float, row: float) -> QgsPointXY:
+    return QgsPointXY(ORIGIN[0] + col * PIXEL_M, ORIGIN[1] - row * PIXEL_M)
+
+
+def _roads_in_4326(crs: str | None = "EPSG:4326") -> QgsVectorLayer:
+    """Both roads as a memory line layer in EPSG:4326 (or without CRS), widths in metres."""
+    uri = f"LineString?crs={crs}" if crs else "LineString"
+    layer = QgsVectorLayer(uri, "roads", "memory")
+    layer.dataProvider().addAttributes([QgsField("width", QVariant.Double)])
+    layer.updateFields()
+    to_4326 = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:32633"),
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsProject.instance(),
+    )
+    features = []
+    for ends, width in (([(0, 60), (320, 60)], 6.0), ([(160, 0), (160, 240)], 6.0)):
+        points = [to_4326.transform(_pixel_to_utm(*end)) for end in ends]
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPolylineXY(points))
+        feature.setAttributes([width])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    assert layer.featureCount() == 2
+    if crs is None:  # QGIS gives a layer without CRS its default CRS: take it away again
+        layer.setCrs(QgsCoordinateReferenceSystem())
+    return layer
+
+
+@pytest.fixture(scope="module")
+def model_dir(backend_session, tmp_path_factory):
+    """The session backend restarted with a private model folder for this module."""
+    folder = tmp_path_factory.mktemp("models")
+    previous = os.environ.get("ROADEXTRACT_MODEL_DIR")
+    backend_session.manager.stop()
+    os.environ["ROADEXTRACT_MODEL_DIR"] = str(folder)
+    backend_session.client = backend_session.manager.ensure_running(backend_session.settings)
+    yield folder
+    backend_session.manager.stop()  # the next test's backend runs with the usual folder
+    if previous is None:
+        os.environ.pop("ROADEXTRACT_MODEL_DIR", None)
+    else:
+        os.environ["ROADEXTRACT_MODEL_DIR"] = previous
+
+
+@pytest.fixture
+def tuned_backend(model_dir, backend, rx):
+    base = importlib.import_module(f"{rx.package.__name__}.processing_provider.algorithms.base")
+    base.forget_model_rows()
+    yield backend
+    base.forget_model_rows()
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(model_dir, backend_session, roadextract, tmp_path_factory, env):
+    """Build a set, fine-tune on it, segment with the new model: one run shared below."""
+    import processing
+
+    env.ensure_provider_registered(roadextract)
+    backend_session.client = backend_session.manager.ensure_running(backend_session.settings)
+    backend_session.settings.save()
+    folder = tmp_path_factory.mktemp("fine_tune")
+    raster = _utm_raster(folder / "area.tif")
+    roads = _roads_in_4326()
+    built = processing.run(
+        BUILD_ID,
+        {
+            "RASTERS": [str(raster)],
+            "ROADS": roads,
+            "WIDTH_FIELD": "width",
+            "CHIP_SIZE": 64,
+            "GSD": 1.0,
+            "VALIDATION_FRACTION": 0.5,
+            "EMPTY_CHIP_RATIO": 0.0,
+            "OUTPUT": str(folder / "set"),
+        },
+    )
+    messages: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+            messages.append(info)
+            super().pushInfo(info)
+
+    tuned = processing.run(
+        FINE_TUNE_ID,
+        {
+            "TRAINING_SET": built["OUTPUT"],
+            "MODEL_NAME": NEW_MODEL,
+            "TIME_LIMIT": 5.0,
+            "MAX_STEPS": 3,
+            "DEVICE": 1,  # cpu
+            "CROP_SIZE": 64,
+            "BATCH_SIZE": 2,
+        },
+        feedback=Feedback(),
+    )
+    base = importlib.import_module(f"{roadextract.__name__}.processing_provider.algorithms.base")
+    base.forget_model_rows()
+    segmented = processing.run(
+        SEGMENT_ID,
+        {
+            "INPUT": str(raster),
+            "MODEL": NEW_MODEL,
+            "THRESHOLD": 0.2,
+            "OUTPUT_PROBABILITY": str(folder / "probability.tif"),
+            "OUTPUT_POLYGONS": str(folder / "polygons.gpkg"),
+        },
+    )
+    return SimpleNamespace(
+        folder=folder, raster=raster, built=built, tuned=tuned, segmented=segmented,
+        messages=messages,
+    )  # fmt: skip
+
+
+def test_training_set_from_roads_in_another_crs(fine_tuned):
+    built = fine_tuned.built
+    manifest = json.loads((Path(built["OUTPUT"]) / "manifest.json").read_text())
+    assert built["N_CHIPS"] == len(manifest["chips"]) == built["N_TRAIN"] + built["N_VALIDATION"]
+    assert built["N_TRAIN"] > 0 and built["N_VALIDATION"] > 0
+    # The memory layer was exported with its width as a number; chips are in the raster CRS.
+    assert manifest["sources"]["width_field"] == "width_m"
+    chip = next(iter(sorted((Path(built["OUTPUT"]) / "images").glob("*.tif"))))
+    layer = QgsRasterLayer(str(chip), "chip", "gdal")
+    assert layer.crs().authid() == "EPSG:32633" and layer.width() == 64
+    assert all(c["road_fraction"] > 0 for c in manifest["chips"])  # both roads cross each
+
+
+def test_fine_tuned_model_reports_iou_and_joins_the_model_lists(fine_tuned, model_dir):
+    tuned = fine_tuned.tuned
+    assert tuned["MODEL"] == NEW_MODEL
+    assert Path(tuned["WEIGHTS"]) == model_dir / "user" / f"{NEW_MODEL}.pt"
+    assert Path(tuned["WEIGHTS"]).is_file()
+    assert 0.0 <= tuned["IOU_BEFORE"] <= 1.0 and 0.0 <= tuned["IOU_AFTER"] <= 1.0
+    assert 1 <= tuned["STEPS"] <= 3
+    log = "\n".join(fine_tuned.messages)
+    assert "held-out IoU" in log  # the backend's progress lines (loss, validation)
+    assert f"Held-out road IoU: {tuned['IOU_BEFORE']:.3f} before" in log
+    card = json.loads((model_dir / "user" / f"{NEW_MODEL}.json").read_text())
+    assert card["validation"]["held_out_iou_after"] == pytest.approx(tuned["IOU_AFTER"])
+    # Every Anchor-SAM model list shows it; the graph algorithm's does not (other family).
+    for alg_id, name, listed in (
+        (SEGMENT_ID, "MODEL", True),
+        (FINE_TUNE_ID, "BASE_MODEL", True),
+        ("roadextract:extractroadgraph", "MODEL", False),
+    ):
+        alg = QgsApplication.processingRegistry().createAlgorithmById(alg_id)
+        assert (NEW_MODEL in alg.parameterDefinition(name).options()) == listed, alg_id
+
+
+def test_segment_roads_runs_with_the_new_model(fine_tuned):
+    segmented = fine_tuned.segmented
+    probability = QgsRasterLayer(segmented["OUTPUT_PROBABILITY"], "p", "gdal")
+    assert probability.isValid() and probability.crs().authid() == "EPSG:32633"
+    assert (probability.width(), probability.height()) == (WIDTH_PX, HEIGHT_PX)
+    polygons = QgsVectorLayer(segmented["OUTPUT_POLYGONS"], "polygons", "ogr")
+    assert polygons.isValid() and polygons.crs().authid() == "EPSG:32633"
+    assert segmented["N_POLYGONS"] == polygons.featureCount()
+
+
+@pytest.mark.parametrize(
+    ("case", "needle"),
+    [
+        ("raster_without_crs", r"Raster .* has no coordinate reference system"),
+        ("roads_without_crs", r"Layer .* has no coordinate reference system"),
+        ("non_empty_output", r"is not empty"),
+        ("roads_elsewhere", r"backend refused the job: No road"),
+    ],
+)
+def test_build_refuses_bad_input_before_any_work(tuned_backend, env, tmp_path, case, needle):
+    import processing
+
+    raster = _utm_raster(tmp_path / "area.tif", None if case == "raster_without_crs" else
+                         "EPSG:32633")  # fmt: skip
+    roads = _roads_in_4326(None if case == "roads_without_crs" else "EPSG:4326")
+    if case == "roads_elsewhere":  # the lines, shifted by 10 degrees
+        roads.startEditing()
+        for feature in roads.getFeatures():
+            geometry = feature.geometry()
+            geometry.translate(10.0, 0.0)
+            roads.changeGeometry(feature.id(), geometry)
+        roads.commitChanges()
+    output = tmp_path / "set"
+    if case == "non_empty_output":
+        output.mkdir()
+        (output / "notes.txt").write_text("mine\n")
+    with pytest.raises(QgsProcessingException, match=needle):
+        processing.run(BUILD_ID, {"RASTERS": [str(raster)], "ROADS": roads, "OUTPUT": str(output)})
+    leftovers = sorted(p.name for p in output.iterdir()) if output.exists() else []
+    assert leftovers == (["notes.txt"] if case == "non_empty_output" else []), leftovers
+    assert not env.processing_temp_leftovers()
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"BASE_MODEL": "no_such_model"}, r"Incorrect parameter value for BASE_MODEL"),
+        # A shipped model's id is taken (the backend lists it).
+        ({"MODEL_NAME": "anchor_sam_pico_1m"}, r"A model named anchor_sam_pico_1m exists"),
+        ({"MODEL_NAME": "My Model"}, r"model_name: use 3-64 characters"),
+        ({"TRAINING_SET": "not_a_set"}, r"is not a training set"),
+        ({"CROP_SIZE": 100}, r"crop_px: must be a multiple of 32"),
+    ],
+)
+def test_fine_tune_refuses_bad_input_before_any_work(
+    tuned_backend, model_dir, tmp_path, params, needle
+):
+    import processing
+
+    training_set = tmp_path / "set"
+    training_set.mkdir()
+    (training_set / "manifest.json").write_text(json.dumps({"chips": []}))
+    if params.get("TRAINING_SET") == "not_a_set":
+        params = {"TRAINING_SET": str(tmp_path)}
+    models_before = len(tuned_backend.client.models()["models"])
+    with pytest.raises(QgsProcessingException, match=needle):
+        processing.run(
+            FINE_TUNE_ID,
+            {"TRAINING_SET": str(training_set), "MODEL_NAME": "another_model", **params},
+        )
+    assert not (model_dir / "user" / "another_model.pt").exists()
+    assert len(tuned_backend.client.models()["models"]) == models_before
