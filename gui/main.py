@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from qgis.core import Qgis, QgsApplication, QgsTask
 from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QObject, pyqtSignal
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QMessageBox
 
-from ..plugin import resources
+from ..plugin import backend_setup, resources
 from ..plugin.backend_process import BackendStartError, backend_manager
 from ..plugin.client import BackendError, HealthInfo
 from ..plugin.i18n import install_translator, remove_translator, tr
@@ -65,6 +66,13 @@ class BackendStartTask(QgsTask):
             self.on_done(None, self.error or tr("Start of the RoadExtract backend was cancelled."))
 
 
+class SetupOffer(QObject):
+    """Carries :func:`plugin.backend_setup.offer_setup` calls, from whatever thread an
+    algorithm runs in, to the main thread (a queued signal)."""
+
+    requested = pyqtSignal(str)
+
+
 class RoadExtractPlugin:
     """QGIS plugin object created by ``classFactory``.
 
@@ -82,6 +90,10 @@ class RoadExtractPlugin:
         self.start_action: QAction | None = None
         self.stop_action: QAction | None = None
         self.status_action: QAction | None = None
+        self.setup_action: QAction | None = None
+        self.setup_dialog = None
+        self.setup_offer: SetupOffer | None = None
+        self._offer_box: QMessageBox | None = None
         # Interactive extraction (issue #6): its action sits in the Raster > RoadExtract menu
         # and the Plugins toolbar; dock, tool and controller are made on first use.
         self.interactive_action: QAction | None = None
@@ -113,6 +125,13 @@ class RoadExtractPlugin:
         main_window = self.iface.mainWindow()
         plugin_icon = QIcon(str(icon_path()))
 
+        self.setup_action = self._add_action(
+            QgsApplication.getThemeIcon("/mActionAddPackage.svg"),
+            tr("Set up backend…"),
+            tr("Install, repair or remove the backend environment (PyTorch and friends)"),
+            self.show_setup,
+            main_window,
+        )
         self.settings_action = self._add_action(
             QgsApplication.getThemeIcon("/mActionOptions.svg"),
             tr("Settings…"),
@@ -156,6 +175,10 @@ class RoadExtractPlugin:
         self.interactive_action.triggered.connect(self.open_interactive)
         self.iface.addPluginToRasterMenu(MENU_NAME, self.interactive_action)
         self.iface.addToolBarIcon(self.interactive_action)
+        # Algorithms and backend starts that find no backend environment offer the set-up.
+        self.setup_offer = SetupOffer()
+        self.setup_offer.requested.connect(self.offer_setup)
+        backend_setup.set_setup_offer(self.setup_offer.requested.emit)
 
     def open_interactive(self) -> None:
         """Open the interactive extraction dock and activate its map tool."""
@@ -190,6 +213,19 @@ class RoadExtractPlugin:
         A backend start in progress is cancelled and waited for (it stops what it started),
         so nothing of this plugin runs or shows a message after unload.
         """
+        backend_setup.set_setup_offer(None)
+        if self.setup_dialog is not None:
+            self.setup_dialog.shutdown()
+            self.setup_dialog.close()
+            self.setup_dialog.deleteLater()
+            self.setup_dialog = None
+        if self._offer_box is not None:
+            self._offer_box.close()
+            self._offer_box.deleteLater()
+            self._offer_box = None
+        if self.setup_offer is not None:
+            self.setup_offer.deleteLater()
+            self.setup_offer = None
         for task in self._live_tasks():
             if isinstance(task, BackendStartTask):
                 task.on_done = None
@@ -215,6 +251,7 @@ class RoadExtractPlugin:
             action.deleteLater()
         self.actions.clear()
         self.settings_action = self.start_action = self.stop_action = self.status_action = None
+        self.setup_action = None
         if self.toolbar is not None:
             if self.iface is not None:
                 self.iface.mainWindow().removeToolBar(self.toolbar)
@@ -236,6 +273,47 @@ class RoadExtractPlugin:
             bar.pushMessage("RoadExtract", text, details, level, MESSAGE_DURATION_S)
         else:
             bar.pushMessage("RoadExtract", text, level, MESSAGE_DURATION_S)
+
+    def show_setup(self, reason: str = "") -> None:
+        """Open the *Set up backend…* dialog (non-modal; one per QGIS)."""
+        from .setup_dialog import SetupDialog
+
+        if self.setup_dialog is None or sip.isdeleted(self.setup_dialog):
+            self.setup_dialog = SetupDialog(self.iface.mainWindow(), reason=reason)
+        else:
+            self.setup_dialog.reason_label.setText(reason)
+            self.setup_dialog.reason_label.setVisible(bool(reason))
+            self.setup_dialog.refresh()
+        self.setup_dialog.show()
+        self.setup_dialog.raise_()
+        self.setup_dialog.activateWindow()
+
+    def offer_setup(self, reason: str) -> None:
+        """Main thread: no backend environment was found; offer to set it up (a non-modal
+        question, once at a time; nothing when the set-up dialog is already open)."""
+        if self.setup_dialog is not None and not sip.isdeleted(self.setup_dialog):
+            if self.setup_dialog.isVisible():
+                return
+        if self._offer_box is not None and self._offer_box.isVisible():
+            return
+        box = QMessageBox(
+            QMessageBox.Question,
+            tr("RoadExtract backend not set up"),
+            tr(
+                "RoadExtract needs its backend environment (PyTorch and the other "
+                "dependencies, in a folder of its own). Set it up now?"
+            ),
+            QMessageBox.Yes | QMessageBox.No,
+            self.iface.mainWindow(),
+        )
+        box.setDetailedText(reason)
+        box.button(QMessageBox.Yes).setText(tr("Set up backend…"))
+        box.setWindowModality(0)  # Qt.NonModal: an algorithm's dialog stays usable
+        box.finished.connect(
+            lambda code: self.show_setup(reason) if code == QMessageBox.Yes else None
+        )
+        self._offer_box = box
+        box.show()
 
     def show_settings(self) -> None:
         """Open the settings dialog and save what the user accepts."""

@@ -88,8 +88,9 @@ class SettingsDialog(QDialog):
 
         note = QLabel(
             tr(
-                "Create the backend environment with `make install` in the plugin folder, or "
-                "point Backend Python to any Python that has the backend dependencies. "
+                "Create the backend environment with Raster > RoadExtract > Set up backend "
+                "(or `make install` in a checkout), or point Backend Python to any Python "
+                "that has the backend dependencies. "
                 "Changes apply the next time the plugin starts a backend; a backend that is "
                 "already running (also one started by hand with `make serve`) is used as is."
             ),

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+from .backend_setup import offer_setup
 from .client import BackendClient, BackendError, HealthInfo
 from .i18n import tr
 from .resources import plugin_root
@@ -54,6 +55,10 @@ SCRUBBED_ENV_VARS = (
 
 class BackendStartError(RuntimeError):
     """The backend could not be found or started; the message says what to run."""
+
+
+class BackendNotInstalledError(BackendStartError):
+    """No backend environment: the backend Python does not exist (offer the set-up)."""
 
 
 @dataclass
@@ -210,9 +215,11 @@ def is_stale(state: BackendState) -> bool:
 def missing_python_message(python: Path) -> str:
     """Message for a backend Python that does not exist, naming what to run."""
     return tr(
-        "The RoadExtract backend Python was not found: {python}. Run `make install` in the "
-        "plugin folder ({root}) to create it, or set the backend Python in Raster > "
-        "RoadExtract > Settings. A backend started by hand with `make serve` is used as is."
+        "The RoadExtract backend is not set up: its Python was not found ({python}). Set it "
+        "up with Raster > RoadExtract > Set up backend… (downloads PyTorch and the other "
+        "dependencies into a folder of their own), or, in a checkout, run `make install` in "
+        "the plugin folder ({root}); or set the backend Python in Raster > RoadExtract > "
+        "Settings. A backend started by hand with `make serve` is used as is."
     ).format(python=python, root=plugin_root())
 
 
@@ -357,7 +364,10 @@ class BackendManager:
                 self.stop()  # ours but not answering: replace it
             python = settings.resolved_backend_python()
             if not python.exists():
-                raise BackendStartError(missing_python_message(python))
+                message = missing_python_message(python)
+                # The GUI (when loaded) offers Set up backend… instead of only an error.
+                offer_setup(message)
+                raise BackendNotInstalledError(message)
             root = plugin_root()
             if not (root / "backend" / "__init__.py").is_file():
                 raise BackendStartError(

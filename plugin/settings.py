@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qgis.core import QgsSettings
 
+from .backend_setup import managed_python
 from .resources import plugin_root
 
 SETTINGS_PREFIX = "roadextract/"
@@ -26,16 +27,22 @@ MAX_PORT = 65535
 def default_backend_python() -> Path:
     """Return the backend Python used when the setting is empty.
 
-    ``$ROADEXTRACT_BACKEND_PYTHON`` when set, else the virtual environment that
-    ``make install`` creates in the plugin folder (``.venv``).
+    ``$ROADEXTRACT_BACKEND_PYTHON`` when set; else the developer environment that
+    ``make install`` creates in the plugin folder (``.venv``) when it exists; else the
+    environment *Set up backend…* manages outside the plugin folder
+    (:func:`plugin.backend_setup.managed_python`, which may not exist yet).
     """
     from_env = os.environ.get(BACKEND_PYTHON_ENV, "").strip()
     if from_env:
         return Path(from_env).expanduser()
     venv = plugin_root() / ".venv"
     if sys.platform == "win32":
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
+        developer = venv / "Scripts" / "python.exe"
+    else:
+        developer = venv / "bin" / "python"
+    if developer.exists():
+        return developer
+    return managed_python()
 
 
 def default_state_dir() -> Path:

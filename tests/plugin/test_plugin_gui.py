@@ -23,10 +23,16 @@ def test_init_gui_and_unload(roadextract, processing_ready, qgis_iface, state_di
     try:
         assert registry.providerById(env.PROVIDER_ID) is plugin.provider
         texts = [action.text() for action in plugin.actions]
-        assert texts == ["Settings…", "Start backend", "Stop backend", "Backend status"]
+        assert texts == [
+            "Set up backend…",
+            "Settings…",
+            "Start backend",
+            "Stop backend",
+            "Backend status",
+        ]
         toolbar = qgis_iface.mainWindow().findChild(QToolBar, "RoadExtractToolbar")
         assert toolbar is not None
-        assert len(toolbar.actions()) == 4
+        assert len(toolbar.actions()) == 5
         # No backend runs in the (empty) state folder: the status says how to start one.
         status = plugin.backend_status_text()
         assert "No RoadExtract backend is running" in status
