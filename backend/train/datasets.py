@@ -754,3 +754,54 @@ def load_multi_domain(
     if Path(roads).is_file():
         return load_pack(roads, domains)
     return [load_domain_sample(s) for s in multi_domain_samples(roads, domains)]
+
+
+def write_domain_set_at_gsd(
+    roads: str | os.PathLike[str], out_dir: str | os.PathLike[str], model_gsd_m: float,
+    domains: Sequence[str] | None = None, include_partial: bool = False,
+) -> dict[str, int]:
+    """Write the multi-domain set resampled to one GSD in the Massachusetts folder layout.
+
+    For training code that reads plain image/label folders (the LineGraph2Road CLI, whose
+    graph targets are cached per image and so cannot be rescaled per crop). Each sample
+    becomes ``images/DOMAIN__SPLIT__KEY.png`` (RGB, 11-bit pan stretched as at inference) and
+    ``labels/DOMAIN__SPLIT__KEY.png`` (road = 255); ``--train-include '*__train__*'`` and
+    ``--val-include '*__select__*'`` then pick the splits. Files that exist are kept, so a
+    rerun is cheap.
+
+    Args:
+        roads: ``shared/data/roads`` or a pack file.
+        out_dir: folder to write ``images/`` and ``labels/`` into.
+        model_gsd_m: target GSD in metres per pixel.
+        domains: subset of :data:`ROAD_DOMAINS` (default all).
+        include_partial: also write partially labelled samples (Vegas pan); left out by
+            default because a graph target reads unlabelled roads as background.
+
+    Returns:
+        ``{"written": n, "kept": m, "skipped_partial": k}``.
+    """
+    from PIL import Image
+
+    out = Path(out_dir)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    (out / "labels").mkdir(parents=True, exist_ok=True)
+    counts = {"written": 0, "kept": 0, "skipped_partial": 0}
+    for sample in load_multi_domain(roads, domains):
+        info = sample.info
+        if info.partial and not include_partial:
+            counts["skipped_partial"] += 1
+            continue
+        name = f"{info.domain}__{info.split}__{info.key.replace('@', '_')}.png"
+        image_path, label_path = out / "images" / name, out / "labels" / name
+        if image_path.is_file() and label_path.is_file():
+            counts["kept"] += 1
+            continue
+        image, label, valid = read_domain_pair_at_gsd(sample, model_gsd_m)
+        image[~valid] = 255 if info.nodata_white else 0
+        for path, array in ((label_path, (label & valid).astype(np.uint8) * 255),
+                            (image_path, image)):
+            tmp = path.with_name(path.stem + ".tmp.png")
+            Image.fromarray(array).save(tmp)
+            os.replace(tmp, path)  # the image last: its presence means the pair is complete
+        counts["written"] += 1
+    return counts

@@ -70,6 +70,7 @@ from backend.train.datasets import (  # noqa: F401 - re-exported for callers of 
     LABEL_KINDS,
     SampleSource,
     discover_samples,
+    photometric_augment,
     read_rgb_uint8,
     read_road_mask,
     split_patterns,
@@ -166,7 +167,8 @@ class TargetCache:
             "vertices_xy_px": t.vertices_xy_px.astype(np.float32),
             "pos_edge_index": t.edge_index[:, t.edge_labels.astype(bool)].astype(np.int64),
         }
-        tmp = path.with_name(path.name + ".tmp.npz")
+        # Per-process temporary name: two runs may share one cache and fill it at once.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
         np.savez_compressed(tmp, **out)
         os.replace(tmp, path)  # readers never see a half-written file
         return out
@@ -293,12 +295,14 @@ class CropDataset(torch.utils.data.Dataset):
         crop_px: int,
         seed: int = 0,
         rotate: bool = True,
+        photometric: bool = False,
     ) -> None:
         self.sources = list(sources)
         self.cache = cache
         self.crop_px = crop_px
         self.seed = seed
         self.rotate = rotate
+        self.photometric = photometric
         self.epoch = 0
         self._images: dict[int, np.ndarray] = {}
 
@@ -316,9 +320,31 @@ class CropDataset(torch.utils.data.Dataset):
         image = self.image(index)
         variant = int(rng.integers(0, self.cache.params.variants))
         targets = self.cache.get(self.sources[index], variant, image.shape[:2])
-        return make_crop_sample(
+        sample = make_crop_sample(
             image, targets, self.crop_px, rng, self.cache.params.d_nei_px, rotate=self.rotate
         )
+        if self.photometric:
+            rgb = sample["image"].transpose(1, 2, 0).astype(np.float32) / 255.0
+            rgb = photometric_augment(rgb, rng)
+            sample["image"] = np.ascontiguousarray(
+                np.rint(rgb * 255.0).astype(np.uint8).transpose(2, 0, 1)
+            )
+        return sample
+
+    def domain_weights(self) -> np.ndarray:
+        """Sampling weight per image that gives every domain the same share of the batches.
+
+        The domain is the name part before ``__`` (:func:`write_domain_set_at_gsd` names);
+        names without it form one domain. Within a domain the weight follows the image area,
+        so a 1500 px tile is drawn more often than a 400 px crop.
+        """
+        domains = [s.key.split("__", 1)[0] if "__" in s.key else "" for s in self.sources]
+        areas = np.array([float(np.prod(self.image(i).shape[:2])) for i in range(len(self))])
+        weights = np.zeros(len(self))
+        for name in set(domains):
+            sel = np.array([d == name for d in domains])
+            weights[sel] = areas[sel] / areas[sel].sum()
+        return weights / weights.sum()
 
 
 def collate_samples(
@@ -393,6 +419,13 @@ class TrainConfig:
         checkpoint_every, val_every, log_every: in steps.
         graph_metrics: at validation also predict the validation images with sliding
             windows and score road-mask F1, APLS and TOPO (``backend.eval``).
+        balance_domains: draw images so that every domain (name part before ``__``) gets
+            the same share of the batches (issue 10, item 1), instead of uniformly.
+        photometric: strong colour/texture augmentation of every crop
+            (:func:`~backend.train.datasets.photometric_augment`).
+        init_encoder_from: weights to start the image encoder from: an Anchor-SAM file
+            (``image_encoder.*`` of the same Hiera, for the ``hiera_*`` variants) or an
+            earlier LineGraph2Road file of the same variant (all weights).
         time_limit_min: stop (with a checkpoint) after this many minutes of training in
             total (resumed runs included); the learning-rate decay also follows it.
         device: ``"cpu"``, ``"cuda"``...; AMP is used on CUDA only.
@@ -421,6 +454,9 @@ class TrainConfig:
     val_every: int = 500
     log_every: int = 20
     graph_metrics: bool = True
+    balance_domains: bool = False
+    photometric: bool = False
+    init_encoder_from: str | None = None
     time_limit_min: float | None = None
     device: str = "cpu"
     num_workers: int = 0
@@ -486,10 +522,16 @@ def _infinite_batches(
     while True:
         dataset.epoch = epoch
         generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        sampler = None
+        if cfg.balance_domains:
+            sampler = torch.utils.data.WeightedRandomSampler(
+                dataset.domain_weights().tolist(), len(dataset), generator=generator
+            )
         loader = torch.utils.data.DataLoader(
             dataset,
             batch_size=cfg.batch_size,
-            shuffle=True,
+            shuffle=sampler is None,
+            sampler=sampler,
             drop_last=True,
             num_workers=cfg.num_workers,
             collate_fn=list,
@@ -599,6 +641,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     crop_px = cfg.crop_px or model.config.input_size_px
     if state is not None:
         load_state_dict_strict(model, state["model"], source=str(ckpt_path))
+    elif cfg.init_encoder_from:
+        init = load_state_dict_file(cfg.init_encoder_from)
+        if any(k.startswith("edge_mlp.") for k in init):  # an earlier LineGraph2Road
+            load_state_dict_strict(model, {k: v.float() for k, v in init.items()},
+                                   source=cfg.init_encoder_from)
+        else:  # an Anchor-SAM (or SAM2) file: its Hiera encoder only
+            model.load_hiera_encoder(init)
     model.to(device).train()
     optimizer = make_optimizer(model, cfg)
     use_amp = device.type == "cuda"
@@ -613,7 +662,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     overlap = {s.key for s in train_sources} & {s.key for s in val_sources}
     if overlap:
         raise ValueError(f"{len(overlap)} images are in both splits, e.g. {sorted(overlap)[:3]}")
-    dataset = CropDataset(train_sources, cache, crop_px, seed=cfg.seed)
+    dataset = CropDataset(train_sources, cache, crop_px, seed=cfg.seed,
+                          photometric=cfg.photometric)
     shapes = [dataset.image(i).shape[:2] for i in range(len(dataset))]
     cache.warm(train_sources, shapes)
     if len(dataset) < cfg.batch_size:
@@ -931,6 +981,25 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.targets.variants,
         help="random Algorithm 4 interpolations cached per image",
     )
+    parser.add_argument(
+        "--init-encoder-from",
+        default=None,
+        help="weights to start from: an Anchor-SAM .pt (its Hiera encoder, for hiera_* "
+        "variants) or an earlier LineGraph2Road .pt of the same variant (all weights)",
+    )
+    parser.add_argument(
+        "--balance-domains",
+        action="store_true",
+        help="equal share of the batches per domain (image names DOMAIN__SPLIT__KEY)",
+    )
+    parser.add_argument(
+        "--photometric", action="store_true", help="strong colour/texture augmentation"
+    )
+    parser.add_argument(
+        "--no-graph-metrics",
+        action="store_true",
+        help="validate with the loss only (no sliding-window APLS/TOPO: faster)",
+    )
     parser.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
     parser.add_argument("--val-every", type=int, default=d.val_every)
     parser.add_argument("--log-every", type=int, default=d.log_every)
@@ -967,6 +1036,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             road_width_px=args.road_width_px,
             variants=args.target_variants,
         ),
+        init_encoder_from=args.init_encoder_from,
+        balance_domains=args.balance_domains,
+        photometric=args.photometric,
+        graph_metrics=not args.no_graph_metrics,
         checkpoint_every=args.checkpoint_every,
         val_every=args.val_every,
         log_every=args.log_every,

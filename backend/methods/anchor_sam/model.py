@@ -35,6 +35,7 @@ from torch import nn
 from backend.methods.anchor_sam.dysample import DySample
 from backend.methods.anchor_sam.modules import DBCIM, MDCP, DecoderStage
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+from backend.models.hiera import build_hiera_fpn_encoder
 
 # SAM2's image normalisation (ImageNet statistics on 0..1 RGB).
 PIXEL_MEAN = (0.485, 0.456, 0.406)
@@ -122,31 +123,10 @@ VARIANTS: dict[str, AnchorSAMConfig] = {
 
 def _build_image_encoder(config: AnchorSAMConfig) -> nn.Module:
     """SAM2 ``ImageEncoder(Hiera, FpnNeck)`` for ``config`` (all four FPN levels kept)."""
-    try:
-        from sam2.modeling.backbones.hieradet import Hiera
-        from sam2.modeling.backbones.image_encoder import FpnNeck, ImageEncoder
-        from sam2.modeling.position_encoding import PositionEmbeddingSine
-    except ImportError as exc:
-        raise ImportError(
-            "Anchor-SAM needs the 'sam2' package: SAM2_BUILD_CUDA=0 pip install "
-            "--no-build-isolation sam2==1.1.0 (or `make install`)"
-        ) from exc
-    trunk = Hiera(
-        embed_dim=config.embed_dim,
-        num_heads=config.num_heads,
-        stages=config.stages,
-        global_att_blocks=config.global_att_blocks,
-        window_spec=config.window_spec,
-        window_pos_embed_bkg_spatial_size=config.window_pos_embed_bkg,
+    return build_hiera_fpn_encoder(
+        config.embed_dim, config.num_heads, config.stages, config.global_att_blocks,
+        config.window_spec, config.window_pos_embed_bkg, config.fpn_dim,
     )
-    neck = FpnNeck(
-        position_encoding=PositionEmbeddingSine(num_pos_feats=config.fpn_dim),
-        d_model=config.fpn_dim,
-        backbone_channel_list=config.backbone_channels,
-        fpn_top_down_levels=[0, 1, 2, 3],  # Eq. 2: top-down on every level
-        fpn_interp_model="nearest",
-    )
-    return ImageEncoder(trunk=trunk, neck=neck, scalp=0)
 
 
 class AnchorSAM(nn.Module):

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+from backend.models.hiera import build_hiera_fpn_encoder
 
 MASK_NAMES: tuple[str, str, str] = ("keypoint", "road", "overpass")
 """Channel order of the mask decoder output (Sec. 3.2)."""
@@ -62,6 +63,15 @@ class LineGraph2RoadConfig:
             3 layers, 4 heads, hidden 128, dropout 0.1; feed-forward width not given in the
             paper, 2 x hidden here).
         pixel_mean, pixel_std: RGB normalisation on the 0..255 scale.
+        encoder_kind: ``"sam_vit"`` (the paper's SAM ViT, ``encoder_*`` fields) or
+            ``"sam2_hiera"`` (not in the paper: SAM2's Hiera + FPN, ``hiera_*`` fields, the
+            encoder layout of Anchor-SAM so that a trained road-segmentation encoder can
+            start it; issue 10, item 3). The Hiera feature map at 1/16 is the stride-16
+            FPN level concatenated with the stride-8 and stride-4 levels folded into
+            channels (pixel unshuffle), so the 1/16 grid keeps the thin-road detail.
+        hiera_embed_dim, hiera_num_heads, hiera_stages, hiera_global_att_blocks,
+            hiera_window_spec, hiera_window_pos_embed_bkg, hiera_fpn_dim: the Hiera + FPN
+            (as ``AnchorSAMConfig``; the defaults are Anchor-SAM ``pico``).
     """
 
     variant: str
@@ -83,6 +93,19 @@ class LineGraph2RoadConfig:
     gt_ff_dim: int = 256
     pixel_mean: tuple[float, float, float] = SAM_PIXEL_MEAN
     pixel_std: tuple[float, float, float] = SAM_PIXEL_STD
+    encoder_kind: str = "sam_vit"
+    hiera_embed_dim: int = 32
+    hiera_num_heads: int = 1
+    hiera_stages: tuple[int, int, int, int] = (1, 1, 3, 1)
+    hiera_global_att_blocks: tuple[int, ...] = (4,)
+    hiera_window_spec: tuple[int, int, int, int] = (8, 4, 14, 7)
+    hiera_window_pos_embed_bkg: tuple[int, int] = (7, 7)
+    hiera_fpn_dim: int = 64
+
+    @property
+    def input_multiple_px(self) -> int:
+        """Image sides must be multiples of this (ViT patch 16; Hiera's deepest stride 32)."""
+        return 32 if self.encoder_kind == "sam2_hiera" else PATCH_SIZE_PX
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
@@ -128,6 +151,19 @@ CONFIGS: dict[str, LineGraph2RoadConfig] = {
         encoder_out_chans=128,
         decoder_dims=(96, 64, 32, 16),
     ),
+    # Not in the paper: the encoder of the shipped Anchor-SAM pico (Hiera + FPN, 1 m), so a
+    # road-trained encoder starts the graph model (issue 10, item 3).
+    "hiera_pico": LineGraph2RoadConfig(
+        variant="hiera_pico",
+        input_size_px=256,
+        encoder_embed_dim=0,
+        encoder_depth=0,
+        encoder_num_heads=0,
+        encoder_window_size=0,
+        encoder_global_attn_indexes=(),
+        encoder_kind="sam2_hiera",
+        decoder_dims=(96, 64, 32, 16),
+    ),
 }
 
 
@@ -140,6 +176,26 @@ def _import_image_encoder() -> type:
             "pip install segment-anything==1.0 (or `make install`)"
         ) from exc
     return ImageEncoderViT
+
+
+def _build_sam_vit(config: LineGraph2RoadConfig) -> nn.Module:
+    """segment-anything's ``ImageEncoderViT`` (SAM's block layout, so official weights load)."""
+    image_encoder_vit = _import_image_encoder()
+    return image_encoder_vit(
+        img_size=config.input_size_px,
+        patch_size=PATCH_SIZE_PX,
+        embed_dim=config.encoder_embed_dim,
+        depth=config.encoder_depth,
+        num_heads=config.encoder_num_heads,
+        mlp_ratio=4.0,
+        out_chans=config.encoder_out_chans,
+        qkv_bias=True,
+        norm_layer=partial(nn.LayerNorm, eps=1e-6),
+        use_abs_pos=True,
+        use_rel_pos=True,
+        window_size=config.encoder_window_size,
+        global_attn_indexes=config.encoder_global_attn_indexes,
+    )
 
 
 def _import_transformer_conv() -> type:
@@ -343,25 +399,23 @@ class LineGraph2Road(nn.Module):
     def __init__(self, config: LineGraph2RoadConfig) -> None:
         super().__init__()
         self.config = config
-        image_encoder_vit = _import_image_encoder()
-        self.image_encoder = image_encoder_vit(
-            img_size=config.input_size_px,
-            patch_size=PATCH_SIZE_PX,
-            embed_dim=config.encoder_embed_dim,
-            depth=config.encoder_depth,
-            num_heads=config.encoder_num_heads,
-            mlp_ratio=4.0,
-            out_chans=config.encoder_out_chans,
-            qkv_bias=True,
-            norm_layer=partial(nn.LayerNorm, eps=1e-6),
-            use_abs_pos=True,
-            use_rel_pos=True,
-            window_size=config.encoder_window_size,
-            global_attn_indexes=config.encoder_global_attn_indexes,
-        )
-        # Projection to D_feature = 128 (Sec. 4.3) on top of SAM's neck.
+        if config.encoder_kind == "sam2_hiera":
+            self.image_encoder = build_hiera_fpn_encoder(
+                config.hiera_embed_dim, config.hiera_num_heads, config.hiera_stages,
+                config.hiera_global_att_blocks, config.hiera_window_spec,
+                config.hiera_window_pos_embed_bkg, config.hiera_fpn_dim,
+            )
+            encoder_out_chans = config.hiera_fpn_dim * (1 + 4 + 16)  # strides 16, 8, 4
+        elif config.encoder_kind == "sam_vit":
+            self.image_encoder = _build_sam_vit(config)
+            encoder_out_chans = config.encoder_out_chans
+        else:
+            raise ValueError(
+                f"unknown encoder_kind {config.encoder_kind!r}; 'sam_vit' or 'sam2_hiera'"
+            )
+        # Projection to D_feature = 128 (Sec. 4.3) on top of the encoder's neck.
         self.feature_proj = nn.Sequential(
-            nn.Conv2d(config.encoder_out_chans, config.feature_dim, kernel_size=1),
+            nn.Conv2d(encoder_out_chans, config.feature_dim, kernel_size=1),
             LayerNorm2d(config.feature_dim),
         )
         self.mask_decoder = MaskDecoder(config.feature_dim, config.decoder_dims)
@@ -394,19 +448,27 @@ class LineGraph2Road(nn.Module):
         """Image encoder + projection (Sec. 3.2).
 
         Args:
-            images: ``(B, 3, H, W)`` normalised RGB; H and W multiples of 16.
+            images: ``(B, 3, H, W)`` normalised RGB; H and W multiples of
+                :attr:`LineGraph2RoadConfig.input_multiple_px` (16 ViT, 32 Hiera).
 
         Returns:
             ``(B, D_feature, H/16, W/16)`` feature map.
 
         Raises:
-            ValueError: H or W not a multiple of 16.
+            ValueError: H or W not a multiple of the encoder's input multiple.
         """
         height, width = images.shape[-2:]
-        if height % PATCH_SIZE_PX or width % PATCH_SIZE_PX:
+        multiple = self.config.input_multiple_px
+        if height % multiple or width % multiple:
             raise ValueError(
-                f"image size {height}x{width} px is not a multiple of {PATCH_SIZE_PX}; pad it"
+                f"image size {height}x{width} px is not a multiple of {multiple}; pad it"
             )
+        if self.config.encoder_kind == "sam2_hiera":
+            fpn, _ = self.image_encoder.neck(self.image_encoder.trunk(images))
+            neck = torch.cat(
+                [fpn[2], F.pixel_unshuffle(fpn[1], 2), F.pixel_unshuffle(fpn[0], 4)], dim=1
+            )
+            return self.feature_proj(neck)
         enc = self.image_encoder
         x = enc.patch_embed(images)  # (B, h, w, C)
         if enc.pos_embed is not None:
@@ -529,6 +591,40 @@ class LineGraph2Road(nn.Module):
                 state[key] = F.interpolate(
                     value.t()[None].float(), size=want.shape[0], mode="linear", align_corners=False
                 )[0].t()
+        load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
+
+    def load_hiera_encoder(
+        self,
+        checkpoint: str | Path | Mapping[str, torch.Tensor],
+        expected_sha256: str | None = None,
+    ) -> None:
+        """Initialise a ``sam2_hiera`` encoder from another network's ``image_encoder.*``.
+
+        Meant for a trained Anchor-SAM file of the same Hiera (``anchor_sam_pico_1m.pt`` for
+        ``hiera_pico``), or an official SAM2 / SAM2.1 checkpoint (``{"model": ...}``) when
+        the Hiera sizes match. Strict: every encoder weight must be present and fit.
+
+        Raises:
+            ValueError: not a Hiera variant, no ``image_encoder.*`` weights, or missing /
+                unexpected / mis-shaped keys (listed).
+        """
+        if self.config.encoder_kind != "sam2_hiera":
+            raise ValueError(
+                f"variant {self.config.variant} has a {self.config.encoder_kind} encoder; "
+                "Hiera weights only start a 'sam2_hiera' variant such as hiera_pico"
+            )
+        if isinstance(checkpoint, Mapping):
+            full, source = dict(checkpoint), "state dict"
+        else:
+            full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
+        prefix = "image_encoder."
+        state = {k.removeprefix(prefix): v.float() for k, v in full.items()
+                 if k.startswith(prefix)}
+        if not any(k.startswith("trunk.") for k in state):
+            raise ValueError(
+                f"{source} has no 'image_encoder.trunk.*' weights; expected an Anchor-SAM "
+                "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
+            )
         load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
 
 

@@ -22,7 +22,6 @@ import torch.nn.functional as F
 from backend.geo.windows import blend_weights
 from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
 from backend.methods.linegraph2road.model import (
-    PATCH_SIZE_PX,
     CandidateGraphBatch,
     LineGraph2Road,
 )
@@ -202,8 +201,9 @@ class LineGraph2RoadPredictor:
             raise ValueError(f"expected uint8 RGB (0..255), got {images.dtype}; rescale first")
         height, width = images.shape[1:3]
         min_size = self.model.config.input_size_px
-        pad_h = max(round_up(height, PATCH_SIZE_PX), min_size)
-        pad_w = max(round_up(width, PATCH_SIZE_PX), min_size)
+        multiple = self.model.config.input_multiple_px
+        pad_h = max(round_up(height, multiple), min_size)
+        pad_w = max(round_up(width, multiple), min_size)
         x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device)
         x = self.model.normalize(x.permute(0, 3, 1, 2).float())
         # Zero after normalisation = the mean colour; bottom/right padding keeps the frame.

@@ -199,3 +199,74 @@ def test_cli_help(capsys):
     with pytest.raises(SystemExit):
         t.main(["train", "--help"])
     assert "--resume" in capsys.readouterr().out
+
+
+def test_domains_get_equal_shares_whatever_their_image_counts(tmp_path):
+    images, labels = tmp_path / "images", tmp_path / "labels"
+    images.mkdir()
+    labels.mkdir()
+    from PIL import Image
+
+    names = ["a__train__1", "a__train__2", "a__train__3", "b__train__1"]
+    for name in names:
+        Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(images / f"{name}.png")
+        Image.fromarray(np.zeros((32, 32), np.uint8)).save(labels / f"{name}.png")
+    sources = t.discover_samples(tmp_path, ["*__train__*"])
+    dataset = t.CropDataset(sources, t.TargetCache(tmp_path / "cache", t.TargetParams()), 32)
+    weights = dict(zip([s.key for s in sources], dataset.domain_weights(), strict=True))
+    assert weights["b__train__1"] == pytest.approx(0.5)
+    assert weights["a__train__1"] == pytest.approx(0.5 / 3)
+
+
+def _anchor_sam_pico_file(tmp_path: Path) -> Path:
+    """A random-weights Anchor-SAM pico saved as the shipped fp16 file is."""
+    from backend.methods.anchor_sam.model import build_anchor_sam
+
+    torch.manual_seed(1)
+    state = {k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}
+    path = tmp_path / "anchor_sam_pico.pt"
+    torch.save(state, path)
+    return path
+
+
+def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, mass400):
+    pytest.importorskip("sam2")
+    anchor = _anchor_sam_pico_file(tmp_path)
+    encoder_state = {k.removeprefix("image_encoder."): v.float()
+                     for k, v in torch.load(anchor, weights_only=True).items()
+                     if k.startswith("image_encoder.")}
+
+    model = t.build_linegraph2road("hiera_pico")
+    model.load_hiera_encoder(anchor)
+    for key, value in model.image_encoder.state_dict().items():
+        assert torch.equal(value, encoder_state[key]), key
+    features = model.encode(torch.zeros(1, 3, 96, 64))
+    assert features.shape == (1, 128, 6, 4)  # 1/16 grid whatever the encoder
+    with pytest.raises(ValueError, match="multiple of 32"):
+        model.encode(torch.zeros(1, 3, 80, 64))
+    with pytest.raises(ValueError, match="sam2_hiera"):
+        t.build_linegraph2road("vit_tiny").load_hiera_encoder(anchor)
+
+    # The training CLI's --init-encoder-from path: with the encoder learning rate at 0 the
+    # trained encoder is still exactly the Anchor-SAM one, while the heads moved.
+    cfg = _cfg(tmp_path, mass400, variant="hiera_pico", model_overrides={}, crop_px=64,
+               max_steps=2, init_encoder_from=str(anchor), encoder_lr_scale=0.0,
+               weight_decay=0.0, balance_domains=True, photometric=True)
+    t.train(cfg)
+    trained = torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"]
+    for key, value in encoder_state.items():
+        assert torch.equal(trained[f"image_encoder.{key}"], value), key
+    fresh = t.build_linegraph2road("hiera_pico").state_dict()
+    assert not torch.equal(trained["edge_head.weight"], fresh["edge_head.weight"])
+
+
+def test_predictor_pads_windows_to_the_hiera_multiple(mass400):
+    pytest.importorskip("sam2")
+    from backend.methods.linegraph2road.predictor import LineGraph2RoadPredictor
+
+    model = t.build_linegraph2road(
+        t.LineGraph2RoadConfig.from_dict({**t.CONFIGS["hiera_pico"].to_dict(),
+                                          "input_size_px": 64}))
+    predictor = LineGraph2RoadPredictor(model)
+    predictor.set_images(np.zeros((1, 80, 72, 3), np.uint8))
+    assert predictor._padded_size_hw_px == (96, 96)

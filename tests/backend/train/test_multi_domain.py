@@ -148,3 +148,21 @@ def test_pairs_at_the_model_gsd_for_other_training_code(all_samples):
     assert abs(label.mean() - full.label.mean()) < 0.03  # same road share after resampling
     same, *_ = ds.read_domain_pair_at_gsd(ottawa, 0.21)
     assert same.shape == (512, 512, 3)
+
+
+def test_domain_set_at_gsd_is_a_plain_folder_for_the_graph_trainer(roads, tmp_path):
+    out = tmp_path / "at_1m"
+    counts = ds.write_domain_set_at_gsd(
+        roads, out, 1.0, domains=["google_epfl", "spacenet_vegas_pan"])
+    assert counts == {"written": 100, "kept": 0, "skipped_partial": 2}  # Vegas: partial labels
+    names = sorted(p.name for p in (out / "images").iterdir())
+    assert names == sorted(p.name for p in (out / "labels").iterdir())
+    assert Counter(n.split("__")[1] for n in names) == {"train": 70, "report": 20, "select": 10}
+    train = ds.discover_samples(out, ["*__train__*"])
+    assert len(train) == 70 and {s.label_kind for s in train} == {"centerline_mask"}
+    image = ds.read_rgb_uint8(train[0].image_path)
+    assert image.shape == (180, 180, 3)  # 400 px at 0.45 m -> 1 m
+    label = ds.read_road_mask(train[0], image.shape[:2])
+    assert 0.02 < (label > 0).mean() < 0.6
+    again = ds.write_domain_set_at_gsd(roads, out, 1.0, domains=["google_epfl"])
+    assert again == {"written": 0, "kept": 100, "skipped_partial": 0}
