@@ -96,11 +96,13 @@ _Params = TypeVar("_Params")
 
 
 def with_absolute_paths(params: _Params) -> _Params:
-    """A copy of a model job's params whose raster, checkpoint and model folder are absolute
+    """A copy of a job's params whose raster(s), checkpoint and model folder are absolute
     paths: workers may run in another working directory."""
-    absolute = {
+    absolute: dict = {
         name: str(Path(value).resolve())
         for name in ("raster_path", "checkpoint", "model_dir")
         if (value := getattr(params, name, None))
     }
+    if scenes := getattr(params, "additional_raster_paths", None):
+        absolute["additional_raster_paths"] = [str(Path(p).resolve()) for p in scenes]
     return params.model_copy(update=absolute)  # type: ignore[attr-defined]

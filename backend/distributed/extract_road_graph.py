@@ -8,6 +8,12 @@ graphs in block order and runs the job's own reduction (``stitch_window_graphs``
 ``split_collinear_edges``) and write, so block borders get no duplicate nodes or broken
 edges, exactly as in the in-process job.
 
+Resume: every block's graph is stored as it arrives, in the run's manifest beside the
+GeoPackage (:class:`~backend.distributed.manifest.BlockManifest`), keyed by the parameters
+and the scenes' (and the checkpoint's) identities; a rerun with the same key predicts only
+the blocks the manifest lacks and ends with the uninterrupted run's graph. Several scenes:
+the workers read the scenes' VRT mosaic, written beside the output (``<output>.scenes/``).
+
 Imports dask.distributed at import: the runner table imports this module only when a run
 needs it. Workers must see the raster and the weights at the same paths as the client.
 Memory per worker: the model plus one block, ``block_px^2 x 3`` bytes of RGB and the
@@ -17,13 +23,16 @@ window pass's probability maps (about ``block_px^2 x 12`` bytes of float32).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 from typing import Any
 
-from distributed import WorkerPlugin, get_worker
+import numpy as np
+from distributed import WorkerPlugin, as_completed, get_worker
 
 from backend.distributed.cluster import connect, with_absolute_paths
+from backend.distributed.manifest import BlockManifest, run_key
 from backend.geo.raster import ImageReader, open_raster
 from backend.jobs.extract_road_graph import (
     ExtractRoadGraphParams,
@@ -33,6 +42,7 @@ from backend.jobs.extract_road_graph import (
     predict_block_graph,
     validate,
 )
+from backend.jobs.scenes import mosaic_folder, mosaic_input, remove_mosaic_folder, scene_paths
 from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.device import resolve_device
 from backend.runtime.progress import Progress, no_progress
@@ -101,20 +111,55 @@ def _plugin_stats(plugin_name: str, dask_worker=None) -> dict:
     return {"loads": plugin.loads, "blocks": plugin.blocks, "device": plugin.device}
 
 
+_GRAPH_FIELDS = ("points_xy_px", "edge_index", "edge_prob", "scores", "is_keypoint", "is_overpass")
+
+
+def encode_block_graph(graph) -> bytes:
+    """A block's ``WindowGraph`` (or None: a block without data) as ``.npz`` bytes (exact,
+    no pickle)."""
+    buf = io.BytesIO()
+    if graph is None:
+        np.savez(buf, empty=np.ones(1, bool))
+    else:
+        arrays: dict[str, Any] = {
+            name: np.asarray(value)
+            for name in _GRAPH_FIELDS
+            if (value := getattr(graph, name)) is not None
+        }
+        np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def decode_block_graph(data: bytes):
+    """Inverse of :func:`encode_block_graph`."""
+    from backend.methods.linegraph2road.stitching import WindowGraph
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        if "empty" in z.files:
+            return None
+        return WindowGraph(**{name: z[name] for name in _GRAPH_FIELDS if name in z.files})
+
+
 def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     """Run ``extract_road_graph`` with its blocks predicted on ``params.scheduler``.
 
     Returns:
-        As the in-process job; ``summary`` adds ``workers``, ``dashboard``, ``model_loads``
-        and ``blocks_per_worker``.
+        As the in-process job; ``summary`` adds ``workers``, ``dashboard``, ``model_loads``,
+        ``blocks_per_worker``, ``blocks_computed`` and ``blocks_reused`` (from the manifest
+        of an interrupted run).
 
     Raises:
         SchedulerError: bad option or unreachable scheduler (nothing written).
         RasterInputError, OutputPathError, ValueError, OutputWriteError: as the job.
-        JobCancelled: from ``report`` (nothing written; blocks in flight are cancelled).
+        JobCancelled: from ``report`` (no output written; blocks in flight are cancelled,
+            the finished ones stay in the manifest for a rerun).
     """
     validate(params)
     params = with_absolute_paths(params)
+    scenes = scene_paths(params)
+    key = run_key(params, [*scenes, *([params.checkpoint] if params.checkpoint else [])])
+    with mosaic_input(params, mosaic_folder(params.output_path)) as mosaic:
+        params = mosaic
     spec = get_weights_spec(params.model)
     settings = graph_settings(params, spec)
     with connect(params.scheduler or "") as conn:
@@ -124,18 +169,29 @@ def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progre
         plugin = GraphModelPlugin(params.model_dump(mode="json"))
         client.register_plugin(plugin, name=plugin.name)  # setup() runs on every worker
         devices = sorted({s["device"] for s in client.run(_plugin_stats, plugin.name).values()})
-        futures: list[Any] = []
+        futures: dict[Any, int] = {}
+        manifests: list[BlockManifest] = []
+        counts = {"computed": 0, "reused": 0}
 
         def predict_blocks(reader: ImageReader, blocks, scale: float):
-            futures.extend(
-                client.submit(predict_block_task, plugin.name, block, scale) for block in blocks
+            manifest = BlockManifest(params.output_path, key, len(blocks))
+            manifests.append(manifest)
+            counts["reused"] = len(manifest.done)
+            todo = [i for i in range(len(blocks)) if i not in manifest.done]
+            futures.update(
+                {client.submit(predict_block_task, plugin.name, blocks[i], scale): i for i in todo}
             )
-            # In block order: the reduction sees them as the in-process job does.
-            for i, future in enumerate(futures):
-                graph = future.result()
+            # Recorded as they finish (an interrupted run keeps every finished block) ...
+            for future in as_completed(list(futures)):
+                manifest.record(futures.pop(future), encode_block_graph(future.result()))
                 future.release()
-                report(5.0 + 85.0 * (i + 1) / len(blocks), f"Block {i + 1}/{len(blocks)}")
-                yield graph
+                counts["computed"] += 1
+                done = len(manifest.done)
+                report(5.0 + 85.0 * done / len(blocks), f"Block {done}/{len(blocks)}")
+            manifest.save()
+            # ... and handed on in block order: the reduction sees them as in-process.
+            for i in range(len(blocks)):
+                yield decode_block_graph(manifest.read_block(i))
 
         try:
             result = extract(params, report, spec, ",".join(devices), settings, predict_blocks)
@@ -143,11 +199,19 @@ def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progre
             pending = [f for f in futures if not f.done()]
             if pending:
                 client.cancel(pending)
+            for manifest in manifests:
+                manifest.save()
         stats = client.run(_plugin_stats, plugin.name)
+    for manifest in manifests:  # the output is published: the blocks are not needed
+        manifest.remove()
+    remove_mosaic_folder(params.output_path)
     result["summary"].update(
+        n_scenes=len(scenes),
         workers=conn.n_workers,
         dashboard=link,
         model_loads=sorted(s["loads"] for s in stats.values()),
         blocks_per_worker=sorted(s["blocks"] for s in stats.values()),
+        blocks_computed=counts["computed"],
+        blocks_reused=counts["reused"],
     )
     return result

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from backend.distributed.cluster import connect
+from backend.distributed.cluster import connect, with_absolute_paths
 from backend.distributed.manifest import BlockManifest, run_key
 from backend.geo.outputs import JobOutputs
 from backend.geo.raster import open_raster, raster_info, unit_scale_divisor
@@ -31,6 +31,7 @@ from backend.geo.vectorize import GraphPiece
 from backend.geo.windows import CoreTile
 from backend.jobs.road_mask_to_vectors import (
     KIND,
+    SCENE_RESAMPLING,
     BlockPieces,
     RoadMaskToVectorsParams,
     assemble_layers,
@@ -38,6 +39,7 @@ from backend.jobs.road_mask_to_vectors import (
     validate,
     vectorise_block,
 )
+from backend.jobs.scenes import mosaic_folder, mosaic_input, remove_mosaic_folder, scene_paths
 from backend.runtime.progress import Progress, no_progress
 
 
@@ -109,9 +111,14 @@ def run_distributed(params: RoadMaskToVectorsParams, report: Progress = no_progr
         JobCancelled: from ``report``; finished blocks stay in the manifest for a rerun.
     """
     validate(params)
-    raster = str(Path(params.raster_path).resolve())
-    params = params.model_copy(update={"raster_path": raster})
-    with open_raster(raster) as dataset:
+    params = with_absolute_paths(params)
+    # Keyed by the scenes (and target CRS), not by the mosaic VRT rebuilt for each run.
+    key = run_key(params, scene_paths(params))
+    n_scenes = len(scene_paths(params))
+    folder = mosaic_folder(params.output_path)
+    with mosaic_input(params, folder, SCENE_RESAMPLING) as mosaic:
+        params = mosaic
+    with open_raster(params.raster_path) as dataset:
         info = raster_info(dataset)
         divisor = unit_scale_divisor(dataset, params.band)
         transform = dataset.transform
@@ -119,7 +126,7 @@ def run_distributed(params: RoadMaskToVectorsParams, report: Progress = no_progr
     with connect(params.scheduler or "") as conn:
         link = conn.dashboard_link
         print(f"Dask dashboard: {link or '(none)'}", file=sys.stderr, flush=True)
-        manifest = BlockManifest(params.output_path, run_key(params, [raster]), len(tiles))
+        manifest = BlockManifest(params.output_path, key, len(tiles))
         reused = len(manifest.done)
         report(
             80.0 * reused / len(tiles),
@@ -136,6 +143,7 @@ def run_distributed(params: RoadMaskToVectorsParams, report: Progress = no_progr
         blocks=len(tiles),
         blocks_computed=computed,
         blocks_reused=reused,
+        n_scenes=n_scenes,
         workers=conn.n_workers,
         dashboard=link,
     )
@@ -144,6 +152,7 @@ def run_distributed(params: RoadMaskToVectorsParams, report: Progress = no_progr
         outputs.stage_gpkg(params.output_path, layers, mode=params.output_mode)
         outputs.publish(report)
     manifest.remove()
+    remove_mosaic_folder(params.output_path)
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
 
 

@@ -14,6 +14,17 @@ Tiles are submitted ahead of the blending by a bounded window (4 per worker), so
 results waiting on the cluster stay bounded too. Workers must see the raster and the
 weights at the same paths as the client.
 
+Resume: every tile's probability is stored as it is blended, in the run's manifest beside
+the GeoPackage (:class:`~backend.distributed.manifest.BlockManifest`: ``<output>.blocks/``,
+``<output>.blocks.json``), keyed by the parameters and the scenes' (and the checkpoint's)
+identities. A rerun with the same key reads the stored tiles instead of predicting them,
+so an interrupted run resumes where it stopped and ends with the uninterrupted run's
+outputs; any other key starts afresh. Disk: one float32 tile per tile, about 4 bytes per
+raster pixel (plus the overlap), removed once the outputs are published.
+
+Several scenes: the workers read the scenes' VRT mosaic, written beside the output
+(``<output>.scenes/``, removed at the end).
+
 Memory per worker: the model (weights + activations of one tile) plus one tile read:
 ``(tile_px)^2 x 3`` bytes of RGB at the model's GSD, and its float32 probability.
 """
@@ -21,6 +32,7 @@ Memory per worker: the model (weights + activations of one tile) plus one tile r
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 from collections import OrderedDict
@@ -30,8 +42,10 @@ import numpy as np
 from distributed import WorkerPlugin, get_worker
 
 from backend.distributed.cluster import connect, with_absolute_paths
+from backend.distributed.manifest import BlockManifest, run_key
 from backend.geo.raster import ImageReader, open_raster
 from backend.geo.windows import Tile, tile_starts
+from backend.jobs.scenes import mosaic_folder, mosaic_input, remove_mosaic_folder, scene_paths
 from backend.jobs.segment_roads import SegmentRoadsParams, predict_tile, segment, validate
 from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.device import resolve_device
@@ -112,13 +126,39 @@ def blend_order(width_px: int, height_px: int, tile_px: int, overlap_px: int, ba
                 yield Tile(x, y, min(tile_px, width_px - x), min(tile_px, height_px - y))
 
 
-class _ClusterPredictor:
-    """``predict(tile)`` for :func:`segment`, answered by the cluster with bounded lookahead."""
+def tile_grid(width_px: int, height_px: int, tile_px: int, overlap_px: int) -> list[Tile]:
+    """Every tile of the job's grid, row-major: a tile's index here names it in the
+    manifest."""
+    xs = tile_starts(width_px, tile_px, overlap_px)
+    ys = tile_starts(height_px, tile_px, overlap_px)
+    return [
+        Tile(x, y, min(tile_px, width_px - x), min(tile_px, height_px - y)) for y in ys for x in xs
+    ]
 
-    def __init__(self, client, plugin_name, scale, order, ahead) -> None:
+
+def encode_tile(probability: np.ndarray) -> bytes:
+    """A tile's (1, h, w) float32 probability as ``.npy`` bytes (exact, no pickle)."""
+    buf = io.BytesIO()
+    np.save(buf, probability, allow_pickle=False)
+    return buf.getvalue()
+
+
+def decode_tile(data: bytes) -> np.ndarray:
+    """Inverse of :func:`encode_tile`."""
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+class _ClusterPredictor:
+    """``predict(tile)`` for :func:`segment`, answered from the manifest (tiles of an earlier
+    run) or by the cluster with bounded lookahead; every predicted tile is recorded."""
+
+    def __init__(self, client, plugin_name, scale, order, ahead, manifest, index_of) -> None:
         self.client, self.plugin_name, self.scale = client, plugin_name, scale
         self.order, self.ahead = iter(order), ahead
+        self.manifest: BlockManifest = manifest
+        self.index_of: dict[Tile, int] = index_of
         self.futures: OrderedDict[Tile, Any] = OrderedDict()
+        self.computed = self.reused = 0
         self._top_up()
 
     def _submit(self, tile: Tile):
@@ -129,13 +169,21 @@ class _ClusterPredictor:
             tile = next(self.order, None)
             if tile is None:
                 return
-            self.futures[tile] = self._submit(tile)
+            if self.index_of[tile] not in self.manifest.done:
+                self.futures[tile] = self._submit(tile)
 
     def __call__(self, tile: Tile) -> np.ndarray:
-        future = self.futures.pop(tile, None) or self._submit(tile)
+        index = self.index_of[tile]
+        future = self.futures.pop(tile, None)
+        if future is None and index in self.manifest.done:
+            self.reused += 1
+            return decode_tile(self.manifest.read_block(index))
+        future = future or self._submit(tile)
         self._top_up()
         result = future.result()
         future.release()
+        self.manifest.record(index, encode_tile(result))
+        self.computed += 1
         return result
 
     def cancel(self) -> None:
@@ -148,16 +196,23 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
     """Run ``segment_roads`` with its tiles predicted on the cluster ``params.scheduler``.
 
     Returns:
-        As the in-process job; ``summary`` adds ``workers``, ``dashboard`` and
-        ``model_loads`` (per worker: how often it loaded the model, normally 1).
+        As the in-process job; ``summary`` adds ``workers``, ``dashboard``,
+        ``model_loads`` (per worker: how often it loaded the model, normally 1),
+        ``tiles_per_worker``, ``tiles_computed`` and ``tiles_reused`` (from the manifest
+        of an interrupted run).
 
     Raises:
         SchedulerError: bad option or unreachable scheduler (nothing written).
         RasterInputError, OutputPathError, ValueError, OutputWriteError: as the job.
-        JobCancelled: from ``report`` (nothing written; the tiles in flight are cancelled).
+        JobCancelled: from ``report`` (no output written; the tiles in flight are cancelled,
+            the finished ones stay in the manifest for a rerun).
     """
     validate(params)
     params = with_absolute_paths(params)
+    scenes = scene_paths(params)
+    key = run_key(params, [*scenes, *([params.checkpoint] if params.checkpoint else [])])
+    with mosaic_input(params, mosaic_folder(params.output_path)) as mosaic:
+        params = mosaic
     spec = get_weights_spec(params.model)
     with connect(params.scheduler or "") as conn:
         link = conn.dashboard_link
@@ -169,15 +224,24 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
         stats = client.run(_plugin_stats, plugin.name)
         devices = sorted({s["device"] for s in stats.values()})
         predictors: list[_ClusterPredictor] = []
+        manifests: list[BlockManifest] = []
 
         def make_predict(reader: ImageReader, scale: float):
             with open_raster(params.raster_path) as dataset:
                 width, height = dataset.width, dataset.height
             tile_r = max(8, round(params.tile_px / scale))
             overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
-            order = blend_order(width, height, tile_r, overlap_r)
+            tiles = tile_grid(width, height, tile_r, overlap_r)
+            manifest = BlockManifest(params.output_path, key, len(tiles))
+            manifests.append(manifest)
             predictor = _ClusterPredictor(
-                client, plugin.name, scale, order, AHEAD_PER_WORKER * max(1, conn.n_workers)
+                client,
+                plugin.name,
+                scale,
+                blend_order(width, height, tile_r, overlap_r),
+                AHEAD_PER_WORKER * max(1, conn.n_workers),
+                manifest,
+                {tile: i for i, tile in enumerate(tiles)},
             )
             predictors.append(predictor)
             return predictor
@@ -187,11 +251,19 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
         finally:
             for predictor in predictors:
                 predictor.cancel()
+            for manifest in manifests:
+                manifest.save()
         stats = client.run(_plugin_stats, plugin.name)
+    for manifest in manifests:  # the outputs are published: the tiles are not needed
+        manifest.remove()
+    remove_mosaic_folder(params.output_path)
     result["summary"].update(
+        n_scenes=len(scenes),
         workers=conn.n_workers,
         dashboard=link,
         model_loads=sorted(s["loads"] for s in stats.values()),
         tiles_per_worker=sorted(s["tiles"] for s in stats.values()),
+        tiles_computed=sum(p.computed for p in predictors),
+        tiles_reused=sum(p.reused for p in predictors),
     )
     return result

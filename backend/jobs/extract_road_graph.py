@@ -12,8 +12,12 @@ Pipeline (LineGraph2Road, Sec. 3.6 and Appendix G):
 4. Vertices go from model pixels to raster pixels to map coordinates (the raster's CRS);
    vertices over nodata are dropped.
 
-Outputs (GeoPackage, raster CRS): ``road_graph_edges`` (LineString, probability, length_m)
-and ``road_graph_nodes`` (Point, degree, is_keypoint, is_overpass, score).
+Several scenes (``additional_raster_paths``) or a ``target_crs``: the job runs on the
+scenes' VRT mosaic in the target CRS (:mod:`backend.jobs.scenes`).
+
+Outputs (GeoPackage, raster CRS; the target CRS for a mosaic): ``road_graph_edges``
+(LineString, probability, length_m) and ``road_graph_nodes`` (Point, degree, is_keypoint,
+is_overpass, score).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
 from backend.jobs.model_loading import RasterModelParams, load_job_model, validate_raster_model
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
+from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.runtime.progress import Progress, no_progress
@@ -47,7 +52,7 @@ LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
 
 
-class ExtractRoadGraphParams(GpkgOutputParams, RasterModelParams):
+class ExtractRoadGraphParams(GpkgOutputParams, SceneListParams, RasterModelParams):
     """Parameters of ``extract_road_graph`` (see the module docstring)."""
 
     output_path: str = Field(description="GeoPackage to write (.gpkg).")
@@ -86,14 +91,15 @@ def validate(params: ExtractRoadGraphParams) -> None:
     """Fail before a job starts: raster (readable, CRS, bands), model id, device, and the
     output (writable, not an input, room on the disk)."""
     check_scheduler(KIND, params.scheduler)
-    validate_raster_model(params, "linegraph2road")
-    with open_raster(params.raster_path) as dataset:
-        size = (dataset.width, dataset.height)
+    with mosaic_input(params) as mosaic:
+        validate_raster_model(mosaic, "linegraph2road")
+        with open_raster(mosaic.raster_path) as dataset:
+            size = (dataset.width, dataset.height)
     check_gpkg_output(
         params.output_path,
         mode=params.output_mode,
         layers=(LAYER_EDGES, LAYER_NODES),
-        inputs=(params.raster_path, params.checkpoint),
+        inputs=(*scene_paths(params), params.checkpoint),
         estimate_bytes=vector_estimate_bytes(*size),
     )
 
@@ -151,6 +157,14 @@ def run(params: ExtractRoadGraphParams, report: Progress = no_progress) -> dict:
     if params.scheduler:
         return run_on_scheduler(KIND, params, report)
     validate(params)
+    n_scenes = len(scene_paths(params))
+    with mosaic_input(params) as params:
+        result = _run_in_process(params, report)
+    result["summary"]["n_scenes"] = n_scenes
+    return result
+
+
+def _run_in_process(params: ExtractRoadGraphParams, report: Progress) -> dict:
     loaded = load_job_model(params, report, (params.block_px, params.overlap_px))
     settings = graph_settings(params, loaded.spec)
     predictor, window_px = block_predictor(params, loaded.module, loaded.device, settings)

@@ -3,7 +3,8 @@
 The classic segmentation-to-graph post-processing: threshold, polygonise (holes kept),
 skeletonise, trace the skeleton into a graph with nodes at junctions and ends, prune short
 dangling spurs. Runs tile by tile with a halo, so any raster size works in bounded memory.
-Outputs are in the raster's CRS.
+Outputs are in the raster's CRS; with several scenes (``additional_raster_paths``) or a
+``target_crs``, in the target CRS, on the scenes' mosaic (:mod:`backend.jobs.scenes`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
+from rasterio.enums import Resampling
 from shapely.geometry import LineString, Point, Polygon
 
 from backend.geo.measure import lengths_m
@@ -38,6 +40,7 @@ from backend.geo.vectorize import (
 )
 from backend.geo.windows import CoreTile, core_tiles
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
+from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.runtime.progress import Progress, no_progress
 
@@ -45,9 +48,11 @@ KIND = "road_mask_to_vectors"
 LAYER_POLYGONS = "road_polygons"
 LAYER_CENTERLINES = "road_centerlines"
 LAYER_NODES = "road_nodes"
+# Scenes in another CRS are warped with nearest neighbour: mask values stay what they are.
+SCENE_RESAMPLING = Resampling.nearest
 
 
-class RoadMaskToVectorsParams(GpkgOutputParams, BaseModel):
+class RoadMaskToVectorsParams(GpkgOutputParams, SceneListParams, BaseModel):
     """Parameters of the ``road_mask_to_vectors`` job (see docs/backend_api.md)."""
 
     raster_path: str = Field(description="Road mask or probability raster (needs a CRS).")
@@ -108,7 +113,10 @@ def validate(params: RoadMaskToVectorsParams) -> None:
     Raises ``RasterInputError`` / ``OutputPathError`` / ValueError.
     """
     check_scheduler(KIND, params.scheduler)
-    with open_raster(params.raster_path) as dataset:
+    with (
+        mosaic_input(params, resampling=SCENE_RESAMPLING) as mosaic,
+        open_raster(mosaic.raster_path) as dataset,
+    ):
         if params.band > dataset.count:
             raise ValueError(
                 f"Band {params.band} does not exist: {params.raster_path} has bands "
@@ -119,7 +127,7 @@ def validate(params: RoadMaskToVectorsParams) -> None:
         params.output_path,
         mode=params.output_mode,
         layers=output_layers(params),
-        inputs=(params.raster_path,),
+        inputs=tuple(scene_paths(params)),
         estimate_bytes=vector_estimate_bytes(*size),
     )
 
@@ -139,7 +147,9 @@ def run(params: RoadMaskToVectorsParams, report: Progress = no_progress) -> dict
     if params.scheduler:
         return run_on_scheduler(KIND, params, report)
     validate(params)
-    layers, summary = vectorise(params, report)
+    with mosaic_input(params, resampling=SCENE_RESAMPLING) as mosaic:
+        layers, summary = vectorise(mosaic, report)
+    summary["n_scenes"] = len(scene_paths(params))
     report(95.0, "Writing the GeoPackage")
     with JobOutputs() as outputs:
         outputs.stage_gpkg(params.output_path, layers, mode=params.output_mode)

@@ -12,6 +12,10 @@ Pipeline:
 3. Road polygons (and, if asked, centerlines and nodes) come from the probability raster
    through the foundation's ``road_mask_to_vectors`` at ``threshold``.
 
+Several scenes (``additional_raster_paths``) or a ``target_crs``: the job runs on the
+scenes' VRT mosaic in the target CRS (:mod:`backend.jobs.scenes`), and both outputs are on
+the mosaic's grid.
+
 Both files appear only when everything succeeded: a failed or cancelled job leaves neither.
 """
 
@@ -38,6 +42,7 @@ from backend.jobs.model_loading import (
 )
 from backend.jobs.output_checks import GpkgOutputParams, check_file_output, check_gpkg_output
 from backend.jobs.output_checks import vector_estimate_bytes as m2v_estimate
+from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.runtime.progress import Progress, no_progress
 
@@ -46,7 +51,7 @@ DEFAULT_MODEL = "anchor_sam_pico_1m"
 PROBABILITY_NODATA = -1.0
 
 
-class SegmentRoadsParams(GpkgOutputParams, RasterModelParams):
+class SegmentRoadsParams(GpkgOutputParams, SceneListParams, RasterModelParams):
     """Parameters of ``segment_roads`` (see the module docstring)."""
 
     probability_path: str = Field(description="Road probability GeoTIFF to write (.tif).")
@@ -86,11 +91,12 @@ def validate(params: SegmentRoadsParams) -> None:
             f"Overlap ({params.overlap_px} px) must be smaller than the tile ({params.tile_px})."
         )
     check_scheduler(KIND, params.scheduler)
-    validate_raster_model(params, "anchor_sam")
-    with open_raster(params.raster_path) as dataset:
-        pixels = dataset.width * dataset.height
-        size = (dataset.width, dataset.height)
-    inputs = (params.raster_path, params.checkpoint)
+    with mosaic_input(params) as mosaic:
+        validate_raster_model(mosaic, "anchor_sam")
+        with open_raster(mosaic.raster_path) as dataset:
+            pixels = dataset.width * dataset.height
+            size = (dataset.width, dataset.height)
+    inputs = (*scene_paths(params), params.checkpoint)
     # float32 probabilities, deflate: about a third of the raw 4 bytes per pixel.
     check_file_output(
         params.probability_path, (".tif", ".tiff"), inputs=inputs, estimate_bytes=pixels * 4 / 3
@@ -124,12 +130,16 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
     if params.scheduler:
         return run_on_scheduler(KIND, params, report)
     validate(params)
-    loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
+    n_scenes = len(scene_paths(params))
+    with mosaic_input(params) as params:
+        loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
 
-    def make_predict(reader: ImageReader, scale: float) -> Callable[[Tile], np.ndarray]:
-        return lambda tile: predict_tile(loaded.module, loaded.device, reader, scale, tile)
+        def make_predict(reader: ImageReader, scale: float) -> Callable[[Tile], np.ndarray]:
+            return lambda tile: predict_tile(loaded.module, loaded.device, reader, scale, tile)
 
-    return segment(params, report, loaded.spec.gsd_m, loaded.device, make_predict)
+        result = segment(params, report, loaded.spec.gsd_m, loaded.device, make_predict)
+    result["summary"]["n_scenes"] = n_scenes
+    return result
 
 
 def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Tile) -> np.ndarray:

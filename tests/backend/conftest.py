@@ -94,3 +94,80 @@ def random_checkpoint(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("weights") / "random_linegraph2road.pt"
     torch.save(model.state_dict(), path)
     return path
+
+
+# Two adjacent scenes of one area in two CRSs (issue 13): scene A in UTM 33N, 1 m pixels;
+# scene B, the area east of it, warped to EPSG:3857 (about 1.41 m Mercator pixels at 45 N).
+SCENE_UTM_ORIGIN = (500000.0, 5000160.0)  # upper-left corner of scene A, metres
+SCENE_SIZE_PX = (200, 160)  # width, height of each scene's area in 1 m UTM pixels
+
+
+def scene_canvas(rgb: bool, seed: int = 0) -> np.ndarray:
+    """The two scenes' area in UTM 33N, 1 m pixels: (H, 2W) uint8 road mask (0/255) or
+    (3, H, 2W) textured RGB (seeded) with dark roads: a horizontal road across both scenes,
+    one vertical road in each."""
+    width, height = SCENE_SIZE_PX
+    road = np.zeros((height, 2 * width), bool)
+    road[74:84, :] = True
+    road[:, 60:70] = True
+    road[:, 300:310] = True
+    road[20:140, 240:250] = True
+    if not rgb:
+        return np.where(road, 255, 0).astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    image = (rng.random((3, height, 2 * width)) * 50 + 110).astype(np.uint8)
+    image[:, road] = 60
+    return image
+
+
+def write_two_crs_scenes(folder: Path, rgb: bool = False) -> tuple[Path, Path]:
+    """Scene A (``utm.tif``, EPSG:32633) and the adjacent scene B (``mercator.tif``,
+    EPSG:3857, warped by GDAL: nearest for the mask, bilinear for RGB). Neither has a
+    nodata value: B's corners outside the area are 0, as in many real exports."""
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_origin
+    from rasterio.warp import calculate_default_transform, reproject
+
+    canvas = scene_canvas(rgb)
+    data = canvas if rgb else canvas[None]
+    width, height = SCENE_SIZE_PX
+    x0, y0 = SCENE_UTM_ORIGIN
+    paths = (folder / "utm.tif", folder / "mercator.tif")
+    common = {"driver": "GTiff", "count": data.shape[0], "dtype": "uint8"}
+    with rasterio.open(
+        paths[0], "w", width=width, height=height, crs="EPSG:32633",
+        transform=from_origin(x0, y0, 1.0, 1.0), **common,
+    ) as out:
+        out.write(data[:, :, :width])
+    src_transform = from_origin(x0 + width, y0, 1.0, 1.0)
+    bounds = (x0 + width, y0 - height, x0 + 2 * width, y0)
+    transform, w, h = calculate_default_transform(
+        "EPSG:32633", "EPSG:3857", width, height, *bounds
+    )
+    warped = np.zeros((data.shape[0], h, w), np.uint8)
+    reproject(
+        np.ascontiguousarray(data[:, :, width:]), warped, src_transform=src_transform,
+        src_crs="EPSG:32633", dst_transform=transform, dst_crs="EPSG:3857",
+        resampling=Resampling.bilinear if rgb else Resampling.nearest,
+    )
+    with rasterio.open(
+        paths[1], "w", width=w, height=h, crs="EPSG:3857", transform=transform, **common
+    ) as out:
+        out.write(warped)
+    return paths
+
+
+@pytest.fixture
+def mask_scenes(tmp_path) -> tuple[Path, Path]:
+    """Road mask scenes (UTM, Mercator) of :func:`write_two_crs_scenes`."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    return write_two_crs_scenes(folder)
+
+
+@pytest.fixture
+def rgb_scenes(tmp_path) -> tuple[Path, Path]:
+    """RGB scenes (UTM, Mercator) of :func:`write_two_crs_scenes`."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    return write_two_crs_scenes(folder, rgb=True)
