@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -285,3 +286,48 @@ def test_fine_tune_refuses_bad_input_before_any_work(
         )
     assert not (model_dir / "user" / "another_model.pt").exists()
     assert len(tuned_backend.client.models()["models"]) == models_before
+
+
+class CancelAfterValidation(QgsProcessingFeedback):
+    """Cancels once training has gone past its first validation (step 20, where the best
+    checkpoint is saved), and keeps the warnings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        super().pushInfo(info)
+        step = re.match(r"step (\d+), loss .*held-out IoU", info)
+        if step and int(step.group(1)) > 20 and not self.isCanceled():
+            self.cancel()
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        super().pushWarning(warning)
+        self.warnings.append(warning)
+
+
+def test_cancel_while_training_keeps_the_best_checkpoint(fine_tuned, tuned_backend, model_dir):
+    import processing
+
+    feedback = CancelAfterValidation()
+    results = processing.run(
+        FINE_TUNE_ID,
+        {
+            "TRAINING_SET": fine_tuned.built["OUTPUT"],
+            "MODEL_NAME": "cancelled_roads",
+            "TIME_LIMIT": 30.0,
+            "DEVICE": 1,  # cpu
+            "CROP_SIZE": 64,
+            "BATCH_SIZE": 1,  # cheap steps: at least 21 of them run before the cancel
+        },
+        feedback=feedback,
+    )
+    assert feedback.isCanceled()
+    assert results["MODEL"] == "cancelled_roads" and Path(results["WEIGHTS"]).is_file()
+    assert 20 <= results["STEPS"] < 100
+    assert any("best checkpoint so far was saved" in w for w in feedback.warnings)
+    card = json.loads((model_dir / "user" / "cancelled_roads.json").read_text())
+    assert card["training"]["stopped_early_by_cancel"] is True
+    rows = tuned_backend.client.models()["models"]
+    assert any(row["id"] == "cancelled_roads" and row["installed"] for row in rows)

@@ -209,3 +209,65 @@ def test_scheduler_is_sent_only_when_given(rx):
         assert "scheduler" not in request.to_params()
         request.scheduler = "local:2"
         assert request.to_params()["scheduler"] == "local:2"
+
+
+def test_build_training_set_params(rx):
+    request = rx.params.BuildTrainingSetRequest(
+        raster_paths=["/a/area.tif", "/b/other.tif"], roads_path="/r.gpkg", output_dir="/set"
+    )
+    params = request.to_params()
+    assert request.KIND == "build_training_set"
+    # Unset optional fields are left to the backend (gsd_m: the first raster's).
+    assert set(params) == {
+        "raster_paths", "roads_path", "output_dir", "default_width_m", "chip_px",
+        "validation_fraction", "empty_chip_ratio",
+    }  # fmt: skip
+    request.width_field, request.gsd_m, request.aoi_path = "width", 0.5, "/aoi.gpkg"
+    params = request.to_params()
+    assert params["width_field"] == "width" and params["gsd_m"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("raster_paths", [], "raster_paths"),
+        ("raster_paths", ["/a/area.tif", "/b/area.tif"], "own file name"),
+        ("chip_px", 32, "chip_px"),
+        ("default_width_m", 0.0, "default_width_m"),
+        ("validation_fraction", 1.0, "validation_fraction: must be >= 0 and < 1"),
+        ("empty_chip_ratio", -0.1, "empty_chip_ratio"),
+    ],
+)
+def test_build_training_set_invalid_values_name_the_field(rx, field, value, needle):
+    request = rx.params.BuildTrainingSetRequest(["/a.tif"], "/r.gpkg", "/set")
+    setattr(request, field, value)
+    with pytest.raises(rx.params.RequestError, match=needle):
+        request.to_params()
+
+
+def test_fine_tune_params(rx):
+    request = rx.params.FineTuneRequest(dataset_dir="/set", model_name="my_area_roads")
+    params = request.to_params()
+    assert request.KIND == "fine_tune"
+    assert params["base_model"] == "anchor_sam_pico_1m" and params["learning_rate"] == "normal"
+    assert isinstance(params["max_steps"], int) and isinstance(params["time_limit_min"], float)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("model_name", "My Model", "model_name"),
+        ("model_name", "ab", "model_name"),
+        ("base_model", " ", "model"),
+        ("learning_rate", "fast", "learning_rate"),
+        ("device", "tpu", "device"),
+        ("time_limit_min", 0.0, "time_limit_min"),
+        ("crop_px", 100, "multiple of 32"),
+        ("batch_size", 0, "batch_size"),
+    ],
+)
+def test_fine_tune_invalid_values_name_the_field(rx, field, value, needle):
+    request = rx.params.FineTuneRequest(dataset_dir="/set", model_name="my_area_roads")
+    setattr(request, field, value)
+    with pytest.raises(rx.params.RequestError, match=needle):
+        request.to_params()
