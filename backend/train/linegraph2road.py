@@ -876,6 +876,181 @@ def evaluate_model(
     return result
 
 
+# --- validation report (issue 10, item 2) ---------------------------------------------------
+
+
+def _domain_of(key: str) -> str:
+    return key.split("__", 1)[0] if "__" in key else "all"
+
+
+def _mean_of_domains(rows: Sequence[dict[str, Any]], metric: str) -> float | None:
+    by_domain: dict[str, list[float]] = {}
+    for row in rows:
+        if metric in row:
+            by_domain.setdefault(_domain_of(row["key"]), []).append(row[metric])
+    if not by_domain:
+        return None
+    return float(np.mean([np.mean(v) for v in by_domain.values()]))
+
+
+def _per_domain(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for row in result["per_image"]:
+        d = out.setdefault(_domain_of(row["key"]), {"n_images": 0, "rows": []})
+        d["n_images"] += 1
+        d["rows"].append(row)
+    for d in out.values():
+        rows = d.pop("rows")
+        d["road_f1_mean"] = float(np.mean([r["road_f1"] for r in rows]))
+        scored = [r for r in rows if "apls" in r]
+        d["n_graph_scored"] = len(scored)
+        for k in ("apls", "topo_precision", "topo_recall", "topo_f1"):
+            if scored:
+                d[k] = float(np.mean([r[k] for r in scored]))
+    return out
+
+
+def vegas_labelled_topo_recall(
+    model: LineGraph2Road, roads_root: str | os.PathLike[str], params: PredictorParams,
+    edge_threshold: float, model_gsd_m: float = 1.0, device: str = "cpu",
+) -> dict[str, Any]:
+    """TOPO recall of the labelled roads of the SpaceNet Vegas pan chip's report half.
+
+    The east half (the multi-domain report split) is resampled to the model GSD (11-bit
+    band stretched 2-98 %), predicted, and compared with the partial vector centerlines
+    (``centerlines_partial.geojson``) clipped to it. Labels are partial, so precision (and
+    APLS, which penalises proposals without a label) are not meaningful; recall is.
+    """
+    from affine import Affine
+
+    from backend.eval.compare import evaluate_graphs
+    from backend.methods.linegraph2road.graph_io import graph_from_vector_lines
+    from backend.train.datasets import multi_domain_samples, read_domain_pair_at_gsd
+
+    sample = next(s for s in multi_domain_samples(roads_root, ["spacenet_vegas_pan"])
+                  if s.split == "report")
+    image, _, _ = read_domain_pair_at_gsd(sample, model_gsd_m)
+    import rasterio
+
+    with rasterio.open(sample.image_path) as src:
+        transform, crs = src.transform, src.crs
+    r0, r1, c0, c1 = sample.window_px
+    height, width = image.shape[:2]
+    window_transform = (transform * Affine.translation(c0, r0)
+                        * Affine.scale((c1 - c0) / width, (r1 - r0) / height))
+    lines = Path(roads_root) / "spacenet_vegas_pan" / "centerlines_partial.geojson"
+    gt = graph_from_vector_lines(lines, window_transform, crs, width, height)
+    predictor = LineGraph2RoadPredictor(model, device=device, params=params)
+    pred = predict_image_graph(predictor, image, params, edge_threshold=edge_threshold)
+    scores = evaluate_graphs(pixel_graph_to_metric(gt, model_gsd_m),
+                             pixel_graph_to_metric(stitched_to_graph(pred.graph), model_gsd_m))
+    return {"topo_recall_labelled": scores["topo_recall"],
+            "labelled_length_m": scores["ground_truth"]["length_m"],
+            "proposal_length_m": scores["proposal"]["length_m"],
+            "image_px": [height, width]}
+
+
+def load_model_file(path: str | os.PathLike[str], variant: str | None = None) -> LineGraph2Road:
+    """A model from a training checkpoint (its own configuration) or an fp16 state dict.
+
+    The variant of a plain state dict is ``variant`` or, when None, read from its keys
+    (``image_encoder.trunk.*``: ``hiera_pico``, else ``vit_tiny``).
+    """
+    raw = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(raw, dict) and isinstance(raw.get("model_config"), dict):
+        config = LineGraph2RoadConfig.from_dict(raw["model_config"])
+    else:
+        state = raw.get("model", raw) if isinstance(raw, dict) else raw
+        if variant is None:
+            variant = ("hiera_pico" if any(k.startswith("image_encoder.trunk.") for k in state)
+                       else "vit_tiny")
+        config = CONFIGS[variant]
+    model = build_linegraph2road(config)
+    state = load_state_dict_file(path)
+    load_state_dict_strict(model, {k: v.float() for k, v in state.items()}, source=str(path))
+    return model.eval()
+
+
+def graph_report(
+    model: LineGraph2Road, data_dir: str | os.PathLike[str], cache: TargetCache,
+    roads_root: str | os.PathLike[str] | None = None,
+    t_r_grid: Sequence[float] = (0.3, 0.4, 0.5), edge_grid: Sequence[float] = (0.3, 0.4, 0.5),
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """The graph part of the validation report, the same for every LineGraph2Road model.
+
+    Thresholds (``t_r``, edge threshold) are chosen on the ``select`` images of the
+    multi-domain folder (:func:`~backend.train.datasets.write_domain_set_at_gsd` names;
+    best mean-of-domains APLS), then the ``report`` images are scored per domain at the
+    chosen thresholds and at 0.5 / 0.5; no reported figure comes from the images the
+    thresholds were tuned on. Per domain: road-mask F1 (against the rasterised
+    centerlines, no relaxation), APLS (SpaceNet definition) and TOPO against the skeleton
+    graph of the label. With ``roads_root``, the labelled-road TOPO recall of the Vegas pan
+    report half is added (:func:`vegas_labelled_topo_recall`).
+
+    Returns:
+        ``{"select": {...grid...}, "chosen": {"t_r", "edge_threshold"}, "report_chosen":
+        {domain: metrics}, "report_0.5": {...}, "vegas_pan_east": {...}}``.
+    """
+    select = discover_samples(data_dir, ["*__select__*"])
+    report = discover_samples(data_dir, ["*__report__*"])
+    if not select or not report:
+        raise ValueError(f"{data_dir} has no '*__select__*' / '*__report__*' images; "
+                         "write it with backend.train.datasets.write_domain_set_at_gsd")
+    grid = []
+    for t_r, edge in itertools.product(t_r_grid, edge_grid):
+        result = evaluate_model(model, select, cache, PredictorParams(t_r=t_r), edge, 1.0, device)
+        grid.append({"t_r": t_r, "edge_threshold": edge,
+                     "apls_mean_of_domains": _mean_of_domains(result["per_image"], "apls"),
+                     "per_domain": _per_domain(result)})
+    best = max(grid, key=lambda g: g["apls_mean_of_domains"] or 0.0)
+    chosen = {"t_r": best["t_r"], "edge_threshold": best["edge_threshold"]}
+    out: dict[str, Any] = {"select_grid": grid, "chosen_on_select": chosen}
+    for name, t_r, edge in (("report_chosen", best["t_r"], best["edge_threshold"]),
+                            ("report_0.5", 0.5, 0.5)):
+        result = evaluate_model(model, report, cache, PredictorParams(t_r=t_r), edge, 1.0, device)
+        out[name] = {"t_r": t_r, "edge_threshold": edge,
+                     "apls_mean_of_domains": _mean_of_domains(result["per_image"], "apls"),
+                     "per_domain": _per_domain(result)}
+    if roads_root is not None:
+        out["vegas_pan_east"] = vegas_labelled_topo_recall(
+            model, roads_root, PredictorParams(t_r=best["t_r"]), best["edge_threshold"],
+            device=device)
+    return out
+
+
+def graph_report_markdown(report: dict[str, Any]) -> str:
+    """The report as a markdown table (one row per domain and split)."""
+    chosen = report["chosen_on_select"]
+    lines = [
+        "# LineGraph2Road validation report",
+        "",
+        f"Thresholds chosen on the select split: t_r {chosen['t_r']}, edge "
+        f"{chosen['edge_threshold']} (best mean-of-domains APLS). Figures below are on the "
+        "report split, which no threshold or checkpoint was chosen on.",
+        "",
+        "| split / thresholds | domain | images | road F1 | APLS | TOPO P | TOPO R | TOPO F1 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in ("report_chosen", "report_0.5"):
+        part = report[name]
+        for domain, m in sorted(part["per_domain"].items()):
+            cells = [f"{m[k]:.3f}" if k in m else "-" for k in
+                     ("road_f1_mean", "apls", "topo_precision", "topo_recall", "topo_f1")]
+            lines.append(f"| {name} (t_r {part['t_r']}, edge {part['edge_threshold']}) | "
+                         f"{domain} | {m['n_images']} | " + " | ".join(cells) + " |")
+        mean = part["apls_mean_of_domains"]
+        lines.append(f"| {name} | mean of domains | | | "
+                     f"{'-' if mean is None else f'{mean:.3f}'} | | | |")
+    vegas = report.get("vegas_pan_east")
+    if vegas:
+        lines += ["", f"SpaceNet Vegas pan, east half (partial labels): TOPO recall of the "
+                  f"labelled roads {vegas['topo_recall_labelled']:.3f} "
+                  f"({vegas['labelled_length_m']:.0f} m labelled, "
+                  f"{vegas['proposal_length_m']:.0f} m proposed)."]
+    return "\n".join(lines) + "\n"
+
+
 # --- export --------------------------------------------------------------------------------
 
 
@@ -1076,6 +1251,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--output", default=None, help="write the metrics JSON here")
 
+    rp = sub.add_parser("report", help="validation report of a model (select -> report split)")
+    rp.add_argument("--weights", required=True, help="training checkpoint or fp16 state dict")
+    rp.add_argument("--data", required=True, help="folder from write_domain_set_at_gsd")
+    rp.add_argument("--roads", default=None, help="shared/data/roads (adds Vegas pan recall)")
+    rp.add_argument("--cache-dir", required=True)
+    rp.add_argument("--road-width-px", type=float, default=TargetParams.road_width_px)
+    rp.add_argument("--output", required=True, help="path stem: writes STEM.json and STEM.md")
+    rp.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    rp.add_argument("--device", default="cpu")
+
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
     ex.add_argument("--output", required=True, help=".pt path (card: same name, .json)")
@@ -1119,6 +1304,18 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             summary = {k: v for k, v in r.items() if k not in ("per_image", "params")}
             print(json.dumps({"t_k": r["params"]["t_k"], "t_r": r["params"]["t_r"], **summary}))
+        return 0
+    if args.command == "report":
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        model = load_model_file(args.weights)
+        cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
+        report = graph_report(model, args.data, cache, args.roads, device=args.device)
+        stem = Path(args.output)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+        stem.with_suffix(".md").write_text(graph_report_markdown(report))
+        print(graph_report_markdown(report))
         return 0
     card = json.loads(Path(args.card).read_text())
     written = export_fp16(args.checkpoint, args.output, card)

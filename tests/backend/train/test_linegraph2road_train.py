@@ -270,3 +270,27 @@ def test_predictor_pads_windows_to_the_hiera_multiple(mass400):
     predictor = LineGraph2RoadPredictor(model)
     predictor.set_images(np.zeros((1, 80, 72, 3), np.uint8))
     assert predictor._padded_size_hw_px == (96, 96)
+
+
+def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, mass400):
+    import shutil
+
+    data = tmp_path / "data"
+    for sub in ("images", "labels"):
+        (data / sub).mkdir(parents=True)
+    for name, split in (("va_img-1000", "select"), ("te_img-1", "report")):
+        for sub in ("images", "labels"):
+            src = next((mass400 / sub).glob(f"{name}.*"))
+            shutil.copy(src, data / sub / f"massachusetts__{split}__{name}{src.suffix}")
+    model = t.build_linegraph2road(t.LineGraph2RoadConfig.from_dict(
+        {**t.CONFIGS["vit_tiny"].to_dict(), **MICRO, "input_size_px": 128})).eval()
+    cache = t.TargetCache(tmp_path / "cache", t.TargetParams(road_width_px=5.0))
+    report = t.graph_report(model, data, cache, t_r_grid=(0.4, 0.5), edge_grid=(0.5,))
+    assert [(g["t_r"], g["edge_threshold"]) for g in report["select_grid"]] == [
+        (0.4, 0.5), (0.5, 0.5)]
+    assert report["chosen_on_select"]["t_r"] in (0.4, 0.5)
+    domains = report["report_chosen"]["per_domain"]
+    assert list(domains) == ["massachusetts"] and domains["massachusetts"]["n_images"] == 1
+    assert "select split" in t.graph_report_markdown(report)
+    with pytest.raises(ValueError, match="__select__"):
+        t.graph_report(model, mass400, cache)
