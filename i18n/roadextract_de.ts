@@ -175,7 +175,7 @@ Statusordner: {state_dir}</translation>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../gui/settings_dialog.py" line="46"/>
+        <location filename="../plugin/backend_setup.py" line="621"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (NVIDIA-GPU)</translation>
     </message>
@@ -344,52 +344,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="611"/>
+        <location filename="../processing_provider/algorithms/base.py" line="707"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="613"/>
+        <location filename="../processing_provider/algorithms/base.py" line="709"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="690"/>
+        <location filename="../processing_provider/algorithms/base.py" line="786"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="656"/>
+        <location filename="../processing_provider/algorithms/base.py" line="752"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="660"/>
+        <location filename="../processing_provider/algorithms/base.py" line="756"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="635"/>
+        <location filename="../processing_provider/algorithms/base.py" line="731"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="631"/>
+        <location filename="../processing_provider/algorithms/base.py" line="727"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="648"/>
+        <location filename="../processing_provider/algorithms/base.py" line="744"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="749"/>
+        <location filename="../processing_provider/algorithms/base.py" line="845"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="877"/>
+        <location filename="../processing_provider/algorithms/base.py" line="973"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -409,32 +409,32 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="395"/>
+        <location filename="../processing_provider/algorithms/base.py" line="491"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="396"/>
+        <location filename="../processing_provider/algorithms/base.py" line="492"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="411"/>
+        <location filename="../processing_provider/algorithms/base.py" line="507"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="428"/>
+        <location filename="../processing_provider/algorithms/base.py" line="524"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="457"/>
+        <location filename="../processing_provider/algorithms/base.py" line="553"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="282"/>
+        <location filename="../processing_provider/algorithms/base.py" line="285"/>
         <source>Roads</source>
         <translation>Straßen</translation>
     </message>
@@ -449,12 +449,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="525"/>
+        <location filename="../processing_provider/algorithms/base.py" line="621"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="830"/>
+        <location filename="../processing_provider/algorithms/base.py" line="926"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -914,22 +914,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="507"/>
+        <location filename="../processing_provider/algorithms/base.py" line="603"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="567"/>
+        <location filename="../processing_provider/algorithms/base.py" line="663"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="573"/>
+        <location filename="../processing_provider/algorithms/base.py" line="669"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="538"/>
+        <location filename="../processing_provider/algorithms/base.py" line="634"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -939,12 +939,12 @@ Statusordner: {state_dir}</translation>
         <translation>Ein RoadExtract-Backend (PID {pid}), das ein beendetes QGIS zurückgelassen hat, wird gestoppt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="156"/>
+        <location filename="../processing_provider/algorithms/base.py" line="159"/>
         <source>(not installed)</source>
         <translation>(nicht installiert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="200"/>
+        <location filename="../processing_provider/algorithms/base.py" line="203"/>
         <source>The style {path} could not be applied: {error}</source>
         <translation>Der Stil {path} konnte nicht angewendet werden: {error}</translation>
     </message>
@@ -1092,6 +1092,301 @@ Statusordner: {state_dir}</translation>
         <location filename="../plugin/backend_process.py" line="217"/>
         <source>The RoadExtract backend is not set up: its Python was not found ({python}). Set it up with Raster &gt; RoadExtract &gt; Set up backend… (downloads PyTorch and the other dependencies into a folder of their own), or, in a checkout, run `make install` in the plugin folder ({root}); or set the backend Python in Raster &gt; RoadExtract &gt; Settings. A backend started by hand with `make serve` is used as is.</source>
         <translation>Das RoadExtract-Backend ist nicht eingerichtet: sein Python wurde nicht gefunden ({python}). Richten Sie es mit Raster &gt; RoadExtract &gt; Backend einrichten… ein (lädt PyTorch und die übrigen Abhängigkeiten in einen eigenen Ordner), oder führen Sie in einem Checkout `make install` im Plugin-Ordner ({root}) aus; oder wählen Sie das Backend-Python unter Raster &gt; RoadExtract &gt; Einstellungen. Ein mit `make serve` von Hand gestartetes Backend wird unverändert verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="328"/>
+        <source>Dask cluster (local:N or tcp://host:8786; empty: in the backend)</source>
+        <translation>Dask-Cluster (local:N oder tcp://host:8786; leer: im Backend)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="333"/>
+        <source>Runs the job&apos;s blocks on a Dask cluster: &apos;local:N&apos; starts N worker processes on the backend&apos;s machine, an address uses a running cluster. The backend exchanges data with that cluster: use only clusters you trust.</source>
+        <translation>Führt die Blöcke des Auftrags auf einem Dask-Cluster aus: „local:N“ startet N Worker-Prozesse auf dem Rechner des Backends, eine Adresse nutzt einen laufenden Cluster. Das Backend tauscht Daten mit diesem Cluster aus: verwenden Sie nur Cluster, denen Sie vertrauen.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="349"/>
+        <source>Additional scenes (mosaicked with the input)</source>
+        <translation>Weitere Szenen (mit der Eingabe zu einem Mosaik verbunden)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="355"/>
+        <source>More rasters with the input&apos;s bands, processed with it as one mosaic (a GDAL VRT). Scenes in another CRS than the target CRS are reprojected. Where scenes overlap, the input wins, then the scenes in list order.</source>
+        <translation>Weitere Raster mit den Bändern der Eingabe, mit ihr als ein Mosaik (ein GDAL-VRT) verarbeitet. Szenen in einem anderen KBS als dem Ziel-KBS werden umprojiziert. Wo sich Szenen überlappen, hat die Eingabe Vorrang, danach die Szenen in der Reihenfolge der Liste.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="363"/>
+        <source>Target CRS (empty: the input&apos;s)</source>
+        <translation>Ziel-KBS (leer: das der Eingabe)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="368"/>
+        <source>CRS the scenes are mosaicked in and the outputs are written in; empty: the CRS of the input raster.</source>
+        <translation>KBS, in dem die Szenen zum Mosaik verbunden und die Ergebnisse geschrieben werden; leer: das KBS des Eingaberasters.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="391"/>
+        <source>Additional scene {name} is not a raster layer.</source>
+        <translation>Die weitere Szene {name} ist kein Rasterlayer.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="397"/>
+        <source>Additional scene {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection) and run again.</source>
+        <translation>Die weitere Szene {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen) und starten Sie erneut.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="404"/>
+        <source>Additional scene {name} has {count} band(s), the input {input} has {input_count}: scenes of one run need the same bands.</source>
+        <translation>Die weitere Szene {name} hat {count} Band/Bänder, die Eingabe {input} hat {input_count}: Szenen eines Laufs brauchen dieselben Bänder.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="59"/>
+        <source>Setting up the RoadExtract backend</source>
+        <translation>RoadExtract-Backend wird eingerichtet</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="59"/>
+        <source>Removing the RoadExtract backend environment</source>
+        <translation>RoadExtract-Backend-Umgebung wird entfernt</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="76"/>
+        <source>Removing {path}</source>
+        <translation>Entferne {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="698"/>
+        <source>The backend set-up was cancelled.</source>
+        <translation>Die Einrichtung des Backends wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="123"/>
+        <source>Set up the RoadExtract backend</source>
+        <translation>RoadExtract-Backend einrichten</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="133"/>
+        <source>The backend runs in a Python environment of its own (PyTorch, rasterio, FastAPI, …), never in QGIS's Python. It is made here, outside the plugin folder, so plugin updates keep it.</source>
+        <translation>Das Backend läuft in einer eigenen Python-Umgebung (PyTorch, rasterio, FastAPI, …), nie im Python von QGIS. Sie wird hier außerhalb des Plugin-Ordners angelegt und bleibt daher bei Plugin-Updates erhalten.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="145"/>
+        <source>PyTorch build</source>
+        <translation>PyTorch-Variante</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="151"/>
+        <source>NVIDIA GPU found: {names}</source>
+        <translation>NVIDIA-GPU gefunden: {names}</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="151"/>
+        <source>no NVIDIA GPU found</source>
+        <translation>keine NVIDIA-GPU gefunden</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="156"/>
+        <source>CUDA (NVIDIA GPU; also runs on CPU) — {found}</source>
+        <translation>CUDA (NVIDIA-GPU; läuft auch auf der CPU) — {found}</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="159"/>
+        <source>CPU only (a much smaller download)</source>
+        <translation>Nur CPU (ein viel kleinerer Download)</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="184"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="185"/>
+        <source>Delete the backend environment folder</source>
+        <translation>Den Ordner der Backend-Umgebung löschen</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="186"/>
+        <source>Cancel set-up</source>
+        <translation>Einrichtung abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="231"/>
+        <source>Folder: {path}</source>
+        <translation>Ordner: {path}</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="234"/>
+        <source>Not set up yet.</source>
+        <translation>Noch nicht eingerichtet.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="236"/>
+        <source>Incomplete (a set-up failed, was cancelled or files are missing): Repair.</source>
+        <translation>Unvollständig (eine Einrichtung ist fehlgeschlagen, wurde abgebrochen oder Dateien fehlen): Reparieren.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="238"/>
+        <source>Ready: PyTorch {variant}, installed with {installer} on {date}.</source>
+        <translation>Bereit: PyTorch {variant}, installiert mit {installer} am {date}.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="244"/>
+        <source>Made for other requirements than this plugin version&apos;s: Repair.</source>
+        <translation>Für andere Anforderungen als die dieser Plugin-Version angelegt: Reparieren.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="252"/>
+        <source>Repair</source>
+        <translation>Reparieren</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="252"/>
+        <source>Install</source>
+        <translation>Installieren</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="253"/>
+        <source>Make the environment again from scratch</source>
+        <translation>Die Umgebung von Grund auf neu anlegen</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="253"/>
+        <source>Make the environment</source>
+        <translation>Die Umgebung anlegen</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="271"/>
+        <source>Step {index} of {count}: {title}</source>
+        <translation>Schritt {index} von {count}: {title}</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="282"/>
+        <source>Stopping the running backend first.</source>
+        <translation>Das laufende Backend wird zuerst beendet.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="316"/>
+        <source>Cancelling…</source>
+        <translation>Breche ab…</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="329"/>
+        <source>Done in {seconds:.0f} s; the environment takes {size:.1f} GB.</source>
+        <translation>Fertig nach {seconds:.0f} s; die Umgebung belegt {size:.1f} GB.</translation>
+    </message>
+    <message>
+        <location filename="../gui/setup_dialog.py" line="336"/>
+        <source>The backend environment was removed.</source>
+        <translation>Die Backend-Umgebung wurde entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="322"/>
+        <source>Cannot read the backend&apos;s requirements ({path}): {error}. Reinstall the plugin.</source>
+        <translation>Die Anforderungen des Backends ({path}) sind nicht lesbar: {error}. Installieren Sie das Plugin neu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="332"/>
+        <source>No backend requirements found in {path}. Reinstall the plugin.</source>
+        <translation>Keine Backend-Anforderungen in {path} gefunden. Installieren Sie das Plugin neu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="459"/>
+        <source>No Python 3.10 or newer was found to create the backend environment from. Set {variable} to a Python interpreter and try again.</source>
+        <translation>Es wurde kein Python 3.10 oder neuer gefunden, aus dem die Backend-Umgebung angelegt werden kann. Setzen Sie {variable} auf einen Python-Interpreter und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="572"/>
+        <source>Create the virtual environment</source>
+        <translation>Virtuelle Umgebung anlegen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="574"/>
+        <source>Update pip</source>
+        <translation>pip aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="576"/>
+        <source>Install PyTorch ({variant})</source>
+        <translation>PyTorch installieren ({variant})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="588"/>
+        <source>Build and install SAM 2</source>
+        <translation>SAM 2 bauen und installieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="595"/>
+        <source>Install the other backend dependencies</source>
+        <translation>Die übrigen Abhängigkeiten des Backends installieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="601"/>
+        <source>Check the environment</source>
+        <translation>Die Umgebung prüfen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="609"/>
+        <source>Create a venv for the uv installer</source>
+        <translation>Eine venv für den Installer uv anlegen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="613"/>
+        <source>Install uv</source>
+        <translation>uv installieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="620"/>
+        <source>PyTorch from PyPI (CPU and Apple GPU)</source>
+        <translation>PyTorch von PyPI (CPU und Apple-GPU)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="621"/>
+        <source>CPU only</source>
+        <translation>nur CPU</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="680"/>
+        <source>Cannot run {program}: {error}</source>
+        <translation>{program} lässt sich nicht ausführen: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="713"/>
+        <source>{title} failed (exit code {code}); see the log above.</source>
+        <translation>{title} ist fehlgeschlagen (Exit-Code {code}); siehe das Protokoll oben.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="796"/>
+        <source>Python for the environment: {python}</source>
+        <translation>Python für die Umgebung: {python}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="799"/>
+        <source>uv not found: installing it into {path}</source>
+        <translation>uv nicht gefunden: wird in {path} installiert</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="809"/>
+        <source>uv could not be installed ({error}); using pip instead.</source>
+        <translation>uv ließ sich nicht installieren ({error}); stattdessen wird pip verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="814"/>
+        <source>Installer: {installer}</source>
+        <translation>Installer: {installer}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="836"/>
+        <source>The backend environment is ready ({seconds:.0f} s).</source>
+        <translation>Die Backend-Umgebung ist bereit ({seconds:.0f} s).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="844"/>
+        <source>Could not remove {path}: {error}</source>
+        <translation>{path} ließ sich nicht entfernen: {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/backend_setup.py" line="863"/>
+        <source>Cannot remove {path}: {error}. Stop the backend and try again.</source>
+        <translation>{path} lässt sich nicht entfernen: {error}. Beenden Sie das Backend und versuchen Sie es erneut.</translation>
     </message>
 </context>
 <context>
@@ -1688,97 +1983,97 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="92"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="93"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="101"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="102"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="110"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="110"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="118"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="119"/>
         <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="127"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="128"/>
         <source>Merge chains of edges through degree-2 nodes</source>
         <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="135"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="136"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="143"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="144"/>
         <source>Window size (model pixels, 0: the model&apos;s)</source>
         <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="152"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="153"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="173"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="174"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="189"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="212"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="213"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="266"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="272"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="280"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="286"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="159"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="160"/>
         <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="166"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="167"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
     </message>
@@ -2010,19 +2305,6 @@ Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
     </message>
 </context>
 <context>
-    <name>RoadExtractAlgorithm</name>
-    <message>
-        <location filename="../processing_provider/algorithms/base.py" line="325"/>
-        <source>Dask cluster (local:N or tcp://host:8786; empty: in the backend)</source>
-        <translation>Dask-Cluster (local:N oder tcp://host:8786; leer: im Backend)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/base.py" line="330"/>
-        <source>Runs the job&apos;s blocks on a Dask cluster: &apos;local:N&apos; starts N worker processes on the backend&apos;s machine, an address uses a running cluster. The backend exchanges data with that cluster: use only clusters you trust.</source>
-        <translation>Führt die Blöcke des Auftrags auf einem Dask-Cluster aus: „local:N“ startet N Worker-Prozesse auf dem Rechner des Backends, eine Adresse nutzt einen laufenden Cluster. Das Backend tauscht Daten mit diesem Cluster aus: verwenden Sie nur Cluster, denen Sie vertrauen.</translation>
-    </message>
-</context>
-<context>
     <name>RoadMaskToVectors</name>
     <message>
         <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="51"/>
@@ -2057,72 +2339,72 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Straßenmaske oder Raster mit Straßenwahrscheinlichkeiten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="83"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="84"/>
         <source>Band</source>
         <translation>Kanal</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="92"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="93"/>
         <source>Threshold (values scaled to 0..1)</source>
         <translation>Schwellenwert (Werte auf 0..1 skaliert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="121"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="122"/>
         <source>Prune centerline spurs shorter than (metres)</source>
         <translation>Mittellinien-Ausläufer entfernen, die kürzer sind als (Meter)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="130"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="131"/>
         <source>Processing window size (pixels)</source>
         <translation>Größe des Verarbeitungsfensters (Pixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Number of polygons</source>
         <translation>Anzahl der Polygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Number of centerlines</source>
         <translation>Anzahl der Mittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="145"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="146"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="177"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="178"/>
         <source>Choose at least one output (polygons, centerlines or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Polygone, Mittellinien oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="227"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="232"/>
         <source>{polygons} polygon(s), {edges} centerline(s), {nodes} node(s).</source>
         <translation>{polygons} Polygon(e), {edges} Mittellinie(n), {nodes} Knoten.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="103"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="104"/>
         <source>Polygon simplify tolerance (metres, 0: none)</source>
         <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="112"/>
+        <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="113"/>
         <source>Minimum polygon area (m²)</source>
         <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
@@ -2158,97 +2440,97 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="98"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="99"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="107"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="108"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="129"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="130"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="137"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="138"/>
         <source>Tile size (model pixels)</source>
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="144"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="145"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="151"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="152"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="295"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="301"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="203"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="247"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="249"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="296"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="302"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="309"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="315"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="112"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="113"/>
         <source>Road probability threshold (0 to 1)</source>
         <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="122"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="155"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="156"/>
         <source>Minimum polygon area (m²)</source>
         <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="162"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="163"/>
         <source>Polygon simplify tolerance (metres, 0: none)</source>
         <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
     </message>

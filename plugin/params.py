@@ -120,6 +120,10 @@ class JobRequest:
         return params
 
 
+# The scene-list fields of the raster jobs (backend/jobs/scenes.py), sent only when set.
+SCENE_FIELDS = ("additional_raster_paths", "target_crs")
+
+
 @dataclass
 class RasterJobRequest(JobRequest):
     """Base of the requests that read a raster and write a GeoPackage.
@@ -130,15 +134,22 @@ class RasterJobRequest(JobRequest):
         scheduler: Dask cluster to run on: ``local:N`` (N worker processes on the backend's
             machine) or a scheduler address such as ``tcp://host:8786``; None or empty runs
             in the backend process. Use only clusters you trust.
+        additional_raster_paths: More scenes (local paths, each with a CRS and the bands of
+            ``raster_path``) mosaicked with ``raster_path`` into one input; where scenes
+            overlap the earlier one wins. None or empty: ``raster_path`` alone.
+        target_crs: CRS of the run and of its outputs (``EPSG:32633``, a WKT); scenes in
+            other CRSs are warped to it. None or empty: ``raster_path``'s CRS.
     """
 
     # Optional fields left out of the params when unset, so the backend's defaults apply.
-    _OPTIONAL: ClassVar[tuple[str, ...]] = ("scheduler",)
+    _OPTIONAL: ClassVar[tuple[str, ...]] = ("scheduler", *SCENE_FIELDS)
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
 
     raster_path: str
     output_path: str
     scheduler: str | None = None
+    additional_raster_paths: list[str] | None = None
+    target_crs: str | None = None
 
     def validate(self) -> None:
         """Check that a raster is given and the output is a ``.gpkg``.
@@ -150,6 +161,22 @@ class RasterJobRequest(JobRequest):
             raise RequestError("raster_path: a raster file is required")
         if not self.output_path.lower().endswith(".gpkg"):
             raise RequestError(f"output_path: must end with .gpkg, got {self.output_path!r}")
+        if self.additional_raster_paths and not all(self.additional_raster_paths):
+            raise RequestError("additional_raster_paths: every scene needs a file path")
+
+    def to_params(self) -> dict[str, Any]:
+        """Return the JSON ``params`` of the job (validated); the scene list only when it
+        names scenes.
+
+        Raises:
+            RequestError: When :meth:`validate` fails.
+        """
+        params = super().to_params()
+        if self.additional_raster_paths:
+            params["additional_raster_paths"] = [str(p) for p in self.additional_raster_paths]
+        else:
+            params.pop("additional_raster_paths", None)
+        return params
 
 
 @dataclass
@@ -321,6 +348,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     # Optional fields left out of the params when None, so the backend's defaults apply.
     _OPTIONAL: ClassVar[tuple[str, ...]] = (
         "scheduler",
+        *SCENE_FIELDS,
         "checkpoint",
         "bands",
         "gsd_m",
@@ -518,7 +546,13 @@ class SegmentRoadsRequest(RasterModelRequest):
         "min_area_m2": NON_NEGATIVE,
         "prune_spur_length_m": NON_NEGATIVE,
     }
-    _OPTIONAL: ClassVar[tuple[str, ...]] = ("scheduler", "checkpoint", "bands", "gsd_m")
+    _OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "scheduler",
+        *SCENE_FIELDS,
+        "checkpoint",
+        "bands",
+        "gsd_m",
+    )
     _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
     _FLOATS: ClassVar[tuple[str, ...]] = (
         "gsd_m",

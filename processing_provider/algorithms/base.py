@@ -27,6 +27,7 @@ from qgis.core import (
     QgsFeatureSink,
     QgsFeatureSource,
     QgsFields,
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
@@ -34,9 +35,11 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
     QgsProcessingUtils,
     QgsRasterLayer,
@@ -324,11 +327,11 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         """The advanced "Dask scheduler" parameter of the raster jobs (issue 13)."""
         parameter = QgsProcessingParameterString(
             self.SCHEDULER,
-            self.tr("Dask cluster (local:N or tcp://host:8786; empty: in the backend)"),
+            tr("Dask cluster (local:N or tcp://host:8786; empty: in the backend)"),
             optional=True,
         )
         parameter.setHelp(
-            self.tr(
+            tr(
                 "Runs the job's blocks on a Dask cluster: 'local:N' starts N worker "
                 "processes on the backend's machine, an address uses a running cluster. The "
                 "backend exchanges data with that cluster: use only clusters you trust."
@@ -336,6 +339,99 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         )
         parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(parameter)
+
+    ADDITIONAL_SCENES = "ADDITIONAL_SCENES"
+    TARGET_CRS = "TARGET_CRS"
+
+    def add_scene_parameters(self) -> None:
+        """The optional "Additional scenes" and "Target CRS" parameters of the raster jobs
+        (issue 13): more rasters mosaicked with the input, all in one CRS."""
+        scenes = QgsProcessingParameterMultipleLayers(
+            self.ADDITIONAL_SCENES,
+            tr("Additional scenes (mosaicked with the input)"),
+            QgsProcessing.TypeRaster,
+            optional=True,
+        )
+        scenes.setHelp(
+            tr(
+                "More rasters with the input's bands, processed with it as one mosaic (a "
+                "GDAL VRT). Scenes in another CRS than the target CRS are reprojected. Where "
+                "scenes overlap, the input wins, then the scenes in list order."
+            )
+        )
+        self.addParameter(scenes)
+        target = QgsProcessingParameterCrs(
+            self.TARGET_CRS,
+            tr("Target CRS (empty: the input's)"),
+            optional=True,
+        )
+        target.setHelp(
+            tr(
+                "CRS the scenes are mosaicked in and the outputs are written in; empty: the "
+                "CRS of the input raster."
+            )
+        )
+        self.addParameter(target)
+
+    def scene_values(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        layer: QgsRasterLayer,
+    ) -> tuple[list[QgsRasterLayer], str | None, QgsCoordinateReferenceSystem]:
+        """The additional scene layers (each valid, with a CRS and ``layer``'s band count),
+        the target CRS for the backend (None: the input's) and the CRS of the outputs.
+
+        Raises:
+            QgsProcessingException: A scene is not a raster, has no CRS or other bands.
+        """
+        scenes: list[QgsRasterLayer] = []
+        for scene in self.parameterAsLayerList(parameters, self.ADDITIONAL_SCENES, context):
+            if not isinstance(scene, QgsRasterLayer) or not scene.isValid():
+                raise QgsProcessingException(
+                    tr("Additional scene {name} is not a raster layer.").format(
+                        name=scene.name() if scene is not None else "?"
+                    )
+                )
+            if not scene.crs().isValid():
+                raise QgsProcessingException(
+                    tr(
+                        "Additional scene {name} has no coordinate reference system. Assign "
+                        "one (Raster > Projections > Assign Projection) and run again."
+                    ).format(name=scene.name())
+                )
+            if scene.bandCount() != layer.bandCount():
+                raise QgsProcessingException(
+                    tr(
+                        "Additional scene {name} has {count} band(s), the input {input} has "
+                        "{input_count}: scenes of one run need the same bands."
+                    ).format(
+                        name=scene.name(),
+                        count=scene.bandCount(),
+                        input=layer.name(),
+                        input_count=layer.bandCount(),
+                    )
+                )
+            scenes.append(scene)
+        crs = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
+        if not crs.isValid():
+            return scenes, None, layer.crs()
+        return scenes, crs.authid() or crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED), crs
+
+    def scenes_for_backend(
+        self,
+        scenes: list[QgsRasterLayer],
+        work_dir: Path,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> list[str] | None:
+        """Local files of the additional scenes (exported when they are not), or None."""
+        paths = []
+        for index, scene in enumerate(scenes):
+            folder = work_dir / f"scene_{index + 1:03d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            paths.append(self.raster_for_backend(scene, folder, context, feedback))
+        return paths or None
 
     def scheduler_value(
         self, parameters: dict[str, Any], context: QgsProcessingContext

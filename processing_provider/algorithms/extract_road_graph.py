@@ -89,6 +89,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         """Declare the parameters and outputs."""
         defaults = ExtractRoadGraphRequest("", "")  # defaults and bounds come from the request
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Aerial image")))
+        self.add_scene_parameters()
         self.addParameter(
             QgsProcessingParameterBand(
                 self.BANDS,
@@ -222,6 +223,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         layer, bands, checkpoint = self.model_inputs(
             parameters, context, self.INPUT, self.BANDS, self.CHECKPOINT
         )
+        scenes, target_crs, output_crs = self.scene_values(parameters, context, layer)
         model = (self.parameterAsEnumString(parameters, self.MODEL, context) or "").strip()
         gsd_m = self.parameterAsDouble(parameters, self.GSD, context)
         window_px = self.parameterAsInt(parameters, self.WINDOW_SIZE, context)
@@ -241,6 +243,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             road_threshold=self._optional_double(parameters, self.ROAD_THRESHOLD, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
             scheduler=self.scheduler_value(parameters, context),
+            target_crs=target_crs,
         )
         self.job_params(request)  # validates before starting the backend or exporting
 
@@ -249,6 +252,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
         work_dir = self.new_work_dir()
         try:
             request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
+            request.additional_raster_paths = self.scenes_for_backend(
+                scenes, work_dir, context, feedback
+            )
             request.output_path = str(work_dir / "extract_road_graph.gpkg")
             params = self.job_params(request)
             result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))
@@ -260,7 +266,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 summary,
                 parameters,
                 context,
-                layer.crs(),
+                output_crs,
                 feedback,
             )
             feedback.pushInfo(

@@ -78,6 +78,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 self.INPUT, self.tr("Road mask or road probability raster")
             )
         )
+        self.add_scene_parameters()
         # Optional with a default: QGIS 3.22 refuses a missing band value even with a
         # default, which would make BAND mandatory in processing.run and qgis_process.
         self.addParameter(
@@ -187,6 +188,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
         layer = self.raster_layer_with_crs(parameters, self.INPUT, context)
         band = self.parameterAsInt(parameters, self.BAND, context) or 1
         self.check_bands(layer, [band])
+        scenes, target_crs, output_crs = self.scene_values(parameters, context, layer)
         want_polygons = self.output_requested(parameters, self.OUTPUT_POLYGONS)
         want_centerlines = self.output_requested(parameters, self.OUTPUT_CENTERLINES)
         want_nodes = self.output_requested(parameters, self.OUTPUT_NODES)
@@ -195,6 +197,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
         work_dir = self.new_work_dir()
         try:
             raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
+            scene_paths = self.scenes_for_backend(scenes, work_dir, context, feedback)
             request = RoadMaskToVectorsRequest(
                 raster_path=raster_path,
                 output_path=str(work_dir / "road_mask_to_vectors.gpkg"),
@@ -211,6 +214,8 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 polygons=want_polygons,
                 centerlines=want_centerlines or want_nodes,
                 scheduler=self.scheduler_value(parameters, context),
+                additional_raster_paths=scene_paths,
+                target_crs=target_crs,
             )
             params = self.job_params(request)
             result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))
@@ -221,7 +226,7 @@ class RoadMaskToVectors(RoadExtractAlgorithm):
                 result.summary,
                 parameters,
                 context,
-                layer.crs(),
+                output_crs,
                 feedback,
             )
             feedback.pushInfo(

@@ -95,6 +95,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         """Declare the parameters and outputs."""
         defaults = SegmentRoadsRequest("", "")  # defaults and bounds come from the request
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Aerial image")))
+        self.add_scene_parameters()
         self.addParameter(
             QgsProcessingParameterBand(
                 self.BANDS,
@@ -242,6 +243,7 @@ class SegmentRoads(RoadExtractAlgorithm):
         layer, bands, checkpoint = self.model_inputs(
             parameters, context, self.INPUT, self.BANDS, self.CHECKPOINT
         )
+        scenes, target_crs, output_crs = self.scene_values(parameters, context, layer)
         probability_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_PROBABILITY, context)
         if not probability_path.lower().endswith((".tif", ".tiff")):
             raise QgsProcessingException(
@@ -271,6 +273,7 @@ class SegmentRoads(RoadExtractAlgorithm):
                 parameters, self.SIMPLIFY_TOLERANCE, context
             ),
             scheduler=self.scheduler_value(parameters, context),
+            target_crs=target_crs,
         )
         self.job_params(request)  # validates before starting the backend or exporting
 
@@ -279,6 +282,9 @@ class SegmentRoads(RoadExtractAlgorithm):
         work_dir = self.new_work_dir()
         try:
             request.raster_path = self.raster_for_backend(layer, work_dir, context, feedback)
+            request.additional_raster_paths = self.scenes_for_backend(
+                scenes, work_dir, context, feedback
+            )
             request.output_path = str(work_dir / "segment_roads.gpkg")
             params = self.job_params(request)
             result = self.run_job(client, request.KIND, params, feedback, (0.0, JOB_PROGRESS_END))
@@ -288,7 +294,7 @@ class SegmentRoads(RoadExtractAlgorithm):
                 summary,
                 parameters,
                 context,
-                layer.crs(),
+                output_crs,
                 feedback,
             )
             results[self.OUTPUT_PROBABILITY] = result.outputs.get("probability", probability_path)

@@ -171,3 +171,68 @@ def test_cancel_leaves_nothing_behind(
             ALG_ID, {"INPUT": str(road_mask_path), "TILE_SIZE": 64, **outputs}, feedback=feedback
         )
     assert_failed_cleanly(outputs, cancelled_by=feedback)
+
+
+def _two_crs_scenes(folder: Path) -> tuple[Path, Path]:
+    """Two adjacent 1 m road masks: scene A in EPSG:32633, scene B (the area east of it)
+    warped by GDAL to EPSG:3857; a horizontal road runs through both."""
+    mask = np.zeros((80, 240), np.uint8)
+    mask[36:44, :] = 255
+    mask[:, 50:58] = 255
+    mask[:, 180:188] = 255
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32633)
+    paths = []
+    for name, cols, x0 in (("a.tif", slice(0, 120), 500000.0), ("b_utm.tif", slice(120, 240),
+                                                                 500120.0)):  # fmt: skip
+        path = folder / name
+        dataset = gdal.GetDriverByName("GTiff").Create(str(path), 120, 80, 1, gdal.GDT_Byte)
+        dataset.SetGeoTransform((x0, 1.0, 0.0, 5000080.0, 0.0, -1.0))
+        dataset.SetProjection(utm.ExportToWkt())
+        dataset.GetRasterBand(1).WriteArray(mask[:, cols])
+        dataset = None
+        paths.append(path)
+    mercator = folder / "b.tif"
+    gdal.Warp(str(mercator), str(paths[1]), dstSRS="EPSG:3857", resampleAlg="near")
+    return paths[0], mercator
+
+
+@pytest.mark.parametrize("target_crs", ["", "EPSG:3857"])
+def test_additional_scene_in_another_crs_is_mosaicked(backend, tmp_path, target_crs):
+    import processing
+
+    scene_a, scene_b = _two_crs_scenes(tmp_path)
+    outputs = _outputs(tmp_path)
+    parameters = {"INPUT": str(scene_a), "ADDITIONAL_SCENES": [str(scene_b)], **outputs}
+    if target_crs:
+        parameters["TARGET_CRS"] = target_crs
+    results = processing.run(ALG_ID, parameters)
+    expected = QgsCoordinateReferenceSystem(target_crs or "EPSG:32633")
+    polygons = QgsVectorLayer(results["OUTPUT_POLYGONS"], "polygons", "ogr")
+    assert polygons.isValid() and polygons.featureCount() > 0
+    assert polygons.crs() == expected
+    # The polygons cover both scenes: from scene A's west edge to scene B's east edge.
+    a = QgsRasterLayer(str(scene_a), "a", "gdal")
+    b = QgsRasterLayer(str(scene_b), "b", "gdal")
+    from qgis.core import QgsCoordinateTransform
+
+    def in_expected(layer):
+        transform = QgsCoordinateTransform(layer.crs(), expected, QgsProject.instance())
+        return transform.transformBoundingBox(layer.extent())
+
+    extent, west, east = polygons.extent(), in_expected(a), in_expected(b)
+    pixel = in_expected(a).width() / 120.0
+    assert extent.xMinimum() <= west.xMinimum() + 2 * pixel
+    assert extent.xMaximum() >= east.xMaximum() - 4 * pixel
+
+
+def test_additional_scene_with_other_bands_is_refused(backend, tmp_path):
+    import processing
+
+    scene_a, _ = _two_crs_scenes(tmp_path)
+    rgb = tmp_path / "rgb.tif"
+    gdal.Translate(str(rgb), str(scene_a), bandList=[1, 1, 1])
+    outputs = _outputs(tmp_path)
+    with pytest.raises(QgsProcessingException, match="band"):
+        processing.run(ALG_ID, {"INPUT": str(scene_a), "ADDITIONAL_SCENES": [str(rgb)], **outputs})
+    assert not any(Path(path).exists() for path in outputs.values())

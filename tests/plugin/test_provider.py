@@ -11,11 +11,13 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingParameterBand,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
 )
 
 
@@ -130,6 +132,8 @@ def test_extract_road_graph_definition(provider, env):
         "MERGE_CHAINS",
         "DEVICE",
         "SCHEDULER",
+        "ADDITIONAL_SCENES",
+        "TARGET_CRS",
         "OUTPUT_EDGES",
         "OUTPUT_NODES",
     }
@@ -209,3 +213,16 @@ def test_evaluate_road_graph_definition(provider, env):
         "TOPO_RECALL",
         "TOPO_F1",
     }
+
+
+@pytest.mark.parametrize("name", ["roadmasktovectors", "segmentroads", "extractroadgraph"])
+def test_raster_algorithms_take_optional_scenes_and_a_target_crs(provider, env, name):
+    alg = QgsApplication.processingRegistry().createAlgorithmById(f"{env.PROVIDER_ID}:{name}")
+    params = _definitions(alg)
+    scenes, target = params["ADDITIONAL_SCENES"], params["TARGET_CRS"]
+    assert isinstance(scenes, QgsProcessingParameterMultipleLayers)
+    assert scenes.layerType() == QgsProcessing.TypeRaster
+    assert isinstance(target, QgsProcessingParameterCrs)
+    for parameter in (scenes, target):
+        assert parameter.flags() & QgsProcessingParameterDefinition.FlagOptional
+        assert parameter.help()
