@@ -664,7 +664,7 @@ def run_step(
         SetupCancelled: ``is_cancelled()`` turned true (the step's processes are stopped).
         SetupError: The command could not start or exited non-zero.
     """
-    on_line("$ " + " ".join(step.command))
+    on_line("$ " + " ".join(arg.strip().replace("\n", "; ") for arg in step.command))
     try:
         process = subprocess.Popen(
             list(step.command),

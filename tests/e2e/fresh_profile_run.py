@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import zipfile
@@ -124,8 +125,8 @@ def main() -> int:
         print(log_text[-6000:])
         print(f"set-up failed: {dialog.last_error}", flush=True)
         dialog.close()
-        app.exitQgis()
-        return 1
+        sys.stdout.flush()
+        os._exit(1)
     paths = backend_setup.SetupPaths.default()
     state = backend_setup.environment_state(paths, with_size=True)
     assert state.status == "ready", state
@@ -185,8 +186,10 @@ def main() -> int:
         "edges_crs": edges.crs().authid(),
     }
     print("RESULT " + json.dumps(result), flush=True)
-    app.exitQgis()
-    return 0
+    sys.stderr.flush()
+    # Tearing down a standalone QgsApplication with Processing loaded can crash (SIGSEGV in
+    # exitQgis / interpreter shutdown, independent of the plugin); everything is done.
+    os._exit(0)
 
 
 if __name__ == "__main__":

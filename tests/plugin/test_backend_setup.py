@@ -371,3 +371,42 @@ def test_dialog_cancel(roadextract, setup, paths, monkeypatch, qgis_parent):
     finally:
         dialog.shutdown()
         dialog.deleteLater()
+
+
+def test_algorithm_without_backend_offers_setup_in_gui(
+    roadextract, processing_ready, qgis_iface, env, setup, tmp_path, monkeypatch
+):
+    import processing
+    from qgis.core import QgsApplication, QgsProcessingException
+    from qgis.PyQt.QtWidgets import QMessageBox
+
+    monkeypatch.setenv(setup.ENV_DIR_ENV, str(tmp_path / "env"))
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById(env.PROVIDER_ID)
+    if existing is not None:  # the plugin registers its own
+        registry.removeProvider(existing)
+    missing = tmp_path / "env" / "venv" / "bin" / "python"
+    env.save_plugin_settings(
+        roadextract, backend_python=str(missing), state_dir=str(tmp_path / "state")
+    )
+    plugin = roadextract.classFactory(qgis_iface)
+    plugin.initGui()
+    try:
+        mask = env.SHARED_DATA / "roads" / "spacenet_vegas_pan" / "roadmask_partial.tif"
+        with pytest.raises(QgsProcessingException, match="Set up backend…"):
+            processing.run(
+                env.ROAD_MASK_ALG_ID,
+                {"INPUT": str(mask), "OUTPUT_CENTERLINES": str(tmp_path / "c.gpkg")},
+            )
+        _wait_for(lambda: plugin._offer_box is not None and plugin._offer_box.isVisible())
+        box = plugin._offer_box
+        assert "Set up backend…" in box.detailedText()
+        box.button(QMessageBox.Yes).click()
+        _wait_for(lambda: plugin.setup_dialog is not None and plugin.setup_dialog.isVisible())
+        dialog = plugin.setup_dialog
+        assert dialog.paths.root == tmp_path / "env"
+        assert dialog.reason_label.isVisible() and "not set up" in dialog.reason_label.text()
+        assert dialog.install_button.text() == "Install"
+    finally:
+        plugin.unload()
+    assert setup._setup_offer is None
