@@ -24,7 +24,7 @@ from typing import TypeVar
 from pydantic import BaseModel, Field
 from rasterio.enums import Resampling
 
-from backend.geo.mosaic import build_mosaic_vrt, parse_crs, read_scenes
+from backend.geo.mosaic import build_mosaic_vrt
 
 ADDITIONAL_HELP = (
     "More scenes (rasters with a CRS, the first scene's bands) mosaicked with raster_path "
@@ -57,19 +57,6 @@ def needs_mosaic(params) -> bool:
     return bool(params.additional_raster_paths) or bool(params.target_crs)
 
 
-def check_scenes(params) -> None:
-    """Submission check of the scenes (see the module docstring); reads headers only.
-
-    Raises:
-        RasterInputError: a scene cannot be used (named in the message).
-        ValueError: ``target_crs`` is not a CRS.
-    """
-    if params.target_crs:
-        parse_crs(params.target_crs)
-    if needs_mosaic(params):
-        read_scenes(scene_paths(params), params.target_crs)
-
-
 @contextlib.contextmanager
 def mosaic_input(
     params: _Params,
@@ -90,7 +77,9 @@ def mosaic_input(
         ``raster_path`` is the mosaic VRT and whose scene-list fields are empty.
 
     Raises:
-        RasterInputError, ValueError: as :func:`check_scenes`.
+        RasterInputError: a scene cannot be used (missing, unreadable, no CRS, other band
+            count, outside the target CRS); the message names it.
+        ValueError: ``target_crs`` is not a CRS.
     """
     if not needs_mosaic(params):
         yield params
