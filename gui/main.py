@@ -372,7 +372,13 @@ class RoadExtractPlugin:
         settings = PluginSettings.load()
         info = backend_manager().info(settings)
         if info is None:
-            return tr(
+            prefix = ""
+            if not settings.resolved_backend_python().exists():
+                prefix = (
+                    tr("The backend is not set up yet: Raster > RoadExtract > Set up backend…")
+                    + "\n\n"
+                )
+            return prefix + tr(
                 "No RoadExtract backend is running. Start one with Raster > RoadExtract > "
                 "Start backend, or with `make serve` in the plugin folder.\n\n"
                 "Backend Python: {python}\nState folder: {state_dir}"

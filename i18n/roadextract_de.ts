@@ -1069,6 +1069,11 @@ Statusordner: {state_dir}</translation>
         <translation>Ausgaben werden geschrieben</translation>
     </message>
     <message>
+        <location filename="../gui/main.py" line="377"/>
+        <source>The backend is not set up yet: Raster &gt; RoadExtract &gt; Set up backend…</source>
+        <translation>Das Backend ist noch nicht eingerichtet: Raster &gt; RoadExtract &gt; Backend einrichten…</translation>
+    </message>
+    <message>
         <location filename="../gui/main.py" line="310"/>
         <source>Set up backend…</source>
         <translation>Backend einrichten…</translation>

@@ -407,6 +407,7 @@ def test_algorithm_without_backend_offers_setup_in_gui(
         assert dialog.paths.root == tmp_path / "env"
         assert dialog.reason_label.isVisible() and "not set up" in dialog.reason_label.text()
         assert dialog.install_button.text() == "Install"
+        assert "not set up yet" in plugin.backend_status_text()
     finally:
         plugin.unload()
     assert setup._setup_offer is None
