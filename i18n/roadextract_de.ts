@@ -89,7 +89,7 @@
         <translation>Es läuft kein RoadExtract-Backend.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="375"/>
+        <location filename="../gui/main.py" line="381"/>
         <source>No RoadExtract backend is running. Start one with Raster &gt; RoadExtract &gt; Start backend, or with `make serve` in the plugin folder.
 
 Backend Python: {python}
@@ -100,52 +100,52 @@ Backend-Python: {python}
 Statusordner: {state_dir}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="385"/>
+        <location filename="../gui/main.py" line="391"/>
         <source>Backend: {url} (version {version})</source>
         <translation>Backend: {url} (Version {version})</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="386"/>
+        <location filename="../gui/main.py" line="392"/>
         <source>Device: {device}</source>
         <translation>Gerät: {device}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="387"/>
+        <location filename="../gui/main.py" line="393"/>
         <source>PyTorch: {version}</source>
         <translation>PyTorch: {version}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="387"/>
+        <location filename="../gui/main.py" line="393"/>
         <source>not installed</source>
         <translation>nicht installiert</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="388"/>
+        <location filename="../gui/main.py" line="394"/>
         <source>Started by: {who}</source>
         <translation>Gestartet von: {who}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="388"/>
+        <location filename="../gui/main.py" line="394"/>
         <source>this QGIS</source>
         <translation>diesem QGIS</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="388"/>
+        <location filename="../gui/main.py" line="394"/>
         <source>someone else (make serve)</source>
         <translation>jemand anderem (make serve)</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="391"/>
+        <location filename="../gui/main.py" line="397"/>
         <source>State file: {path}</source>
         <translation>Statusdatei: {path}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="394"/>
+        <location filename="../gui/main.py" line="400"/>
         <source>Log: {path}</source>
         <translation>Protokoll: {path}</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="407"/>
+        <location filename="../gui/main.py" line="413"/>
         <source>RoadExtract backend</source>
         <translation>RoadExtract-Backend</translation>
     </message>
@@ -344,57 +344,57 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="707"/>
+        <location filename="../processing_provider/algorithms/base.py" line="716"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="709"/>
+        <location filename="../processing_provider/algorithms/base.py" line="718"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="786"/>
+        <location filename="../processing_provider/algorithms/base.py" line="795"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="752"/>
+        <location filename="../processing_provider/algorithms/base.py" line="761"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="756"/>
+        <location filename="../processing_provider/algorithms/base.py" line="765"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="731"/>
+        <location filename="../processing_provider/algorithms/base.py" line="740"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="727"/>
+        <location filename="../processing_provider/algorithms/base.py" line="736"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="744"/>
+        <location filename="../processing_provider/algorithms/base.py" line="753"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="845"/>
+        <location filename="../processing_provider/algorithms/base.py" line="854"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="973"/>
+        <location filename="../processing_provider/algorithms/base.py" line="982"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
     <message>
-        <location filename="../gui/main.py" line="397"/>
+        <location filename="../gui/main.py" line="403"/>
         <source>Warning: the backend is version {backend}, the plugin {plugin}; stop the backend and start it from the plugin to use the matching one.</source>
         <translation>Warnung: Das Backend hat die Version {backend}, das Plugin {plugin}; beenden Sie das Backend und starten Sie es aus dem Plugin, um das passende zu verwenden.</translation>
     </message>
@@ -409,27 +409,27 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="491"/>
+        <location filename="../processing_provider/algorithms/base.py" line="500"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="492"/>
+        <location filename="../processing_provider/algorithms/base.py" line="501"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="507"/>
+        <location filename="../processing_provider/algorithms/base.py" line="516"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="524"/>
+        <location filename="../processing_provider/algorithms/base.py" line="533"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="553"/>
+        <location filename="../processing_provider/algorithms/base.py" line="562"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
@@ -449,12 +449,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="621"/>
+        <location filename="../processing_provider/algorithms/base.py" line="630"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="926"/>
+        <location filename="../processing_provider/algorithms/base.py" line="935"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -914,22 +914,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="603"/>
+        <location filename="../processing_provider/algorithms/base.py" line="612"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="663"/>
+        <location filename="../processing_provider/algorithms/base.py" line="672"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="669"/>
+        <location filename="../processing_provider/algorithms/base.py" line="678"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="634"/>
+        <location filename="../processing_provider/algorithms/base.py" line="643"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -1067,11 +1067,6 @@ Statusordner: {state_dir}</translation>
         <location filename="../plugin/i18n.py" line="104"/>
         <source>Writing the outputs</source>
         <translation>Ausgaben werden geschrieben</translation>
-    </message>
-    <message>
-        <location filename="../gui/main.py" line="377"/>
-        <source>The backend is not set up yet: Raster &gt; RoadExtract &gt; Set up backend…</source>
-        <translation>Das Backend ist noch nicht eingerichtet: Raster &gt; RoadExtract &gt; Backend einrichten…</translation>
     </message>
     <message>
         <location filename="../gui/main.py" line="310"/>
@@ -1392,6 +1387,11 @@ Statusordner: {state_dir}</translation>
         <location filename="../plugin/backend_setup.py" line="863"/>
         <source>Cannot remove {path}: {error}. Stop the backend and try again.</source>
         <translation>{path} lässt sich nicht entfernen: {error}. Beenden Sie das Backend und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <location filename="../gui/main.py" line="377"/>
+        <source>The backend is not set up yet: Raster &gt; RoadExtract &gt; Set up backend…</source>
+        <translation>Das Backend ist noch nicht eingerichtet: Raster &gt; RoadExtract &gt; Backend einrichten…</translation>
     </message>
 </context>
 <context>
@@ -2521,8 +2521,8 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
     </message>
     <message>
         <location filename="../processing_provider/algorithms/segment_roads.py" line="113"/>
-        <source>Road probability threshold (0 to 1)</source>
-        <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1)</translation>
+        <source>Road probability threshold (0 to 1; empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1; leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
         <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>

@@ -527,7 +527,8 @@ class SegmentRoadsRequest(RasterModelRequest):
         gsd_m: Ground sample distance to run at, metres per pixel; None: the model's.
         tile_px: Tile side in model pixels (:attr:`BOUNDS`).
         overlap_px: Overlap of neighbouring tiles in model pixels (blended).
-        threshold: Road where the probability is at least this.
+        threshold: Road where the probability is at least this; None: the threshold the
+            model card chose on validation data (0.3 for the shipped model), else 0.5.
         centerlines: Also write centerlines and nodes (mask-to-vectors).
         simplify_tolerance_m: Polygon simplification tolerance, metres on the ground
             whatever the raster CRS (0: none).
@@ -552,6 +553,7 @@ class SegmentRoadsRequest(RasterModelRequest):
         "checkpoint",
         "bands",
         "gsd_m",
+        "threshold",
     )
     _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
     _FLOATS: ClassVar[tuple[str, ...]] = (
@@ -566,7 +568,7 @@ class SegmentRoadsRequest(RasterModelRequest):
     probability_path: str = ""
     tile_px: int = 512
     overlap_px: int = 64
-    threshold: float = 0.5
+    threshold: float | None = None
     centerlines: bool = False
     simplify_tolerance_m: float = 0.0
     min_area_m2: float = 0.0

@@ -44,6 +44,7 @@ from backend.jobs.output_checks import GpkgOutputParams, check_file_output, chec
 from backend.jobs.output_checks import vector_estimate_bytes as m2v_estimate
 from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
+from backend.models.registry import get_weights_spec
 from backend.runtime.progress import Progress, no_progress
 
 KIND = "segment_roads"
@@ -59,7 +60,11 @@ class SegmentRoadsParams(GpkgOutputParams, SceneListParams, RasterModelParams):
     model: str = Field(DEFAULT_MODEL, description="Registered Anchor-SAM model id.")
     tile_px: int = Field(512, ge=64, le=2048, description="Tile side in model pixels.")
     overlap_px: int = Field(64, ge=0, le=512, description="Tile overlap in model pixels.")
-    threshold: float = Field(0.5, ge=0, le=1, description="Road where probability >= this.")
+    threshold: float | None = Field(
+        None, ge=0, le=1,
+        description="Road where probability >= this (default: the threshold the model card "
+        "chose on validation data, else 0.5).",
+    )
     centerlines: bool = Field(False, description="Also write centerlines and nodes.")
     simplify_tolerance_map: float = Field(
         0.0, ge=0.0, description="Polygon simplification tolerance, map units."
@@ -142,6 +147,13 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
     return result
 
 
+def model_threshold(model_id: str) -> float:
+    """The road threshold a model's card validated (``inference_defaults.threshold``, chosen
+    on a selection split), else 0.5."""
+    card = get_weights_spec(model_id).model_card or {}
+    return float(card.get("inference_defaults", {}).get("threshold", 0.5))
+
+
 def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Tile) -> np.ndarray:
     """Road probability of one tile: read as RGB at the model's GSD, segment, resample back.
 
@@ -194,6 +206,8 @@ def segment(
 
     Returns and raises as :func:`run`.
     """
+    if params.threshold is None:
+        params = params.model_copy(update={"threshold": model_threshold(params.model)})
     with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)

@@ -426,6 +426,9 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         exported["report"] = {"headline": report["headline"], "threshold": report["threshold"],
                               "threshold_chosen_on": report["threshold_chosen_on"],
                               "checkpoint": report["checkpoint"]}
+        # The jobs' default threshold (segment_roads.model_threshold).
+        exported["inference_defaults"] = {"threshold": report["threshold"],
+                                          "chosen_on": report["threshold_chosen_on"]}
         card_path = export_dir / f"{cfg.export_name}.json"
         card_path.write_text(json.dumps(exported, indent=2, sort_keys=True) + "\n")
         history.write(json.dumps({"step": step, "export": str(source),

@@ -440,6 +440,15 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         value = (self.parameterAsString(parameters, self.SCHEDULER, context) or "").strip()
         return value or None
 
+    def optional_double(
+        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
+    ) -> float | None:
+        """A number parameter, or None when left empty (the backend then uses the model's
+        validated default)."""
+        if parameters.get(name) in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
+
     def checkParameterValues(  # noqa: N802 - QGIS API
         self, parameters: dict[str, Any], context: QgsProcessingContext
     ) -> tuple[bool, str]:

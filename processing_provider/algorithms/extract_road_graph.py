@@ -238,9 +238,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             gsd_m=gsd_m if gsd_m > 0 else None,
             window_px=window_px if window_px > 0 else None,
             overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
-            edge_threshold=self._optional_double(parameters, self.EDGE_THRESHOLD, context),
-            keypoint_threshold=self._optional_double(parameters, self.KEYPOINT_THRESHOLD, context),
-            road_threshold=self._optional_double(parameters, self.ROAD_THRESHOLD, context),
+            edge_threshold=self.optional_double(parameters, self.EDGE_THRESHOLD, context),
+            keypoint_threshold=self.optional_double(parameters, self.KEYPOINT_THRESHOLD, context),
+            road_threshold=self.optional_double(parameters, self.ROAD_THRESHOLD, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
             scheduler=self.scheduler_value(parameters, context),
             target_crs=target_crs,
@@ -293,12 +293,3 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             return results
         finally:
             self.remove_work_dir(work_dir)
-
-    def _optional_double(
-        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
-    ) -> float | None:
-        """A number parameter, or None when left empty (the backend then uses the model's
-        validated default)."""
-        if parameters.get(name) in (None, ""):
-            return None
-        return self.parameterAsDouble(parameters, name, context)

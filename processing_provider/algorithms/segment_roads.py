@@ -113,10 +113,10 @@ class SegmentRoads(RoadExtractAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.THRESHOLD,
-                self.tr("Road probability threshold (0 to 1)"),
+                self.tr("Road probability threshold (0 to 1; empty: the model's validated value)"),
                 type=QgsProcessingParameterNumber.Double,
-                defaultValue=defaults.threshold,
                 **number_range(SegmentRoadsRequest, "threshold"),
+                optional=True,
             )
         )
         advanced = [
@@ -266,7 +266,7 @@ class SegmentRoads(RoadExtractAlgorithm):
             gsd_m=gsd_m if gsd_m > 0 else None,
             tile_px=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
-            threshold=self.parameterAsDouble(parameters, self.THRESHOLD, context),
+            threshold=self.optional_double(parameters, self.THRESHOLD, context),
             centerlines=self.output_requested(parameters, self.OUTPUT_CENTERLINES),
             min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
             simplify_tolerance_m=self.parameterAsDouble(

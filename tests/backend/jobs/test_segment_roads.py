@@ -75,3 +75,17 @@ def test_cancel_and_bad_input_leave_nothing(data_dir, tmp_path):
     with pytest.raises(ValueError, match="Overlap"):
         run(_params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=64))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_threshold_takes_the_one_the_model_card_validated(data_dir, tmp_path):
+    from backend.jobs.segment_roads import model_threshold
+    from backend.models.registry import get_weights_spec
+
+    card = get_weights_spec("anchor_sam_pico_1m").model_card
+    assert model_threshold("anchor_sam_pico_1m") == card["inference_defaults"]["threshold"]
+    result = run(_params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=128, overlap_px=16))
+    assert result["summary"]["threshold"] == card["inference_defaults"]["threshold"]
+    (tmp_path / "b").mkdir()
+    chosen = run(_params(data_dir, tmp_path / "b", "roads_utm33n.tif", tile_px=128,
+                         overlap_px=16, threshold=0.7))
+    assert chosen["summary"]["threshold"] == 0.7
