@@ -41,3 +41,15 @@ def test_model_list_without_a_backend(provider, base, rx, alg_id):
     assert alg.parameterDefinition("CHECKPOINT") is not None  # the custom-checkpoint field
     assert parameter.checkValueIsAcceptable(default)
     assert not parameter.checkValueIsAcceptable("no_such_model")
+
+
+def test_fine_tune_base_model_picker_without_a_backend(provider, base, rx):
+    """The base-model list of "Fine-tune road model" holds the families it can fine-tune."""
+    models = importlib.import_module(f"{rx.package.__name__}.plugin.models")
+    alg = QgsApplication.processingRegistry().createAlgorithmById("roadextract:finetuneroadmodel")
+    parameter = alg.parameterDefinition("BASE_MODEL")
+    assert isinstance(parameter, QgsProcessingParameterEnum) and parameter.usesStaticStrings()
+    assert parameter.options()[0] == parameter.defaultValue() == "anchor_sam_pico_1m"
+    known = sorted(c.id for c in models.KNOWN_MODELS if c.method == "anchor_sam")
+    assert sorted(parameter.options()) == known
+    assert not parameter.checkValueIsAcceptable("linegraph2road_vit_tiny_1m")
