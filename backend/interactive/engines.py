@@ -27,7 +27,12 @@ from backend.methods.roadgie.model import (
     pad_to_multiple,
     upsample_logits,
 )
-from backend.methods.roadgie.prompts import Scribble, rasterize_prompts
+from backend.methods.roadgie.prompts import (
+    Scribble,
+    apply_prompt_constraint,
+    prompt_label_map,
+    rasterize_prompts,
+)
 from backend.models.registry import get_model, get_weights_spec
 from backend.models.sam_family import ImageEmbedding, load_segmenter
 
@@ -152,7 +157,15 @@ class RoadEngine:
         prev_logits: Any | None,
         threshold: float | None = None,
     ) -> DecodeOutput:
-        """One round (RoadGIE decoder pass).
+        """One round (RoadGIE decoder pass) with the prompts enforced as a hard constraint.
+
+        The network's probability is thresholded, then every pixel a prompt covers is set to
+        the prompt's label (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`:
+        a positive click's disk and a positive scribble's line are road, negative ones
+        background; where prompts overlap the later click wins). This is a constraint on
+        top of the network, not part of RoadGIE: it makes click consistency 100 % by
+        construction, and a positive click can never leave an empty mask (its disk is
+        always road). The low-res logits fed back next round are the network's own.
 
         Raises:
             PromptError: a box prompt (the road model takes points and scribbles only,
@@ -179,7 +192,10 @@ class RoadEngine:
             low = self.model.decode(feats, pos_t, neg_t, prev)
             prob = torch.sigmoid(upsample_logits(low, (ph, pw)))[0, 0, :h, :w].cpu().numpy()
         t = self.threshold if threshold is None else float(threshold)
-        mask = prob >= t
+        label_map = prompt_label_map(
+            (h, w), prompts.points_xy_px, prompts.point_labels, prompts.scribbles
+        )
+        prob, mask = apply_prompt_constraint(prob, label_map, t)
         score = float(prob[mask].mean()) if mask.any() else 0.0
         return DecodeOutput(mask, low.half().cpu(), score)
 

@@ -103,7 +103,7 @@ def discover_samples(
                 source = SampleSource(stem, image_path, pickle_path, "adjacency_pickle")
             elif mask_path is not None:
                 source = SampleSource(stem, image_path, mask_path, "centerline_mask")
-        else:
+        if source is None:  # also NAME_sat.png + labels/NAME_sat.png (write_domain_set_at_gsd)
             vector_path = _first_existing(label_dir / stem, VECTOR_EXTENSIONS)
             is_geotiff = image_path.suffix.lower() in (".tif", ".tiff")
             mask_path = _first_existing(label_dir / stem, (".png", ".tif", ".tiff"))

@@ -4,7 +4,11 @@ Paper: ``papers/roadgie_supplementary.txt``.
 
 * Data: image/label pairs ``images/NAME.(jpg|png|tif)`` + ``labels/NAME.png`` (Massachusetts
   layout; label 255 = road), already at the model's GSD (1 m for the shipped model). Images
-  are held in memory.
+  are held in memory. The multi-domain set at 1 m
+  (:func:`backend.train.datasets.write_domain_set_at_gsd`, names ``DOMAIN__SPLIT__KEY``) is
+  used with ``--train-include '*__train__*' --val-include '*__select__*'``;
+  ``--balance-domains`` gives each domain the same share of the batches and
+  ``--photometric strong`` adds the colour/texture augmentation of the other trainers.
 * Samples: random square crops (paper: 512 px; on a CPU we use 256 px and say so in the
   model card) with augmentation (Sec. B.7): random affine (rotation, scale, translation,
   flips), brightness/contrast, variable Gaussian blur and variable Gaussian noise.
@@ -13,15 +17,23 @@ Paper: ``papers/roadgie_supplementary.txt``.
   current prediction (false negative -> positive, false positive -> negative;
   :func:`backend.methods.roadgie.simulate.next_error_prompt`), clicks or (with
   ``scribble_prob``) scribbles. The previous round's low-res logits are fed back (detached).
-  With ``init_prob`` the first round starts from a synthetic imperfect prediction instead of
-  nothing, so the model also learns to act as a refinement module (Sec. B.2, Table 10).
+  With ``init_prob`` the first round starts from an imperfect prediction instead of
+  nothing, so the model also learns to act as a refinement module (Sec. B.2, Table 10): a
+  synthetic one (perturbed label) and/or, with ``--init-source anchor_sam|mixed``, the
+  shipped Anchor-SAM's probability of the image (computed once per image and cached,
+  cropped with the image's affine), which is what the "start from another model's
+  probability raster" path of the plugin feeds in.
 * Loss (Sec. B.1, B.5, Table 13 last row): focal + soft Dice + prompt-excluded skeleton
-  recall, summed over all rounds with one backward pass at the end (Table 12 "All Steps").
+  recall, summed over all rounds with one backward pass at the end (Table 12 "All Steps");
+  plus (not in the paper, issue 10 item 4) a click-consistency BCE at the pixels of every
+  prompt given so far (``--consistency-weight``), so a positive click's pixel ends up road
+  and a negative one's background. The road engine also enforces this at inference.
 * Optimiser (Table 15): Adam, lr 3e-4, cosine decay (following ``max_steps`` or the time
   limit, whichever ends first), a short linear warm-up.
 * Validation: whole validation images, deterministic clicks, Dice and APLS after 1, 3 and
   5 rounds (APLS from ``backend.eval.apls`` on the geo core's skeleton graph of the
-  prediction and of the label).
+  prediction and of the label), per domain, with click consistency (raw network and with
+  the engine's prompt constraint) and whether mean Dice never falls from round to round.
 
 Run ``python -m backend.train.roadgie --help``.
 """
@@ -56,6 +68,7 @@ from backend.methods.roadgie.model import (
 from backend.methods.roadgie.prompts import (
     CLICK_RADIUS_PX,
     SCRIBBLE_WIDTH_PX,
+    apply_prompt_constraint,
     draw_disk,
     draw_polyline,
 )
@@ -63,9 +76,14 @@ from backend.methods.roadgie.simulate import next_error_prompt
 from backend.train.datasets import discover_samples, read_pair, split_patterns
 
 REPORT_ROUNDS = (1, 3, 5)
+#: Sources of the refinement start (``TrainConfig.init_source``).
+INIT_SOURCES = ("synthetic", "anchor_sam", "mixed")
 
 
 # --- data ----------------------------------------------------------------------------------
+
+
+PHOTOMETRIC_MODES = ("none", "mild", "strong", "both")
 
 
 def augment_batch(
@@ -75,15 +93,18 @@ def augment_batch(
     rng: np.random.Generator,
     *,
     rotate: bool = True,
-    photometric: bool = True,
+    photometric: bool | str = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Random crops with augmentation (Sec. B.7), one per image.
 
     Geometry: a random affine per sample (rotation in [-180, 180) degrees, scale 0.8-1.1,
     random horizontal/vertical flips, random centre) sampled with ``grid_sample``; outside
-    the source image reads 0 (image) and background (label). Photometric: brightness
-    +-20 %, contrast 0.8-1.2, Gaussian blur (p 0.3, sigma 0.3-1.5 px), Gaussian noise
-    (p 0.3, sigma 0-8 grey levels).
+    the source image reads 0 (image) and background (label). Photometric ``"mild"`` (True):
+    brightness +-20 %, contrast 0.8-1.2, Gaussian blur (p 0.3, sigma 0.3-1.5 px), Gaussian
+    noise (p 0.3, sigma 0-8 grey levels); ``"strong"``:
+    :func:`backend.train.datasets.photometric_augment` (levels, hue, saturation, grey,
+    gamma, blur, noise: other sensors and renderings); ``"both"``: strong then mild;
+    ``"none"`` (False): no change.
 
     Args:
         images: ``(H, W, 3)`` uint8 arrays.
@@ -91,17 +112,51 @@ def augment_batch(
         crop_px: output side in pixels.
         rng: random generator.
         rotate: False keeps the axis-aligned crop (no rotation, scale 1).
-        photometric: apply the photometric part.
+        photometric: one of :data:`PHOTOMETRIC_MODES`, or True (mild) / False (none).
 
     Returns:
         ``(image (B, 3, S, S) float 0..255, label (B, 1, S, S) float 0/1)``.
     """
-    out_img, out_lab = [], []
+    image, label, _ = augment_batch_with_maps(
+        images, labels, crop_px, rng, rotate=rotate, photometric=photometric
+    )
+    return image, label
+
+
+def augment_batch_with_maps(
+    images: list[np.ndarray],
+    labels: list[np.ndarray],
+    crop_px: int,
+    rng: np.random.Generator,
+    maps: Sequence[np.ndarray | None] | None = None,
+    *,
+    rotate: bool = True,
+    photometric: bool | str = True,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """:func:`augment_batch` that also crops per-image maps with the same affine.
+
+    Args:
+        images, labels, crop_px, rng, rotate, photometric: see :func:`augment_batch`.
+        maps: one ``(H, W)`` map per image (uint8 0..255 or float 0..1, e.g. another
+            model's road probability), resampled bilinearly with the image's affine
+            (outside the image: 0), or None per image / for all.
+
+    Returns:
+        ``(image, label, maps (B, 1, S, S) float 0..1 or None)``; a sample whose map is
+        None gets a map of NaN.
+    """
+    mode = photometric if isinstance(photometric, str) else ("mild" if photometric else "none")
+    if mode not in PHOTOMETRIC_MODES:
+        raise ValueError(f"photometric must be one of {PHOTOMETRIC_MODES}, got {photometric!r}")
+    if mode in ("strong", "both"):
+        from backend.train.datasets import photometric_augment
+    out_img, out_lab, out_map = [], [], []
     s = crop_px
     v, u = torch.meshgrid(
         torch.arange(s) + 0.5 - s / 2, torch.arange(s) + 0.5 - s / 2, indexing="ij"
     )
-    for image, label in zip(images, labels, strict=True):
+    for k, (image, label) in enumerate(zip(images, labels, strict=True)):
+        extra = None if maps is None else maps[k]
         h, w = label.shape
         theta = rng.uniform(-math.pi, math.pi) if rotate else 0.0
         scale = rng.uniform(0.8, 1.1) if rotate else 1.0
@@ -116,13 +171,24 @@ def augment_batch(
         grid = torch.stack([xs / w * 2 - 1, ys / h * 2 - 1], dim=-1)[None].float()
         src = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float()
         lab = torch.from_numpy(label.astype(np.float32))[None, None]
-        both = torch.cat([src, lab], dim=1)
+        planes = [src, lab]
+        if extra is not None:
+            m = torch.from_numpy(np.asarray(extra, np.float32))[None, None]
+            planes.append(m / 255.0 if np.asarray(extra).dtype == np.uint8 else m)
         warped = F.grid_sample(
-            both, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+            torch.cat(planes, dim=1),
+            grid,
+            mode="bilinear",
+            padding_mode="zeros",
+            align_corners=False,
         )
         img_t = warped[:, :3]
-        lab_t = (warped[:, 3:] > 0.5).float()
-        if photometric:
+        lab_t = (warped[:, 3:4] > 0.5).float()
+        out_map.append(warped[:, 4:5] if extra is not None else torch.full_like(lab_t, np.nan))
+        if mode in ("strong", "both"):
+            arr = img_t[0].permute(1, 2, 0).numpy() / 255.0
+            img_t = torch.from_numpy(photometric_augment(arr, rng) * 255.0).permute(2, 0, 1)[None]
+        if mode in ("mild", "both"):
             mean = img_t.mean()
             img_t = (img_t - mean) * rng.uniform(0.8, 1.2) + mean + rng.uniform(-0.2, 0.2) * 255
             if rng.random() < 0.3:
@@ -132,7 +198,107 @@ def augment_batch(
             img_t = img_t.clamp(0, 255)
         out_img.append(img_t)
         out_lab.append(lab_t)
-    return torch.cat(out_img), torch.cat(out_lab)
+    return torch.cat(out_img), torch.cat(out_lab), None if maps is None else torch.cat(out_map)
+
+
+def probability_to_logits(prob: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Road probability (0..1) -> logits clipped to [-6, 6] (as the engine's
+    ``initial_logits``), float32 numpy of the same shape."""
+    p = np.clip(np.nan_to_num(np.asarray(prob, np.float32), nan=0.0), 1e-3, 1 - 1e-3)
+    return np.clip(np.log(p / (1 - p)), -6, 6).astype(np.float32)
+
+
+def domain_of(key: str) -> str:
+    """Domain of a multi-domain sample name ``DOMAIN__SPLIT__KEY`` (the part before
+    ``__``); ``"all"`` for names without it."""
+    return key.split("__", 1)[0] if "__" in key else "all"
+
+
+def balanced_domain_weights(keys: Sequence[str], areas_px: Sequence[float]) -> np.ndarray:
+    """Sampling probability per image that gives every domain the same share of the
+    batches; within a domain it follows the image area (as
+    ``backend.train.linegraph2road.CropDataset.domain_weights``).
+
+    Args:
+        keys: sample names (domain = :func:`domain_of`).
+        areas_px: image areas in pixels.
+
+    Returns:
+        ``(N,)`` float64 summing to 1.
+    """
+    domains = np.array([domain_of(k) for k in keys])
+    areas = np.asarray(areas_px, np.float64)
+    weights = np.zeros(len(keys))
+    for name in set(domains.tolist()):
+        sel = domains == name
+        weights[sel] = areas[sel] / areas[sel].sum()
+    return weights / weights.sum()
+
+
+def anchor_sam_probabilities(
+    sources: Sequence[Any],
+    images: Sequence[np.ndarray] | None,
+    cache_dir: str | os.PathLike[str],
+    anchor_weights: str | os.PathLike[str],
+    log_every: int = 10,
+) -> list[np.ndarray]:
+    """Anchor-SAM's road probability of every training image, computed once and cached.
+
+    The starting prediction of the refinement path (RoadGIE Sec. B.2: "start from another
+    model's probability raster"): the shipped Anchor-SAM (or ``anchor_weights``) run on the
+    whole image, which is already at the model GSD, saved as ``cache_dir/KEY.png`` (uint8,
+    probability * 255). Existing files are reused, so a rerun or a resume is cheap; files
+    are written to a temporary name and renamed.
+
+    Args:
+        sources: :class:`backend.train.datasets.SampleSource` of the images.
+        images: their ``(H, W, 3)`` uint8 RGB arrays (None: read from ``sources``).
+        cache_dir: folder of the cached maps.
+        anchor_weights: Anchor-SAM weights (exported ``.pt`` with its card, or a checkpoint).
+        log_every: print progress every this many computed images.
+
+    Returns:
+        One ``(H, W)`` uint8 map (probability * 255) per source.
+    """
+    from PIL import Image
+
+    from backend.train.datasets import read_rgb_uint8
+
+    cache = Path(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    model = None
+    out: list[np.ndarray] = []
+    computed = 0
+    t0 = time.monotonic()
+    for k, source in enumerate(sources):
+        path = cache / f"{source.key}.png"
+        image = images[k] if images is not None else read_rgb_uint8(source.image_path)
+        if path.is_file():
+            with Image.open(path) as im:
+                prob = np.asarray(im.convert("L"))
+            if prob.shape == image.shape[:2]:
+                out.append(prob)
+                continue
+        if model is None:
+            from backend.methods.anchor_sam.predict import predict_probability
+            from backend.train.anchor_sam import load_trained
+
+            model = load_trained(Path(anchor_weights))
+        with torch.no_grad():
+            p = predict_probability(model, image, "cpu")
+        prob = np.clip(np.rint(p * 255.0), 0, 255).astype(np.uint8)
+        tmp = path.with_name(path.stem + ".tmp.png")
+        Image.fromarray(prob).save(tmp)
+        os.replace(tmp, path)
+        out.append(prob)
+        computed += 1
+        if log_every and computed % log_every == 0:
+            print(
+                f"anchor-sam probabilities: {k + 1}/{len(sources)} "
+                f"({computed} computed, {(time.monotonic() - t0) / 60:.1f} min)",
+                flush=True,
+            )
+    return out
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -202,6 +368,7 @@ def simulate_rounds(
     scribble_prob: float = 0.0,
     random_position: bool = False,
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    consistency_weight: float = 0.0,
     with_loss: bool = True,
 ) -> tuple[torch.Tensor | None, list[dict[str, Any]]]:
     """Run ``rounds`` rounds of simulated interaction on a batch (Sec. B.4).
@@ -210,6 +377,12 @@ def simulate_rounds(
     accumulated prompt maps and the previous round's (detached) logits, and adds the round's
     loss; the losses of all rounds are averaged so one backward pass covers the whole
     trajectory (Table 12, "All Steps").
+
+    Click consistency (not in the paper; issue 10, item 4): with ``consistency_weight`` > 0
+    each round's loss also has ``consistency_weight * BCE`` of the logits at the pixels of
+    every prompt given so far (positive prompt pixels target 1, negative ones 0; pixels
+    covered by both left out), so the network learns to honour all earlier clicks, not only
+    the newest.
 
     Args:
         model: the network (train or eval mode is the caller's choice).
@@ -223,17 +396,23 @@ def simulate_rounds(
         scribble_prob: probability of a scribble instead of a click.
         random_position: randomise the click position inside the error region.
         weights: loss weights (focal, dice, skeleton recall).
+        consistency_weight: weight of the click-consistency BCE (0: off, as in the paper).
         with_loss: compute the loss (training); False for validation.
 
     Returns:
         ``(loss or None, per-round records)``; each record has ``round``, ``pred`` (``(B, H,
-        W)`` bool numpy), ``prob`` (``(B, H, W)`` float32 numpy) and the loss parts.
+        W)`` bool numpy), ``prob`` (``(B, H, W)`` float32 numpy), ``clicks`` (all clicks so
+        far: ``(sample, label, x, y)`` tuples, pixel frame), ``label_map`` (``(B, H, W)``
+        int8 map of :func:`backend.methods.roadgie.prompts.prompt_label_map` of all prompts
+        so far, later prompts winning) and the loss parts (``consistency`` among them).
     """
     b, _, h, w = image.shape
     feats = model.encode(image)
     gt = target[:, 0].cpu().numpy() > 0.5
     pos = np.zeros((b, h, w), np.float32)
     neg = np.zeros((b, h, w), np.float32)
+    label_map = np.full((b, h, w), -1, np.int8)
+    clicks: list[tuple[int, int, float, float]] = []
     prev = init_logits
     if init_logits is not None:
         pred = (upsample_logits(init_logits, (h, w))[:, 0] > 0).cpu().numpy()
@@ -257,8 +436,11 @@ def simulate_rounds(
             if prompt.is_click:
                 x, y = prompt.points_xy_px[0]
                 draw_disk(canvas, float(x), float(y), CLICK_RADIUS_PX)
+                draw_disk(label_map[i], float(x), float(y), CLICK_RADIUS_PX, prompt.label)
+                clicks.append((i, int(prompt.label), float(x), float(y)))
             else:
                 draw_polyline(canvas, prompt.points_xy_px, SCRIBBLE_WIDTH_PX)
+                draw_polyline(label_map[i], prompt.points_xy_px, SCRIBBLE_WIDTH_PX, prompt.label)
         pos_t = torch.from_numpy(pos)[:, None].to(image.device)
         neg_t = torch.from_numpy(neg)[:, None].to(image.device)
         low = model.decode(feats, pos_t, neg_t, prev)
@@ -267,14 +449,41 @@ def simulate_rounds(
         if with_loss:
             region = torch.clamp(pos_t + neg_t, max=1.0)
             loss, parts = roadgie_loss(logits, target, skeleton, region, weights)
+            consistency = click_consistency_loss(logits, pos_t, neg_t)
+            parts["consistency"] = float(consistency.detach())
+            if consistency_weight > 0:
+                loss = loss + consistency_weight * consistency
             total = loss / rounds if total is None else total + loss / rounds
             record.update(parts)
         prev = low.detach()
         prob = torch.sigmoid(logits.detach())[:, 0].cpu().numpy()
         pred = prob > 0.5
         record["pred"], record["prob"] = pred, prob
+        record["clicks"], record["label_map"] = list(clicks), label_map.copy()
         records.append(record)
     return total, records
+
+
+def click_consistency_loss(
+    logits: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor
+) -> torch.Tensor:
+    """Mean BCE of ``logits`` at prompt pixels: target 1 on ``pos``, 0 on ``neg``.
+
+    Args:
+        logits: ``(B, 1, H, W)`` road logits.
+        pos, neg: ``(B, 1, H, W)`` 0/1 prompt maps (all prompts so far); pixels in both are
+            left out.
+
+    Returns:
+        Scalar (0 when there is no prompt pixel).
+    """
+    p, n = pos > 0.5, neg > 0.5
+    region = (p ^ n).to(logits.dtype)
+    count = region.sum()
+    if float(count) == 0:
+        return logits.sum() * 0.0
+    bce = F.binary_cross_entropy_with_logits(logits, p.to(logits.dtype), reduction="none")
+    return (bce * region).sum() / count
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -298,26 +507,51 @@ def evaluate(
     """Dice and APLS after ``report_rounds`` rounds of deterministic simulated clicks.
 
     Each whole image (zero-padded to a multiple of 32) starts with no prediction; each round
-    adds one click at the distance-transform maximum of the largest error component. Dice is
-    per image (images with an empty label left out of the mean, as Dice is 1 or 0 there) and
-    pooled over all pixels; APLS (``backend.eval.apls``, default SpaceNet parameters, graphs
-    from :func:`backend.methods.roadgie.geometry.mask_to_metric_graph`) over the images
-    whose label graph has a path of at least 10 m.
+    adds one click at the distance-transform maximum of the largest error component of the
+    network's prediction. Dice is per image (images with an empty label left out of the
+    mean, as Dice is 1 or 0 there) and pooled over all pixels; APLS (``backend.eval.apls``,
+    default SpaceNet parameters, graphs from
+    :func:`backend.methods.roadgie.geometry.mask_to_metric_graph`) over the images whose
+    label graph has a path of at least 10 m.
+
+    On the same trajectory (issue 10, item 4):
+
+    * ``dice_guaranteed``: Dice of the mask the road engine returns, i.e. with the prompts
+      enforced (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`);
+    * ``click_consistency``: the fraction of (click, round) pairs, every click checked in
+      its own round and in every later one, whose clicked pixel has the click's label in
+      that round's mask, for the raw network (``network``) and with the prompts enforced
+      (``guaranteed``, 1.0 by construction unless two clicks share a pixel);
+    * ``dice_by_round``: mean per-image Dice after each round 1..``rounds`` and
+      ``dice_non_decreasing``: whether it never falls from one round to the next;
+    * ``domains``: the same figures per domain (name part before ``__``, see
+      :func:`domain_of`).
 
     Returns:
-        ``{"rounds": {"1": {"dice", "dice_pooled", "apls", "n_dice", "n_apls"}, ...},
-        "n_images"}``.
+        ``{"rounds": {"1": {"dice", "dice_pooled", "dice_guaranteed", "apls", "n_dice",
+        "n_apls"}, ...}, "n_images", "dice_by_round", "dice_by_round_guaranteed",
+        "dice_non_decreasing", "click_consistency": {"network", "guaranteed", "n_checks"},
+        "domains": {domain: {same keys}}}``.
     """
     from backend.eval.apls import compute_apls
     from backend.methods.roadgie.geometry import mask_to_metric_graph
 
     was_training = model.training
     model.eval()
-    per_round: dict[int, dict[str, list]] = {
-        r: {"dice": [], "apls": [], "inter": [], "denom": []} for r in report_rounds
-    }
+    acc: dict[str, dict[str, Any]] = {}
+
+    def new_acc() -> dict[str, Any]:
+        return {
+            "n_images": 0,
+            "rounds": {
+                r: {"dice": [], "dice_g": [], "apls": [], "inter": [], "denom": []}
+                for r in range(1, rounds + 1)
+            },
+            "checks": [0, 0, 0],  # (n, consistent raw, consistent guaranteed)
+        }
+
     with torch.no_grad():
-        for _key, image, label in samples:
+        for key, image, label in samples:
             h, w = label.shape
             ph, pw = pad_to_multiple(h, w)
             img = np.zeros((ph, pw, 3), np.uint8)
@@ -332,33 +566,77 @@ def evaluate(
                 model, img_t, lab_t, rounds, None, valid=valid, with_loss=False
             )
             gt_graph = mask_to_metric_graph(label, gsd_m) if with_apls else None
+            for group in {"all", domain_of(key)}:
+                acc.setdefault(group, new_acc())["n_images"] += 1
             for rec in records:
                 r = rec["round"]
-                if r not in per_round:
-                    continue
                 pred = rec["pred"][0, :h, :w]
-                acc = per_round[r]
-                acc["inter"].append(float(np.sum(pred & label)))
-                acc["denom"].append(float(pred.sum() + label.sum()))
-                if label.any():
-                    acc["dice"].append(dice_score(pred, label))
-                if gt_graph is not None and gt_graph.number_of_edges():
+                _, pred_g = apply_prompt_constraint(
+                    rec["prob"][0, :h, :w], rec["label_map"][0, :h, :w]
+                )
+                checks = [0, 0, 0]
+                for _i, click_label, x, y in rec["clicks"]:
+                    cx, cy = int(np.floor(x)), int(np.floor(y))
+                    checks[0] += 1
+                    checks[1] += int(pred[cy, cx] == bool(click_label))
+                    checks[2] += int(pred_g[cy, cx] == bool(click_label))
+                apls = None
+                if r in report_rounds and gt_graph is not None and gt_graph.number_of_edges():
                     try:
-                        res = compute_apls(gt_graph, mask_to_metric_graph(pred, gsd_m))
+                        apls = compute_apls(gt_graph, mask_to_metric_graph(pred, gsd_m)).apls
                     except ValueError:  # label graph too short to score
-                        continue
-                    acc["apls"].append(res.apls)
+                        apls = None
+                for group in {"all", domain_of(key)}:
+                    a = acc[group]
+                    row = a["rounds"][r]
+                    row["inter"].append(float(np.sum(pred & label)))
+                    row["denom"].append(float(pred.sum() + label.sum()))
+                    if label.any():
+                        row["dice"].append(dice_score(pred, label))
+                        row["dice_g"].append(dice_score(pred_g, label))
+                    if apls is not None:
+                        row["apls"].append(apls)
+                    a["checks"] = [u + v for u, v in zip(a["checks"], checks, strict=True)]
     model.train(was_training)
-    out: dict[str, Any] = {"n_images": len(samples), "rounds": {}}
-    for r, acc in per_round.items():
-        out["rounds"][str(r)] = {
-            "dice": float(np.mean(acc["dice"])) if acc["dice"] else None,
-            "dice_pooled": 2 * sum(acc["inter"]) / max(sum(acc["denom"]), 1.0),
-            "apls": float(np.mean(acc["apls"])) if acc["apls"] else None,
-            "n_dice": len(acc["dice"]),
-            "n_apls": len(acc["apls"]),
+
+    def mean(values: list[float]) -> float | None:
+        return float(np.mean(values)) if values else None
+
+    def summary(a: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"n_images": a["n_images"], "rounds": {}}
+        for r in report_rounds:
+            if r not in a["rounds"]:
+                continue
+            row = a["rounds"][r]
+            out["rounds"][str(r)] = {
+                "dice": mean(row["dice"]),
+                "dice_pooled": 2 * sum(row["inter"]) / max(sum(row["denom"]), 1.0),
+                "dice_guaranteed": mean(row["dice_g"]),
+                "apls": mean(row["apls"]),
+                "n_dice": len(row["dice"]),
+                "n_apls": len(row["apls"]),
+            }
+        by_round = [mean(a["rounds"][r]["dice"]) for r in range(1, rounds + 1)]
+        out["dice_by_round"] = by_round
+        out["dice_by_round_guaranteed"] = [
+            mean(a["rounds"][r]["dice_g"]) for r in range(1, rounds + 1)
+        ]
+        known = [d for d in by_round if d is not None]
+        out["dice_non_decreasing"] = bool(
+            all(b >= a_ for a_, b in zip(known[:-1], known[1:], strict=True))
+        )
+        n, raw, guaranteed = a["checks"]
+        out["click_consistency"] = {
+            "network": raw / n if n else None,
+            "guaranteed": guaranteed / n if n else None,
+            "n_checks": n,
         }
-    return out
+        return out
+
+    result = summary(acc["all"]) if "all" in acc else summary(new_acc())
+    result["n_images"] = len(samples)
+    result["domains"] = {d: summary(a) for d, a in sorted(acc.items()) if d != "all"}
+    return result
 
 
 # --- training loop --------------------------------------------------------------------------
@@ -382,8 +660,24 @@ class TrainConfig:
         time_limit_min: stop after this many minutes of training in total (resumes
             included), with a checkpoint; the cosine decay follows it too.
         scribble_prob: share of simulated prompts that are scribbles.
-        init_prob: share of samples starting from a synthetic imperfect prediction.
+        init_prob: share of batches starting from an imperfect prediction (refinement).
+        init_source: where that prediction comes from: ``"synthetic"`` (a perturbed label,
+            :func:`synthetic_initial_prediction`), ``"anchor_sam"`` (the Anchor-SAM
+            probability of the image, :func:`anchor_sam_probabilities`, cropped with the
+            image's affine) or ``"mixed"`` (each sample one of the two, ``anchor_share``
+            of them Anchor-SAM).
+        anchor_share: with ``"mixed"``, share of samples started from Anchor-SAM.
+        anchor_weights: Anchor-SAM weights for ``anchor_sam`` / ``mixed``.
+        anchor_prob_dir: cache folder of the Anchor-SAM probabilities (default
+            ``out_dir/anchor_prob``).
         loss_weights: (focal, dice, skeleton recall).
+        consistency_weight: weight of the click-consistency BCE (:func:`simulate_rounds`).
+        balance_domains: draw images so every domain (name part before ``__``) has the same
+            share of the batches (:func:`balanced_domain_weights`); else area-uniform over
+            images as before (uniform per image).
+        photometric: photometric augmentation, one of :data:`PHOTOMETRIC_MODES`.
+        init_weights: start from these weights (exported ``.pt`` or a checkpoint; weights
+            only, new optimiser and step 0); ignored on resume.
         checkpoint_every, val_every, log_every: in steps (0 disables validation).
         seed: random seed.
         gsd_m: ground sample distance of the data (metres per pixel), for APLS.
@@ -403,7 +697,15 @@ class TrainConfig:
     time_limit_min: float | None = None
     scribble_prob: float = 0.3
     init_prob: float = 0.25
+    init_source: str = "synthetic"
+    anchor_share: float = 0.5
+    anchor_weights: str = "backend/models/weights/anchor_sam_pico_1m.pt"
+    anchor_prob_dir: str | None = None
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    consistency_weight: float = 1.0
+    balance_domains: bool = False
+    photometric: str = "mild"
+    init_weights: str | None = None
     checkpoint_every: int = 50
     val_every: int = 0
     log_every: int = 10
@@ -443,7 +745,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "last.pt"
+    if cfg.init_source not in INIT_SOURCES:
+        raise ValueError(f"init_source must be one of {INIT_SOURCES}, got {cfg.init_source!r}")
+    if cfg.photometric not in PHOTOMETRIC_MODES:
+        raise ValueError(f"photometric must be one of {PHOTOMETRIC_MODES}, got {cfg.photometric!r}")
     model = build_roadgie(cfg.variant)
+    if cfg.init_weights and not resume:
+        model.load_state_dict(load_roadgie_weights(cfg.init_weights, cfg.variant).state_dict())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step, elapsed_s = 0, 0.0
     if resume:
@@ -462,11 +770,33 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     val_sources = discover_samples(cfg.data, cfg.val_include) if cfg.val_include else []
     train_data = [read_pair(s) for s in train_sources]
     val_data = [(s.key, *read_pair(s)) for s in val_sources]
+    keys = [s.key for s in train_sources]
+    if cfg.balance_domains:
+        draw_p = balanced_domain_weights(keys, [float(lab.size) for _, lab in train_data])
+    else:
+        draw_p = np.full(len(train_data), 1.0 / len(train_data))
+    anchor_probs: list[np.ndarray] | None = None
+    if cfg.init_source != "synthetic" and cfg.init_prob > 0:
+        anchor_probs = anchor_sam_probabilities(
+            train_sources,
+            [img for img, _ in train_data],
+            cfg.anchor_prob_dir or out / "anchor_prob",
+            cfg.anchor_weights,
+        )
+    anchor_share = {"synthetic": 0.0, "anchor_sam": 1.0, "mixed": cfg.anchor_share}[cfg.init_source]
+    shares = {
+        d: float(draw_p[[domain_of(k) == d for k in keys]].sum())
+        for d in set(domain_of(k) for k in keys)
+    }
     print(
         f"roadgie {cfg.variant}: {count_parameters(model)} parameters, {len(train_data)} "
         f"training / {len(val_data)} validation images, crop {cfg.crop_px}, batch "
         f"{cfg.batch_size}, rounds {cfg.rounds}, steps {step} -> {cfg.max_steps}, "
-        f"threads {torch.get_num_threads()}",
+        f"threads {torch.get_num_threads()}, domain shares "
+        + ", ".join(f"{d} {v:.2f}" for d, v in sorted(shares.items()))
+        + f", init {cfg.init_source} (p {cfg.init_prob}), photometric {cfg.photometric}, "
+        f"consistency weight {cfg.consistency_weight}"
+        + (f", from {cfg.init_weights}" if cfg.init_weights and not resume else ""),
         flush=True,
     )
     history = (out / "history.jsonl").open("a")
@@ -505,9 +835,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         frac = elapsed_s / limit_s if limit_s else 0.0
         for g in opt.param_groups:
             g["lr"] = cfg.lr * lr_factor(step, cfg.warmup_steps, cfg.max_steps, frac)
-        idx = rng.integers(0, len(train_data), size=cfg.batch_size)
-        image, target = augment_batch(
-            [train_data[i][0] for i in idx], [train_data[i][1] for i in idx], cfg.crop_px, rng
+        idx = rng.choice(len(train_data), size=cfg.batch_size, p=draw_p)
+        image, target, anchor_crop = augment_batch_with_maps(
+            [train_data[i][0] for i in idx],
+            [train_data[i][1] for i in idx],
+            cfg.crop_px,
+            rng,
+            None if anchor_probs is None else [anchor_probs[i] for i in idx],
+            photometric=cfg.photometric,
         )
         gt_np = target[:, 0].numpy() > 0.5
         skeleton = torch.from_numpy(
@@ -515,9 +850,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         )[:, None]
         init = None
         if rng.random() < cfg.init_prob:
-            init = torch.from_numpy(
-                np.stack([synthetic_initial_prediction(g, rng) for g in gt_np])
-            )[:, None]
+            starts = []
+            for j, g in enumerate(gt_np):
+                if anchor_crop is not None and rng.random() < anchor_share:
+                    starts.append(probability_to_logits(anchor_crop[j, 0].numpy()))
+                else:
+                    starts.append(synthetic_initial_prediction(g, rng))
+            init = torch.from_numpy(np.stack(starts))[:, None]
         loss, records = simulate_rounds(
             model,
             image,
@@ -529,6 +868,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             scribble_prob=cfg.scribble_prob,
             random_position=True,
             weights=cfg.loss_weights,
+            consistency_weight=cfg.consistency_weight,
         )
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -536,7 +876,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         step += 1
         running["loss"] = running.get("loss", 0.0) + float(loss.detach())
         for rec in records:
-            for k in ("focal", "dice", "skeleton_recall"):
+            for k in ("focal", "dice", "skeleton_recall", "consistency"):
                 running[k] = running.get(k, 0.0) + rec[k] / len(records)
         running["dice_last_round"] = running.get("dice_last_round", 0.0) + float(
             np.mean([dice_score(p, g) for p, g in zip(records[-1]["pred"], gt_np, strict=True)])
@@ -549,7 +889,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             log(rec)
             print(
                 f"step {step} loss {rec['loss']:.4f} focal {rec['focal']:.4f} dice "
-                f"{rec['dice']:.4f} skel {rec['skeleton_recall']:.4f} train-dice@{cfg.rounds} "
+                f"{rec['dice']:.4f} skel {rec['skeleton_recall']:.4f} cons "
+                f"{rec['consistency']:.4f} train-dice@{cfg.rounds} "
                 f"{rec['dice_last_round']:.3f} lr {rec['lr']:.2e} {elapsed_s / 60:.1f} min",
                 flush=True,
             )
@@ -624,7 +965,6 @@ def export(
 # --- command line -------------------------------------------------------------------------
 
 
-
 def _validation_samples(data: str, include: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """``(key, image, label)`` of the pairs in ``data`` matching comma-separated ``include``."""
     return [(s.key, *read_pair(s)) for s in discover_samples(data, split_patterns(include))]
@@ -652,6 +992,27 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--time-limit-min", type=float, default=None)
     tr.add_argument("--scribble-prob", type=float, default=d.scribble_prob)
     tr.add_argument("--init-prob", type=float, default=d.init_prob)
+    tr.add_argument(
+        "--init-source",
+        default=d.init_source,
+        choices=INIT_SOURCES,
+        help="refinement start: perturbed label, Anchor-SAM probability, or both (mixed)",
+    )
+    tr.add_argument("--anchor-share", type=float, default=d.anchor_share)
+    tr.add_argument("--anchor-weights", default=d.anchor_weights)
+    tr.add_argument(
+        "--anchor-prob-dir", default=None, help="cache of Anchor-SAM maps (OUT/anchor_prob)"
+    )
+    tr.add_argument("--consistency-weight", type=float, default=d.consistency_weight)
+    tr.add_argument(
+        "--balance-domains",
+        action="store_true",
+        help="equal share of each domain (name part before __) per batch",
+    )
+    tr.add_argument("--photometric", default=d.photometric, choices=PHOTOMETRIC_MODES)
+    tr.add_argument(
+        "--init-weights", default=None, help="start from these weights (not with --resume)"
+    )
     tr.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
     tr.add_argument("--val-every", type=int, default=d.val_every)
     tr.add_argument("--log-every", type=int, default=d.log_every)
@@ -662,7 +1023,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--weights", required=True, help="last.pt or exported .pt")
     ev.add_argument("--data", required=True)
     ev.add_argument("--include", default="te_*")
+    ev.add_argument("--rounds", type=int, default=5)
+    ev.add_argument("--output", default=None, help="also write the result to this JSON file")
     ev.add_argument("--threads", type=int, default=None)
+    pa = sub.add_parser(
+        "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"
+    )
+    pa.add_argument("--data", required=True)
+    pa.add_argument("--include", default="tr_*,va_*")
+    pa.add_argument("--anchor-weights", default=d.anchor_weights)
+    pa.add_argument(
+        "--out-dir", required=True, help="cache folder (the trainer's --anchor-prob-dir)"
+    )
+    pa.add_argument("--threads", type=int, default=None)
     ex = sub.add_parser("export", help="fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
     ex.add_argument("--output", required=True, help=".pt to write (card: same name .json)")
@@ -693,6 +1066,14 @@ def main(argv: list[str] | None = None) -> int:
             time_limit_min=args.time_limit_min,
             scribble_prob=args.scribble_prob,
             init_prob=args.init_prob,
+            init_source=args.init_source,
+            anchor_share=args.anchor_share,
+            anchor_weights=args.anchor_weights,
+            anchor_prob_dir=args.anchor_prob_dir,
+            consistency_weight=args.consistency_weight,
+            balance_domains=args.balance_domains,
+            photometric=args.photometric,
+            init_weights=args.init_weights,
             checkpoint_every=args.checkpoint_every,
             val_every=args.val_every,
             log_every=args.log_every,
@@ -704,7 +1085,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         model = load_weights(args.weights)
         samples = _validation_samples(args.data, args.include)
-        print(json.dumps(evaluate(model, samples), indent=2))
+        result = evaluate(model, samples, args.rounds)
+        text = json.dumps(result, indent=2)
+        if args.output:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.output).write_text(text + "\n")
+        print(text)
+        return 0
+    if args.command == "precompute-anchor":
+        sources = discover_samples(args.data, split_patterns(args.include))
+        anchor_sam_probabilities(sources, None, args.out_dir, args.anchor_weights, log_every=1)
+        print(json.dumps({"images": len(sources), "out_dir": args.out_dir}))
         return 0
     card = json.loads(Path(args.card).read_text())
     samples = []

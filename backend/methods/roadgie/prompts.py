@@ -29,9 +29,10 @@ class Scribble:
     label: int
 
 
-def draw_disk(canvas: np.ndarray, x: float, y: float, radius_px: float) -> None:
-    """Set to 1 the pixels of ``canvas`` ``(H, W)`` whose centres lie within ``radius_px``
-    of ``(x, y)``; at least the pixel holding the point is set when it is inside the map."""
+def draw_disk(canvas: np.ndarray, x: float, y: float, radius_px: float, value: float = 1.0) -> None:
+    """Set to ``value`` the pixels of ``canvas`` ``(H, W)`` whose centres lie within
+    ``radius_px`` of ``(x, y)``; at least the pixel holding the point is set when it is
+    inside the map."""
     h, w = canvas.shape
     r = max(float(radius_px), 0.0)
     c0, c1 = max(int(np.floor(x - r - 0.5)), 0), min(int(np.ceil(x + r + 0.5)), w)
@@ -39,20 +40,23 @@ def draw_disk(canvas: np.ndarray, x: float, y: float, radius_px: float) -> None:
     if c0 < c1 and r0 < r1:
         cy, cx = np.mgrid[r0:r1, c0:c1]
         inside = (cx + 0.5 - x) ** 2 + (cy + 0.5 - y) ** 2 <= r * r
-        canvas[r0:r1, c0:c1][inside] = 1.0
+        canvas[r0:r1, c0:c1][inside] = value
     ci, ri = int(np.floor(x)), int(np.floor(y))
     if 0 <= ci < w and 0 <= ri < h:
-        canvas[ri, ci] = 1.0
+        canvas[ri, ci] = value
 
 
-def draw_polyline(canvas: np.ndarray, points_xy_px: np.ndarray, width_px: float) -> None:
-    """Set to 1 the pixels of ``canvas`` ``(H, W)`` whose centres lie within ``width_px / 2``
-    of the polyline ``(M, 2)`` (x, y); every vertex also gets its pixel (see :func:`draw_disk`)."""
+def draw_polyline(
+    canvas: np.ndarray, points_xy_px: np.ndarray, width_px: float, value: float = 1.0
+) -> None:
+    """Set to ``value`` the pixels of ``canvas`` ``(H, W)`` whose centres lie within
+    ``width_px / 2`` of the polyline ``(M, 2)`` (x, y); every vertex also gets its pixel
+    (see :func:`draw_disk`)."""
     pts = np.asarray(points_xy_px, dtype=np.float64).reshape(-1, 2)
     half = max(float(width_px) / 2.0, 0.5)
     h, w = canvas.shape
     for x, y in pts:
-        draw_disk(canvas, float(x), float(y), half)
+        draw_disk(canvas, float(x), float(y), half, value)
     for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:], strict=False):
         c0 = max(int(np.floor(min(xa, xb) - half - 0.5)), 0)
         c1 = min(int(np.ceil(max(xa, xb) + half + 0.5)), w)
@@ -66,7 +70,7 @@ def draw_polyline(canvas: np.ndarray, points_xy_px: np.ndarray, width_px: float)
         seg2 = dx * dx + dy * dy
         t = np.clip((px * dx + py * dy) / seg2, 0.0, 1.0) if seg2 > 0 else np.zeros_like(px)
         d2 = (px - t * dx) ** 2 + (py - t * dy) ** 2
-        canvas[r0:r1, c0:c1][d2 <= half * half] = 1.0
+        canvas[r0:r1, c0:c1][d2 <= half * half] = value
 
 
 def rasterize_prompts(
@@ -109,3 +113,68 @@ def rasterize_prompts(
             raise ValueError(f"scribble labels must be 0 or 1, got {s.label}")
         draw_polyline(maps[int(s.label)], s.points_xy_px, scribble_width_px)
     return maps[1], maps[0]
+
+
+def prompt_label_map(
+    shape_hw: tuple[int, int],
+    points_xy_px: np.ndarray | Sequence[Sequence[float]] = (),
+    point_labels: np.ndarray | Sequence[int] = (),
+    scribbles: Iterable[Scribble] = (),
+    click_radius_px: float = CLICK_RADIUS_PX,
+    scribble_width_px: float = SCRIBBLE_WIDTH_PX,
+) -> np.ndarray:
+    """The label every prompt asks for, per pixel: the hard click constraint's map.
+
+    The same disks and lines as :func:`rasterize_prompts`. Where prompts overlap, the later
+    one wins: scribbles in their order first, then clicks in their order (a click is the
+    more precise statement), so each click's own pixel carries that click's label unless a
+    later click was put on the very same pixel.
+
+    Args:
+        shape_hw: ``(H, W)`` of the map in pixels.
+        points_xy_px: ``(N, 2)`` (x, y) click positions in the map's pixel frame.
+        point_labels: ``(N,)`` 1 positive, 0 negative.
+        scribbles: polylines with their labels.
+        click_radius_px: disk radius of a click, pixels.
+        scribble_width_px: line width of a scribble, pixels.
+
+    Returns:
+        ``(H, W)`` int8: 1 = must be road, 0 = must be background, -1 = free.
+    """
+    h, w = int(shape_hw[0]), int(shape_hw[1])
+    out = np.full((h, w), -1, np.int8)
+    pts = np.asarray(points_xy_px, dtype=np.float64).reshape(-1, 2)
+    labels = np.asarray(point_labels, dtype=np.int64).reshape(-1)
+    for s in scribbles:
+        draw_polyline(out, s.points_xy_px, scribble_width_px, int(s.label))
+    for (x, y), lab in zip(pts, labels, strict=True):
+        draw_disk(out, float(x), float(y), click_radius_px, int(lab))
+    return out
+
+
+def apply_prompt_constraint(
+    prob: np.ndarray, label_map: np.ndarray, threshold: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Enforce the prompts on a network output: a hard constraint on top of the network.
+
+    RoadGIE (Sec. B.8) treats the prompts as inputs only; a user, though, expects a positive
+    click's pixel to be road and a negative one's to be background. Pixels that a prompt
+    covers (:func:`prompt_label_map`) get probability 1 (positive) or 0 (negative), whatever
+    the network said; all other pixels keep the network's value. A positive click therefore
+    always leaves at least its disk marked road.
+
+    Args:
+        prob: ``(H, W)`` float road probability in [0, 1].
+        label_map: ``(H, W)`` int8 from :func:`prompt_label_map` (same frame).
+        threshold: mask threshold (values above 1 are treated as 1).
+
+    Returns:
+        ``(prob, mask)``: the constrained float32 probability (a copy) and its ``(H, W)`` bool
+        mask ``prob >= threshold`` with the prompt pixels set exactly.
+    """
+    prob = np.array(prob, dtype=np.float32, copy=True)
+    pos, neg = label_map == 1, label_map == 0
+    prob[pos], prob[neg] = 1.0, 0.0
+    mask = prob >= min(float(threshold), 1.0)
+    mask[pos], mask[neg] = True, False
+    return prob, mask

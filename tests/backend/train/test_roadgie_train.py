@@ -159,3 +159,220 @@ def test_evaluate_reports_dice_and_apls_after_1_3_5_rounds(roads, shared_data):
         row = result["rounds"][r]
         assert 0.0 <= row["dice"] <= 1.0 and 0.0 <= row["dice_pooled"] <= 1.0
         assert row["n_apls"] == 1 and 0.0 <= row["apls"] <= 1.0
+
+
+# --- issue 10, item 4: multi-domain data, click consistency, Anchor-SAM start -----------------
+
+
+def test_click_consistency_loss_is_low_when_clicks_are_honoured():
+    from backend.train.roadgie import click_consistency_loss
+
+    pos = torch.zeros(1, 1, 8, 8)
+    neg = torch.zeros(1, 1, 8, 8)
+    pos[0, 0, 1, 1], neg[0, 0, 5, 5] = 1, 1
+    honoured = torch.where(pos > 0, 10.0, -10.0).expand(1, 1, 8, 8)
+    assert click_consistency_loss(honoured, pos, neg) < 1e-3
+    assert click_consistency_loss(-honoured, pos, neg) > 5
+    assert click_consistency_loss(honoured, pos * 0, neg * 0) == 0
+
+
+def test_rounds_record_clicks_label_maps_and_the_consistency_part(roads):
+    torch.manual_seed(0)
+    _, data = roads
+    image, target = augment_batch(
+        [d[0] for d in data[:2]], [d[1] for d in data[:2]], 64, np.random.default_rng(0)
+    )
+    skel = torch.from_numpy(
+        np.stack([tubed_skeleton(t) for t in target[:, 0].numpy() > 0.5]).astype(np.float32)
+    )[:, None]
+    model = build_roadgie("strip_tiny")
+    loss0, _ = simulate_rounds(
+        model, image, target, 3, np.random.default_rng(1), skeleton=skel, consistency_weight=0
+    )
+    loss1, records = simulate_rounds(
+        model, image, target, 3, np.random.default_rng(1), skeleton=skel, consistency_weight=2
+    )
+    last = records[-1]
+    assert loss1.item() == pytest.approx(
+        loss0.item() + 2 * np.mean([r["consistency"] for r in records]), rel=1e-4
+    )
+    assert last["label_map"].shape == (2, 64, 64) and len(last["clicks"]) <= 6
+    for i, label, x, y in last["clicks"]:
+        assert last["label_map"][i, int(y), int(x)] in (0, 1)
+        assert label in (0, 1)
+
+
+def test_balanced_domain_weights_give_each_domain_the_same_share():
+    from backend.train.roadgie import balanced_domain_weights
+
+    keys = ["a__train__1", "a__train__2", "a__train__3", "b__train__1"]
+    w = balanced_domain_weights(keys, [100, 100, 200, 10])
+    assert w.sum() == pytest.approx(1.0)
+    assert w[:3].sum() == pytest.approx(0.5) and w[3] == pytest.approx(0.5)
+    assert w[2] == pytest.approx(2 * w[0])
+
+
+def test_maps_are_cropped_with_the_image_affine_and_strong_photometric(roads):
+    from backend.train.roadgie import augment_batch_with_maps
+
+    _, data = roads
+    labels = [d[1] for d in data[:3]]
+    maps = [(lab * 255).astype(np.uint8) for lab in labels[:2]] + [None]
+    image, label, cropped = augment_batch_with_maps(
+        [d[0] for d in data[:3]],
+        labels,
+        96,
+        np.random.default_rng(3),
+        maps,
+        photometric="strong",
+    )
+    assert image.shape == (3, 3, 96, 96) and cropped.shape == (3, 1, 96, 96)
+    assert 0 <= image.min() and image.max() <= 255
+    assert ((cropped[:2] > 0.5) == (label[:2] > 0.5)).float().mean() > 0.99
+    assert torch.isnan(cropped[2]).all()
+    with pytest.raises(ValueError, match="photometric"):
+        augment_batch_with_maps(
+            [data[0][0]], [labels[0]], 32, np.random.default_rng(0), photometric="wild"
+        )
+
+
+@pytest.fixture(scope="module")
+def multi_domain(roads, tmp_path_factory):
+    """A tiny multi-domain folder (DOMAIN__SPLIT__KEY names) of 96 px Massachusetts crops."""
+    from PIL import Image
+
+    data = sorted(roads[1], key=lambda d: -int(d[1].sum()))
+    root = tmp_path_factory.mktemp("md")
+    (root / "images").mkdir()
+    (root / "labels").mkdir()
+    names = [
+        "mass__train__a",
+        "mass__train__b",
+        "epfl__train__c",
+        "epfl__select__d",
+        "mass__select__e",
+    ]
+    for k, name in enumerate(names):
+        image, label = data[k % 2]  # the two crops with most road
+        windows = sorted(
+            ((y, x) for y in range(0, 304, 38) for x in range(0, 304, 38)),
+            key=lambda yx: -int(label[yx[0] : yx[0] + 96, yx[1] : yx[1] + 96].sum()),
+        )
+        y0, x0 = windows[k]
+        window = np.s_[y0 : y0 + 96, x0 : x0 + 96]
+        Image.fromarray(image[window]).save(root / "images" / f"{name}.png")
+        Image.fromarray((label[window] * 255).astype(np.uint8)).save(
+            root / "labels" / f"{name}.png"
+        )
+    return root
+
+
+def test_anchor_sam_probabilities_are_cached_per_image(multi_domain, tmp_path):
+    from backend.train.roadgie import anchor_sam_probabilities
+
+    sources = discover_samples(multi_domain, ("*__train__*",))
+    weights = "backend/models/weights/anchor_sam_pico_1m.pt"
+    probs = anchor_sam_probabilities(sources, None, tmp_path / "cache", weights)
+    assert [p.shape for p in probs] == [(96, 96)] * 3 and probs[0].dtype == np.uint8
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted(
+        f"{s.key}.png" for s in sources
+    )
+    again = anchor_sam_probabilities(sources, None, tmp_path / "cache", "does-not-exist.pt")
+    assert all(np.array_equal(a, b) for a, b in zip(probs, again, strict=True))
+
+
+def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domain, tmp_path):
+    start = tmp_path / "start.pt"
+    torch.manual_seed(0)
+    torch.save(
+        {"model": build_roadgie("strip_tiny").state_dict(), "config": {"variant": "strip_tiny"}},
+        start,
+    )
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--data",
+        str(multi_domain),
+        "--out",
+        str(out),
+        "--train-include",
+        "*__train__*",
+        "--val-include",
+        "*__select__*",
+        "--variant",
+        "strip_tiny",
+        "--crop-px",
+        "64",
+        "--batch-size",
+        "2",
+        "--rounds",
+        "6",
+        "--balance-domains",
+        "--photometric",
+        "strong",
+        "--init-source",
+        "mixed",
+        "--init-prob",
+        "1",
+        "--anchor-prob-dir",
+        str(tmp_path / "anchor"),
+        "--consistency-weight",
+        "1",
+        "--init-weights",
+        str(start),
+        "--max-steps",
+        "2",
+        "--log-every",
+        "1",
+        "--checkpoint-every",
+        "1",
+        "--threads",
+        "1",
+    ]
+    assert main(args) == 0
+    state = torch.load(out / "last.pt", weights_only=True)
+    assert state["step"] == 2 and state["config"]["balance_domains"]
+    assert state["config"]["init_source"] == "mixed" and state["config"]["rounds"] == 6
+    assert len(list((tmp_path / "anchor").glob("*.png"))) == 3
+    history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
+    assert all("consistency" in h for h in history)
+    report = tmp_path / "eval.json"
+    assert (
+        main(
+            [
+                "evaluate",
+                "--weights",
+                str(out / "last.pt"),
+                "--data",
+                str(multi_domain),
+                "--include",
+                "*__select__*",
+                "--output",
+                str(report),
+            ]
+        )
+        == 0
+    )
+    result = json.loads(report.read_text())
+    assert set(result["domains"]) == {"epfl", "mass"}
+    for part in (result, *result["domains"].values()):
+        assert set(part["rounds"]) == {"1", "3", "5"} and len(part["dice_by_round"]) == 5
+        assert isinstance(part["dice_non_decreasing"], bool)
+        cons = part["click_consistency"]
+        assert cons["n_checks"] > 0 and cons["guaranteed"] == 1.0
+        assert 0 <= cons["network"] <= 1
+
+
+def test_discover_finds_sat_named_images_with_same_name_labels(tmp_path):
+    """write_domain_set_at_gsd names DeepGlobe pairs images/D__S__K_sat.png +
+    labels/D__S__K_sat.png (no _mask file): they are found, not skipped."""
+    from PIL import Image
+
+    for sub in ("images", "labels"):
+        (tmp_path / sub).mkdir()
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(
+            tmp_path / sub / "deepglobe__train__104_sat.png"
+        )
+    (found,) = discover_samples(tmp_path, ("*__train__*",))
+    assert found.key == "deepglobe__train__104_sat" and found.label_kind == "centerline_mask"
+    assert found.label_path.parent.name == "labels"
