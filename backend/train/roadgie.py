@@ -287,7 +287,7 @@ def anchor_sam_probabilities(
         with torch.no_grad():
             p = predict_probability(model, image, "cpu")
         prob = np.clip(np.rint(p * 255.0), 0, 255).astype(np.uint8)
-        tmp = path.with_name(path.stem + ".tmp.png")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.png")  # one per process
         Image.fromarray(prob).save(tmp)
         os.replace(tmp, path)
         out.append(prob)
