@@ -12,10 +12,11 @@
 # strong photometric augmentation, 30 % of the batches start from an imperfect prediction,
 # half of those samples from the shipped Anchor-SAM's probability (computed once per
 # training image at start-up, cached in OUT/anchor_prob), half from a perturbed label.
-# A step takes about 2.2 s with one thread while two other trainings share the 2 cores.
+# A step (8 rounds) takes 3 s of CPU; 2.2-7 s of wall time while other trainings share the
+# 2 cores. Start-up first fills OUT/anchor_prob (about 10 s per 1500 px image; kept).
 # Output (git-ignored): out/train/roadgie_md/{train.log, history.jsonl, last.pt, pid,
 # anchor_prob/}. Checkpoint every 100 steps; validation (select split, Dice/APLS per
-# domain, click consistency) every 1000 steps in history.jsonl.
+# domain, click consistency; about 4 min) every 500 steps in history.jsonl.
 # Stop it with: kill "$(cat out/train/roadgie_md/pid)"
 # Afterwards:  .venv/bin/python -m backend.train.roadgie evaluate --weights OUT/last.pt \
 #   --data out/train/lg2r_md/data_1m --include 'google_epfl__select__*' --threads 1
@@ -39,7 +40,7 @@ OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 nohup nice -n 10 .venv/bin/python \
   --anchor-weights backend/models/weights/anchor_sam_pico_1m.pt \
   --anchor-prob-dir "$RUN/anchor_prob" \
   --lr 3e-4 --warmup-steps 100 --max-steps "$STEPS" \
-  --checkpoint-every 100 --val-every 1000 --log-every 10 \
+  --checkpoint-every 100 --val-every 500 --log-every 10 \
   --threads 1 --seed 0 $start >> "$RUN/train.log" 2>&1 &
 echo $! > "$RUN/pid"
 echo "started PID $(cat "$RUN/pid"), log $RUN/train.log"
