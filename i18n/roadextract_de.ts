@@ -344,52 +344,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="716"/>
+        <location filename="../processing_provider/algorithms/base.py" line="724"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="718"/>
+        <location filename="../processing_provider/algorithms/base.py" line="726"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="795"/>
+        <location filename="../processing_provider/algorithms/base.py" line="803"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="761"/>
+        <location filename="../processing_provider/algorithms/base.py" line="769"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="765"/>
+        <location filename="../processing_provider/algorithms/base.py" line="773"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="740"/>
+        <location filename="../processing_provider/algorithms/base.py" line="748"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="736"/>
+        <location filename="../processing_provider/algorithms/base.py" line="744"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="753"/>
+        <location filename="../processing_provider/algorithms/base.py" line="761"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="854"/>
+        <location filename="../processing_provider/algorithms/base.py" line="862"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="982"/>
+        <location filename="../processing_provider/algorithms/base.py" line="990"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -454,7 +454,7 @@ Statusordner: {state_dir}</translation>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="935"/>
+        <location filename="../processing_provider/algorithms/base.py" line="943"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -919,12 +919,12 @@ Statusordner: {state_dir}</translation>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="672"/>
+        <location filename="../processing_provider/algorithms/base.py" line="680"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="678"/>
+        <location filename="../processing_provider/algorithms/base.py" line="686"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
@@ -2086,146 +2086,186 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>FineTuneRoadModel</name>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="54"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="66"/>
         <source>Fine-tune road model</source>
         <translation>Straßenmodell feinabstimmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="58"/>
-        <source>road,fine-tune,training,transfer learning,model,anchor-sam,deep learning,aerial</source>
-        <translation>Straße,Feinabstimmung,Training,Transferlernen,Modell,Anchor-SAM,Deep Learning,Luftbild</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="64"/>
-        <source>Adapts a road model to your imagery with a training set made by &apos;Build road training set&apos;.
-
-The base model is first scored on the held-out chips (road IoU at 0.5), then trained from its weights for the time budget (or the maximum number of steps), keeping the checkpoint that scores best on the held-out chips; the log shows the loss and the held-out IoU as training goes. The new model is saved under its name in the backend&apos;s user model folder with a model card, scored again, and appears in the model list of every RoadExtract algorithm. Results: the model id and the held-out IoU before and after.
-
-Cancelling while training stops it and still saves the best checkpoint so far. Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. Only Anchor-SAM models (Segment roads) can be fine-tuned so far.
-
-The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
-        <translation>Passt ein Straßenmodell mit einem Trainingsdatensatz aus „Straßen-Trainingsdatensatz erstellen“ an Ihre Bilder an.
-
-Das Basismodell wird zuerst auf den zurückgehaltenen Kacheln bewertet (Straßen-IoU bei 0,5) und dann ausgehend von seinen Gewichten für das Zeitbudget (oder die Höchstzahl an Schritten) trainiert; behalten wird der Checkpoint, der auf den zurückgehaltenen Kacheln am besten abschneidet. Das Protokoll zeigt während des Trainings den Loss und die IoU auf den zurückgehaltenen Kacheln. Das neue Modell wird unter seinem Namen mit einer Modellkarte im Benutzer-Modellordner des Backends gespeichert, erneut bewertet und erscheint in der Modellliste jedes RoadExtract-Algorithmus. Ergebnisse: die Modell-ID und die IoU auf den zurückgehaltenen Kacheln vorher und nachher.
-
-Ein Abbruch während des Trainings beendet es und speichert trotzdem den bis dahin besten Checkpoint. Lernrate: behutsam (1e-4) verändert das Modell am wenigsten, stark (1e-3) am meisten. Bisher lassen sich nur Anchor-SAM-Modelle (Straßen segmentieren) feinabstimmen.
-
-Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="84"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="101"/>
         <source>Training set folder (from &apos;Build road training set&apos;)</source>
         <translation>Ordner des Trainingsdatensatzes (aus „Straßen-Trainingsdatensatz erstellen“)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="91"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="108"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="99"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="116"/>
         <source>Name of the new model</source>
         <translation>Name des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="100"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="117"/>
         <source>3 to 64 characters a-z, 0-9 and _, starting with a letter; not taken yet.</source>
         <translation>3 bis 64 Zeichen a-z, 0-9 und _, beginnend mit einem Buchstaben; noch nicht vergeben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="104"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="121"/>
         <source>Training time budget (minutes)</source>
         <translation>Zeitbudget für das Training (Minuten)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
         <source>Learning rate</source>
         <translation>Lernrate</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
         <source>gentle (1e-4)</source>
         <translation>behutsam (1e-4)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
         <source>normal (3e-4)</source>
         <translation>normal (3e-4)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="114"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
         <source>strong (1e-3)</source>
         <translation>stark (1e-3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="126"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="143"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="132"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
         <source>Maximum training steps</source>
         <translation>Höchstzahl an Trainingsschritten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="139"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="156"/>
         <source>Training crop size (pixels, a multiple of 32)</source>
         <translation>Größe der Trainingsausschnitte (Pixel, ein Vielfaches von 32)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="146"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="163"/>
         <source>Crops per training step</source>
         <translation>Ausschnitte pro Trainingsschritt</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="157"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="174"/>
         <source>New model id</source>
         <translation>ID des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="158"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="175"/>
         <source>New model weights</source>
         <translation>Gewichte des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
         <source>Held-out road IoU of the base model</source>
         <translation>Straßen-IoU des Basismodells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
         <source>Held-out road IoU of the new model</source>
         <translation>Straßen-IoU des neuen Modells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="159"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
         <source>Training steps</source>
         <translation>Trainingsschritte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="177"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="201"/>
         <source>{path} is not a training set (no manifest.json); make one with &apos;Build road training set&apos; first.</source>
         <translation>{path} ist kein Trainingsdatensatz (keine manifest.json); erstellen Sie zuerst einen mit „Straßen-Trainingsdatensatz erstellen“.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="223"/>
-        <source>New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on {device}). Held-out road IoU: {before:.3f} before, {after:.3f} after.</source>
-        <translation>Neues Modell {model} ({steps} Schritt(e) ausgehend von {base} in {minutes:.1f} min auf {device}). Straßen-IoU auf den zurückgehaltenen Kacheln: {before:.3f} vorher, {after:.3f} nachher.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="238"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="280"/>
         <source>Training was cancelled; the best checkpoint so far was saved as {model}.</source>
         <translation>Das Training wurde abgebrochen; der bis dahin beste Checkpoint wurde als {model} gespeichert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="244"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="291"/>
         <source>The new model scores lower on the held-out chips than {base}: train longer, use a gentler learning rate or more data.</source>
         <translation>Das neue Modell schneidet auf den zurückgehaltenen Kacheln schlechter ab als {base}: Trainieren Sie länger, mit einer behutsameren Lernrate oder mit mehr Daten.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="263"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="310"/>
         <source>A model named {name} exists already; choose another name.</source>
         <translation>Ein Modell namens {name} existiert bereits; wählen Sie einen anderen Namen.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="70"/>
+        <source>road,fine-tune,training,transfer learning,model,anchor-sam,linegraph2road,graph,deep learning,aerial</source>
+        <translation>Straße,Feinabstimmung,Training,Transferlernen,Modell,Anchor-SAM,LineGraph2Road,Graph,Deep Learning,Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="77"/>
+        <source>Adapts a road model to your imagery with a training set made by &apos;Build road training set&apos;.
+
+The base model is an Anchor-SAM model (Segment roads) or a LineGraph2Road model (Extract road graph), shipped or fine-tuned before. It is first scored on the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: road-mask F1, APLS and TOPO F1 at the model&apos;s own thresholds), then trained from its weights for the time budget (or the maximum number of steps), keeping the checkpoint that scores best on the held-out chips; the log shows the loss and the held-out scores as training goes. The new model is saved under its name in the backend&apos;s user model folder with a model card, scored again, and appears in the model lists of the algorithms of its family. Results: the model id and the held-out scores before and after.
+
+Cancelling while training stops it and still saves the best checkpoint so far. Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. The training crop size applies to Anchor-SAM; LineGraph2Road trains on crops of its window size.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
+        <translation>Passt ein Straßenmodell mit einem Trainingsdatensatz aus „Straßen-Trainingsdatensatz erstellen“ an Ihre Bilder an.
+
+Das Basismodell ist ein Anchor-SAM-Modell (Straßen segmentieren) oder ein LineGraph2Road-Modell (Straßengraph extrahieren), mitgeliefert oder bereits feinabgestimmt. Es wird zuerst auf den zurückgehaltenen Kacheln bewertet (Anchor-SAM: Straßen-IoU bei 0,5; LineGraph2Road: F1 der Straßenmaske, APLS und TOPO-F1 bei den eigenen Schwellenwerten des Modells) und dann ausgehend von seinen Gewichten für das Zeitbudget (oder die Höchstzahl an Schritten) trainiert; behalten wird der Checkpoint, der auf den zurückgehaltenen Kacheln am besten abschneidet. Das Protokoll zeigt während des Trainings den Loss und die Werte auf den zurückgehaltenen Kacheln. Das neue Modell wird unter seinem Namen mit einer Modellkarte im Benutzer-Modellordner des Backends gespeichert, erneut bewertet und erscheint in den Modelllisten der Algorithmen seiner Modellfamilie. Ergebnisse: die Modell-ID und die Werte auf den zurückgehaltenen Kacheln vorher und nachher.
+
+Ein Abbruch während des Trainings beendet es und speichert trotzdem den bis dahin besten Checkpoint. Lernrate: behutsam (1e-4) verändert das Modell am wenigsten, stark (1e-3) am meisten. Die Größe der Trainingsausschnitte gilt für Anchor-SAM; LineGraph2Road trainiert auf Ausschnitten seiner Fenstergröße.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out road-mask F1 of the base model</source>
+        <translation>F1 der Straßenmaske des Basismodells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out road-mask F1 of the new model</source>
+        <translation>F1 der Straßenmaske des neuen Modells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out APLS of the base model</source>
+        <translation>APLS des Basismodells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out APLS of the new model</source>
+        <translation>APLS des neuen Modells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out TOPO F1 of the base model</source>
+        <translation>TOPO-F1 des Basismodells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <source>Held-out TOPO F1 of the new model</source>
+        <translation>TOPO-F1 des neuen Modells auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="251"/>
+        <source>New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on {device}).</source>
+        <translation>Neues Modell {model} ({steps} Schritt(e) ausgehend von {base} in {minutes:.1f} min auf {device}).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="262"/>
+        <source>Held-out road-mask F1: {f1_before} before, {f1_after} after; APLS: {apls_before} before, {apls_after} after; TOPO F1: {topo_before} before, {topo_after} after.</source>
+        <translation>F1 der Straßenmaske auf den zurückgehaltenen Kacheln: {f1_before} vorher, {f1_after} nachher; APLS: {apls_before} vorher, {apls_after} nachher; TOPO-F1: {topo_before} vorher, {topo_after} nachher.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="275"/>
+        <source>Held-out road IoU: {before} before, {after} after.</source>
+        <translation>Straßen-IoU auf den zurückgehaltenen Kacheln: {before} vorher, {after} nachher.</translation>
     </message>
 </context>
 <context>

@@ -3,7 +3,7 @@
 Input is a folder of :mod:`backend.jobs.build_training_set` (``tr_*`` training chips and
 ``va_*`` chips of a held-out stripe). The job
 
-1. scores the base model on the held-out chips (road IoU at 0.5),
+1. scores the base model on the held-out chips (the family's scores),
 2. trains from the base model's weights for a time budget (the model family's own
    training command line, run as a child process so a cancel can stop it at once),
 3. exports the best checkpoint (chosen on the held-out chips) in fp16 with a model card
@@ -12,8 +12,15 @@ Input is a folder of :mod:`backend.jobs.build_training_set` (``tr_*`` training c
 4. scores the new model on the same chips, so the user sees whether it helped.
 
 A cancel while training stops it and keeps the best checkpoint so far (steps 3 and 4 still
-run); a cancel before training leaves nothing. Families: Anchor-SAM (segmentation) now;
-LineGraph2Road and the interactive road model are refused with a message (not yet wired).
+run); a cancel before training leaves nothing.
+
+Families (:data:`FAMILIES`, one module each, keyed by the registry method):
+:mod:`~backend.jobs.fine_tune_anchor_sam` (segmentation: road IoU) and
+:mod:`~backend.jobs.fine_tune_linegraph2road` (graphs: road-mask F1, APLS, TOPO F1). A
+family module has ``CLI_MODULE`` (its training command line, with ``train``, ``evaluate``
+and ``export``), ``SCORE_NAMES`` (score key -> words for the log), ``train_args``,
+``score``, ``progress_text``, ``card_facts``, ``validation_card``, ``summary`` and
+``CHECKPOINT_CHOSEN_ON``. The interactive road model is refused with a message.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from backend.geo.outputs import JobOutputs
+from backend.jobs import fine_tune_anchor_sam, fine_tune_linegraph2road
 from backend.models.registry import get_weights_spec, list_models
 from backend.models.spec import user_models_dir
 from backend.runtime.device import resolve_device
@@ -39,6 +47,10 @@ LEARNING_RATES = {"gentle": 1e-4, "normal": 3e-4, "strong": 1e-3}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 # Seconds between looks at the training run's history (progress, cancel).
 _POLL_S = 1.0
+# Registry method -> the module that fine-tunes that family (module docstring).
+FAMILIES = {"anchor_sam": fine_tune_anchor_sam, "linegraph2road": fine_tune_linegraph2road}
+# A training set's GSD may differ from the base model's by this share at most.
+_GSD_TOLERANCE = 0.25
 
 
 class FineTuneParams(BaseModel):
@@ -53,7 +65,13 @@ class FineTuneParams(BaseModel):
         "normal", description="gentle 1e-4, normal 3e-4, strong 1e-3."
     )
     device: str = Field("auto", description="auto, cpu, cuda or mps.")
-    crop_px: int = Field(256, ge=64, le=1024, description="Training crop (px, multiple of 32).")
+    crop_px: int = Field(
+        256,
+        ge=64,
+        le=1024,
+        description="Training crop (px, multiple of 32; Anchor-SAM: LineGraph2Road crops "
+        "are its window size).",
+    )
     batch_size: int = Field(4, ge=1, le=64, description="Crops per step.")
 
 
@@ -70,7 +88,8 @@ def validate(params: FineTuneParams) -> None:
             f"{folder} is not a training set (no manifest.json); build one with "
             "build_training_set ('Build road training set') first."
         )
-    chips = json.loads((folder / "manifest.json").read_text()).get("chips", [])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    chips = [c for c in manifest.get("chips", []) if not c.get("flagged")]
     splits = {c.get("split") for c in chips}
     if not {"tr", "va"} <= splits:
         raise ValueError(
@@ -78,13 +97,20 @@ def validate(params: FineTuneParams) -> None:
             f"{sorted(s for s in splits if s)}. Use a larger area or validation_fraction."
         )
     spec = get_weights_spec(params.base_model)
-    if spec.method != "anchor_sam":
+    if spec.method not in FAMILIES:
         raise ValueError(
             f"Fine-tuning {spec.method} models ({params.base_model}) is not available yet; "
-            "choose an Anchor-SAM model (segmentation)."
+            "choose an Anchor-SAM (segmentation) or LineGraph2Road (road graph) model."
         )
     if not spec.path().is_file():
         raise ValueError(f"The weights of {params.base_model} are not installed.")
+    gsd_m = manifest.get("gsd_m")
+    if gsd_m and spec.gsd_m and abs(float(gsd_m) / spec.gsd_m - 1.0) > _GSD_TOLERANCE:
+        raise ValueError(
+            f"The training set's chips are at {float(gsd_m):g} m per pixel, {params.base_model} "
+            f"works at {spec.gsd_m:g} m: build the set again with a ground sample distance "
+            f"of {spec.gsd_m:g} m."
+        )
     if not _NAME.match(params.model_name):
         raise ValueError(
             f"model_name {params.model_name!r}: use 3-64 characters a-z, 0-9 and _, "
@@ -105,7 +131,9 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
 
     Returns:
         ``{"outputs": {"weights", "card"}, "summary": {model, base_model, steps,
-        minutes, stopped_early, iou_before, iou_after, ...}}``.
+        minutes, stopped_early, method, device, and the family's scores before and after:
+        iou_before / iou_after (Anchor-SAM); road_f1_, apls_, topo_f1_ before / after
+        (LineGraph2Road; APLS and TOPO None when no held-out road could be scored)}}``.
 
     Raises:
         ValueError: bad input (nothing written).
@@ -114,23 +142,26 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
     """
     validate(params)
     base = get_weights_spec(params.base_model)
+    family = FAMILIES[base.method]
     device = resolve_device(params.device)
-    report(1.0, f"Scoring {params.base_model} on the held-out chips")
-    before = _held_out_iou(base.path(), params.dataset_dir, device)
-    report(5.0, f"{params.base_model}: held-out IoU {before:.3f}; training on {device}")
-    with tempfile.TemporaryDirectory(prefix="roadextract-finetune-") as work:
-        run_dir = Path(work) / "run"
+    with tempfile.TemporaryDirectory(prefix="roadextract-finetune-") as work_dir:
+        work = Path(work_dir)
+        cli = _cli_of(family)
+        report(1.0, f"Scoring {params.base_model} on the held-out chips")
+        before = family.score(cli, base.path(), params.dataset_dir, base, work, device)
+        report(5.0, f"{params.base_model}: {_scores_text(family, before)}; training on {device}")
+        run_dir = work / "run"
         started = time.monotonic()
-        stopped_early = _train(params, base.path(), run_dir, device, report)
+        stopped_early = _train(params, family, base, run_dir, work, device, report)
         minutes = (time.monotonic() - started) / 60
         checkpoint = run_dir / "best.pt" if (run_dir / "best.pt").is_file() else run_dir / "last.pt"
         history = _history(run_dir)
         steps = max((h.get("step", 0) for h in history), default=0)
-        exported = Path(work) / f"{params.model_name}.pt"
-        card = _card(params, base, steps, minutes, device, stopped_early)
-        card_path = Path(work) / "card.json"
+        exported = work / f"{params.model_name}.pt"
+        card = _card(params, family, base, steps, minutes, device, stopped_early)
+        card_path = work / "card.json"
         card_path.write_text(json.dumps(card))
-        _family_cli(
+        cli(
             "export",
             "--checkpoint",
             str(checkpoint),
@@ -139,14 +170,10 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
             "--card",
             str(card_path),
         )
-        after = _held_out_iou(exported, params.dataset_dir, device)
+        report(95.0, f"Scoring {params.model_name} on the held-out chips")
+        after = family.score(cli, exported, params.dataset_dir, base, work, device)
         written = json.loads(exported.with_suffix(".json").read_text())
-        written["validation"] = {
-            "held_out_iou_before": before,
-            "held_out_iou_after": after,
-            "threshold": 0.5,
-            "split": "va_* chips of the training set (a stripe by area)",
-        }
+        written["validation"] = family.validation_card(before, after)
         target = user_models_dir()
         target.mkdir(parents=True, exist_ok=True)
         with JobOutputs() as outputs:
@@ -166,15 +193,16 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
             "steps": steps,
             "minutes": round(minutes, 2),
             "stopped_early": stopped_early,
-            "iou_before": before,
-            "iou_after": after,
+            "method": base.method,
+            **family.summary(before, after),
             "device": device,
         },
     }
 
 
-def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progress) -> bool:
+def _train(params, family, base, run_dir: Path, work: Path, device: str, report) -> bool:
     """Run the family's training CLI; returns True when a cancel stopped it early."""
+    lr = LEARNING_RATES[params.learning_rate]
     args = [
         "train",
         "--data",
@@ -185,20 +213,12 @@ def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progr
         "tr_*",
         "--val-include",
         "va_*",
-        "--resume",
-        str(base_weights),
         "--time-limit-min",
         str(params.time_limit_min),
         "--max-steps",
         str(params.max_steps),
         "--lr",
-        str(LEARNING_RATES[params.learning_rate]),
-        "--warmup-steps",
-        "0",
-        "--crop-px",
-        str(params.crop_px),
-        "--batch-size",
-        str(params.batch_size),
+        str(lr),
         "--device",
         device,
         "--val-every",
@@ -207,13 +227,12 @@ def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progr
         "20",
         "--log-every",
         "5",
-        "--variant",
-        str((get_weights_spec(params.base_model).model_card or {}).get("variant", "pico")),
+        *family.train_args(params, base, run_dir, work, device, lr),
     ]
     log = run_dir.parent / "train.log"
     with log.open("w") as out:
         child = subprocess.Popen(
-            [sys.executable, "-m", "backend.train.anchor_sam", *args],
+            [sys.executable, "-m", family.CLI_MODULE, *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=_repo_root(),
@@ -221,7 +240,7 @@ def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progr
         try:
             while child.poll() is None:
                 time.sleep(_POLL_S)
-                _report_training(run_dir, params.time_limit_min, report)
+                _report_training(family, run_dir, params.time_limit_min, report)
         except JobCancelled:
             child.terminate()
             child.wait(timeout=60)
@@ -234,15 +253,17 @@ def _train(params, base_weights: Path, run_dir: Path, device: str, report: Progr
     return False
 
 
-def _report_training(run_dir: Path, limit_min: float, report: Progress) -> None:
-    history = _history(run_dir)
-    losses = [h for h in history if "loss" in h]
-    vals = [h for h in history if "val" in h]
-    elapsed = losses[-1]["elapsed_s"] / 60 if losses else 0.0
-    text = f"step {losses[-1]['step']}, loss {losses[-1]['loss']:.3f}" if losses else "starting"
-    if vals:
-        text += f", held-out IoU {vals[-1]['val']['iou']:.3f}"
-    report(5.0 + 85.0 * min(1.0, elapsed / limit_min), text)
+def _report_training(family, run_dir: Path, limit_min: float, report: Progress) -> None:
+    elapsed_min, text = family.progress_text(_history(run_dir))
+    report(5.0 + 85.0 * min(1.0, elapsed_min / limit_min), text)
+
+
+def _scores_text(family, scores: dict) -> str:
+    """``"held-out road IoU 0.412"`` or ``"road-mask F1 0.5, APLS 0.2, TOPO F1 -"``."""
+    return ", ".join(
+        f"{words} {'-' if scores.get(key) is None else f'{scores[key]:.3f}'}"
+        for key, words in family.SCORE_NAMES.items()
+    )
 
 
 def _history(run_dir: Path) -> list[dict]:
@@ -258,36 +279,24 @@ def _history(run_dir: Path) -> list[dict]:
     return rows
 
 
-def _held_out_iou(weights: Path, dataset_dir: str, device: str) -> float:
-    result = _family_cli(
-        "evaluate",
-        "--weights",
-        str(weights),
-        "--data",
-        dataset_dir,
-        "--include",
-        "va_*",
-        "--thresholds",
-        "0.5",
-        "--device",
-        device,
-    )
-    return float(json.loads(result)["0.5"]["iou"])
+def _cli_of(family):
+    """``cli(*args) -> stdout`` running the family's training command line."""
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", family.CLI_MODULE, *args],
+            capture_output=True,
+            text=True,
+            cwd=_repo_root(),
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return done.stdout
+
+    return cli
 
 
-def _family_cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "backend.train.anchor_sam", *args],
-        capture_output=True,
-        text=True,
-        cwd=_repo_root(),
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return done.stdout[done.stdout.index("{") :]
-
-
-def _card(params, base, steps: int, minutes: float, device: str, stopped_early: bool) -> dict:
+def _card(params, family, base, steps, minutes, device: str, stopped_early: bool) -> dict:
     return {
         "id": params.model_name,
         "method": base.method,
@@ -295,7 +304,7 @@ def _card(params, base, steps: int, minutes: float, device: str, stopped_early: 
         "base_model": base.id,
         "gsd_m": base.gsd_m,
         "bands": list(base.bands),
-        "variant": (base.model_card or {}).get("variant", "pico"),
+        **family.card_facts(base),
         "description": f"{base.id} fine-tuned on {Path(params.dataset_dir).name}",
         "training": {
             "data": str(Path(params.dataset_dir).resolve()),
@@ -304,8 +313,7 @@ def _card(params, base, steps: int, minutes: float, device: str, stopped_early: 
             "device": device,
             "learning_rate": LEARNING_RATES[params.learning_rate],
             "stopped_early_by_cancel": stopped_early,
-            "checkpoint_chosen_on": "held-out va_* chips (IoU at 0.5), the same chips the "
-            "before/after figures are measured on: optimistic",
+            "checkpoint_chosen_on": family.CHECKPOINT_CHOSEN_ON,
         },
     }
 

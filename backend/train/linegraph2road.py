@@ -426,6 +426,9 @@ class TrainConfig:
         init_encoder_from: weights to start the image encoder from: an Anchor-SAM file
             (``image_encoder.*`` of the same Hiera, for the ``hiera_*`` variants) or an
             earlier LineGraph2Road file of the same variant (all weights).
+        keep_best: also save ``out_dir/best.pt`` (same content as ``last.pt``) whenever a
+            validation scores best so far (:func:`validation_score`); fine-tuning exports
+            it (``backend.jobs.fine_tune``).
         time_limit_min: stop (with a checkpoint) after this many minutes of training in
             total (resumed runs included); the learning-rate decay also follows it.
         device: ``"cpu"``, ``"cuda"``...; AMP is used on CUDA only.
@@ -457,6 +460,7 @@ class TrainConfig:
     balance_domains: bool = False
     photometric: bool = False
     init_encoder_from: str | None = None
+    keep_best: bool = False
     time_limit_min: float | None = None
     device: str = "cpu"
     num_workers: int = 0
@@ -578,6 +582,15 @@ def validation_loss(
     return {f"val_{k}": v / max(count, 1) for k, v in totals.items()}
 
 
+def validation_score(result: dict[str, float]) -> float:
+    """Which validation is best (``keep_best``): with graph metrics the mean of road-mask F1
+    and APLS (APLS counts 0 when no validation image could be scored), else minus the
+    validation loss (Eq. 4). Higher is better."""
+    if "val_road_f1" in result:
+        return 0.5 * (result["val_road_f1"] + result.get("val_apls", 0.0))
+    return -result.get("val_loss", math.inf)
+
+
 def model_config(cfg: TrainConfig) -> LineGraph2RoadConfig:
     """The network configuration of a run: the variant plus ``model_overrides``."""
     if cfg.variant not in CONFIGS:
@@ -602,7 +615,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
 
     Writes ``out_dir/last.pt`` every ``checkpoint_every`` steps and at the end (a dict with
     ``model``, ``optimizer``, ``scaler``, ``step``, ``config``), and one JSON line per log
-    interval / validation to ``out_dir/history.jsonl``.
+    interval / validation to ``out_dir/history.jsonl``; with ``cfg.keep_best`` also
+    ``out_dir/best.pt`` at each validation that scores best so far.
 
     Args:
         cfg: run configuration.
@@ -678,9 +692,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         flush=True,
     )
 
-    def checkpoint(step: int) -> None:
+    def checkpoint(step: int, path: Path = ckpt_path) -> None:
         save_checkpoint(
-            ckpt_path,
+            path,
             {
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
@@ -708,13 +722,19 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     n_running = 0
     step = start_step
     last_val: dict[str, float] = {}
+    best_score = -math.inf
 
     def validate(at_step: int) -> dict[str, float]:
+        nonlocal best_score
         result: dict[str, float] = {"val_step": at_step}
         result.update(validation_loss(model, val_sources, cache, crop_px, device))
         if cfg.graph_metrics:
             result.update(quick_graph_metrics(model, val_sources, cache, cfg))
         model.train()
+        if cfg.keep_best and validation_score(result) > best_score:
+            best_score = validation_score(result)
+            checkpoint(at_step, out_dir / "best.pt")
+            result["best"] = True
         log({"step": at_step, **result})
         tqdm.write(json.dumps({"step": at_step, **result}), file=sys.stdout)
         return result
@@ -1163,6 +1183,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "variants) or an earlier LineGraph2Road .pt of the same variant (all weights)",
     )
     parser.add_argument(
+        "--keep-best",
+        action="store_true",
+        help="also save OUT/best.pt at every validation that scores best so far (mean of "
+        "road-mask F1 and APLS; minus the loss with --no-graph-metrics)",
+    )
+    parser.add_argument(
         "--balance-domains",
         action="store_true",
         help="equal share of the batches per domain (image names DOMAIN__SPLIT__KEY)",
@@ -1212,6 +1238,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             variants=args.target_variants,
         ),
         init_encoder_from=args.init_encoder_from,
+        keep_best=args.keep_best,
         balance_domains=args.balance_domains,
         photometric=args.photometric,
         graph_metrics=not args.no_graph_metrics,

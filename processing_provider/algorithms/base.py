@@ -648,11 +648,18 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         return path
 
     def check_model(
-        self, client: BackendClient, model: str, checkpoint: str | None, method: str
+        self,
+        client: BackendClient,
+        model: str,
+        checkpoint: str | None,
+        method: str | tuple[str, ...],
     ) -> None:
         """Fail early, with what to do, for an unknown model or one without its weights.
 
         A backend that cannot list its models is not refused here: the job then reports.
+
+        Args:
+            method: The registry method the algorithm runs, or several of them.
 
         Raises:
             QgsProcessingException: Unknown model (lists the models of ``method``), or the
@@ -662,10 +669,11 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
             rows = client.models().get("models", [])
         except BackendError:
             return
+        methods = (method,) if isinstance(method, str) else method
         models = {
             str(row.get("id")): row
             for row in rows
-            if isinstance(row, dict) and row.get("method") == method
+            if isinstance(row, dict) and row.get("method") in methods
         }
         row = models.get(model)
         if row is None:

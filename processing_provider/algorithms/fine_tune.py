@@ -43,7 +43,19 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
     WEIGHTS = "WEIGHTS"
     IOU_BEFORE = "IOU_BEFORE"
     IOU_AFTER = "IOU_AFTER"
+    ROAD_F1_BEFORE = "ROAD_F1_BEFORE"
+    ROAD_F1_AFTER = "ROAD_F1_AFTER"
+    APLS_BEFORE = "APLS_BEFORE"
+    APLS_AFTER = "APLS_AFTER"
+    TOPO_F1_BEFORE = "TOPO_F1_BEFORE"
+    TOPO_F1_AFTER = "TOPO_F1_AFTER"
     STEPS = "STEPS"
+    # Number outputs of the LineGraph2Road family: (before, after, summary key).
+    GRAPH_SCORES = (
+        (ROAD_F1_BEFORE, ROAD_F1_AFTER, "road_f1"),
+        (APLS_BEFORE, APLS_AFTER, "apls"),
+        (TOPO_F1_BEFORE, TOPO_F1_AFTER, "topo_f1"),
+    )
 
     def name(self) -> str:
         """Untranslated algorithm id."""
@@ -56,7 +68,8 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
     def tags(self) -> list[str]:
         """Search keywords."""
         return self.tr(
-            "road,fine-tune,training,transfer learning,model,anchor-sam,deep learning,aerial"
+            "road,fine-tune,training,transfer learning,model,anchor-sam,linegraph2road,graph,"
+            "deep learning,aerial"
         ).split(",")
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
@@ -64,16 +77,20 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         return self.tr(
             "Adapts a road model to your imagery with a training set made by 'Build road "
             "training set'.\n\n"
-            "The base model is first scored on the held-out chips (road IoU at 0.5), then "
-            "trained from its weights for the time budget (or the maximum number of steps), "
-            "keeping the checkpoint that scores best on the held-out chips; the log shows "
-            "the loss and the held-out IoU as training goes. The new model is saved under "
-            "its name in the backend's user model folder with a model card, scored again, "
-            "and appears in the model list of every RoadExtract algorithm. Results: the "
-            "model id and the held-out IoU before and after.\n\n"
+            "The base model is an Anchor-SAM model (Segment roads) or a LineGraph2Road "
+            "model (Extract road graph), shipped or fine-tuned before. It is first scored on "
+            "the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: road-mask F1, "
+            "APLS and TOPO F1 at the model's own thresholds), then trained from its weights "
+            "for the time budget (or the maximum number of steps), keeping the checkpoint "
+            "that scores best on the held-out chips; the log shows the loss and the "
+            "held-out scores as training goes. The new model is saved under its name in the "
+            "backend's user model folder with a model card, scored again, and appears in "
+            "the model lists of the algorithms of its family. Results: the model id and "
+            "the held-out scores before and after.\n\n"
             "Cancelling while training stops it and still saves the best checkpoint so far. "
-            "Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. "
-            "Only Anchor-SAM models (Segment roads) can be fine-tuned so far.\n\n"
+            "Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. The "
+            "training crop size applies to Anchor-SAM; LineGraph2Road trains on crops of "
+            "its window size.\n\n"
             "The work runs in the RoadExtract backend, which is started on first use "
             "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
         )
@@ -160,6 +177,12 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
             (
                 (self.IOU_BEFORE, self.tr("Held-out road IoU of the base model")),
                 (self.IOU_AFTER, self.tr("Held-out road IoU of the new model")),
+                (self.ROAD_F1_BEFORE, self.tr("Held-out road-mask F1 of the base model")),
+                (self.ROAD_F1_AFTER, self.tr("Held-out road-mask F1 of the new model")),
+                (self.APLS_BEFORE, self.tr("Held-out APLS of the base model")),
+                (self.APLS_AFTER, self.tr("Held-out APLS of the new model")),
+                (self.TOPO_F1_BEFORE, self.tr("Held-out TOPO F1 of the base model")),
+                (self.TOPO_F1_AFTER, self.tr("Held-out TOPO F1 of the new model")),
                 (self.STEPS, self.tr("Training steps")),
             )
         )
@@ -170,7 +193,8 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
-        """Check the inputs, run the backend job, report the held-out IoU before and after."""
+        """Check the inputs, run the backend job, report the held-out scores before and
+        after."""
         feedback = feedback or QgsProcessingFeedback()  # alg.run() may pass none
         dataset_dir = self.parameterAsFile(parameters, self.TRAINING_SET, context) or ""
         if not (Path(dataset_dir) / "manifest.json").is_file():
@@ -199,8 +223,7 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         params = self.job_params(request)  # validates before starting the backend
 
         client = self.backend_client(feedback)
-        (method,) = FineTuneRequest.METHODS  # one family can be fine-tuned so far
-        self.check_model(client, request.base_model, None, method)
+        self.check_model(client, request.base_model, None, FineTuneRequest.METHODS)
         self._check_name_is_free(client, request.model_name)
         result = self.run_job(
             client,
@@ -211,36 +234,60 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
             cancel_timeout_s=CANCEL_TIMEOUT_S,
             keep_result_on_cancel=True,
         )
-        forget_model_rows()  # every model list shows the new model from now on
+        # Every model list (Segment roads, Extract road graph, this one) shows the new model
+        # from now on: the pickers are filled from a fresh GET /models.
+        forget_model_rows()
         summary = result.summary
         results: dict[str, Any] = {
             self.MODEL: str(summary.get("model") or request.model_name),
             self.WEIGHTS: str(result.outputs.get("weights") or ""),
-            self.IOU_BEFORE: float(summary.get("iou_before") or 0.0),
-            self.IOU_AFTER: float(summary.get("iou_after") or 0.0),
+            self.IOU_BEFORE: _number(summary.get("iou_before")),
+            self.IOU_AFTER: _number(summary.get("iou_after")),
             self.STEPS: int(summary.get("steps") or 0),
         }
-        feedback.pushInfo(
-            self.tr(
-                "New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on "
-                "{device}). Held-out road IoU: {before:.3f} before, {after:.3f} after."
-            ).format(
-                model=results[self.MODEL],
-                steps=results[self.STEPS],
-                base=summary.get("base_model") or request.base_model,
-                minutes=float(summary.get("minutes") or 0.0),
-                device=summary.get("device") or "?",
-                before=results[self.IOU_BEFORE],
-                after=results[self.IOU_AFTER],
-            )
+        for before, after, key in self.GRAPH_SCORES:
+            results[before] = _number(summary.get(f"{key}_before"))
+            results[after] = _number(summary.get(f"{key}_after"))
+        text = self.tr(
+            "New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on {device})."
+        ).format(
+            model=results[self.MODEL],
+            steps=results[self.STEPS],
+            base=summary.get("base_model") or request.base_model,
+            minutes=float(summary.get("minutes") or 0.0),
+            device=summary.get("device") or "?",
         )
+        graph = summary.get("method") == "linegraph2road"
+        if graph:
+            text += " " + self.tr(
+                "Held-out road-mask F1: {f1_before} before, {f1_after} after; APLS: "
+                "{apls_before} before, {apls_after} after; TOPO F1: {topo_before} before, "
+                "{topo_after} after."
+            ).format(
+                f1_before=_text(results[self.ROAD_F1_BEFORE]),
+                f1_after=_text(results[self.ROAD_F1_AFTER]),
+                apls_before=_text(results[self.APLS_BEFORE]),
+                apls_after=_text(results[self.APLS_AFTER]),
+                topo_before=_text(results[self.TOPO_F1_BEFORE]),
+                topo_after=_text(results[self.TOPO_F1_AFTER]),
+            )
+        else:
+            text += " " + self.tr("Held-out road IoU: {before} before, {after} after.").format(
+                before=_text(results[self.IOU_BEFORE]), after=_text(results[self.IOU_AFTER])
+            )
+        feedback.pushInfo(text)
         if summary.get("stopped_early"):
             feedback.pushWarning(
                 self.tr(
                     "Training was cancelled; the best checkpoint so far was saved as {model}."
                 ).format(model=results[self.MODEL])
             )
-        if results[self.IOU_AFTER] < results[self.IOU_BEFORE]:
+        pairs = [(self.IOU_BEFORE, self.IOU_AFTER)]
+        if graph:  # APLS where both were scored, else the road-mask F1
+            pairs = [(self.APLS_BEFORE, self.APLS_AFTER), (self.ROAD_F1_BEFORE, self.ROAD_F1_AFTER)]
+        scored = [(results[b], results[a]) for b, a in pairs if results[b] is not None]
+        scored = [(b, a) for b, a in scored if a is not None]
+        if scored and scored[0][1] < scored[0][0]:
             feedback.pushWarning(
                 self.tr(
                     "The new model scores lower on the held-out chips than {base}: train "
@@ -265,3 +312,12 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
                     name=name
                 )
             )
+
+
+def _number(value: Any) -> float | None:
+    """A score of the job summary as a float; None where the family does not give it."""
+    return None if value is None else float(value)
+
+
+def _text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

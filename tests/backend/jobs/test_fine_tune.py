@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("sam2")
 
-from backend.jobs import segment_roads  # noqa: E402
+from backend.jobs import extract_road_graph, segment_roads  # noqa: E402
 from backend.jobs.build_training_set import BuildTrainingSetParams  # noqa: E402
 from backend.jobs.build_training_set import run as build_set  # noqa: E402
 from backend.jobs.fine_tune import FineTuneParams, run, validate  # noqa: E402
@@ -70,9 +70,53 @@ def test_bad_requests_are_refused(utm_raster, tmp_path, user_model_dir):
         validate(FineTuneParams(dataset_dir=str(tmp_path), model_name="abc"))
     with pytest.raises(ValueError, match="not available yet"):
         validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc",
-                                base_model="linegraph2road_vit_tiny_1m"))
+                                base_model="roadgie_strip_1m"))
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    (dataset / "manifest.json").write_text(json.dumps({**manifest, "gsd_m": 0.3}))
+    with pytest.raises(ValueError, match="ground sample distance of 1 m"):
+        validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc"))
+    (dataset / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="use 3-64 characters"):
         validate(FineTuneParams(dataset_dir=str(dataset), model_name="My Model"))
     with pytest.raises(ValueError, match="unknown model"):
         validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc", base_model="nope"))
     assert not user_model_dir.exists()
+
+
+def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
+    utm_raster, tmp_path, user_model_dir, monkeypatch
+):
+    """A LineGraph2Road base: a few steps (1 thread), road F1 / APLS / TOPO before and after,
+    a card with the base's inference defaults, then extract_road_graph with the new model."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the training and scoring child processes
+    dataset = _training_set(utm_raster, tmp_path)
+    messages = []
+    result = run(
+        FineTuneParams(dataset_dir=str(dataset), model_name="my_area_graph",
+                       base_model="linegraph2road_vit_tiny_1m", max_steps=2,
+                       time_limit_min=5, device="cpu", batch_size=2),
+        lambda p, m="": messages.append(m),
+    )
+    summary = result["summary"]
+    assert summary["method"] == "linegraph2road" and summary["steps"] == 2
+    for key in ("road_f1", "apls", "topo_f1"):
+        for when in ("before", "after"):
+            value = summary[f"{key}_{when}"]
+            assert value is None or 0.0 <= value <= 1.0, (key, when, value)
+    assert summary["road_f1_before"] is not None
+    assert any("road-mask F1" in m for m in messages), messages
+    card = json.loads((user_model_dir / "my_area_graph.json").read_text())
+    base = get_weights_spec("linegraph2road_vit_tiny_1m").model_card
+    assert card["registry_architecture"] == "linegraph2road_vit_tiny"
+    assert card["variant"] == "vit_tiny"
+    assert card["inference_defaults"] == base["inference_defaults"]
+    assert card["validation"]["held_out_road_f1_after"] == summary["road_f1_after"]
+    spec = get_weights_spec("my_area_graph")
+    assert spec.method == "linegraph2road"
+    assert any(row["id"] == "my_area_graph" and row["method"] == "linegraph2road"
+               for row in model_status())  # fmt: skip
+    graph = extract_road_graph.run(extract_road_graph.ExtractRoadGraphParams(
+        raster_path=str(utm_raster), output_path=str(tmp_path / "graph.gpkg"),
+        model="my_area_graph", device="cpu",
+    ))  # fmt: skip
+    assert graph["summary"]["model"] == "my_area_graph"

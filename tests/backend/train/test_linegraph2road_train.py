@@ -186,6 +186,23 @@ def test_tiny_training_run_reduces_loss_and_resumes(tmp_path, mass400):
     t.load_state_dict_strict(t.build_linegraph2road(t.model_config(cfg)), exported)
 
 
+def test_keep_best_saves_the_best_validation(tmp_path, mass400):
+    """``keep_best``: best.pt holds the weights of the validation with the best score (here
+    the loss: no graph metrics), last.pt those of the last step (issue 12, fine-tuning)."""
+    torch.manual_seed(0)
+    pairs = PAIRS.split(",")
+    cfg = _cfg(tmp_path, mass400, max_steps=6, val_every=2, keep_best=True, batch_size=2,
+               train_include=tuple(pairs[1:]), val_include=(pairs[0],))  # fmt: skip
+    t.train(cfg)
+    rows = [json.loads(line) for line in (Path(cfg.out_dir) / "history.jsonl").open()]
+    vals = [r for r in rows if "val_loss" in r]
+    best_step = max(vals, key=t.validation_score)["val_step"]
+    assert [r["val_step"] for r in vals if r.get("best")][-1] == best_step
+    best = torch.load(Path(cfg.out_dir) / "best.pt", map_location="cpu", weights_only=True)
+    assert best["step"] == best_step
+    assert t.validation_score({"val_road_f1": 0.4, "val_apls": 0.2}) == pytest.approx(0.3)
+
+
 def test_resume_without_checkpoint_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="cannot resume"):
         t.train(_cfg(tmp_path, tmp_path, max_steps=1), resume=True)
