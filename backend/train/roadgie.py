@@ -76,6 +76,9 @@ from backend.methods.roadgie.simulate import next_error_prompt
 from backend.train.datasets import discover_samples, read_pair, split_patterns
 
 REPORT_ROUNDS = (1, 3, 5)
+#: Rounds of every evaluation (validation during training, export card, ``evaluate``),
+#: whatever number of rounds the model was trained with, so figures stay comparable.
+EVAL_ROUNDS = 5
 #: Sources of the refinement start (``TrainConfig.init_source``).
 INIT_SOURCES = ("synthetic", "anchor_sam", "mixed")
 
@@ -898,7 +901,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         if step % cfg.checkpoint_every == 0:
             checkpoint()
         if cfg.val_every and val_data and step % cfg.val_every == 0:
-            val_result = evaluate(model, val_data, cfg.rounds, gsd_m=cfg.gsd_m)
+            val_result = evaluate(model, val_data, EVAL_ROUNDS, gsd_m=cfg.gsd_m)
             log({"step": step, "val": val_result})
             print(f"val step {step}: {json.dumps(val_result['rounds'])}", flush=True)
     checkpoint()
@@ -956,7 +959,7 @@ def export(
     if val_samples:
         card["validation"] = {
             **card.get("validation", {}),
-            **evaluate(model, val_samples, cfg.rounds, gsd_m=cfg.gsd_m),
+            **evaluate(model, val_samples, EVAL_ROUNDS, gsd_m=cfg.gsd_m),
         }
     output.with_suffix(".json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     return card
@@ -1023,7 +1026,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--weights", required=True, help="last.pt or exported .pt")
     ev.add_argument("--data", required=True)
     ev.add_argument("--include", default="te_*")
-    ev.add_argument("--rounds", type=int, default=5)
+    ev.add_argument("--rounds", type=int, default=EVAL_ROUNDS)
     ev.add_argument("--output", default=None, help="also write the result to this JSON file")
     ev.add_argument("--threads", type=int, default=None)
     pa = sub.add_parser(

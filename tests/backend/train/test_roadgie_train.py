@@ -322,6 +322,8 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
         str(start),
         "--max-steps",
         "2",
+        "--val-every",
+        "2",
         "--log-every",
         "1",
         "--checkpoint-every",
@@ -335,7 +337,9 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
     assert state["config"]["init_source"] == "mixed" and state["config"]["rounds"] == 6
     assert len(list((tmp_path / "anchor").glob("*.png"))) == 3
     history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
-    assert all("consistency" in h for h in history)
+    assert all("consistency" in h for h in history if "loss" in h)
+    (val,) = [h["val"] for h in history if "val" in h]
+    assert len(val["dice_by_round"]) == 5  # trained with 6 rounds, evaluated with 5
     report = tmp_path / "eval.json"
     assert (
         main(
