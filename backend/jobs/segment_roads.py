@@ -206,8 +206,8 @@ def segment(
 
     Returns and raises as :func:`run`.
     """
-    if params.threshold is None:
-        params = params.model_copy(update={"threshold": model_threshold(params.model)})
+    threshold = model_threshold(params.model) if params.threshold is None else params.threshold
+    params = params.model_copy(update={"threshold": threshold})
     with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
@@ -270,7 +270,7 @@ def segment(
             ),
             vector_report,
         )
-        road_px = _count_above(tmp_tif, params.threshold)
+        road_px = _count_above(tmp_tif, threshold)
         report(98.0, "Writing the GeoPackage")
         outputs.stage_gpkg(params.output_path, layers, mode=params.output_mode)
         # Both files together, after the last cancel point.
@@ -284,7 +284,7 @@ def segment(
         "device": device,
         "model": params.model,
         "n_tiles": n_tiles,
-        "threshold": params.threshold,
+        "threshold": threshold,
     }
     return {
         "outputs": {
