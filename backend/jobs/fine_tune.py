@@ -170,7 +170,10 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
             "--card",
             str(card_path),
         )
-        report(95.0, f"Scoring {params.model_name} on the held-out chips")
+        # After a cancel the job goes on quietly (report would raise JobCancelled).
+        (no_progress if stopped_early else report)(
+            95.0, f"Scoring {params.model_name} on the held-out chips"
+        )
         after = family.score(cli, exported, params.dataset_dir, base, work, device)
         written = json.loads(exported.with_suffix(".json").read_text())
         written["validation"] = family.validation_card(before, after)
