@@ -1557,22 +1557,144 @@ Optional: ein Label-Raster (Klassenindex je Pixel, 255 = keine Maske), ein Insta
 <context>
     <name>BuildRoadTrainingSet</name>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="56"/>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="62"/>
         <source>Build road training set</source>
         <translation>Straßen-Trainingsdatensatz erstellen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="60"/>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="66"/>
         <source>road,training,dataset,chips,labels,mask,fine-tune,osm,deep learning,aerial</source>
         <translation>Straße,Training,Datensatz,Kacheln,Labels,Maske,Feinabstimmung,OSM,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="66"/>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="101"/>
+        <source>Aerial images</source>
+        <translation>Luftbilder</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="106"/>
+        <source>Roads (lines or polygons)</source>
+        <translation>Straßen (Linien oder Polygone)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="113"/>
+        <source>Road width field (metres; lines only)</source>
+        <translation>Feld mit der Straßenbreite (Meter; nur Linien)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="122"/>
+        <source>Default road width (metres)</source>
+        <translation>Standard-Straßenbreite (Meter)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="132"/>
+        <source>Area of interest</source>
+        <translation>Untersuchungsgebiet</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="140"/>
+        <source>Chip size (pixels)</source>
+        <translation>Kachelgröße (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="149"/>
+        <source>Ground sample distance of the chips (metres per pixel, 0: the image&apos;s)</source>
+        <translation>Bodenauflösung der Kacheln (Meter pro Pixel, 0: die des Bildes)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="159"/>
+        <source>Share of each image held out for validation (0 to 0.9)</source>
+        <translation>Zur Validierung zurückgehaltener Anteil jedes Bildes (0 bis 0,9)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="167"/>
+        <source>Road-free chips kept per chip with roads</source>
+        <translation>Behaltene straßenfreie Kacheln je Kachel mit Straßen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="196"/>
+        <source>Training set folder</source>
+        <translation>Ordner des Trainingsdatensatzes</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="199"/>
+        <source>Number of chips</source>
+        <translation>Anzahl der Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="199"/>
+        <source>Number of training chips</source>
+        <translation>Anzahl der Trainingskacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="199"/>
+        <source>Number of held-out chips</source>
+        <translation>Anzahl der zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="225"/>
+        <source>{path} exists and is not empty; choose a new or empty folder.</source>
+        <translation>{path} existiert und ist nicht leer; wählen Sie einen neuen oder leeren Ordner.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="291"/>
+        <source>{chips} chip(s) of {chip_px} px at {gsd_m:.2f} m per pixel: {train} for training, {validation} held out, {empty} without roads; written to {path}.</source>
+        <translation>{chips} Kachel(n) mit {chip_px} px bei {gsd_m:.2f} m pro Pixel: {train} zum Training, {validation} zurückgehalten, {empty} ohne Straßen; geschrieben nach {path}.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="322"/>
+        <source>Fine-tuning needs training and held-out chips with roads: use a larger area, smaller chips or another validation share.</source>
+        <translation>Die Feinabstimmung braucht Trainings- und zurückgehaltene Kacheln mit Straßen: Verwenden Sie ein größeres Gebiet, kleinere Kacheln oder einen anderen Validierungsanteil.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="344"/>
+        <source>Choose at least one aerial image.</source>
+        <translation>Wählen Sie mindestens ein Luftbild.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="348"/>
+        <source>{name} is not a raster layer.</source>
+        <translation>{name} ist kein Rasterlayer.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="352"/>
+        <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
+        <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="384"/>
+        <source>Layer {name} has no coordinate reference system. Assign one (Layer Properties &gt; Source) and run again.</source>
+        <translation>Der Layer {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Layereigenschaften &gt; Quelle) und starten Sie erneut.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="391"/>
+        <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
+        <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="470"/>
+        <source>Cancelled; nothing was written.</source>
+        <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="430"/>
+        <source>Layer {name} is not a local file; exported it to {path}.</source>
+        <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="472"/>
+        <source>Layer {name} was exported to {path} for the backend.</source>
+        <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="72"/>
         <source>Turns aerial images and a road layer of the same area into a training set for &apos;Fine-tune road model&apos; (and the training command lines).
 
 Roads are lines, thickened into road masks by the width field (metres; empty or zero values take the default width), or road polygons. The road layer may be in any CRS: it is reprojected to each image&apos;s CRS. An optional area-of-interest layer limits the roads used.
 
 The images are cut into chips of &apos;chip size&apos; pixels at the ground sample distance (metres per pixel; 0: the first image&apos;s). The output folder gets images/*.tif (georeferenced chips), labels/*.png (road masks), centerlines/*.geojson and manifest.json. The held-out part is a stripe of each image (split by area, so neighbouring chips do not leak into it); road-free chips are kept up to the empty-chip ratio.
+
+Advanced: &apos;Check the labels with a model&apos; runs an Anchor-SAM model on every chip with roads and compares its road mask with the label (IoU, written to manifest.json); chips below the minimum IoU (roads misplaced or missing in the road layer, or imagery that does not match it) are flagged: they stay listed, but their files go to the flagged/ subfolder, so fine-tuning leaves them out.
 
 Images and roads need a CRS; every image needs its own file name. Layers that are not local files (memory layers, selections, web layers) are exported to temporary files first. The output folder must be new or empty.
 
@@ -1583,129 +1705,31 @@ Straßen sind Linien, die über das Breitenfeld (Meter; leere Werte oder 0 erhal
 
 Die Bilder werden in Kacheln von „Kachelgröße“ Pixeln bei der Bodenauflösung zerlegt (Meter pro Pixel; 0: die des ersten Bildes). Der Ausgabeordner erhält images/*.tif (georeferenzierte Kacheln), labels/*.png (Straßenmasken), centerlines/*.geojson und manifest.json. Der zurückgehaltene Teil ist ein Streifen jedes Bildes (Aufteilung nach Fläche, damit benachbarte Kacheln nicht hineinwirken); Kacheln ohne Straßen werden bis zum Anteil für straßenfreie Kacheln behalten.
 
+Erweitert: „Beschriftungen mit einem Modell prüfen“ wendet ein Anchor-SAM-Modell auf jede Kachel mit Straßen an und vergleicht seine Straßenmaske mit der Beschriftung (IoU, in manifest.json festgehalten); Kacheln unter der Mindest-IoU (Straßen im Straßenlayer verschoben oder fehlend, oder Bilder, die nicht dazu passen) werden markiert: Sie bleiben aufgeführt, aber ihre Dateien kommen in den Unterordner flagged/, sodass die Feinabstimmung sie auslässt.
+
 Bilder und Straßen brauchen ein KBS; jedes Bild braucht einen eigenen Dateinamen. Layer, die keine lokalen Dateien sind (Speicherlayer, Auswahlen, Weblayer), werden zuerst in temporäre Dateien exportiert. Der Ausgabeordner muss neu oder leer sein.
 
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="89"/>
-        <source>Aerial images</source>
-        <translation>Luftbilder</translation>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="175"/>
+        <source>Check the labels with a model (optional)</source>
+        <translation>Beschriftungen mit einem Modell prüfen (optional)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="94"/>
-        <source>Roads (lines or polygons)</source>
-        <translation>Straßen (Linien oder Polygone)</translation>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="184"/>
+        <source>Minimum IoU of label and model mask (below: chip flagged)</source>
+        <translation>Mindest-IoU von Beschriftung und Modellmaske (darunter: Kachel markiert)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="101"/>
-        <source>Road width field (metres; lines only)</source>
-        <translation>Feld mit der Straßenbreite (Meter; nur Linien)</translation>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="199"/>
+        <source>Number of chips flagged by the model check</source>
+        <translation>Anzahl der bei der Modellprüfung markierten Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="110"/>
-        <source>Default road width (metres)</source>
-        <translation>Standard-Straßenbreite (Meter)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="120"/>
-        <source>Area of interest</source>
-        <translation>Untersuchungsgebiet</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="128"/>
-        <source>Chip size (pixels)</source>
-        <translation>Kachelgröße (Pixel)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="137"/>
-        <source>Ground sample distance of the chips (metres per pixel, 0: the image&apos;s)</source>
-        <translation>Bodenauflösung der Kacheln (Meter pro Pixel, 0: die des Bildes)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="147"/>
-        <source>Share of each image held out for validation (0 to 0.9)</source>
-        <translation>Zur Validierung zurückgehaltener Anteil jedes Bildes (0 bis 0,9)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="155"/>
-        <source>Road-free chips kept per chip with roads</source>
-        <translation>Behaltene straßenfreie Kacheln je Kachel mit Straßen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="166"/>
-        <source>Training set folder</source>
-        <translation>Ordner des Trainingsdatensatzes</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
-        <source>Number of chips</source>
-        <translation>Anzahl der Kacheln</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
-        <source>Number of training chips</source>
-        <translation>Anzahl der Trainingskacheln</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="169"/>
-        <source>Number of held-out chips</source>
-        <translation>Anzahl der zurückgehaltenen Kacheln</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="194"/>
-        <source>{path} exists and is not empty; choose a new or empty folder.</source>
-        <translation>{path} existiert und ist nicht leer; wählen Sie einen neuen oder leeren Ordner.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="250"/>
-        <source>{chips} chip(s) of {chip_px} px at {gsd_m:.2f} m per pixel: {train} for training, {validation} held out, {empty} without roads; written to {path}.</source>
-        <translation>{chips} Kachel(n) mit {chip_px} px bei {gsd_m:.2f} m pro Pixel: {train} zum Training, {validation} zurückgehalten, {empty} ohne Straßen; geschrieben nach {path}.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="266"/>
-        <source>Fine-tuning needs training and held-out chips with roads: use a larger area, smaller chips or another validation share.</source>
-        <translation>Die Feinabstimmung braucht Trainings- und zurückgehaltene Kacheln mit Straßen: Verwenden Sie ein größeres Gebiet, kleinere Kacheln oder einen anderen Validierungsanteil.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="288"/>
-        <source>Choose at least one aerial image.</source>
-        <translation>Wählen Sie mindestens ein Luftbild.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="292"/>
-        <source>{name} is not a raster layer.</source>
-        <translation>{name} ist kein Rasterlayer.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="296"/>
-        <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
-        <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="328"/>
-        <source>Layer {name} has no coordinate reference system. Assign one (Layer Properties &gt; Source) and run again.</source>
-        <translation>Der Layer {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Layereigenschaften &gt; Quelle) und starten Sie erneut.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="335"/>
-        <source>Layer {name} has no features (with &apos;Selected features only&apos;: nothing is selected).</source>
-        <translation>Der Layer {name} hat keine Objekte (bei „Nur gewählte Objekte“: es ist nichts ausgewählt).</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="414"/>
-        <source>Cancelled; nothing was written.</source>
-        <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="374"/>
-        <source>Layer {name} is not a local file; exported it to {path}.</source>
-        <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/build_training_set.py" line="416"/>
-        <source>Layer {name} was exported to {path} for the backend.</source>
-        <translation>Der Layer {name} wurde für das Backend nach {path} exportiert.</translation>
+        <location filename="../processing_provider/algorithms/build_training_set.py" line="308"/>
+        <source>Label check with {model}: median IoU of label and model mask {median}; {flagged} chip(s) below {minimum} flagged and moved to {folder} (listed in manifest.json, left out of fine-tuning).</source>
+        <translation>Prüfung der Beschriftungen mit {model}: Median-IoU von Beschriftung und Modellmaske {median}; {flagged} Kachel(n) unter {minimum} markiert und nach {folder} verschoben (in manifest.json aufgeführt, bei der Feinabstimmung ausgelassen).</translation>
     </message>
 </context>
 <context>

@@ -841,6 +841,10 @@ class BuildTrainingSetRequest(JobRequest):
         validation_fraction: Share of each raster's area (a stripe along its longer axis)
             kept for validation.
         empty_chip_ratio: Road-free chips kept per chip with roads.
+        refine_model: Anchor-SAM model id that checks each chip's label: chips whose label
+            and the model's road mask overlap less than ``consistency_iou_min`` (IoU) are
+            flagged and left out of training. None: no check.
+        consistency_iou_min: Minimum IoU of label and model mask for a chip to be used.
     """
 
     KIND: ClassVar[str] = "build_training_set"
@@ -850,8 +854,15 @@ class BuildTrainingSetRequest(JobRequest):
         "gsd_m": POSITIVE,
         "validation_fraction": Bounds(0.0, 1.0, maximum_exclusive=True),
         "empty_chip_ratio": NON_NEGATIVE,
+        "consistency_iou_min": UNIT_INTERVAL,
     }
-    _OPTIONAL: ClassVar[tuple[str, ...]] = ("roads_layer", "width_field", "aoi_path", "gsd_m")
+    _OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "roads_layer",
+        "width_field",
+        "aoi_path",
+        "gsd_m",
+        "refine_model",
+    )
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
     _INTS: ClassVar[tuple[str, ...]] = ("chip_px",)
     _FLOATS: ClassVar[tuple[str, ...]] = (
@@ -859,6 +870,7 @@ class BuildTrainingSetRequest(JobRequest):
         "gsd_m",
         "validation_fraction",
         "empty_chip_ratio",
+        "consistency_iou_min",
     )
 
     raster_paths: list[str]
@@ -872,6 +884,8 @@ class BuildTrainingSetRequest(JobRequest):
     gsd_m: float | None = None
     validation_fraction: float = 0.2
     empty_chip_ratio: float = 0.1
+    refine_model: str | None = None
+    consistency_iou_min: float = 0.6
 
     def validate(self) -> None:
         """Check the fields before a job is created.

@@ -17,6 +17,16 @@ Chips do not overlap; a strip narrower than a chip at the right and bottom edges
 Chips without any road are kept up to ``empty_chip_ratio`` times the number of road chips
 (evenly spread); the others are left out. Roads thickened in metres follow the RoadGIE
 supplement's WorldRoadSeg recipe (A.3: OpenStreetMap lines thickened into masks).
+
+Refining with a model (the same supplement, A.3: OSM masks checked against a model's
+prediction): with ``refine_model`` (an Anchor-SAM model) every chip with roads is segmented
+(road where the probability >= the model card's ``inference_defaults.threshold``, else 0.5)
+and the mask is compared with the label: the chip's ``consistency_iou`` goes into the
+manifest. Chips below ``consistency_iou_min`` (misplaced, missing or extra roads in the road
+layer, or imagery that does not match it) are ``flagged``: they stay listed in the manifest,
+but their files go to ``flagged/images``, ``flagged/labels`` and ``flagged/centerlines``, so
+training and the held-out scores leave them out (move them back to use them). Road-free
+chips are not scored and never flagged.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +49,11 @@ from shapely.affinity import affine_transform
 from backend.geo.gsd import ground_sample_distance_m
 from backend.geo.outputs import JobOutputs, OutputPathError, check_free_space, check_not_input
 from backend.geo.raster import ImageReader, open_raster
+from backend.models.registry import get_weights_spec, how_to_install
 from backend.runtime.progress import Progress, no_progress
+
+FLAGGED_DIR = "flagged"
+_CHIP_FILES = (("images", ".tif"), ("labels", ".png"), ("centerlines", ".geojson"))
 
 
 class BuildTrainingSetParams(BaseModel):
@@ -63,6 +78,15 @@ class BuildTrainingSetParams(BaseModel):
     empty_chip_ratio: float = Field(
         0.1, ge=0, description="Road-free chips kept per chip with roads."
     )
+    refine_model: str | None = Field(
+        None, description="Anchor-SAM model that checks each chip's label (flags disagreement)."
+    )
+    consistency_iou_min: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Chips whose label and refine_model mask overlap less (IoU) are flagged.",
+    )
 
     @model_validator(mode="after")
     def _one_name_per_raster(self) -> BuildTrainingSetParams:
@@ -80,6 +104,17 @@ def validate(params: BuildTrainingSetParams) -> None:
         RasterInputError, OutputPathError, ValueError: naming the problem.
     """
     _check_output_dir(params.output_dir, params)
+    if params.refine_model:
+        spec = get_weights_spec(params.refine_model)  # ValueError naming the models
+        if spec.method != "anchor_sam":
+            raise ValueError(
+                f"refine_model {params.refine_model} is a {spec.method} model; choose an "
+                "Anchor-SAM (road segmentation) model."
+            )
+        if not spec.path().is_file():
+            raise ValueError(
+                f"The weights of {params.refine_model} are not installed. {how_to_install(spec)}"
+            )
     roads = _read_roads(params)
     total = 0
     pixels = 0
@@ -172,8 +207,9 @@ def run(params: BuildTrainingSetParams, report: Progress = no_progress) -> dict:
     """Build the training set (see the module docstring).
 
     Returns:
-        ``{"outputs": {"folder": path}, "summary": {n_chips, n_train, n_validation,
-        n_empty_kept, gsd_m, chip_px, ...}}``.
+        ``{"outputs": {"folder": path}, "summary": {n_chips (all listed), n_train,
+        n_validation (chips not flagged), n_empty_kept, n_flagged, consistency_iou_median
+        (None without refine_model), gsd_m, chip_px}}``.
 
     Raises:
         RasterInputError, OutputPathError, ValueError: bad input (nothing written).
@@ -183,6 +219,7 @@ def run(params: BuildTrainingSetParams, report: Progress = no_progress) -> dict:
     roads = _read_roads(params)
     gsd_m = params.gsd_m
     chips: list[dict] = []
+    refiner = _Refiner(params.refine_model, report) if params.refine_model else None
     with JobOutputs() as outputs:
         folder = outputs.stage_dir(params.output_dir, _check_manifest)
         for sub in ("images", "labels", "centerlines"):
@@ -204,8 +241,11 @@ def run(params: BuildTrainingSetParams, report: Progress = no_progress) -> dict:
                     folder,
                     report,
                     (r, len(params.raster_paths)),
+                    refiner,
                 )
         kept = _drop_empty_chips(chips, params.empty_chip_ratio, folder)
+        if refiner is not None:
+            _flag_chips(kept, params.consistency_iou_min, folder)
         manifest = {
             "layout": "images/NAME.tif + labels/NAME.png (+ centerlines/NAME.geojson)",
             "gsd_m": gsd_m,
@@ -222,20 +262,32 @@ def run(params: BuildTrainingSetParams, report: Progress = no_progress) -> dict:
             },
             "chips": kept,
         }
+        if refiner is not None:
+            manifest["refine"] = {
+                "model": params.refine_model,
+                "threshold": refiner.threshold,
+                "consistency_iou_min": params.consistency_iou_min,
+                "flagged": f"chips with consistency_iou below the minimum; files under "
+                f"{FLAGGED_DIR}/, left out of training and of the held-out scores",
+            }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
         outputs.publish(report)
+    used = [c for c in kept if not c.get("flagged")]
+    scored = [c["consistency_iou"] for c in kept if "consistency_iou" in c]
     summary = {
         "n_chips": len(kept),
-        "n_train": sum(c["split"] == "tr" for c in kept),
-        "n_validation": sum(c["split"] == "va" for c in kept),
+        "n_train": sum(c["split"] == "tr" for c in used),
+        "n_validation": sum(c["split"] == "va" for c in used),
         "n_empty_kept": sum(c["road_fraction"] == 0 for c in kept),
+        "n_flagged": len(kept) - len(used),
+        "consistency_iou_median": float(np.median(scored)) if scored else None,
         "gsd_m": gsd_m,
         "chip_px": params.chip_px,
     }
     return {"outputs": {"folder": str(Path(params.output_dir))}, "summary": summary}
 
 
-def _raster_chips(dataset, stem, roads, gsd_xy, gsd_m, params, folder, report, position):
+def _raster_chips(dataset, stem, roads, gsd_xy, gsd_m, params, folder, report, position, refiner):
     """Write every chip of one raster; returns the chip records (module docstring)."""
     index, n_rasters = position
     reader = ImageReader(dataset)
@@ -258,7 +310,7 @@ def _raster_chips(dataset, stem, roads, gsd_xy, gsd_m, params, folder, report, p
             split = "va" if centre >= split_at else "tr"
             name = f"{split}_{stem}_{row0}_{col0}"
             record = _write_chip(
-                dataset, reader, window, name, roads, sindex, gsd_m, params, folder
+                dataset, reader, window, name, roads, sindex, gsd_m, params, folder, refiner
             )
             record["split"] = split
             records.append(record)
@@ -267,7 +319,9 @@ def _raster_chips(dataset, stem, roads, gsd_xy, gsd_m, params, folder, report, p
     return records
 
 
-def _write_chip(dataset, reader, window, name, roads, sindex, gsd_m, params, folder) -> dict:
+def _write_chip(
+    dataset, reader, window, name, roads, sindex, gsd_m, params, folder, refiner
+) -> dict:
     size = (params.chip_px, params.chip_px)
     image = reader.read_rgb(window, size)
     valid = reader.read_valid_mask(window, size)
@@ -314,7 +368,7 @@ def _write_chip(dataset, reader, window, name, roads, sindex, gsd_m, params, fol
         clipped.to_file(target, driver="GeoJSON", engine="pyogrio")
     else:  # GDAL cannot create a layer without a geometry type: an empty collection
         target.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
-    return {
+    record = {
         "name": name,
         "window_px": [
             int(window.col_off),
@@ -324,6 +378,73 @@ def _write_chip(dataset, reader, window, name, roads, sindex, gsd_m, params, fol
         ],
         "road_fraction": float((label > 0).mean()),
     }
+    if refiner is not None and label.any():
+        record["consistency_iou"] = refiner.consistency_iou(image, label > 0, valid, gsd_m)
+    return record
+
+
+class _Refiner:
+    """An Anchor-SAM model that scores how well a chip's label matches the imagery."""
+
+    def __init__(self, model_id: str, report: Progress) -> None:
+        from backend.jobs.segment_roads import model_threshold
+        from backend.models.registry import get_model
+        from backend.runtime.device import resolve_device
+
+        self.device = resolve_device("auto")
+        report(0.0, f"Loading {model_id} on {self.device} to check the labels")
+        self.module: Any = get_model(model_id, device=self.device)  # an AnchorSAM
+        self.model_gsd_m = get_weights_spec(model_id).gsd_m
+        self.threshold = model_threshold(model_id)
+
+    def consistency_iou(
+        self, image: np.ndarray, label: np.ndarray, valid: np.ndarray, gsd_m: float
+    ) -> float:
+        """IoU of the model's road mask and ``label`` over the valid pixels of a chip.
+
+        Args:
+            image: (H, W, 3) uint8 RGB chip at ``gsd_m`` metres per pixel.
+            label: (H, W) bool road label (the thickened lines or polygons).
+            valid: (H, W) bool, False where the raster has no data.
+            gsd_m: ground sample distance of the chip, metres per pixel; the chip is
+                resampled to the model's GSD and the probability back.
+        """
+        import torch
+
+        from backend.methods.anchor_sam.predict import predict_probability
+
+        height, width = label.shape
+        scale = gsd_m / (self.model_gsd_m or gsd_m)
+        shape = (max(32, round(height * scale)), max(32, round(width * scale)))
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
+        if shape != (height, width):
+            x = torch.nn.functional.interpolate(x, size=shape, mode="bilinear", align_corners=False)
+        rgb = x[0].permute(1, 2, 0).clamp(0, 255).round().to(torch.uint8).numpy()
+        with torch.inference_mode():
+            prob = predict_probability(self.module, rgb, self.device, amp=True)
+        if prob.shape != (height, width):
+            prob = torch.nn.functional.interpolate(
+                torch.from_numpy(prob)[None, None], size=(height, width), mode="bilinear",
+                align_corners=False,
+            )[0, 0].numpy()  # fmt: skip
+        pred = (prob >= self.threshold) & valid
+        truth = label & valid
+        union = int((pred | truth).sum())
+        return float((pred & truth).sum() / union) if union else 1.0
+
+
+def _flag_chips(chips: list[dict], iou_min: float, folder: Path) -> None:
+    """Flag the chips whose ``consistency_iou`` is below ``iou_min``; move their files to
+    ``flagged/`` (module docstring)."""
+    for chip in chips:
+        if "consistency_iou" not in chip or chip["consistency_iou"] >= iou_min:
+            continue  # road-free chips are not scored
+        chip["flagged"] = True
+        for sub, ext in _CHIP_FILES:
+            source = folder / sub / f"{chip['name']}{ext}"
+            if source.exists():
+                (folder / FLAGGED_DIR / sub).mkdir(parents=True, exist_ok=True)
+                source.rename(folder / FLAGGED_DIR / sub / source.name)
 
 
 def _drop_empty_chips(chips: list[dict], ratio: float, folder: Path) -> list[dict]:
@@ -335,7 +456,7 @@ def _drop_empty_chips(chips: list[dict], ratio: float, folder: Path) -> list[dic
     for chip in empty:
         if id(chip) in keep:
             continue
-        for sub, ext in (("images", ".tif"), ("labels", ".png"), ("centerlines", ".geojson")):
+        for sub, ext in _CHIP_FILES:
             (folder / sub / f"{chip['name']}{ext}").unlink(missing_ok=True)
     return [c for c in chips if c["road_fraction"] > 0 or id(c) in keep]
 
@@ -344,5 +465,6 @@ def _check_manifest(folder: Path) -> None:
     """The set is complete when its manifest (written last) parses and lists its chips."""
     manifest = json.loads((folder / "manifest.json").read_text())
     for chip in manifest["chips"]:
-        if not (folder / "labels" / f"{chip['name']}.png").is_file():
+        labels = folder / FLAGGED_DIR / "labels" if chip.get("flagged") else folder / "labels"
+        if not (labels / f"{chip['name']}.png").is_file():
             raise OSError(f"chip {chip['name']} is missing its label")

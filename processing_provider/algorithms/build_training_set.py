@@ -24,10 +24,13 @@ from qgis.core import (
 from ...plugin.layers import LayerError, export_raster, export_vector, local_raster_path
 from ...plugin.layers import local_vector_path as layer_file
 from ...plugin.params import BuildTrainingSetRequest
-from .base import RoadExtractAlgorithm, number_range
+from .base import RoadExtractAlgorithm, model_parameter, number_range
 
 # Field of an exported road layer that holds the width (metres).
 WIDTH_FIELD_EXPORTED = "width_m"
+# Registry method of the models that can check the labels (refine_model).
+REFINE_METHOD = "anchor_sam"
+REFINE_DEFAULT_MODEL = "anchor_sam_pico_1m"
 
 
 class BuildRoadTrainingSet(RoadExtractAlgorithm):
@@ -42,10 +45,13 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
     GSD = "GSD"
     VALIDATION_FRACTION = "VALIDATION_FRACTION"
     EMPTY_CHIP_RATIO = "EMPTY_CHIP_RATIO"
+    REFINE_MODEL = "REFINE_MODEL"
+    CONSISTENCY_IOU_MIN = "CONSISTENCY_IOU_MIN"
     OUTPUT = "OUTPUT"
     N_CHIPS = "N_CHIPS"
     N_TRAIN = "N_TRAIN"
     N_VALIDATION = "N_VALIDATION"
+    N_FLAGGED = "N_FLAGGED"
 
     def name(self) -> str:
         """Untranslated algorithm id."""
@@ -76,6 +82,12 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
             "centerlines/*.geojson and manifest.json. The held-out part is a stripe of each "
             "image (split by area, so neighbouring chips do not leak into it); road-free "
             "chips are kept up to the empty-chip ratio.\n\n"
+            "Advanced: 'Check the labels with a model' runs an Anchor-SAM model on every "
+            "chip with roads and compares its road mask with the label (IoU, written to "
+            "manifest.json); chips below the minimum IoU (roads misplaced or missing in the "
+            "road layer, or imagery that does not match it) are flagged: they stay listed, "
+            "but their files go to the flagged/ subfolder, so fine-tuning leaves them "
+            "out.\n\n"
             "Images and roads need a CRS; every image needs its own file name. Layers that "
             "are not local files (memory layers, selections, web layers) are exported to "
             "temporary files first. The output folder must be new or empty.\n\n"
@@ -160,6 +172,24 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
                 **number_range(BuildTrainingSetRequest, "empty_chip_ratio"),
             ),
         ]
+        refine = model_parameter(
+            self.REFINE_MODEL,
+            self.tr("Check the labels with a model (optional)"),
+            (REFINE_METHOD,),
+            REFINE_DEFAULT_MODEL,
+        )
+        refine.setFlags(refine.flags() | QgsProcessingParameterDefinition.FlagOptional)
+        refine.setDefaultValue(None)
+        advanced.append(refine)
+        advanced.append(
+            QgsProcessingParameterNumber(
+                self.CONSISTENCY_IOU_MIN,
+                self.tr("Minimum IoU of label and model mask (below: chip flagged)"),
+                type=QgsProcessingParameterNumber.Double,
+                defaultValue=defaults.consistency_iou_min,
+                **number_range(BuildTrainingSetRequest, "consistency_iou_min"),
+            )
+        )
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -171,6 +201,7 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
                 (self.N_CHIPS, self.tr("Number of chips")),
                 (self.N_TRAIN, self.tr("Number of training chips")),
                 (self.N_VALIDATION, self.tr("Number of held-out chips")),
+                (self.N_FLAGGED, self.tr("Number of chips flagged by the model check")),
             )
         )
 
@@ -210,10 +241,19 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
                 parameters, self.VALIDATION_FRACTION, context
             ),
             empty_chip_ratio=self.parameterAsDouble(parameters, self.EMPTY_CHIP_RATIO, context),
+            refine_model=(
+                self.parameterAsEnumString(parameters, self.REFINE_MODEL, context) or ""
+            ).strip()
+            or None,
+            consistency_iou_min=self.parameterAsDouble(
+                parameters, self.CONSISTENCY_IOU_MIN, context
+            ),
         )
         self.job_params(request)  # validates before starting the backend or exporting
 
         client = self.backend_client(feedback)
+        if request.refine_model is not None:
+            self.check_model(client, request.refine_model, None, REFINE_METHOD)
         work_dir = self.new_work_dir()
         try:
             request.raster_paths = [
@@ -246,6 +286,7 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
                 self.N_CHIPS: int(summary.get("n_chips") or 0),
                 self.N_TRAIN: int(summary.get("n_train") or 0),
                 self.N_VALIDATION: int(summary.get("n_validation") or 0),
+                self.N_FLAGGED: int(summary.get("n_flagged") or 0),
             }
             feedback.pushInfo(
                 self.tr(
@@ -262,6 +303,21 @@ class BuildRoadTrainingSet(RoadExtractAlgorithm):
                     path=results[self.OUTPUT],
                 )
             )
+            if request.refine_model is not None:
+                median = summary.get("consistency_iou_median")
+                feedback.pushInfo(
+                    self.tr(
+                        "Label check with {model}: median IoU of label and model mask "
+                        "{median}; {flagged} chip(s) below {minimum} flagged and moved to "
+                        "{folder} (listed in manifest.json, left out of fine-tuning)."
+                    ).format(
+                        model=request.refine_model,
+                        median="-" if median is None else f"{float(median):.3f}",
+                        flagged=results[self.N_FLAGGED],
+                        minimum=request.consistency_iou_min,
+                        folder=str(Path(results[self.OUTPUT]) / "flagged"),
+                    )
+                )
             if results[self.N_TRAIN] == 0 or results[self.N_VALIDATION] == 0:
                 feedback.pushWarning(
                     self.tr(

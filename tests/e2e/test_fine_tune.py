@@ -302,6 +302,38 @@ def test_segment_roads_runs_with_the_new_model(fine_tuned):
     assert segmented["N_POLYGONS"] == polygons.featureCount()
 
 
+def test_build_checks_the_labels_with_a_model(tuned_backend, tmp_path):
+    """Advanced "Check the labels with a model": every road chip gets the IoU of the
+    Anchor-SAM mask and its label; at a minimum of 1 all of them are flagged and moved to
+    flagged/, still listed in the manifest."""
+    import processing
+
+    raster = _utm_raster(tmp_path / "area.tif")
+    built = processing.run(
+        BUILD_ID,
+        {
+            "RASTERS": [str(raster)],
+            "ROADS": _roads_in_4326(),
+            "WIDTH_FIELD": "width",
+            "CHIP_SIZE": 64,
+            "GSD": 1.0,
+            "VALIDATION_FRACTION": 0.5,
+            "EMPTY_CHIP_RATIO": 0.0,
+            "REFINE_MODEL": "anchor_sam_pico_1m",
+            "CONSISTENCY_IOU_MIN": 1.0,
+            "OUTPUT": str(tmp_path / "set"),
+        },
+    )
+    manifest = json.loads((Path(built["OUTPUT"]) / "manifest.json").read_text())
+    assert manifest["refine"]["model"] == "anchor_sam_pico_1m"
+    assert built["N_FLAGGED"] == len(manifest["chips"]) > 0  # every chip has roads here
+    assert built["N_TRAIN"] == built["N_VALIDATION"] == 0
+    for chip in manifest["chips"]:
+        assert chip["flagged"] and 0.0 <= chip["consistency_iou"] < 1.0
+        assert (Path(built["OUTPUT"]) / "flagged" / "images" / f"{chip['name']}.tif").is_file()
+    assert not list((Path(built["OUTPUT"]) / "images").glob("*.tif"))
+
+
 @pytest.mark.parametrize(
     ("case", "needle"),
     [

@@ -220,11 +220,14 @@ def test_build_training_set_params(rx):
     # Unset optional fields are left to the backend (gsd_m: the first raster's).
     assert set(params) == {
         "raster_paths", "roads_path", "output_dir", "default_width_m", "chip_px",
-        "validation_fraction", "empty_chip_ratio",
+        "validation_fraction", "empty_chip_ratio", "consistency_iou_min",
     }  # fmt: skip
     request.width_field, request.gsd_m, request.aoi_path = "width", 0.5, "/aoi.gpkg"
+    request.refine_model = "anchor_sam_pico_1m"
     params = request.to_params()
     assert params["width_field"] == "width" and params["gsd_m"] == pytest.approx(0.5)
+    assert params["refine_model"] == "anchor_sam_pico_1m"
+    assert params["consistency_iou_min"] == pytest.approx(0.6)
 
 
 @pytest.mark.parametrize(
@@ -236,6 +239,7 @@ def test_build_training_set_params(rx):
         ("default_width_m", 0.0, "default_width_m"),
         ("validation_fraction", 1.0, "validation_fraction: must be >= 0 and < 1"),
         ("empty_chip_ratio", -0.1, "empty_chip_ratio"),
+        ("consistency_iou_min", 1.5, "consistency_iou_min"),
     ],
 )
 def test_build_training_set_invalid_values_name_the_field(rx, field, value, needle):

@@ -112,3 +112,69 @@ def test_real_vegas_pan_chip_with_partial_centerlines(shared_data, tmp_path):
     labels = [np.asarray(Image.open(p)) for p in sorted((out / "labels").iterdir())]
     assert all(lab.shape == (256, 256) for lab in labels)
     assert any((lab > 0).mean() > 0.01 for lab in labels)
+
+
+def test_refine_with_a_model_flags_chips_whose_label_it_disagrees_with(utm_raster, tmp_path):
+    """``refine_model`` (RoadGIE supplement A.3): every road chip gets the IoU of the model's
+    mask and its label; chips below the minimum are flagged, listed, and moved out of the
+    training folders; road-free chips are not scored."""
+    pytest.importorskip("sam2")
+    from backend.jobs.fine_tune import FineTuneParams
+    from backend.jobs.fine_tune import validate as validate_fine_tune
+
+    roads = _roads_4326(utm_raster, tmp_path)
+    params = BuildTrainingSetParams(
+        raster_paths=[str(utm_raster)], roads_path=str(roads), width_field="width",
+        output_dir=str(tmp_path / "all"), chip_px=64, validation_fraction=0.5,
+        empty_chip_ratio=1.0, refine_model="anchor_sam_pico_1m", consistency_iou_min=0.0,
+    )  # fmt: skip
+    kept = run(params)["summary"]
+    assert kept["n_flagged"] == 0 and kept["consistency_iou_median"] is not None
+    manifest = json.loads((tmp_path / "all" / "manifest.json").read_text())
+    assert manifest["refine"]["model"] == "anchor_sam_pico_1m"
+    assert 0.0 < manifest["refine"]["threshold"] < 1.0  # the model card's
+    road = [c for c in manifest["chips"] if c["road_fraction"] > 0]
+    empty = [c for c in manifest["chips"] if c["road_fraction"] == 0]
+    assert road and empty
+    assert all(0.0 <= c["consistency_iou"] <= 1.0 for c in road)
+    assert not any("consistency_iou" in c for c in empty)
+
+    # Every road chip scores below 1 (the model finds few roads in this texture): all are
+    # flagged at a minimum of 1; the road-free ones stay.
+    assert all(c["consistency_iou"] < 1.0 for c in road)
+    out = tmp_path / "strict"
+    strict = params.model_copy(update={"output_dir": str(out), "consistency_iou_min": 1.0})
+    summary = run(strict)["summary"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    flagged = [c for c in manifest["chips"] if c.get("flagged")]
+    assert summary["n_flagged"] == len(road) == len(flagged)
+    assert summary["n_chips"] == len(manifest["chips"]) == len(road) + len(empty)
+    assert summary["n_train"] + summary["n_validation"] == len(empty)
+    for chip in manifest["chips"]:
+        flagged = chip.get("flagged", False)
+        assert flagged == (chip["road_fraction"] > 0)
+        assert (out / "images" / f"{chip['name']}.tif").is_file() != flagged
+        assert (out / "flagged" / "labels" / f"{chip['name']}.png").is_file() == flagged
+    samples = discover_samples(out, include=("tr_*", "va_*"))
+    assert {s.key for s in samples} == {c["name"] for c in empty}
+    # Fine-tuning counts only the chips it trains and scores on: no held-out chip is left
+    # when all va_ chips are flagged.
+    for chip in manifest["chips"]:
+        chip["flagged"] = chip.get("flagged") or chip["split"] == "va"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="needs training"):
+        validate_fine_tune(FineTuneParams(dataset_dir=str(out), model_name="abc"))
+
+
+def test_refine_model_must_be_an_installed_anchor_sam_model(utm_raster, tmp_path):
+    roads = _roads_4326(utm_raster, tmp_path)
+    base = BuildTrainingSetParams(
+        raster_paths=[str(utm_raster)], roads_path=str(roads), output_dir=str(tmp_path / "s")
+    )
+    with pytest.raises(ValueError, match="choose an Anchor-SAM"):
+        validate(base.model_copy(update={"refine_model": "linegraph2road_vit_tiny_1m"}))
+    with pytest.raises(ValueError, match="unknown model"):
+        validate(base.model_copy(update={"refine_model": "no_such_model"}))
+    with pytest.raises(ValueError):
+        BuildTrainingSetParams(**{**base.model_dump(), "consistency_iou_min": 1.5})
+    assert not (tmp_path / "s").exists()
