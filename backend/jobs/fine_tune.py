@@ -19,8 +19,8 @@ Families (:data:`FAMILIES`, one module each, keyed by the registry method):
 :mod:`~backend.jobs.fine_tune_linegraph2road` (graphs: road-mask F1, APLS, TOPO F1). A
 family module has ``CLI_MODULE`` (its training command line, with ``train``, ``evaluate``
 and ``export``), ``SCORE_NAMES`` (score key -> words for the log), ``train_args``,
-``score``, ``progress_text``, ``card_facts``, ``validation_card``, ``summary`` and
-``CHECKPOINT_CHOSEN_ON``. The interactive road model is refused with a message.
+``score``, ``progress_text``, ``chosen_step``, ``card_facts``, ``validation_card``,
+``summary`` and ``CHECKPOINT_CHOSEN_ON``. The interactive road model is refused with a message.
 """
 
 from __future__ import annotations
@@ -131,9 +131,10 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
 
     Returns:
         ``{"outputs": {"weights", "card"}, "summary": {model, base_model, steps,
-        minutes, stopped_early, method, device, and the family's scores before and after:
-        iou_before / iou_after (Anchor-SAM); road_f1_, apls_, topo_f1_ before / after
-        (LineGraph2Road; APLS and TOPO None when no held-out road could be scored)}}``.
+        checkpoint_step (the step of the exported weights), minutes, stopped_early,
+        method, device, and the family's scores before and after: iou_before / iou_after
+        (Anchor-SAM); road_f1_, apls_, topo_f1_ before / after (LineGraph2Road; APLS and
+        TOPO None when no held-out road could be scored)}}``.
 
     Raises:
         ValueError: bad input (nothing written).
@@ -157,8 +158,11 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
         checkpoint = run_dir / "best.pt" if (run_dir / "best.pt").is_file() else run_dir / "last.pt"
         history = _history(run_dir)
         steps = max((h.get("step", 0) for h in history), default=0)
+        # The step of the exported weights: best.pt's, else the last step (last.pt).
+        chosen = family.chosen_step(history) if checkpoint.name == "best.pt" else None
+        chosen = steps if chosen is None else chosen
         exported = work / f"{params.model_name}.pt"
-        card = _card(params, family, base, steps, minutes, device, stopped_early)
+        card = _card(params, family, base, (steps, chosen), minutes, device, stopped_early)
         card_path = work / "card.json"
         card_path.write_text(json.dumps(card))
         cli(
@@ -194,6 +198,7 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
             "model": params.model_name,
             "base_model": params.base_model,
             "steps": steps,
+            "checkpoint_step": chosen,
             "minutes": round(minutes, 2),
             "stopped_early": stopped_early,
             "method": base.method,
@@ -299,7 +304,8 @@ def _cli_of(family):
     return cli
 
 
-def _card(params, family, base, steps, minutes, device: str, stopped_early: bool) -> dict:
+def _card(params, family, base, steps_chosen, minutes, device: str, stopped_early: bool) -> dict:
+    steps, chosen = steps_chosen
     return {
         "id": params.model_name,
         "method": base.method,
@@ -312,6 +318,7 @@ def _card(params, family, base, steps, minutes, device: str, stopped_early: bool
         "training": {
             "data": str(Path(params.dataset_dir).resolve()),
             "steps": steps,
+            "checkpoint_step": chosen,
             "wall_time_min": round(minutes, 2),
             "device": device,
             "learning_rate": LEARNING_RATES[params.learning_rate],

@@ -66,6 +66,15 @@ def progress_text(history: list[dict]) -> tuple[float, str]:
     return elapsed, text
 
 
+def chosen_step(history: list[dict]) -> int | None:
+    """Step of the checkpoint ``best.pt`` holds: the first validation with the best IoU."""
+    vals = [h for h in history if "val" in h]
+    if not vals:
+        return None
+    best = max(h["val"]["iou"] for h in vals)
+    return int(next(h["step"] for h in vals if h["val"]["iou"] == best))
+
+
 def card_facts(base: WeightsSpec) -> dict:
     """Model card entries of the new model that come from the base model."""
     # No inference_defaults: the base model's threshold was chosen for the base weights.

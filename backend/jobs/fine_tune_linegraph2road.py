@@ -121,6 +121,12 @@ def progress_text(history: list[dict]) -> tuple[float, str]:
     return elapsed, text
 
 
+def chosen_step(history: list[dict]) -> int | None:
+    """Step of the checkpoint ``best.pt`` holds: the last validation marked ``best``."""
+    best = [h["val_step"] for h in history if h.get("best")]
+    return int(best[-1]) if best else None
+
+
 def card_facts(base: WeightsSpec) -> dict:
     """Model card entries of the new model that come from the base model: variant,
     ``inference_defaults`` (``t_r``, ``edge_threshold``... as the base validated them) and

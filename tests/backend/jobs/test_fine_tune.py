@@ -45,6 +45,7 @@ def test_fine_tuned_model_joins_the_registry_and_runs(utm_raster, tmp_path, user
     )
     summary = result["summary"]
     assert summary["steps"] >= 1 and not summary["stopped_early"]
+    assert 1 <= summary["checkpoint_step"] <= summary["steps"]
     assert 0.0 <= summary["iou_before"] <= 1.0 and 0.0 <= summary["iou_after"] <= 1.0
     assert any("held-out IoU" in m for m in messages)
     card = json.loads((user_model_dir / "my_area_roads.json").read_text())
@@ -99,6 +100,7 @@ def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
     )
     summary = result["summary"]
     assert summary["method"] == "linegraph2road" and summary["steps"] == 2
+    assert summary["checkpoint_step"] == 2  # best.pt of the one validation (the last step)
     for key in ("road_f1", "apls", "topo_f1"):
         for when in ("before", "after"):
             value = summary[f"{key}_{when}"]
