@@ -2110,186 +2110,231 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>FineTuneRoadModel</name>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="66"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="81"/>
         <source>Fine-tune road model</source>
         <translation>Straßenmodell feinabstimmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="101"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="119"/>
         <source>Training set folder (from &apos;Build road training set&apos;)</source>
         <translation>Ordner des Trainingsdatensatzes (aus „Straßen-Trainingsdatensatz erstellen“)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="108"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="126"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="116"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="134"/>
         <source>Name of the new model</source>
         <translation>Name des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="117"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="135"/>
         <source>3 to 64 characters a-z, 0-9 and _, starting with a letter; not taken yet.</source>
         <translation>3 bis 64 Zeichen a-z, 0-9 und _, beginnend mit einem Buchstaben; noch nicht vergeben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="121"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="139"/>
         <source>Training time budget (minutes)</source>
         <translation>Zeitbudget für das Training (Minuten)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
         <source>Learning rate</source>
         <translation>Lernrate</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
         <source>gentle (1e-4)</source>
         <translation>behutsam (1e-4)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
         <source>normal (3e-4)</source>
         <translation>normal (3e-4)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="131"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
         <source>strong (1e-3)</source>
         <translation>stark (1e-3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="143"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="161"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="149"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="167"/>
         <source>Maximum training steps</source>
         <translation>Höchstzahl an Trainingsschritten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="156"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="174"/>
         <source>Training crop size (pixels, a multiple of 32)</source>
         <translation>Größe der Trainingsausschnitte (Pixel, ein Vielfaches von 32)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="163"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="181"/>
         <source>Crops per training step</source>
         <translation>Ausschnitte pro Trainingsschritt</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="174"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="192"/>
         <source>New model id</source>
         <translation>ID des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="175"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="193"/>
         <source>New model weights</source>
         <translation>Gewichte des neuen Modells</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out road IoU of the base model</source>
         <translation>Straßen-IoU des Basismodells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out road IoU of the new model</source>
         <translation>Straßen-IoU des neuen Modells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Training steps</source>
         <translation>Trainingsschritte</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="201"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="227"/>
         <source>{path} is not a training set (no manifest.json); make one with &apos;Build road training set&apos; first.</source>
         <translation>{path} ist kein Trainingsdatensatz (keine manifest.json); erstellen Sie zuerst einen mit „Straßen-Trainingsdatensatz erstellen“.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="280"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="322"/>
         <source>Training was cancelled; the best checkpoint so far was saved as {model}.</source>
         <translation>Das Training wurde abgebrochen; der bis dahin beste Checkpoint wurde als {model} gespeichert.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="291"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="335"/>
         <source>The new model scores lower on the held-out chips than {base}: train longer, use a gentler learning rate or more data.</source>
         <translation>Das neue Modell schneidet auf den zurückgehaltenen Kacheln schlechter ab als {base}: Trainieren Sie länger, mit einer behutsameren Lernrate oder mit mehr Daten.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="310"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="354"/>
         <source>A model named {name} exists already; choose another name.</source>
         <translation>Ein Modell namens {name} existiert bereits; wählen Sie einen anderen Namen.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="70"/>
-        <source>road,fine-tune,training,transfer learning,model,anchor-sam,linegraph2road,graph,deep learning,aerial</source>
-        <translation>Straße,Feinabstimmung,Training,Transferlernen,Modell,Anchor-SAM,LineGraph2Road,Graph,Deep Learning,Luftbild</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="77"/>
-        <source>Adapts a road model to your imagery with a training set made by &apos;Build road training set&apos;.
-
-The base model is an Anchor-SAM model (Segment roads) or a LineGraph2Road model (Extract road graph), shipped or fine-tuned before. It is first scored on the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: road-mask F1, APLS and TOPO F1 at the model&apos;s own thresholds), then trained from its weights for the time budget (or the maximum number of steps), keeping the checkpoint that scores best on the held-out chips; the log shows the loss and the held-out scores as training goes. The new model is saved under its name in the backend&apos;s user model folder with a model card, scored again, and appears in the model lists of the algorithms of its family. Results: the model id and the held-out scores before and after.
-
-Cancelling while training stops it and still saves the best checkpoint so far. Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. The training crop size applies to Anchor-SAM; LineGraph2Road trains on crops of its window size.
-
-The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
-        <translation>Passt ein Straßenmodell mit einem Trainingsdatensatz aus „Straßen-Trainingsdatensatz erstellen“ an Ihre Bilder an.
-
-Das Basismodell ist ein Anchor-SAM-Modell (Straßen segmentieren) oder ein LineGraph2Road-Modell (Straßengraph extrahieren), mitgeliefert oder bereits feinabgestimmt. Es wird zuerst auf den zurückgehaltenen Kacheln bewertet (Anchor-SAM: Straßen-IoU bei 0,5; LineGraph2Road: F1 der Straßenmaske, APLS und TOPO-F1 bei den eigenen Schwellenwerten des Modells) und dann ausgehend von seinen Gewichten für das Zeitbudget (oder die Höchstzahl an Schritten) trainiert; behalten wird der Checkpoint, der auf den zurückgehaltenen Kacheln am besten abschneidet. Das Protokoll zeigt während des Trainings den Loss und die Werte auf den zurückgehaltenen Kacheln. Das neue Modell wird unter seinem Namen mit einer Modellkarte im Benutzer-Modellordner des Backends gespeichert, erneut bewertet und erscheint in den Modelllisten der Algorithmen seiner Modellfamilie. Ergebnisse: die Modell-ID und die Werte auf den zurückgehaltenen Kacheln vorher und nachher.
-
-Ein Abbruch während des Trainings beendet es und speichert trotzdem den bis dahin besten Checkpoint. Lernrate: behutsam (1e-4) verändert das Modell am wenigsten, stark (1e-3) am meisten. Die Größe der Trainingsausschnitte gilt für Anchor-SAM; LineGraph2Road trainiert auf Ausschnitten seiner Fenstergröße.
-
-Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out road-mask F1 of the base model</source>
         <translation>F1 der Straßenmaske des Basismodells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out road-mask F1 of the new model</source>
         <translation>F1 der Straßenmaske des neuen Modells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out APLS of the base model</source>
         <translation>APLS des Basismodells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out APLS of the new model</source>
         <translation>APLS des neuen Modells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out TOPO F1 of the base model</source>
         <translation>TOPO-F1 des Basismodells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="176"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
         <source>Held-out TOPO F1 of the new model</source>
         <translation>TOPO-F1 des neuen Modells auf den zurückgehaltenen Kacheln</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="251"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="277"/>
         <source>New model {model} ({steps} step(s) from {base} in {minutes:.1f} min on {device}).</source>
         <translation>Neues Modell {model} ({steps} Schritt(e) ausgehend von {base} in {minutes:.1f} min auf {device}).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="262"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="304"/>
         <source>Held-out road-mask F1: {f1_before} before, {f1_after} after; APLS: {apls_before} before, {apls_after} after; TOPO F1: {topo_before} before, {topo_after} after.</source>
         <translation>F1 der Straßenmaske auf den zurückgehaltenen Kacheln: {f1_before} vorher, {f1_after} nachher; APLS: {apls_before} vorher, {apls_after} nachher; TOPO-F1: {topo_before} vorher, {topo_after} nachher.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/fine_tune.py" line="275"/>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="317"/>
         <source>Held-out road IoU: {before} before, {after} after.</source>
         <translation>Straßen-IoU auf den zurückgehaltenen Kacheln: {before} vorher, {after} nachher.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="85"/>
+        <source>road,fine-tune,training,transfer learning,model,anchor-sam,linegraph2road,graph,roadgie,interactive,clicks,deep learning,aerial</source>
+        <translation>Straße,Feinabstimmung,Training,Transferlernen,Modell,Anchor-SAM,LineGraph2Road,Graph,RoadGIE,interaktiv,Klicks,Deep Learning,Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="92"/>
+        <source>Adapts a road model to your imagery with a training set made by &apos;Build road training set&apos;.
+
+The base model is an Anchor-SAM model (Segment roads), a LineGraph2Road model (Extract road graph) or an interactive road model (the road engine of the interactive extraction dock), shipped or fine-tuned before. It is first scored on the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: road-mask F1, APLS and TOPO F1 at the model&apos;s own thresholds; interactive model: mean Dice after 1, 3 and 5 simulated clicks and click consistency), then trained from its weights for the time budget (or the maximum number of steps), keeping the checkpoint that scores best on the held-out chips; the log shows the loss and the held-out scores as training goes. The new model is saved under its name in the backend&apos;s user model folder with a model card, scored again, and appears in the model lists of its family (algorithms or the interactive dock). Results: the model id and the held-out scores before and after.
+
+Cancelling while training stops it and still saves the best checkpoint so far. Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. The training crop size applies to Anchor-SAM and the interactive model (at most the chip size); LineGraph2Road trains on crops of its window size.
+
+The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
+        <translation>Passt ein Straßenmodell mit einem Trainingsdatensatz aus „Straßen-Trainingsdatensatz erstellen“ an Ihre Bilder an.
+
+Das Basismodell ist ein Anchor-SAM-Modell (Straßen segmentieren), ein LineGraph2Road-Modell (Straßengraph extrahieren) oder ein interaktives Straßenmodell (das Straßenmodell des Docks für die interaktive Extraktion), mitgeliefert oder bereits feinabgestimmt. Es wird zuerst auf den zurückgehaltenen Kacheln bewertet (Anchor-SAM: Straßen-IoU bei 0,5; LineGraph2Road: F1 der Straßenmaske, APLS und TOPO-F1 bei den eigenen Schwellenwerten des Modells; interaktives Modell: mittlerer Dice nach 1, 3 und 5 simulierten Klicks und Klick-Konsistenz) und dann ausgehend von seinen Gewichten für das Zeitbudget (oder die Höchstzahl an Schritten) trainiert; behalten wird der Checkpoint, der auf den zurückgehaltenen Kacheln am besten abschneidet. Das Protokoll zeigt während des Trainings den Loss und die Werte auf den zurückgehaltenen Kacheln. Das neue Modell wird unter seinem Namen mit einer Modellkarte im Benutzer-Modellordner des Backends gespeichert, erneut bewertet und erscheint in den Modelllisten seiner Modellfamilie (Algorithmen oder das interaktive Dock). Ergebnisse: die Modell-ID und die Werte auf den zurückgehaltenen Kacheln vorher und nachher.
+
+Ein Abbruch während des Trainings beendet es und speichert trotzdem den bis dahin besten Checkpoint. Lernrate: behutsam (1e-4) verändert das Modell am wenigsten, stark (1e-3) am meisten. Die Größe der Trainingsausschnitte gilt für Anchor-SAM und das interaktive Modell (höchstens die Kachelgröße); LineGraph2Road trainiert auf Ausschnitten seiner Fenstergröße.
+
+Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 1 click, base model</source>
+        <translation>Dice des Basismodells nach 1 Klick auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 1 click, new model</source>
+        <translation>Dice des neuen Modells nach 1 Klick auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 3 clicks, base model</source>
+        <translation>Dice des Basismodells nach 3 Klicks auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 3 clicks, new model</source>
+        <translation>Dice des neuen Modells nach 3 Klicks auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 5 clicks, base model</source>
+        <translation>Dice des Basismodells nach 5 Klicks auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Held-out Dice after 5 clicks, new model</source>
+        <translation>Dice des neuen Modells nach 5 Klicks auf den zurückgehaltenen Kacheln</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Click consistency of the base model</source>
+        <translation>Klick-Konsistenz des Basismodells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="194"/>
+        <source>Click consistency of the new model</source>
+        <translation>Klick-Konsistenz des neuen Modells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/fine_tune.py" line="289"/>
+        <source>Held-out Dice after 1 / 3 / 5 clicks: {d1_before} / {d3_before} / {d5_before} before, {d1_after} / {d3_after} / {d5_after} after; click consistency: {c_before} before, {c_after} after.</source>
+        <translation>Dice auf den zurückgehaltenen Kacheln nach 1 / 3 / 5 Klicks: {d1_before} / {d3_before} / {d5_before} vorher, {d1_after} / {d3_after} / {d5_after} nachher; Klick-Konsistenz: {c_before} vorher, {c_after} nachher.</translation>
     </message>
 </context>
 <context>

@@ -932,22 +932,24 @@ class FineTuneRequest(JobRequest):
     Attributes:
         dataset_dir: Folder written by ``build_training_set`` (``tr_*`` and ``va_*`` chips).
         model_name: Id of the new model (:data:`MODEL_NAME_PATTERN`), not taken yet.
-        base_model: Registered model to start from: an Anchor-SAM (segmentation) or a
-            LineGraph2Road (road graph) model, shipped or fine-tuned before.
+        base_model: Registered model to start from: an Anchor-SAM (segmentation), a
+            LineGraph2Road (road graph) or an interactive road (RoadGIE-style) model,
+            shipped or fine-tuned before.
         time_limit_min: Training time budget, minutes.
         max_steps: Stop after this many training steps at most.
         learning_rate: One of :data:`LEARNING_RATE_PRESETS` (gentle 1e-4, normal 3e-4,
             strong 1e-3).
         device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
-        crop_px: Training crop side in pixels (a multiple of 32; Anchor-SAM only, a
-            LineGraph2Road model trains on crops of its window size).
+        crop_px: Training crop side in pixels (a multiple of 32; Anchor-SAM and the
+            interactive road model, at most the chip size there; a LineGraph2Road model
+            trains on crops of its window size).
         batch_size: Crops per training step.
     """
 
     KIND: ClassVar[str] = "fine_tune"
     DEFAULT_MODEL: ClassVar[str] = "anchor_sam_pico_1m"
     # Registry methods that can be fine-tuned today.
-    METHODS: ClassVar[tuple[str, ...]] = ("anchor_sam", "linegraph2road")
+    METHODS: ClassVar[tuple[str, ...]] = ("anchor_sam", "linegraph2road", "roadgie")
     BOUNDS: ClassVar[dict[str, Bounds]] = {
         "time_limit_min": Bounds(0.0, 24 * 60, minimum_exclusive=True),
         "max_steps": Bounds(1),

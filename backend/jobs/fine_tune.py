@@ -15,12 +15,14 @@ A cancel while training stops it and keeps the best checkpoint so far (steps 3 a
 run); a cancel before training leaves nothing.
 
 Families (:data:`FAMILIES`, one module each, keyed by the registry method):
-:mod:`~backend.jobs.fine_tune_anchor_sam` (segmentation: road IoU) and
-:mod:`~backend.jobs.fine_tune_linegraph2road` (graphs: road-mask F1, APLS, TOPO F1). A
-family module has ``CLI_MODULE`` (its training command line, with ``train``, ``evaluate``
+:mod:`~backend.jobs.fine_tune_anchor_sam` (segmentation: road IoU),
+:mod:`~backend.jobs.fine_tune_linegraph2road` (graphs: road-mask F1, APLS, TOPO F1) and
+:mod:`~backend.jobs.fine_tune_roadgie` (the interactive road model: Dice after 1, 3 and 5
+simulated clicks, click consistency; the new model is offered by the interactive road
+engine). A family module has ``CLI_MODULE`` (its training command line, with ``train``, ``evaluate``
 and ``export``), ``SCORE_NAMES`` (score key -> words for the log), ``train_args``,
 ``score``, ``progress_text``, ``chosen_step``, ``card_facts``, ``validation_card``,
-``summary`` and ``CHECKPOINT_CHOSEN_ON``. The interactive road model is refused with a message.
+``summary`` and ``CHECKPOINT_CHOSEN_ON``. Other methods (SAM) are refused with a message.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from backend.geo.outputs import JobOutputs
-from backend.jobs import fine_tune_anchor_sam, fine_tune_linegraph2road
+from backend.jobs import fine_tune_anchor_sam, fine_tune_linegraph2road, fine_tune_roadgie
 from backend.models.registry import get_weights_spec, list_models
 from backend.models.spec import user_models_dir
 from backend.runtime.device import resolve_device
@@ -48,7 +50,11 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 # Seconds between looks at the training run's history (progress, cancel).
 _POLL_S = 1.0
 # Registry method -> the module that fine-tunes that family (module docstring).
-FAMILIES = {"anchor_sam": fine_tune_anchor_sam, "linegraph2road": fine_tune_linegraph2road}
+FAMILIES = {
+    "anchor_sam": fine_tune_anchor_sam,
+    "linegraph2road": fine_tune_linegraph2road,
+    "roadgie": fine_tune_roadgie,
+}
 # A training set's GSD may differ from the base model's by this share at most.
 _GSD_TOLERANCE = 0.25
 
@@ -69,8 +75,8 @@ class FineTuneParams(BaseModel):
         256,
         ge=64,
         le=1024,
-        description="Training crop (px, multiple of 32; Anchor-SAM: LineGraph2Road crops "
-        "are its window size).",
+        description="Training crop (px, multiple of 32; Anchor-SAM and the interactive road "
+        "model, at most the chip size there; LineGraph2Road crops are its window size).",
     )
     batch_size: int = Field(4, ge=1, le=64, description="Crops per step.")
 
@@ -100,7 +106,8 @@ def validate(params: FineTuneParams) -> None:
     if spec.method not in FAMILIES:
         raise ValueError(
             f"Fine-tuning {spec.method} models ({params.base_model}) is not available yet; "
-            "choose an Anchor-SAM (segmentation) or LineGraph2Road (road graph) model."
+            "choose an Anchor-SAM (segmentation), LineGraph2Road (road graph) or interactive "
+            "road (RoadGIE-style) model."
         )
     if not spec.path().is_file():
         raise ValueError(f"The weights of {params.base_model} are not installed.")
@@ -134,7 +141,9 @@ def run(params: FineTuneParams, report: Progress = no_progress) -> dict:
         checkpoint_step (the step of the exported weights), minutes, stopped_early,
         method, device, and the family's scores before and after: iou_before / iou_after
         (Anchor-SAM); road_f1_, apls_, topo_f1_ before / after (LineGraph2Road; APLS and
-        TOPO None when no held-out road could be scored)}}``.
+        TOPO None when no held-out road could be scored); dice_1_, dice_3_, dice_5_,
+        click_consistency_ before / after (interactive road model; Dice None when no
+        held-out chip has a road)}}``.
 
     Raises:
         ValueError: bad input (nothing written).

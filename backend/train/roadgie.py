@@ -34,6 +34,9 @@ Paper: ``papers/roadgie_supplementary.txt``.
   5 rounds (APLS from ``backend.eval.apls`` on the geo core's skeleton graph of the
   prediction and of the label), per domain, with click consistency (raw network and with
   the engine's prompt constraint) and whether mean Dice never falls from round to round.
+  With ``--keep-best`` each validation whose mean Dice after 5 clicks beats the earlier ones
+  saves ``best.pt`` (and training ends with a validation), as the ``fine_tune`` job uses it.
+* Device: ``--device cpu|cuda|mps`` for ``train`` and ``evaluate`` (default cpu).
 
 Run ``python -m backend.train.roadgie --help``.
 """
@@ -541,6 +544,7 @@ def evaluate(
 
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     acc: dict[str, dict[str, Any]] = {}
 
     def new_acc() -> dict[str, Any]:
@@ -563,8 +567,8 @@ def evaluate(
             lab[:h, :w] = label
             valid = np.zeros((1, ph, pw), bool)
             valid[0, :h, :w] = True
-            img_t = torch.from_numpy(img).permute(2, 0, 1)[None].float()
-            lab_t = torch.from_numpy(lab.astype(np.float32))[None, None]
+            img_t = torch.from_numpy(img).permute(2, 0, 1)[None].float().to(device)
+            lab_t = torch.from_numpy(lab.astype(np.float32))[None, None].to(device)
             _, records = simulate_rounds(
                 model, img_t, lab_t, rounds, None, valid=valid, with_loss=False
             )
@@ -684,6 +688,10 @@ class TrainConfig:
         checkpoint_every, val_every, log_every: in steps (0 disables validation).
         seed: random seed.
         gsd_m: ground sample distance of the data (metres per pixel), for APLS.
+        keep_best: save ``best.pt`` at every validation whose mean Dice after
+            :data:`EVAL_ROUNDS` clicks is the best so far (history rows ``"best": true``
+            with the ``score``), and validate once more at the end of training.
+        device: torch device (``cpu``, ``cuda``, ``mps``).
     """
 
     data: str
@@ -714,6 +722,8 @@ class TrainConfig:
     log_every: int = 10
     seed: int = 0
     gsd_m: float = 1.0
+    keep_best: bool = False
+    device: str = "cpu"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -752,9 +762,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         raise ValueError(f"init_source must be one of {INIT_SOURCES}, got {cfg.init_source!r}")
     if cfg.photometric not in PHOTOMETRIC_MODES:
         raise ValueError(f"photometric must be one of {PHOTOMETRIC_MODES}, got {cfg.photometric!r}")
+    device = torch.device(cfg.device)
     model = build_roadgie(cfg.variant)
     if cfg.init_weights and not resume:
         model.load_state_dict(load_roadgie_weights(cfg.init_weights, cfg.variant).state_dict())
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step, elapsed_s = 0, 0.0
     if resume:
@@ -763,9 +775,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         saved = TrainConfig.from_dict(state["config"])
         saved.max_steps, saved.time_limit_min = cfg.max_steps, cfg.time_limit_min
+        saved.device, saved.keep_best = cfg.device, cfg.keep_best
         cfg = saved
         model = build_roadgie(cfg.variant)
         model.load_state_dict(state["model"])
+        model.to(device)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
         opt.load_state_dict(state["optimizer"])
         step, elapsed_s = int(state["step"]), float(state["elapsed_s"])
@@ -802,6 +816,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         + (f", from {cfg.init_weights}" if cfg.init_weights and not resume else ""),
         flush=True,
     )
+    best_score = _best_score_so_far(out / "history.jsonl")
     history = (out / "history.jsonl").open("a")
 
     def log(record: dict[str, Any]) -> None:
@@ -821,6 +836,30 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             tmp,
         )
         os.replace(tmp, ckpt_path)
+
+    def validate() -> dict[str, Any]:
+        """Validate, log, and with ``keep_best`` save ``best.pt`` on a new best score."""
+        nonlocal best_score
+        result = evaluate(model, val_data, EVAL_ROUNDS, gsd_m=cfg.gsd_m)
+        record: dict[str, Any] = {"step": step, "val": result}
+        score = result["rounds"].get(str(EVAL_ROUNDS), {}).get("dice")
+        if cfg.keep_best and score is not None and (best_score is None or score > best_score):
+            best_score = float(score)
+            tmp = out / "best.tmp"
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "step": step,
+                    "elapsed_s": elapsed_s,
+                    "config": cfg.to_dict(),
+                },
+                tmp,
+            )
+            os.replace(tmp, out / "best.pt")
+            record.update(best=True, score=best_score)
+        log(record)
+        print(f"val step {step}: {json.dumps(result['rounds'])}", flush=True)
+        return result
 
     limit_s = cfg.time_limit_min * 60 if cfg.time_limit_min is not None else None
     stop_reason = "max_steps"
@@ -852,6 +891,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             np.stack([tubed_skeleton(g) for g in gt_np]).astype(np.float32)
         )[:, None]
         init = None
+        image, target, skeleton = image.to(device), target.to(device), skeleton.to(device)
         if rng.random() < cfg.init_prob:
             starts = []
             for j, g in enumerate(gt_np):
@@ -859,7 +899,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                     starts.append(probability_to_logits(anchor_crop[j, 0].numpy()))
                 else:
                     starts.append(synthetic_initial_prediction(g, rng))
-            init = torch.from_numpy(np.stack(starts))[:, None]
+            init = torch.from_numpy(np.stack(starts))[:, None].to(device)
         loss, records = simulate_rounds(
             model,
             image,
@@ -901,13 +941,29 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         if step % cfg.checkpoint_every == 0:
             checkpoint()
         if cfg.val_every and val_data and step % cfg.val_every == 0:
-            val_result = evaluate(model, val_data, EVAL_ROUNDS, gsd_m=cfg.gsd_m)
-            log({"step": step, "val": val_result})
-            print(f"val step {step}: {json.dumps(val_result['rounds'])}", flush=True)
+            val_result = validate()
+    validated_last = bool(cfg.val_every) and step % cfg.val_every == 0
+    if cfg.keep_best and val_data and step > 0 and not validated_last:
+        val_result = validate()  # the last steps count too
     checkpoint()
     history.close()
     print(f"stopped at step {step} ({stop_reason}), {elapsed_s / 60:.1f} min", flush=True)
     return {"step": step, "stop_reason": stop_reason, "elapsed_s": elapsed_s, "val": val_result}
+
+
+def _best_score_so_far(history_path: Path) -> float | None:
+    """The best validation score (``--keep-best``) of an earlier run in the same folder."""
+    if not history_path.is_file():
+        return None
+    scores = []
+    for line in history_path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if row.get("best") and row.get("score") is not None:
+            scores.append(float(row["score"]))
+    return max(scores) if scores else None
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -949,10 +1005,10 @@ def export(
         parameters=count_parameters(model),
         variant=cfg.variant,
         architecture=CONFIGS[cfg.variant].to_dict(),
-        training={
-            **card.get("training", {}),
+        training={  # the card's own training facts (e.g. the fine_tune job's) win
             "steps": int(state["step"]),
             "wall_time_min": round(float(state["elapsed_s"]) / 60, 1),
+            **card.get("training", {}),
             "config": cfg.to_dict(),
         },
     )
@@ -1022,12 +1078,21 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=d.seed)
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     tr.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    tr.add_argument(
+        "--keep-best",
+        action="store_true",
+        help="save OUT/best.pt at each validation with the best mean Dice after 5 clicks "
+        "(and validate at the end)",
+    )
+    tr.add_argument("--device", default=d.device, help="torch device: cpu, cuda, mps")
     ev = sub.add_parser("evaluate", help="Dice/APLS after 1, 3, 5 simulated rounds")
     ev.add_argument("--weights", required=True, help="last.pt or exported .pt")
     ev.add_argument("--data", required=True)
     ev.add_argument("--include", default="te_*")
     ev.add_argument("--rounds", type=int, default=EVAL_ROUNDS)
     ev.add_argument("--output", default=None, help="also write the result to this JSON file")
+    ev.add_argument("--gsd-m", type=float, default=1.0, help="metres per pixel (APLS)")
+    ev.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps")
     ev.add_argument("--threads", type=int, default=None)
     pa = sub.add_parser(
         "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"
@@ -1081,14 +1146,16 @@ def main(argv: list[str] | None = None) -> int:
             val_every=args.val_every,
             log_every=args.log_every,
             seed=args.seed,
+            keep_best=args.keep_best,
+            device=args.device,
         )
         result = train(cfg, resume=args.resume)
         print(json.dumps({k: v for k, v in result.items() if k != "val"}))
         return 0
     if args.command == "evaluate":
-        model = load_weights(args.weights)
+        model = load_weights(args.weights).to(args.device)
         samples = _validation_samples(args.data, args.include)
-        result = evaluate(model, samples, args.rounds)
+        result = evaluate(model, samples, args.rounds, gsd_m=args.gsd_m)
         text = json.dumps(result, indent=2)
         if args.output:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)

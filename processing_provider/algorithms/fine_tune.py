@@ -49,12 +49,27 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
     APLS_AFTER = "APLS_AFTER"
     TOPO_F1_BEFORE = "TOPO_F1_BEFORE"
     TOPO_F1_AFTER = "TOPO_F1_AFTER"
+    DICE_1_BEFORE = "DICE_1_BEFORE"
+    DICE_1_AFTER = "DICE_1_AFTER"
+    DICE_3_BEFORE = "DICE_3_BEFORE"
+    DICE_3_AFTER = "DICE_3_AFTER"
+    DICE_5_BEFORE = "DICE_5_BEFORE"
+    DICE_5_AFTER = "DICE_5_AFTER"
+    CLICK_CONSISTENCY_BEFORE = "CLICK_CONSISTENCY_BEFORE"
+    CLICK_CONSISTENCY_AFTER = "CLICK_CONSISTENCY_AFTER"
     STEPS = "STEPS"
     # Number outputs of the LineGraph2Road family: (before, after, summary key).
     GRAPH_SCORES = (
         (ROAD_F1_BEFORE, ROAD_F1_AFTER, "road_f1"),
         (APLS_BEFORE, APLS_AFTER, "apls"),
         (TOPO_F1_BEFORE, TOPO_F1_AFTER, "topo_f1"),
+    )
+    # Number outputs of the interactive road model: (before, after, summary key).
+    CLICK_SCORES = (
+        (DICE_1_BEFORE, DICE_1_AFTER, "dice_1"),
+        (DICE_3_BEFORE, DICE_3_AFTER, "dice_3"),
+        (DICE_5_BEFORE, DICE_5_AFTER, "dice_5"),
+        (CLICK_CONSISTENCY_BEFORE, CLICK_CONSISTENCY_AFTER, "click_consistency"),
     )
 
     def name(self) -> str:
@@ -69,7 +84,7 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         """Search keywords."""
         return self.tr(
             "road,fine-tune,training,transfer learning,model,anchor-sam,linegraph2road,graph,"
-            "deep learning,aerial"
+            "roadgie,interactive,clicks,deep learning,aerial"
         ).split(",")
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
@@ -77,20 +92,23 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         return self.tr(
             "Adapts a road model to your imagery with a training set made by 'Build road "
             "training set'.\n\n"
-            "The base model is an Anchor-SAM model (Segment roads) or a LineGraph2Road "
-            "model (Extract road graph), shipped or fine-tuned before. It is first scored on "
-            "the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: road-mask F1, "
-            "APLS and TOPO F1 at the model's own thresholds), then trained from its weights "
-            "for the time budget (or the maximum number of steps), keeping the checkpoint "
-            "that scores best on the held-out chips; the log shows the loss and the "
-            "held-out scores as training goes. The new model is saved under its name in the "
-            "backend's user model folder with a model card, scored again, and appears in "
-            "the model lists of the algorithms of its family. Results: the model id and "
-            "the held-out scores before and after.\n\n"
+            "The base model is an Anchor-SAM model (Segment roads), a LineGraph2Road "
+            "model (Extract road graph) or an interactive road model (the road engine of "
+            "the interactive extraction dock), shipped or fine-tuned before. It is first "
+            "scored on the held-out chips (Anchor-SAM: road IoU at 0.5; LineGraph2Road: "
+            "road-mask F1, APLS and TOPO F1 at the model's own thresholds; interactive "
+            "model: mean Dice after 1, 3 and 5 simulated clicks and click consistency), then "
+            "trained from its weights for the time budget (or the maximum number of steps), "
+            "keeping the checkpoint that scores best on the held-out chips; the log shows "
+            "the loss and the held-out scores as training goes. The new model is saved "
+            "under its name in the backend's user model folder with a model card, scored "
+            "again, and appears in the model lists of its family (algorithms or the "
+            "interactive dock). Results: the model id and the held-out scores before and "
+            "after.\n\n"
             "Cancelling while training stops it and still saves the best checkpoint so far. "
             "Learning rate: gentle (1e-4) changes the model least, strong (1e-3) most. The "
-            "training crop size applies to Anchor-SAM; LineGraph2Road trains on crops of "
-            "its window size.\n\n"
+            "training crop size applies to Anchor-SAM and the interactive model (at most the "
+            "chip size); LineGraph2Road trains on crops of its window size.\n\n"
             "The work runs in the RoadExtract backend, which is started on first use "
             "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
         )
@@ -183,6 +201,14 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
                 (self.APLS_AFTER, self.tr("Held-out APLS of the new model")),
                 (self.TOPO_F1_BEFORE, self.tr("Held-out TOPO F1 of the base model")),
                 (self.TOPO_F1_AFTER, self.tr("Held-out TOPO F1 of the new model")),
+                (self.DICE_1_BEFORE, self.tr("Held-out Dice after 1 click, base model")),
+                (self.DICE_1_AFTER, self.tr("Held-out Dice after 1 click, new model")),
+                (self.DICE_3_BEFORE, self.tr("Held-out Dice after 3 clicks, base model")),
+                (self.DICE_3_AFTER, self.tr("Held-out Dice after 3 clicks, new model")),
+                (self.DICE_5_BEFORE, self.tr("Held-out Dice after 5 clicks, base model")),
+                (self.DICE_5_AFTER, self.tr("Held-out Dice after 5 clicks, new model")),
+                (self.CLICK_CONSISTENCY_BEFORE, self.tr("Click consistency of the base model")),
+                (self.CLICK_CONSISTENCY_AFTER, self.tr("Click consistency of the new model")),
                 (self.STEPS, self.tr("Training steps")),
             )
         )
@@ -245,7 +271,7 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
             self.IOU_AFTER: _number(summary.get("iou_after")),
             self.STEPS: int(summary.get("steps") or 0),
         }
-        for before, after, key in self.GRAPH_SCORES:
+        for before, after, key in self.GRAPH_SCORES + self.CLICK_SCORES:
             results[before] = _number(summary.get(f"{key}_before"))
             results[after] = _number(summary.get(f"{key}_after"))
         text = self.tr(
@@ -258,7 +284,23 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
             device=summary.get("device") or "?",
         )
         graph = summary.get("method") == "linegraph2road"
-        if graph:
+        clicks = summary.get("method") == "roadgie"
+        if clicks:
+            text += " " + self.tr(
+                "Held-out Dice after 1 / 3 / 5 clicks: {d1_before} / {d3_before} / "
+                "{d5_before} before, {d1_after} / {d3_after} / {d5_after} after; click "
+                "consistency: {c_before} before, {c_after} after."
+            ).format(
+                d1_before=_text(results[self.DICE_1_BEFORE]),
+                d3_before=_text(results[self.DICE_3_BEFORE]),
+                d5_before=_text(results[self.DICE_5_BEFORE]),
+                d1_after=_text(results[self.DICE_1_AFTER]),
+                d3_after=_text(results[self.DICE_3_AFTER]),
+                d5_after=_text(results[self.DICE_5_AFTER]),
+                c_before=_text(results[self.CLICK_CONSISTENCY_BEFORE]),
+                c_after=_text(results[self.CLICK_CONSISTENCY_AFTER]),
+            )
+        elif graph:
             text += " " + self.tr(
                 "Held-out road-mask F1: {f1_before} before, {f1_after} after; APLS: "
                 "{apls_before} before, {apls_after} after; TOPO F1: {topo_before} before, "
@@ -285,6 +327,8 @@ class FineTuneRoadModel(RoadExtractAlgorithm):
         pairs = [(self.IOU_BEFORE, self.IOU_AFTER)]
         if graph:  # APLS where both were scored, else the road-mask F1
             pairs = [(self.APLS_BEFORE, self.APLS_AFTER), (self.ROAD_F1_BEFORE, self.ROAD_F1_AFTER)]
+        elif clicks:  # Dice after 5 clicks
+            pairs = [(self.DICE_5_BEFORE, self.DICE_5_AFTER)]
         scored = [(results[b], results[a]) for b, a in pairs if results[b] is not None]
         scored = [(b, a) for b, a in scored if a is not None]
         if scored and scored[0][1] < scored[0][0]:

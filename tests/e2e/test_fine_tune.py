@@ -3,7 +3,10 @@ real backend (issue 12): a set from a small UTM GeoTIFF and road lines in EPSG:4
 memory layer, so the plugin exports it), a few training steps from the shipped Anchor-SAM,
 then "Segment roads" with the new model, which every Anchor-SAM model list now shows; the
 same set fine-tunes the shipped LineGraph2Road model for two steps and "Extract road graph"
-runs with that one. Bad input is refused before any work, with nothing written.
+runs with that one, and the shipped interactive road model (RoadGIE-style) for three steps,
+which the interactive dock's model list (GET /models filtered by the road engine's methods)
+then offers and an interactive session decodes a click with. Bad input is refused before
+any work, with nothing written.
 
 The backend of this module runs with a private model folder (``ROADEXTRACT_MODEL_DIR``), so
 the user's own models are neither seen nor touched."""
@@ -44,6 +47,7 @@ SEGMENT_ID = "roadextract:segmentroads"
 GRAPH_ID = "roadextract:extractroadgraph"
 NEW_MODEL = "my_area_roads"
 NEW_GRAPH_MODEL = "my_area_graph"
+NEW_CLICK_MODEL = "my_area_clicks"
 # 320 x 240 px at 0.5 m in UTM 33N (160 m x 120 m), as tests/backend/conftest.py makes it.
 WIDTH_PX, HEIGHT_PX, PIXEL_M = 320, 240, 0.5
 ORIGIN = (500000.0, 5000000.0)
@@ -226,6 +230,36 @@ def graph_tuned(fine_tuned, backend_session, roadextract):
     return SimpleNamespace(tuned=tuned, graph=graph, messages=messages)
 
 
+@pytest.fixture(scope="module")
+def click_tuned(fine_tuned, backend_session, roadextract):
+    """The shipped interactive road model fine-tuned for three steps on the same set."""
+    import processing
+
+    messages: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+            messages.append(info)
+            super().pushInfo(info)
+
+    tuned = processing.run(
+        FINE_TUNE_ID,
+        {
+            "TRAINING_SET": fine_tuned.built["OUTPUT"],
+            "BASE_MODEL": "roadgie_strip_1m",
+            "MODEL_NAME": NEW_CLICK_MODEL,
+            "TIME_LIMIT": 5.0,
+            "MAX_STEPS": 3,
+            "DEVICE": 1,  # cpu
+            "BATCH_SIZE": 2,  # crops: the 64 px chips (the crop size is capped by them)
+        },
+        feedback=Feedback(),
+    )
+    base = importlib.import_module(f"{roadextract.__name__}.processing_provider.algorithms.base")
+    base.forget_model_rows()
+    return SimpleNamespace(tuned=tuned, messages=messages)
+
+
 def test_training_set_from_roads_in_another_crs(fine_tuned):
     built = fine_tuned.built
     manifest = json.loads((Path(built["OUTPUT"]) / "manifest.json").read_text())
@@ -283,6 +317,67 @@ def test_linegraph2road_fine_tune_reports_graph_scores(graph_tuned, model_dir):
     ):
         alg = QgsApplication.processingRegistry().createAlgorithmById(alg_id)
         assert (NEW_GRAPH_MODEL in alg.parameterDefinition(name).options()) == listed, alg_id
+
+
+def test_interactive_model_fine_tune_reports_click_scores(click_tuned, model_dir):
+    tuned = click_tuned.tuned
+    assert tuned["MODEL"] == NEW_CLICK_MODEL and tuned["STEPS"] == 3
+    assert Path(tuned["WEIGHTS"]) == model_dir / "user" / f"{NEW_CLICK_MODEL}.pt"
+    assert tuned["IOU_BEFORE"] is None and tuned["ROAD_F1_BEFORE"] is None  # other families
+    for name in ("DICE_1", "DICE_3", "DICE_5", "CLICK_CONSISTENCY"):
+        for when in ("BEFORE", "AFTER"):
+            assert 0.0 <= tuned[f"{name}_{when}"] <= 1.0, (name, when)
+    log = "\n".join(click_tuned.messages)
+    assert "held-out Dice after 1 click" in log  # the backend's scores of the base model
+    assert (
+        f"Held-out Dice after 1 / 3 / 5 clicks: {tuned['DICE_1_BEFORE']:.3f} / "
+        f"{tuned['DICE_3_BEFORE']:.3f} / {tuned['DICE_5_BEFORE']:.3f} before" in log
+    )
+    card = json.loads((model_dir / "user" / f"{NEW_CLICK_MODEL}.json").read_text())
+    assert card["method"] == "roadgie" and card["base_model"] == "roadgie_strip_1m"
+    assert card["inference_defaults"]["threshold"] == 0.5  # the base model's
+    assert card["validation"]["held_out_dice_5_after"] == pytest.approx(tuned["DICE_5_AFTER"])
+    # The base-model picker offers it for another round; the algorithms do not (no
+    # Processing algorithm runs the interactive model).
+    for alg_id, name, listed in (
+        (FINE_TUNE_ID, "BASE_MODEL", True),
+        (SEGMENT_ID, "MODEL", False),
+        (GRAPH_ID, "MODEL", False),
+    ):
+        alg = QgsApplication.processingRegistry().createAlgorithmById(alg_id)
+        assert (NEW_CLICK_MODEL in alg.parameterDefinition(name).options()) == listed, alg_id
+
+
+def test_interactive_dock_lists_the_new_model_and_a_session_decodes_with_it(
+    click_tuned, backend_session, rx, tmp_path
+):
+    """The dock fills its road-engine model list from GET /models filtered by the engine's
+    methods (``model_choices(ENGINE_METHODS["road"], rows)``); an ``interactive_encode`` job
+    with the new model opens a session that decodes a click on a road."""
+    params = importlib.import_module(f"{rx.package.__name__}.plugin.params")
+    models = importlib.import_module(f"{rx.package.__name__}.plugin.models")
+    client = backend_session.client
+    rows = client.models()["models"]
+    road = [c.id for c in models.model_choices(params.ENGINE_METHODS["road"], rows)]
+    assert NEW_CLICK_MODEL in road and "roadgie_strip_1m" in road
+    sam = [c.id for c in models.model_choices(params.ENGINE_METHODS["sam"], rows)]
+    assert NEW_CLICK_MODEL not in sam
+    raster = _utm_raster(tmp_path / "area.tif")
+    status = client.create_job(
+        "interactive_encode",
+        {"raster_path": str(raster), "engine": "road", "model": NEW_CLICK_MODEL, "device": "cpu"},
+    )
+    status = client.wait_for_job(status, lambda: False, cancel_timeout_s=5.0)
+    assert status.status == "succeeded", status
+    session = client.job_result(status.job_id).summary
+    assert session["engine"] == "road" and session["model"] == NEW_CLICK_MODEL
+    # A positive click on the horizontal road (rows 54-65 of the 0.5 m raster).
+    answer = client.interactive_predict(
+        session["session_id"], {"points": [{"x": 40.5, "y": 60.5, "label": 1}]}
+    )
+    assert answer["round"] == 1 and answer["geometry"]["type"] == "MultiPolygon"
+    assert answer["area_m2"] > 0  # the clicked pixel is road (the engine enforces it)
+    client.delete_interactive_session(session["session_id"])
 
 
 def test_extract_road_graph_runs_with_the_new_graph_model(graph_tuned):

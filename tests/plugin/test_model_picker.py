@@ -50,8 +50,9 @@ def test_fine_tune_base_model_picker_without_a_backend(provider, base, rx):
     parameter = alg.parameterDefinition("BASE_MODEL")
     assert isinstance(parameter, QgsProcessingParameterEnum) and parameter.usesStaticStrings()
     assert parameter.options()[0] == parameter.defaultValue() == "anchor_sam_pico_1m"
-    families = ("anchor_sam", "linegraph2road")
+    families = ("anchor_sam", "linegraph2road", "roadgie")
     known = sorted(c.id for c in models.KNOWN_MODELS if c.method in families)
     assert sorted(parameter.options()) == known
     assert parameter.checkValueIsAcceptable("linegraph2road_vit_tiny_1m")
-    assert not parameter.checkValueIsAcceptable("roadgie_strip_1m")
+    assert parameter.checkValueIsAcceptable("roadgie_strip_1m")  # the interactive model
+    assert not parameter.checkValueIsAcceptable("sam_vit_b")

@@ -1,16 +1,19 @@
 """The ``fine_tune`` job end to end: a training set built from a GeoTIFF + roads in another
 CRS, a few training steps from the shipped Anchor-SAM, the new model in the registry, and
-``segment_roads`` running with it (issue 12)."""
+``segment_roads`` running with it (issue 12); the same for LineGraph2Road
+(``extract_road_graph``) and the interactive road model (an interactive session through the
+app decodes a click with it)."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 pytest.importorskip("sam2")
 
-from backend.jobs import extract_road_graph, segment_roads  # noqa: E402
+from backend.jobs import extract_road_graph, fine_tune_roadgie, segment_roads  # noqa: E402
 from backend.jobs.build_training_set import BuildTrainingSetParams  # noqa: E402
 from backend.jobs.build_training_set import run as build_set  # noqa: E402
 from backend.jobs.fine_tune import FineTuneParams, run, validate  # noqa: E402
@@ -71,7 +74,7 @@ def test_bad_requests_are_refused(utm_raster, tmp_path, user_model_dir):
         validate(FineTuneParams(dataset_dir=str(tmp_path), model_name="abc"))
     with pytest.raises(ValueError, match="not available yet"):
         validate(FineTuneParams(dataset_dir=str(dataset), model_name="abc",
-                                base_model="roadgie_strip_1m"))
+                                base_model="sam_vit_b"))
     manifest = json.loads((dataset / "manifest.json").read_text())
     (dataset / "manifest.json").write_text(json.dumps({**manifest, "gsd_m": 0.3}))
     with pytest.raises(ValueError, match="ground sample distance of 1 m"):
@@ -122,3 +125,85 @@ def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
         model="my_area_graph", device="cpu",
     ))  # fmt: skip
     assert graph["summary"]["model"] == "my_area_graph"
+
+
+def test_interactive_road_model_fine_tunes_and_decodes_clicks(
+    utm_raster, tmp_path, user_model_dir, monkeypatch
+):
+    """The shipped RoadGIE-style model: a few steps (1 thread), Dice after 1/3/5 simulated
+    clicks and click consistency before and after, a card with the base's inference
+    defaults; then GET /models lists it as a roadgie model (the interactive dock's filter)
+    and an interactive session of the road engine decodes a click with it."""
+    from fastapi.testclient import TestClient
+
+    from backend.jobs.manager import JobManager
+    from backend.service.app import create_app
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the training and scoring child processes
+    dataset = _training_set(utm_raster, tmp_path)
+    messages = []
+    result = run(
+        FineTuneParams(dataset_dir=str(dataset), model_name="my_area_clicks",
+                       base_model="roadgie_strip_1m", max_steps=3, time_limit_min=5,
+                       device="cpu", batch_size=2),  # crop_px 256 -> the 64 px chips
+        lambda p, m="": messages.append(m),
+    )
+    summary = result["summary"]
+    assert summary["method"] == "roadgie" and summary["steps"] == 3
+    assert summary["checkpoint_step"] == 3  # best.pt of the validation at the end
+    for key in ("dice_1", "dice_3", "dice_5", "click_consistency"):
+        for when in ("before", "after"):
+            value = summary[f"{key}_{when}"]
+            assert value is not None and 0.0 <= value <= 1.0, (key, when, value)
+    assert any("held-out Dice after 1 click" in m for m in messages), messages
+    history = [{"step": 5, "loss": 0.8, "elapsed_s": 30.0},
+               {"step": 5, "val": {"rounds": {"5": {"dice": 0.5}}}, "best": True}]  # fmt: skip
+    assert fine_tune_roadgie.progress_text(history) == (
+        0.5, "step 5, loss 0.800, held-out Dice after 5 clicks 0.500"
+    )
+    card = json.loads((user_model_dir / "my_area_clicks.json").read_text())
+    base = get_weights_spec("roadgie_strip_1m").model_card
+    assert card["method"] == "roadgie" and card["registry_architecture"] == "roadgie_strip"
+    assert card["variant"] == "strip" and card["base_model"] == "roadgie_strip_1m"
+    assert card["inference_defaults"] == base["inference_defaults"]
+    assert card["normalisation"] == base["normalisation"]
+    assert card["training"]["steps"] == 3 and card["training"]["checkpoint_step"] == 3
+    assert card["validation"]["held_out_dice_5_after"] == summary["dice_5_after"]
+    assert get_weights_spec("my_area_clicks").method == "roadgie"
+
+    import backend.interactive.cache as cache_mod
+
+    monkeypatch.setenv("ROADEXTRACT_EMBEDDING_CACHE_DIR", str(tmp_path / "embeddings"))
+    monkeypatch.setattr(cache_mod, "_CACHE", None)
+    jobs = JobManager()
+    app = create_app("token", "cpu", user_model_dir.parent, jobs)
+    auth = {"Authorization": "Bearer token"}
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+            rows = client.get("/models", headers=auth).json()["models"]
+            road_models = [r["id"] for r in rows if r["method"] == "roadgie" and r["installed"]]
+            assert {"roadgie_strip_1m", "my_area_clicks"} <= set(road_models)
+            created = client.post("/jobs", headers=auth, json={
+                "kind": "interactive_encode",
+                "params": {"raster_path": str(utm_raster), "engine": "road",
+                           "model": "my_area_clicks", "device": "cpu"},
+            })  # fmt: skip
+            assert created.status_code == 201, created.text
+            job_id = created.json()["job_id"]
+            deadline = time.monotonic() + 120
+            while client.get(f"/jobs/{job_id}", headers=auth).json()["status"] not in (
+                "succeeded", "failed", "cancelled"
+            ) and time.monotonic() < deadline:  # fmt: skip
+                time.sleep(0.05)
+            encoded = client.get(f"/jobs/{job_id}/result", headers=auth).json()["summary"]
+            assert encoded["engine"] == "road" and encoded["model"] == "my_area_clicks"
+            # A positive click on the horizontal road (row 60 of the 0.5 m raster).
+            click = {"x": 40.5, "y": 60.5, "label": 1}
+            decoded = client.post(f"/interactive/{encoded['session_id']}/predict",
+                                  headers=auth, json={"points": [click]})  # fmt: skip
+            assert decoded.status_code == 200, decoded.text
+            out = decoded.json()
+            assert out["round"] == 1 and out["geometry"]["type"] == "MultiPolygon"
+            assert out["area_m2"] > 0  # the engine keeps the clicked pixel road
+    finally:
+        jobs.shutdown()

@@ -380,3 +380,24 @@ def test_discover_finds_sat_named_images_with_same_name_labels(tmp_path):
     (found,) = discover_samples(tmp_path, ("*__train__*",))
     assert found.key == "deepglobe__train__104_sat" and found.label_kind == "centerline_mask"
     assert found.label_path.parent.name == "labels"
+
+
+def test_keep_best_saves_the_best_validation_and_validates_at_the_end(roads, tmp_path):
+    """``--keep-best`` (the fine_tune job's): best.pt at each validation with the best mean
+    Dice after 5 clicks, and one more validation when training stops between validations."""
+    root, _ = roads
+    out = tmp_path / "run"
+    args = ["train", "--data", str(root), "--out", str(out), "--train-include", "tr_img-10*",
+            "--val-include", "te_img-1", "--variant", "strip_tiny", "--crop-px", "64",
+            "--batch-size", "1", "--rounds", "2", "--log-every", "1", "--threads", "1",
+            "--max-steps", "3", "--val-every", "2", "--keep-best", "--device", "cpu"]  # fmt: skip
+    assert main(args) == 0
+    history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
+    vals = [h for h in history if "val" in h]
+    assert [h["step"] for h in vals] == [2, 3]  # every 2 steps, and at the end
+    best = [h for h in history if h.get("best")]
+    assert best and best[0]["step"] == 2
+    assert best[0]["score"] == vals[0]["val"]["rounds"]["5"]["dice"]
+    state = torch.load(out / "best.pt", weights_only=True)
+    assert state["step"] == best[-1]["step"] and state["config"]["keep_best"] is True
+    assert "optimizer" not in state  # weights for export, not for resuming
