@@ -8,7 +8,7 @@ transformer (edge features + Graph Transformer), stitching (merge windows, avera
 probabilities). The paper (A100, ViT-B): 10.51 s per 2048 x 2048 image with 5 x 5 windows of
 512 px, 0.30 s per 400 x 400 SpaceNet image.
 
-- ``shipped``: our model (``linegraph2road_vit_tiny_1m``) with its trained weights when
+- ``shipped``: our model (``linegraph2road_hiera_pico_1m``) with its trained weights when
   installed (random weights otherwise, said in the output), at its own 256 px window.
 - ``vit_b``: the paper's ViT-B configuration with random weights (timing only), 512 px
   windows; on 2048 px that is the 5 x 5 grid.
@@ -59,7 +59,7 @@ def test_image(size_px: int) -> tuple[np.ndarray, str]:
 
 def build(variant: str, device: str):
     if variant == "shipped":
-        spec = get_weights_spec("linegraph2road_vit_tiny_1m")
+        spec = get_weights_spec("linegraph2road_hiera_pico_1m")
         if spec.path().is_file():
             return get_model(spec.id, device=device), "trained weights"
         return get_model(spec.id, device=device, load_weights=False), "RANDOM weights"

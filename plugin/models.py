@@ -65,10 +65,10 @@ KNOWN_MODELS: tuple[ModelChoice, ...] = (
         "Anchor-SAM, small Hiera encoder, shipped; road segmentation at 1 m",
     ),
     ModelChoice(
-        "linegraph2road_vit_tiny_1m",
+        "linegraph2road_hiera_pico_1m",
         LINEGRAPH2ROAD,
         1.0,
-        "LineGraph2Road, small ViT encoder, shipped; road graphs at 1 m",
+        "LineGraph2Road, small Hiera encoder, shipped; road graphs at 1 m",
     ),
     ModelChoice(
         "roadgie_strip_1m",

@@ -334,7 +334,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     """
 
     KIND: ClassVar[str] = "extract_road_graph"
-    DEFAULT_MODEL: ClassVar[str] = "linegraph2road_vit_tiny_1m"
+    DEFAULT_MODEL: ClassVar[str] = "linegraph2road_hiera_pico_1m"
     # Candidate-edge radius d_nei of LineGraph2Road; window overlaps must exceed it.
     D_NEI_PX: ClassVar[int] = 64
     BOUNDS: ClassVar[dict[str, Bounds]] = {

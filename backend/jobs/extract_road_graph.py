@@ -47,7 +47,7 @@ from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.runtime.progress import Progress, no_progress
 
 KIND = "extract_road_graph"
-DEFAULT_MODEL = "linegraph2road_vit_tiny_1m"
+DEFAULT_MODEL = "linegraph2road_hiera_pico_1m"
 LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
 

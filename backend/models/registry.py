@@ -139,13 +139,14 @@ def _bundled_spec(
     )
 
 
-LINEGRAPH2ROAD_VIT_TINY_1M = _bundled_spec(
-    "linegraph2road_vit_tiny_1m",
+LINEGRAPH2ROAD_HIERA_PICO_1M = _bundled_spec(
+    "linegraph2road_hiera_pico_1m",
     "linegraph2road",
-    "linegraph2road_vit_tiny",
-    "LineGraph2Road with a small ViT encoder trained from scratch on CPU on Massachusetts "
-    "Roads crops (1 m/px RGB). Demo grade: APLS (SpaceNet definition) 0.18 / TOPO-F1 0.47 on "
-    "12 validation crops, far below the paper's SAM ViT-B.",
+    "linegraph2road_hiera_pico",
+    "LineGraph2Road with a small SAM2 Hiera encoder started from the shipped Anchor-SAM and "
+    "trained on CPU on a multi-domain road set (Massachusetts, Google/EPFL; 1 m/px RGB). "
+    "Demo grade, dense graphs (high recall, low precision); see its model card for the "
+    "per-domain APLS / TOPO on held-out data.",
 )
 
 ANCHOR_SAM_PICO_1M = _bundled_spec(
@@ -169,7 +170,7 @@ ROADGIE_STRIP_1M = _bundled_spec(
 
 WEIGHTS: dict[str, WeightsSpec] = {
     s.id: s
-    for s in (SAM_VIT_B, SAM_VIT_L, SAM_VIT_H, *SAM2_SPECS, LINEGRAPH2ROAD_VIT_TINY_1M,
+    for s in (SAM_VIT_B, SAM_VIT_L, SAM_VIT_H, *SAM2_SPECS, LINEGRAPH2ROAD_HIERA_PICO_1M,
               ANCHOR_SAM_PICO_1M, ROADGIE_STRIP_1M)
 }
 
@@ -273,9 +274,9 @@ def build_sam_vit_b(**kwargs: Any) -> torch.nn.Module:
     return _build("sam_vit_b", **kwargs)
 
 
-def build_linegraph2road_vit_tiny_1m(**kwargs: Any) -> torch.nn.Module:
-    """Our shipped LineGraph2Road (small ViT, 1 m/px RGB); see :func:`_build` for arguments."""
-    return _build("linegraph2road_vit_tiny_1m", **kwargs)
+def build_linegraph2road_hiera_pico_1m(**kwargs: Any) -> torch.nn.Module:
+    """Our shipped LineGraph2Road (small Hiera, 1 m/px RGB); see :func:`_build` for arguments."""
+    return _build("linegraph2road_hiera_pico_1m", **kwargs)
 
 
 def build_anchor_sam_pico_1m(**kwargs: Any) -> torch.nn.Module:
@@ -296,7 +297,7 @@ def _sam_family_builder(name: str) -> Callable[..., torch.nn.Module]:
 
 _BUILDERS: dict[str, Callable[..., torch.nn.Module]] = {
     "sam_vit_b": build_sam_vit_b,
-    "linegraph2road_vit_tiny_1m": build_linegraph2road_vit_tiny_1m,
+    "linegraph2road_hiera_pico_1m": build_linegraph2road_hiera_pico_1m,
     "anchor_sam_pico_1m": build_anchor_sam_pico_1m,
     "roadgie_strip_1m": lambda **kwargs: _build("roadgie_strip_1m", **kwargs),
     **{

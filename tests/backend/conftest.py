@@ -90,7 +90,7 @@ def random_checkpoint(tmp_path_factory) -> Path:
     from backend.models.registry import get_model
 
     torch.manual_seed(0)
-    model = get_model("linegraph2road_vit_tiny_1m", load_weights=False)
+    model = get_model("linegraph2road_hiera_pico_1m", load_weights=False)
     path = tmp_path_factory.mktemp("weights") / "random_linegraph2road.pt"
     torch.save(model.state_dict(), path)
     return path

@@ -154,7 +154,7 @@ def main() -> int:
         ALG_ID,
         {
             "INPUT": str(raster),
-            "MODEL": "linegraph2road_vit_tiny_1m",
+            "MODEL": "linegraph2road_hiera_pico_1m",
             "EDGE_THRESHOLD": 0.0,
             "KEYPOINT_THRESHOLD": 0.0,
             "ROAD_THRESHOLD": 0.0,

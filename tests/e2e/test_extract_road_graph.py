@@ -1,7 +1,7 @@
 """ "Extract road graph (LineGraph2Road)" through processing.run against the real backend.
 
 Runs on the shared SpaceNet Vegas RGB sample (EPSG:4326, 4 bands RGBA). With the shipped
-model (``backend/models/weights/linegraph2road_vit_tiny_1m.pt``) the defaults apply; while
+model (``backend/models/weights/linegraph2road_hiera_pico_1m.pt``) the defaults apply; while
 that file does not exist yet, a checkpoint with random weights is made once per session
 with the backend's own Python and all thresholds are 0, so the graph is not empty either.
 """
@@ -23,7 +23,7 @@ from qgis.core import (
 )
 
 ALG_ID = "roadextract:extractroadgraph"
-MODEL_ID = "linegraph2road_vit_tiny_1m"
+MODEL_ID = "linegraph2road_hiera_pico_1m"
 SHIPPED_WEIGHTS = Path("backend") / "models" / "weights" / f"{MODEL_ID}.pt"
 EDGE_FIELDS = {"edge_id", "node_u", "node_v", "probability", "length_m"}
 NODE_FIELDS = {"node_id", "degree", "is_keypoint", "is_overpass", "score"}

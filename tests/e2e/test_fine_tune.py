@@ -206,7 +206,7 @@ def graph_tuned(fine_tuned, backend_session, roadextract):
         FINE_TUNE_ID,
         {
             "TRAINING_SET": fine_tuned.built["OUTPUT"],
-            "BASE_MODEL": "linegraph2road_vit_tiny_1m",
+            "BASE_MODEL": "linegraph2road_hiera_pico_1m",
             "MODEL_NAME": NEW_GRAPH_MODEL,
             "TIME_LIMIT": 5.0,
             "MAX_STEPS": 2,

@@ -194,7 +194,7 @@ def test_requests_match_the_backend_params_schema(params_schema_properties, rx):
     ("params", "needle"),
     [
         # The model picker lists the SAM-family models only (issue 16).
-        ({"MODEL": "linegraph2road_vit_tiny_1m"}, r"Incorrect parameter value for MODEL"),
+        ({"MODEL": "linegraph2road_hiera_pico_1m"}, r"Incorrect parameter value for MODEL"),
         ({"MODEL": "sam_vit_b"}, r"sam_vit_b"),  # wrong architecture for the file
         ({"CLASS_FIELD": "no_such_field"}, r"class field|no_such_field"),
     ],

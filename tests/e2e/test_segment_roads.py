@@ -94,7 +94,7 @@ def test_request_matches_the_backend_params_schema(params_schema_properties, rx)
         ({"BANDS": [1, 2]}, r"3 bands .* or 1 band"),
         ({"BANDS": [1, 2, 5]}, r"Band 5 does not exist"),
         # The model picker lists the Anchor-SAM models only (issue 16).
-        ({"MODEL": "linegraph2road_vit_tiny_1m"}, r"Incorrect parameter value for MODEL"),
+        ({"MODEL": "linegraph2road_hiera_pico_1m"}, r"Incorrect parameter value for MODEL"),
         ({"CHECKPOINT": "/nonexistent/weights.pt"}, r"Checkpoint .* does not exist"),
         ({"TILE_SIZE": 128, "OVERLAP": 128}, r"overlap_px"),
     ],

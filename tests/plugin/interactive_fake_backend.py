@@ -155,7 +155,7 @@ class FakeInteractiveBackend:
                 "models": [
                     {"id": "roadgie_strip_1m", "method": "roadgie", "installed": True},
                     {"id": "sam_vit_b", "method": "sam", "installed": False},
-                    {"id": "linegraph2road_vit_tiny_1m", "method": "linegraph2road"},
+                    {"id": "linegraph2road_hiera_pico_1m", "method": "linegraph2road"},
                 ],
             }
         if method == "POST" and path == "/jobs":

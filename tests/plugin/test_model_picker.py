@@ -10,7 +10,7 @@ from qgis.core import QgsApplication, QgsProcessingParameterEnum
 
 PICKERS = {
     "roadextract:segmentroads": ("anchor_sam", "anchor_sam_pico_1m"),
-    "roadextract:extractroadgraph": ("linegraph2road", "linegraph2road_vit_tiny_1m"),
+    "roadextract:extractroadgraph": ("linegraph2road", "linegraph2road_hiera_pico_1m"),
     "roadextract:boxestomasks": ("sam", "sam_vit_b"),
 }
 
@@ -53,6 +53,6 @@ def test_fine_tune_base_model_picker_without_a_backend(provider, base, rx):
     families = ("anchor_sam", "linegraph2road", "roadgie")
     known = sorted(c.id for c in models.KNOWN_MODELS if c.method in families)
     assert sorted(parameter.options()) == known
-    assert parameter.checkValueIsAcceptable("linegraph2road_vit_tiny_1m")
+    assert parameter.checkValueIsAcceptable("linegraph2road_hiera_pico_1m")
     assert parameter.checkValueIsAcceptable("roadgie_strip_1m")  # the interactive model
     assert not parameter.checkValueIsAcceptable("sam_vit_b")

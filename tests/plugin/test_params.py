@@ -92,7 +92,7 @@ def test_extract_road_graph_params(rx):
     # Optional fields and device "auto" are left to the backend (its device, its defaults;
     # thresholds: the model card's validated values).
     assert set(params) == {"raster_path", "output_path", "model", "overlap_px", "merge_chains"}
-    assert params["model"] == "linegraph2road_vit_tiny_1m"
+    assert params["model"] == "linegraph2road_hiera_pico_1m"
     assert params["overlap_px"] == 96
 
     request = rx.params.ExtractRoadGraphRequest(

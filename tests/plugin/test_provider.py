@@ -146,7 +146,7 @@ def test_extract_road_graph_definition(provider, env):
     optional = QgsProcessingParameterDefinition.FlagOptional
     for name in ("BANDS", "CHECKPOINT", "GSD", "WINDOW_SIZE", "OUTPUT_EDGES", "OUTPUT_NODES"):
         assert params[name].flags() & optional, name
-    assert params["MODEL"].defaultValue() == "linegraph2road_vit_tiny_1m"
+    assert params["MODEL"].defaultValue() == "linegraph2road_hiera_pico_1m"
     assert params["OVERLAP"].defaultValue() == 96 and params["OVERLAP"].minimum() == 65
     for name in ("EDGE_THRESHOLD", "KEYPOINT_THRESHOLD", "ROAD_THRESHOLD"):
         # Empty by default: the backend uses the model card's validated thresholds.

@@ -166,7 +166,7 @@ def test_errors_are_404_and_400_and_the_backend_keeps_serving(client, te_tif, te
         ({"window_px": [1000, 1000, 10, 10]}, "does not overlap"),
         ({"window_px": [0, 0, -5, 10]}, "positive size"),
         ({"model": "nope"}, "unknown model"),
-        ({"model": "linegraph2road_vit_tiny_1m"}, "does not fit engine"),
+        ({"model": "linegraph2road_hiera_pico_1m"}, "does not fit engine"),
         (
             {"engine": "sam", "initial_probability_raster": "x.tif", "checkpoint_path": __file__},
             "road engine only",

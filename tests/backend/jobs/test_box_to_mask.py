@@ -104,7 +104,7 @@ def test_mask_prompt_mode_and_validation(utm_raster, boxes_4326, sam2_checkpoint
             update={"class_field": "kind"}))
     with pytest.raises(ValueError, match="not a SAM-family"):
         validate(_params(utm_raster, boxes_4326, sam2_checkpoint, tmp_path).model_copy(
-            update={"model": "linegraph2road_vit_tiny_1m"}))
+            update={"model": "linegraph2road_hiera_pico_1m"}))
 
 
 def test_cancel_leaves_nothing(utm_raster, boxes_4326, sam2_checkpoint, tmp_path):

@@ -172,7 +172,7 @@ def test_refine_model_must_be_an_installed_anchor_sam_model(utm_raster, tmp_path
         raster_paths=[str(utm_raster)], roads_path=str(roads), output_dir=str(tmp_path / "s")
     )
     with pytest.raises(ValueError, match="choose an Anchor-SAM"):
-        validate(base.model_copy(update={"refine_model": "linegraph2road_vit_tiny_1m"}))
+        validate(base.model_copy(update={"refine_model": "linegraph2road_hiera_pico_1m"}))
     with pytest.raises(ValueError, match="unknown model"):
         validate(base.model_copy(update={"refine_model": "no_such_model"}))
     with pytest.raises(ValueError):

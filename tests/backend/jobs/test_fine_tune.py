@@ -97,7 +97,7 @@ def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
     messages = []
     result = run(
         FineTuneParams(dataset_dir=str(dataset), model_name="my_area_graph",
-                       base_model="linegraph2road_vit_tiny_1m", max_steps=2,
+                       base_model="linegraph2road_hiera_pico_1m", max_steps=2,
                        time_limit_min=5, device="cpu", batch_size=2),
         lambda p, m="": messages.append(m),
     )
@@ -111,9 +111,9 @@ def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
     assert summary["road_f1_before"] is not None
     assert any("road-mask F1" in m for m in messages), messages
     card = json.loads((user_model_dir / "my_area_graph.json").read_text())
-    base = get_weights_spec("linegraph2road_vit_tiny_1m").model_card
-    assert card["registry_architecture"] == "linegraph2road_vit_tiny"
-    assert card["variant"] == "vit_tiny"
+    base = get_weights_spec("linegraph2road_hiera_pico_1m").model_card
+    assert card["registry_architecture"] == "linegraph2road_hiera_pico"
+    assert card["variant"] == "hiera_pico"
     assert card["inference_defaults"] == base["inference_defaults"]
     assert card["validation"]["held_out_road_f1_after"] == summary["road_f1_after"]
     spec = get_weights_spec("my_area_graph")

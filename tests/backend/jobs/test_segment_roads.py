@@ -71,7 +71,7 @@ def test_cancel_and_bad_input_leave_nothing(data_dir, tmp_path):
     with pytest.raises(RasterInputError, match="no coordinate reference system"):
         run(_params(data_dir, tmp_path, "no_crs.tif"))
     with pytest.raises(ValueError, match="this job runs anchor_sam models"):
-        run(_params(data_dir, tmp_path, "roads_utm33n.tif", model="linegraph2road_vit_tiny_1m"))
+        run(_params(data_dir, tmp_path, "roads_utm33n.tif", model="linegraph2road_hiera_pico_1m"))
     with pytest.raises(ValueError, match="Overlap"):
         run(_params(data_dir, tmp_path, "roads_utm33n.tif", tile_px=64, overlap_px=64))
     assert list(tmp_path.iterdir()) == []

@@ -26,4 +26,4 @@ def test_choices_from_the_backend_rows(tmp_path):
     assert all(c.installed is False for c in sam)
     # A malformed row is skipped; without rows the known table answers.
     assert choices_from_rows([{"id": "x"}, "junk"]) == []
-    assert [c.id for c in model_choices(["linegraph2road"])] == ["linegraph2road_vit_tiny_1m"]
+    assert [c.id for c in model_choices(["linegraph2road"])] == ["linegraph2road_hiera_pico_1m"]

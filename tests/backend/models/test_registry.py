@@ -19,10 +19,10 @@ from backend.models.checkpoints import (
 
 def test_list_and_unknown_name_lists_choices():
     names = registry.list_models()
-    assert "sam_vit_b" in names and "linegraph2road_vit_tiny_1m" in names
+    assert "sam_vit_b" in names and "linegraph2road_hiera_pico_1m" in names
     with pytest.raises(ValueError, match="sam_vit_b"):
         registry.get_model("no_such_model")
-    with pytest.raises(ValueError, match="linegraph2road_vit_tiny_1m"):
+    with pytest.raises(ValueError, match="linegraph2road_hiera_pico_1m"):
         registry.get_weights_spec("no_such_model")
 
 
@@ -120,7 +120,7 @@ def test_load_rejects_pickled_objects(tmp_path):
 
 
 def test_shipped_linegraph2road_weights_match_declaration():
-    spec = registry.get_weights_spec("linegraph2road_vit_tiny_1m")
+    spec = registry.get_weights_spec("linegraph2road_hiera_pico_1m")
     path = spec.path()
     if not path.is_file():
         pytest.skip("shipped weights not exported yet")
@@ -128,7 +128,7 @@ def test_shipped_linegraph2road_weights_match_declaration():
     assert path.stat().st_size <= 15e6
     card = json.loads(path.with_suffix(".json").read_text())
     assert card == spec.model_card
-    model = registry.get_model("linegraph2road_vit_tiny_1m")
+    model = registry.get_model("linegraph2road_hiera_pico_1m")
     assert not model.training
 
 
@@ -140,8 +140,8 @@ def test_missing_weights_say_how_to_install(tmp_path):
 
 def test_architecture_without_weights():
     pytest.importorskip("torch_geometric")
-    model = registry.get_model("linegraph2road_vit_tiny_1m", load_weights=False)
-    assert model.config.variant == "vit_tiny" and model.config.feature_dim == 128
+    model = registry.get_model("linegraph2road_hiera_pico_1m", load_weights=False)
+    assert model.config.variant == "hiera_pico" and model.config.feature_dim == 128
 
 
 def test_shipped_anchor_sam_weights_match_their_card():

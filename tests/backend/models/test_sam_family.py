@@ -128,7 +128,7 @@ def test_wrong_file_names_the_expected_model(sam2_file, tmp_path):
     with pytest.raises(ValueError, match="not a sam2.1_hiera_t checkpoint"):
         load_segmenter(SAM2_ID, "cpu", junk)
     with pytest.raises(ValueError, match="not a SAM-family model"):
-        load_segmenter("linegraph2road_vit_tiny_1m")
+        load_segmenter("linegraph2road_hiera_pico_1m")
     with pytest.raises(ValueError, match="not found.*download"):
         load_segmenter(SAM2_ID, model_dir=tmp_path)
 
