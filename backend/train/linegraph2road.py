@@ -1351,8 +1351,10 @@ def main(argv: list[str] | None = None) -> int:
                               _floats(args.edge_threshold), device=args.device)
         stem = Path(args.output)
         stem.parent.mkdir(parents=True, exist_ok=True)
-        stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-        stem.with_suffix(".md").write_text(graph_report_markdown(report))
+        # Suffixes appended, not replaced: a stem like "model.report" must not become
+        # "model.json" (the model card's name).
+        Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        Path(f"{stem}.md").write_text(graph_report_markdown(report))
         print(graph_report_markdown(report))
         return 0
     card = json.loads(Path(args.card).read_text())
