@@ -756,6 +756,33 @@ def load_multi_domain(
     return [load_domain_sample(s) for s in multi_domain_samples(roads, domains)]
 
 
+def domain_of(key: str) -> str:
+    """Domain of a multi-domain sample name ``DOMAIN__SPLIT__KEY`` (the part before
+    ``__``, as :func:`write_domain_set_at_gsd` names files); ``"all"`` for names without it."""
+    return key.split("__", 1)[0] if "__" in key else "all"
+
+
+def balanced_domain_weights(keys: Sequence[str], areas_px: Sequence[float]) -> np.ndarray:
+    """Sampling probability per image that gives every domain the same share of the
+    batches; within a domain it follows the image area (a 1500 px tile is drawn more often
+    than a 400 px crop).
+
+    Args:
+        keys: sample names (domain = :func:`domain_of`).
+        areas_px: image areas in pixels.
+
+    Returns:
+        ``(N,)`` float64 summing to 1.
+    """
+    domains = np.array([domain_of(k) for k in keys])
+    areas = np.asarray(areas_px, np.float64)
+    weights = np.zeros(len(keys))
+    for name in set(domains.tolist()):
+        sel = domains == name
+        weights[sel] = areas[sel] / areas[sel].sum()
+    return weights / weights.sum()
+
+
 def write_domain_set_at_gsd(
     roads: str | os.PathLike[str], out_dir: str | os.PathLike[str], model_gsd_m: float,
     domains: Sequence[str] | None = None, include_partial: bool = False,

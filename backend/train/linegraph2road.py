@@ -69,7 +69,9 @@ from backend.train.datasets import (  # noqa: F401 - re-exported for callers of 
     IMAGE_EXTENSIONS,
     LABEL_KINDS,
     SampleSource,
+    balanced_domain_weights,
     discover_samples,
+    domain_of,
     photometric_augment,
     read_rgb_uint8,
     read_road_mask,
@@ -338,13 +340,8 @@ class CropDataset(torch.utils.data.Dataset):
         names without it form one domain. Within a domain the weight follows the image area,
         so a 1500 px tile is drawn more often than a 400 px crop.
         """
-        domains = [s.key.split("__", 1)[0] if "__" in s.key else "" for s in self.sources]
-        areas = np.array([float(np.prod(self.image(i).shape[:2])) for i in range(len(self))])
-        weights = np.zeros(len(self))
-        for name in set(domains):
-            sel = np.array([d == name for d in domains])
-            weights[sel] = areas[sel] / areas[sel].sum()
-        return weights / weights.sum()
+        areas = [float(np.prod(self.image(i).shape[:2])) for i in range(len(self))]
+        return balanced_domain_weights([s.key for s in self.sources], areas)
 
 
 def collate_samples(
@@ -905,15 +902,11 @@ REPORT_T_R_GRID = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
 REPORT_EDGE_GRID = (0.05, 0.1, 0.2, 0.3, 0.5)
 
 
-def _domain_of(key: str) -> str:
-    return key.split("__", 1)[0] if "__" in key else "all"
-
-
 def _mean_of_domains(rows: Sequence[dict[str, Any]], metric: str) -> float | None:
     by_domain: dict[str, list[float]] = {}
     for row in rows:
         if metric in row:
-            by_domain.setdefault(_domain_of(row["key"]), []).append(row[metric])
+            by_domain.setdefault(domain_of(row["key"]), []).append(row[metric])
     if not by_domain:
         return None
     return float(np.mean([np.mean(v) for v in by_domain.values()]))
@@ -922,7 +915,7 @@ def _mean_of_domains(rows: Sequence[dict[str, Any]], metric: str) -> float | Non
 def _per_domain(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for row in result["per_image"]:
-        d = out.setdefault(_domain_of(row["key"]), {"n_images": 0, "rows": []})
+        d = out.setdefault(domain_of(row["key"]), {"n_images": 0, "rows": []})
         d["n_images"] += 1
         d["rows"].append(row)
     for d in out.values():
@@ -981,6 +974,9 @@ def load_model_file(path: str | os.PathLike[str], variant: str | None = None) ->
 
     The variant of a plain state dict is ``variant`` or, when None, read from its keys
     (``image_encoder.trunk.*``: ``hiera_pico``, else ``vit_tiny``).
+
+    Raises:
+        ValueError: not a checkpoint, or weights that do not fit the configuration.
     """
     raw = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(raw, dict) and isinstance(raw.get("model_config"), dict):
@@ -992,8 +988,7 @@ def load_model_file(path: str | os.PathLike[str], variant: str | None = None) ->
                        else "vit_tiny")
         config = CONFIGS[variant]
     model = build_linegraph2road(config)
-    state = load_state_dict_file(path)
-    load_state_dict_strict(model, {k: v.float() for k, v in state.items()}, source=str(path))
+    load_state_dict_strict(model, load_state_dict_file(path), source=str(path))
     return model.eval()
 
 
@@ -1100,14 +1095,7 @@ def export_fp16(
     Raises:
         ValueError: the weights do not fit the configuration.
     """
-    raw = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    if isinstance(raw, dict) and isinstance(raw.get("model_config"), dict):
-        config = LineGraph2RoadConfig.from_dict(raw["model_config"])
-    else:
-        config = model_config(TrainConfig("", "", variant=card["variant"]))
-    state = load_state_dict_file(checkpoint)
-    model = build_linegraph2road(config)
-    load_state_dict_strict(model, state, source=str(checkpoint))
+    model = load_model_file(checkpoint, card["variant"])
     fp16 = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -1314,8 +1302,7 @@ def main(argv: list[str] | None = None) -> int:
         train(config_from_args(args), resume=args.resume)
         return 0
     if args.command == "evaluate":
-        model = build_linegraph2road(args.variant)
-        load_state_dict_strict(model, load_state_dict_file(args.weights), source=args.weights)
+        model = load_model_file(args.weights, args.variant)
         if args.threads:
             torch.set_num_threads(args.threads)
         cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))

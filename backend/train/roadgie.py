@@ -76,7 +76,13 @@ from backend.methods.roadgie.prompts import (
     draw_polyline,
 )
 from backend.methods.roadgie.simulate import next_error_prompt
-from backend.train.datasets import discover_samples, read_pair, split_patterns
+from backend.train.datasets import (
+    balanced_domain_weights,
+    discover_samples,
+    domain_of,
+    read_pair,
+    split_patterns,
+)
 
 REPORT_ROUNDS = (1, 3, 5)
 #: Rounds of every evaluation (validation during training, export card, ``evaluate``),
@@ -212,33 +218,6 @@ def probability_to_logits(prob: np.ndarray | torch.Tensor) -> np.ndarray:
     ``initial_logits``), float32 numpy of the same shape."""
     p = np.clip(np.nan_to_num(np.asarray(prob, np.float32), nan=0.0), 1e-3, 1 - 1e-3)
     return np.clip(np.log(p / (1 - p)), -6, 6).astype(np.float32)
-
-
-def domain_of(key: str) -> str:
-    """Domain of a multi-domain sample name ``DOMAIN__SPLIT__KEY`` (the part before
-    ``__``); ``"all"`` for names without it."""
-    return key.split("__", 1)[0] if "__" in key else "all"
-
-
-def balanced_domain_weights(keys: Sequence[str], areas_px: Sequence[float]) -> np.ndarray:
-    """Sampling probability per image that gives every domain the same share of the
-    batches; within a domain it follows the image area (as
-    ``backend.train.linegraph2road.CropDataset.domain_weights``).
-
-    Args:
-        keys: sample names (domain = :func:`domain_of`).
-        areas_px: image areas in pixels.
-
-    Returns:
-        ``(N,)`` float64 summing to 1.
-    """
-    domains = np.array([domain_of(k) for k in keys])
-    areas = np.asarray(areas_px, np.float64)
-    weights = np.zeros(len(keys))
-    for name in set(domains.tolist()):
-        sel = domains == name
-        weights[sel] = areas[sel] / areas[sel].sum()
-    return weights / weights.sum()
 
 
 def anchor_sam_probabilities(
