@@ -30,6 +30,10 @@ Paper: ``papers/roadgie_supplementary.txt``.
   and a negative one's background. The road engine also enforces this at inference.
 * Optimiser (Table 15): Adam, lr 3e-4, cosine decay (following ``max_steps`` or the time
   limit, whichever ends first), a short linear warm-up.
+* Hiera variant (not in the paper, issue 10): ``--variant hiera_pico`` has SAM2's Hiera + FPN
+  as its image encoder; ``--init-encoder-from backend/models/weights/anchor_sam_pico_1m.pt``
+  starts it from the trained Anchor-SAM encoder, ``--encoder-lr-scale`` scales its
+  learning rate.
 * Validation: whole validation images, deterministic clicks, Dice and APLS after 1, 3 and
   5 rounds (APLS from ``backend.eval.apls`` on the geo core's skeleton graph of the
   prediction and of the label), per domain, with click consistency (raw network and with
@@ -664,6 +668,12 @@ class TrainConfig:
         photometric: photometric augmentation, one of :data:`PHOTOMETRIC_MODES`.
         init_weights: start from these weights (exported ``.pt`` or a checkpoint; weights
             only, new optimiser and step 0); ignored on resume.
+        init_encoder_from: an Anchor-SAM ``.pt`` (or SAM2 checkpoint) whose
+            ``image_encoder.*`` Hiera + FPN weights start the encoder of a ``sam2_hiera``
+            variant (``hiera_pico``; not in the paper, issue 10), after ``init_weights``;
+            ignored on resume. ValueError for a strip variant or keys that do not fit.
+        encoder_lr_scale: learning-rate factor of the ``image_encoder.*`` parameters
+            (``sam2_hiera`` variants only; the strip variants have one parameter group).
         checkpoint_every, val_every, log_every: in steps (0 disables validation).
         seed: random seed.
         gsd_m: ground sample distance of the data (metres per pixel), for APLS.
@@ -696,6 +706,8 @@ class TrainConfig:
     balance_domains: bool = False
     photometric: str = "mild"
     init_weights: str | None = None
+    init_encoder_from: str | None = None
+    encoder_lr_scale: float = 1.0
     checkpoint_every: int = 50
     val_every: int = 0
     log_every: int = 10
@@ -720,6 +732,23 @@ def lr_factor(step: int, warmup_steps: int, max_steps: int, time_fraction: float
     return 0.5 * (1.0 + math.cos(math.pi * min(frac, 1.0)))
 
 
+def make_optimizer(model: RoadGIE, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam; with an ``image_encoder`` (``sam2_hiera`` variants) two parameter groups, the
+    encoder's at ``lr * encoder_lr_scale`` (each group's ``lr_scale`` is applied by the
+    schedule). Strip variants keep one group, so their older checkpoints still resume."""
+    encoder = [p for n, p in model.named_parameters() if n.startswith("image_encoder.")]
+    if not encoder:
+        return torch.optim.Adam([{"params": list(model.parameters()), "lr_scale": 1.0}], lr=cfg.lr)
+    rest = [p for n, p in model.named_parameters() if not n.startswith("image_encoder.")]
+    return torch.optim.Adam(
+        [
+            {"params": encoder, "lr_scale": cfg.encoder_lr_scale},
+            {"params": rest, "lr_scale": 1.0},
+        ],
+        lr=cfg.lr,
+    )
+
+
 def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     """Train (or resume) the road model; see the module docstring.
 
@@ -732,7 +761,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         ``{"step", "stop_reason", "elapsed_s", "val"}``.
 
     Raises:
-        ValueError: resume without a checkpoint, or an unusable dataset.
+        ValueError: resume without a checkpoint, an unusable dataset, or
+            ``init_encoder_from`` with a strip variant or weights that do not fit.
     """
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -745,8 +775,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     model = build_roadgie(cfg.variant)
     if cfg.init_weights and not resume:
         model.load_state_dict(load_roadgie_weights(cfg.init_weights, cfg.variant).state_dict())
+    if cfg.init_encoder_from and not resume:
+        if CONFIGS[cfg.variant].encoder_kind != "sam2_hiera":
+            raise ValueError(
+                f"--init-encoder-from needs a Hiera variant (e.g. hiera_pico); {cfg.variant!r} "
+                f"has a {CONFIGS[cfg.variant].encoder_kind!r} encoder"
+            )
+        model.load_hiera_encoder(cfg.init_encoder_from)
     model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(model, cfg)
     step, elapsed_s = 0, 0.0
     if resume:
         if not ckpt_path.is_file():
@@ -759,7 +796,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         model = build_roadgie(cfg.variant)
         model.load_state_dict(state["model"])
         model.to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        opt = make_optimizer(model, cfg)
         opt.load_state_dict(state["optimizer"])
         step, elapsed_s = int(state["step"]), float(state["elapsed_s"])
     train_sources = discover_samples(cfg.data, cfg.train_include)
@@ -792,7 +829,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         + ", ".join(f"{d} {v:.2f}" for d, v in sorted(shares.items()))
         + f", init {cfg.init_source} (p {cfg.init_prob}), photometric {cfg.photometric}, "
         f"consistency weight {cfg.consistency_weight}"
-        + (f", from {cfg.init_weights}" if cfg.init_weights and not resume else ""),
+        + (f", from {cfg.init_weights}" if cfg.init_weights and not resume else "")
+        + (
+            f", encoder from {cfg.init_encoder_from}"
+            if cfg.init_encoder_from and not resume
+            else ""
+        )
+        + (f", encoder lr x{cfg.encoder_lr_scale}" if cfg.encoder_lr_scale != 1.0 else ""),
         flush=True,
     )
     best_score = _best_score_so_far(out / "history.jsonl")
@@ -855,7 +898,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         rng = np.random.default_rng([cfg.seed, step])
         frac = elapsed_s / limit_s if limit_s else 0.0
         for g in opt.param_groups:
-            g["lr"] = cfg.lr * lr_factor(step, cfg.warmup_steps, cfg.max_steps, frac)
+            g["lr"] = (
+                cfg.lr
+                * g.get("lr_scale", 1.0)
+                * lr_factor(step, cfg.warmup_steps, cfg.max_steps, frac)
+            )
         idx = rng.choice(len(train_data), size=cfg.batch_size, p=draw_p)
         image, target, anchor_crop = augment_batch_with_maps(
             [train_data[i][0] for i in idx],
@@ -907,7 +954,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         elapsed_s = time.monotonic() - t_start
         if step % cfg.log_every == 0:
             rec = {k: v / n_running for k, v in running.items()}
-            rec.update(step=step, lr=opt.param_groups[0]["lr"], elapsed_s=round(elapsed_s, 1))
+            rec.update(step=step, lr=opt.param_groups[-1]["lr"], elapsed_s=round(elapsed_s, 1))
             log(rec)
             print(
                 f"step {step} loss {rec['loss']:.4f} focal {rec['focal']:.4f} dice "
@@ -1051,6 +1098,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--init-weights", default=None, help="start from these weights (not with --resume)"
     )
+    tr.add_argument(
+        "--init-encoder-from",
+        default=None,
+        help="Anchor-SAM .pt whose image_encoder (Hiera + FPN) starts the encoder of a "
+        "Hiera variant (hiera_pico); not with --resume",
+    )
+    tr.add_argument(
+        "--encoder-lr-scale",
+        type=float,
+        default=d.encoder_lr_scale,
+        help="learning-rate factor of the Hiera encoder (hiera_pico only)",
+    )
     tr.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
     tr.add_argument("--val-every", type=int, default=d.val_every)
     tr.add_argument("--log-every", type=int, default=d.log_every)
@@ -1121,6 +1180,8 @@ def main(argv: list[str] | None = None) -> int:
             balance_domains=args.balance_domains,
             photometric=args.photometric,
             init_weights=args.init_weights,
+            init_encoder_from=args.init_encoder_from,
+            encoder_lr_scale=args.encoder_lr_scale,
             checkpoint_every=args.checkpoint_every,
             val_every=args.val_every,
             log_every=args.log_every,

@@ -15,19 +15,32 @@ injects the three prompt channels into the cached multi-scale features at every 
 the prompts with the image at the input (early fusion); late fusion is our deviation so that
 a click costs a decoder pass only (issue #6 latency target).
 
+Encoder variants (``RoadGIEConfig.encoder_kind``): ``"strip"`` (the paper-style strip-conv
+encoder above; variants ``strip``, ``strip_tiny``) and ``"sam2_hiera"`` (variant
+``hiera_pico``). The Hiera variant is NOT in the RoadGIE paper: it is our deviation (issue 10)
+that replaces the strip encoder by SAM2's Hiera + FPN (:func:`backend.models.hiera.
+build_hiera_fpn_encoder`) of the same size as the shipped Anchor-SAM pico, so that it can be
+initialised from Anchor-SAM's multi-domain-trained ``image_encoder.*`` weights
+(:meth:`RoadGIE.load_hiera_encoder`), as LineGraph2Road's ``hiera_pico`` is. A small conv
+stem trained from scratch gives its stride-2 feature; the FPN gives strides 4..32. The prompt
+encoder, decoder and the encode/decode split are the same for every variant.
+
 Frames: tensors are ``(B, C, H, W)``; H, W in model pixels at the model's GSD. ``H`` and ``W``
 must be multiples of 32 (:func:`pad_to_multiple`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.models.checkpoints import load_state_dict_strict
+from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+from backend.models.hiera import build_hiera_fpn_encoder
 
 PIXEL_MEAN = (123.675, 116.28, 103.53)
 PIXEL_STD = (58.395, 57.12, 57.375)
@@ -47,6 +60,14 @@ class RoadGIEConfig:
         strip_px: length of the strip kernels (1 x k and k x 1) in pixels of each stage.
         mlp_ratio: hidden width of the encoder blocks' MLP relative to their channels.
         prompt_dim: channels of the prompt encoder's first layer.
+        encoder_kind: ``"strip"`` (strip-conv stages, ``dims`` / ``depths``) or
+            ``"sam2_hiera"`` (not in the paper, issue 10: the stem, then SAM2's Hiera + FPN
+            for strides 4..32; ``dims`` must all equal ``hiera_fpn_dim``, ``depths`` unused).
+        hiera_embed_dim, hiera_num_heads, hiera_stages, hiera_global_att_blocks,
+            hiera_window_spec, hiera_window_pos_embed_bkg, hiera_fpn_dim: the Hiera + FPN
+            (``sam2_hiera`` only); the defaults are the Anchor-SAM pico's
+            (``backend/models/weights/anchor_sam_pico_1m.json`` architecture), so its
+            ``image_encoder.*`` weights fit strictly.
     """
 
     stem_dim: int = 16
@@ -56,12 +77,26 @@ class RoadGIEConfig:
     strip_px: int = 11
     mlp_ratio: float = 4.0
     prompt_dim: int = 8
+    encoder_kind: str = "strip"
+    hiera_embed_dim: int = 32
+    hiera_num_heads: int = 1
+    hiera_stages: tuple[int, int, int, int] = (1, 1, 3, 1)
+    hiera_global_att_blocks: tuple[int, ...] = (4,)
+    hiera_window_spec: tuple[int, int, int, int] = (8, 4, 14, 7)
+    hiera_window_pos_embed_bkg: tuple[int, int] = (7, 7)
+    hiera_fpn_dim: int = 64
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict) -> RoadGIEConfig:
+        """Config from :meth:`to_dict` output; fields a dict lacks (older cards and
+        checkpoints, e.g. without ``encoder_kind``) keep their defaults.
+
+        Raises:
+            TypeError: unknown fields.
+        """
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
@@ -70,7 +105,12 @@ CONFIGS: dict[str, RoadGIEConfig] = {
     "strip_tiny": RoadGIEConfig(
         stem_dim=8, dims=(16, 24, 32, 48), depths=(1, 1, 1, 1), decoder_dims=(32, 24, 16, 8)
     ),
+    # Not in the paper (issue 10): Anchor-SAM pico's Hiera + FPN (64 channels at every level)
+    "hiera_pico": RoadGIEConfig(
+        stem_dim=16, dims=(64, 64, 64, 64), depths=(0, 0, 0, 0), encoder_kind="sam2_hiera"
+    ),
 }
+ENCODER_KINDS = ("strip", "sam2_hiera")
 
 
 @dataclass
@@ -161,17 +201,37 @@ class RoadGIE(nn.Module):
         self.config = cfg
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN).view(1, 3, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(PIXEL_STD).view(1, 3, 1, 1), False)
-        # --- image encoder: stride 2 stem, then 4 stages of strip blocks
+        if cfg.encoder_kind not in ENCODER_KINDS:
+            raise ValueError(
+                f"unknown encoder_kind {cfg.encoder_kind!r}; choose one of {ENCODER_KINDS}"
+            )
+        # --- image encoder: stride 2 stem, then 4 stages of strip blocks or Hiera + FPN
         self.stem = nn.Sequential(
             _conv_bn_act(3, cfg.stem_dim, 2), _conv_bn_act(cfg.stem_dim, cfg.stem_dim)
         )
-        stages, cin = [], cfg.stem_dim
-        for dim, depth in zip(cfg.dims, cfg.depths, strict=True):
-            blocks = [_conv_bn_act(cin, dim, 2)]
-            blocks += [StripBlock(dim, cfg.strip_px, cfg.mlp_ratio) for _ in range(depth)]
-            stages.append(nn.Sequential(*blocks))
-            cin = dim
-        self.stages = nn.ModuleList(stages)
+        if cfg.encoder_kind == "sam2_hiera":
+            if any(d != cfg.hiera_fpn_dim for d in cfg.dims):
+                raise ValueError(
+                    f"a sam2_hiera encoder gives {cfg.hiera_fpn_dim} channels at every stride; "
+                    f"dims must be {(cfg.hiera_fpn_dim,) * 4}, got {cfg.dims}"
+                )
+            self.image_encoder = build_hiera_fpn_encoder(
+                cfg.hiera_embed_dim,
+                cfg.hiera_num_heads,
+                cfg.hiera_stages,
+                cfg.hiera_global_att_blocks,
+                cfg.hiera_window_spec,
+                cfg.hiera_window_pos_embed_bkg,
+                cfg.hiera_fpn_dim,
+            )
+        else:
+            stages, cin = [], cfg.stem_dim
+            for dim, depth in zip(cfg.dims, cfg.depths, strict=True):
+                blocks = [_conv_bn_act(cin, dim, 2)]
+                blocks += [StripBlock(dim, cfg.strip_px, cfg.mlp_ratio) for _ in range(depth)]
+                stages.append(nn.Sequential(*blocks))
+                cin = dim
+            self.stages = nn.ModuleList(stages)
         # --- prompt encoder: (pos, neg, prev) at stride 2, then strided convs to 4..32
         enc_dims = (cfg.stem_dim, *cfg.dims)  # strides 2, 4, 8, 16, 32
         self.prompt_in = nn.Sequential(nn.Conv2d(3, cfg.prompt_dim, 3, padding=1), nn.GELU())
@@ -203,7 +263,8 @@ class RoadGIE(nn.Module):
             image: ``(B, 3, H, W)`` float RGB in 0..255, H and W multiples of 32.
 
         Returns:
-            :class:`RoadGIEFeatures` (strides 2..32).
+            :class:`RoadGIEFeatures` (strides 2..32; channels ``(stem_dim, *dims)``). With a
+            ``sam2_hiera`` encoder the stride 4..32 features are the FPN levels.
 
         Raises:
             ValueError: wrong shape.
@@ -214,12 +275,53 @@ class RoadGIE(nn.Module):
         if h % STRIDE or w % STRIDE:
             raise ValueError(f"H and W must be multiples of {STRIDE}, got {h} x {w}")
         x = (image - self.pixel_mean) / self.pixel_std
+        if self.config.encoder_kind == "sam2_hiera":
+            fpn, _ = self.image_encoder.neck(self.image_encoder.trunk(x))  # stride 4 first
+            return RoadGIEFeatures([self.stem(x), *fpn], (int(h), int(w)))
         x = self.stem(x)
         feats = [x]
         for stage in self.stages:
             x = stage(x)
             feats.append(x)
         return RoadGIEFeatures(feats, (int(h), int(w)))
+
+    def load_hiera_encoder(
+        self,
+        checkpoint: str | Path | Mapping[str, torch.Tensor],
+        expected_sha256: str | None = None,
+    ) -> None:
+        """Initialise a ``sam2_hiera`` encoder from another network's ``image_encoder.*``.
+
+        Meant for a trained Anchor-SAM file of the same Hiera (``anchor_sam_pico_1m.pt`` for
+        ``hiera_pico``; a bare or fp16 state dict, or a checkpoint ``{"model": ...}``).
+        Strict: every Hiera + FPN weight must be present and fit; the stem, prompt encoder
+        and decoder are left as they are.
+
+        Raises:
+            ValueError: not a Hiera variant, no ``image_encoder.trunk.*`` weights, or
+                missing / unexpected / mis-shaped keys (listed).
+        """
+        if self.config.encoder_kind != "sam2_hiera":
+            raise ValueError(
+                f"this RoadGIE has a {self.config.encoder_kind!r} encoder; Anchor-SAM / SAM2 "
+                "Hiera weights only start a 'sam2_hiera' variant such as hiera_pico"
+            )
+        if isinstance(checkpoint, Mapping):
+            full, source = dict(checkpoint), "state dict"
+        else:
+            full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
+        prefix = "image_encoder."
+        state = {
+            k.removeprefix(prefix): v.float() if v.is_floating_point() else v
+            for k, v in full.items()
+            if k.startswith(prefix)
+        }
+        if not any(k.startswith("trunk.") for k in state):
+            raise ValueError(
+                f"{source} has no 'image_encoder.trunk.*' weights; expected an Anchor-SAM "
+                "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
+            )
+        load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
 
     # ------------------------------------------------------------------ decoder
     def decode(
@@ -323,6 +425,10 @@ def load_roadgie_weights(path: str, variant: str | None = None) -> RoadGIE:
     Loading is strict: ``weights_only=True``; missing or unexpected keys raise ValueError
     naming them (``backend.models.checkpoints.load_state_dict_strict``).
 
+    The variant: ``variant`` if given, else the checkpoint's ``config["variant"]``, else (a
+    bare exported state dict) ``"strip"``, or for one holding ``image_encoder.*`` weights the
+    first ``sam2_hiera`` variant whose parameter shapes fit (:func:`_hiera_variant_of`).
+
     Raises:
         ValueError: unknown variant or keys that do not fit.
     """
@@ -330,6 +436,8 @@ def load_roadgie_weights(path: str, variant: str | None = None) -> RoadGIE:
     if isinstance(state, dict) and "model" in state and "config" in state:
         variant = variant or state["config"].get("variant", "strip")
         state = state["model"]
+    if variant is None and any(k.startswith("image_encoder.") for k in state):
+        variant = _hiera_variant_of(state)
     model = build_roadgie(variant or "strip")
     load_state_dict_strict(
         model,
@@ -337,3 +445,15 @@ def load_roadgie_weights(path: str, variant: str | None = None) -> RoadGIE:
         source=str(path),
     )
     return model.eval()
+
+
+def _hiera_variant_of(state: Mapping[str, torch.Tensor]) -> str:
+    """The first ``sam2_hiera`` variant whose state-dict keys and shapes equal ``state``'s
+    (a bare exported file has no config); the first such variant when none fits (its strict
+    load then names the mismatches)."""
+    names = [n for n, c in CONFIGS.items() if c.encoder_kind == "sam2_hiera"]
+    for name in names:
+        target = build_roadgie(name).state_dict()
+        if target.keys() == state.keys() and all(target[k].shape == state[k].shape for k in target):
+            return name
+    return names[0]

@@ -401,3 +401,43 @@ def test_keep_best_saves_the_best_validation_and_validates_at_the_end(roads, tmp
     state = torch.load(out / "best.pt", weights_only=True)
     assert state["step"] == best[-1]["step"] and state["config"]["keep_best"] is True
     assert "optimizer" not in state  # weights for export, not for resuming
+
+
+def test_hiera_variant_trains_from_an_anchor_sam_encoder(roads, tmp_path):
+    """``--init-encoder-from`` (issue 10): with the encoder learning rate at 0 the trained
+    encoder is still exactly Anchor-SAM's while the rest moved; a strip variant refuses."""
+    pytest.importorskip("sam2")
+    from backend.methods.anchor_sam.model import build_anchor_sam
+
+    root, _ = roads
+    torch.manual_seed(1)
+    anchor = tmp_path / "anchor_sam_pico.pt"
+    torch.save({k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}, anchor)
+    expected = {
+        k: v.float()
+        for k, v in torch.load(anchor, weights_only=True).items()
+        if k.startswith("image_encoder.")
+    }
+    out = tmp_path / "run"
+    common = ["train", "--data", str(root), "--out", str(out), "--train-include", "tr_img-10*",
+              "--val-include", "", "--crop-px", "64", "--batch-size", "2", "--rounds", "2",
+              "--log-every", "1", "--checkpoint-every", "1", "--threads", "1",
+              "--init-encoder-from", str(anchor)]  # fmt: skip
+    with pytest.raises(ValueError, match="Hiera variant"):
+        main([*common, "--variant", "strip_tiny", "--max-steps", "1"])
+    args = [*common, "--variant", "hiera_pico", "--encoder-lr-scale", "0", "--max-steps", "2"]
+    assert main(args) == 0
+    state = torch.load(out / "last.pt", weights_only=True)
+    assert state["step"] == 2 and state["config"]["init_encoder_from"] == str(anchor)
+    assert state["config"]["variant"] == "hiera_pico"
+    for key, value in expected.items():
+        assert torch.equal(state["model"][key], value), key
+    fresh = build_roadgie("hiera_pico").state_dict()
+    assert not torch.equal(state["model"]["head.weight"], fresh["head.weight"])
+    history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["step"] for h in history if "loss" in h] == [1, 2]
+    # resume keeps the two parameter groups; the checkpoint loads as the hiera variant
+    assert main([*common, "--variant", "hiera_pico", "--max-steps", "3", "--resume"]) == 0
+    from backend.methods.roadgie.model import load_roadgie_weights
+
+    assert load_roadgie_weights(str(out / "last.pt")).config.encoder_kind == "sam2_hiera"

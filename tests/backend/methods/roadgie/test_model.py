@@ -6,6 +6,7 @@ import torch
 from backend.methods.roadgie.model import (
     CONFIGS,
     RoadGIE,
+    RoadGIEConfig,
     build_roadgie,
     count_parameters,
     load_roadgie_weights,
@@ -84,3 +85,89 @@ def test_load_weights_is_strict(tmp_path):
     torch.save(state, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="extra.weight"):
         load_roadgie_weights(str(tmp_path / "bad.pt"), "strip_tiny")
+
+
+# --- hiera_pico (not in the paper, issue 10): Anchor-SAM pico's Hiera + FPN as encoder
+
+
+def _anchor_sam_pico_file(tmp_path):
+    """A random-weights Anchor-SAM pico saved as the shipped fp16 file is."""
+    from backend.methods.anchor_sam.model import build_anchor_sam
+
+    torch.manual_seed(1)
+    state = {k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}
+    path = tmp_path / "anchor_sam_pico.pt"
+    torch.save(state, path)
+    return path
+
+
+def test_hiera_variant_encodes_five_strides_and_decodes():
+    pytest.importorskip("sam2")
+    torch.manual_seed(0)
+    model = build_roadgie("hiera_pico").eval()
+    assert model.config.encoder_kind == "sam2_hiera" and not hasattr(model, "stages")
+    n = count_parameters(model)
+    assert n * 2 <= 15_000_000, n  # fp16 file within 15 MB
+    image = torch.rand(2, 3, 96, 64) * 255
+    with torch.no_grad():
+        feats = model.encode(image)
+        assert [f.shape[-2:] for f in feats.feats] == [(48, 32), (24, 16), (12, 8), (6, 4), (3, 2)]
+        assert [f.shape[1] for f in feats.feats] == [16, 64, 64, 64, 64]
+        low = model.decode(feats, torch.zeros(2, 1, 96, 64), torch.zeros(2, 1, 96, 64))
+    assert low.shape == (2, 1, 48, 32)
+    with pytest.raises(ValueError, match="multiples of 32"):
+        model.encode(torch.zeros(1, 3, 80, 64))
+
+
+def test_hiera_variant_starts_from_anchor_sam_encoder_exactly(tmp_path):
+    pytest.importorskip("sam2")
+    anchor = _anchor_sam_pico_file(tmp_path)
+    expected = {
+        k.removeprefix("image_encoder."): v.float()
+        for k, v in torch.load(anchor, weights_only=True).items()
+        if k.startswith("image_encoder.")
+    }
+    model = build_roadgie("hiera_pico")
+    stem_before = model.stem[0][0].weight.clone()
+    model.load_hiera_encoder(anchor)
+    got = model.image_encoder.state_dict()
+    assert got.keys() == expected.keys()
+    for key, value in got.items():
+        assert torch.equal(value, expected[key]), key
+    assert torch.equal(model.stem[0][0].weight, stem_before)  # the stem is not Anchor-SAM's
+    with pytest.raises(ValueError, match="sam2_hiera"):
+        build_roadgie("strip_tiny").load_hiera_encoder(anchor)
+    with pytest.raises(ValueError, match="image_encoder.trunk"):
+        model.load_hiera_encoder({"decoder.weight": torch.zeros(1)})
+    bad = dict(torch.load(anchor, weights_only=True))
+    bad.pop(next(k for k in bad if k.startswith("image_encoder.neck.")))
+    with pytest.raises(ValueError, match=r"missing keys \(1\): neck\."):
+        model.load_hiera_encoder(bad)
+
+
+def test_exported_hiera_state_dict_loads_without_a_variant(tmp_path):
+    """The interactive engine loads bare exported files without naming the variant."""
+    pytest.importorskip("sam2")
+    torch.manual_seed(0)
+    model = build_roadgie("hiera_pico")
+    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    torch.save(state, tmp_path / "w.pt")
+    loaded = load_roadgie_weights(str(tmp_path / "w.pt"))
+    assert loaded.config.encoder_kind == "sam2_hiera"
+    key = "image_encoder.trunk.patch_embed.proj.weight"
+    assert torch.equal(loaded.state_dict()[key], state[key].float())
+
+
+def test_strip_configs_and_weights_without_the_new_fields_still_load(tmp_path):
+    old = {k: v for k, v in CONFIGS["strip"].to_dict().items() if not k.startswith("hiera_")}
+    old.pop("encoder_kind")
+    assert RoadGIEConfig.from_dict(old) == CONFIGS["strip"]
+    model = RoadGIE(CONFIGS["strip_tiny"])
+    torch.save(
+        {"model": model.state_dict(), "config": {"variant": "strip_tiny"}}, tmp_path / "c.pt"
+    )
+    loaded = load_roadgie_weights(str(tmp_path / "c.pt"))
+    assert loaded.config == CONFIGS["strip_tiny"] and hasattr(loaded, "stages")
+    bare = RoadGIE(CONFIGS["strip"])
+    torch.save(bare.state_dict(), tmp_path / "s.pt")
+    assert load_roadgie_weights(str(tmp_path / "s.pt")).config == CONFIGS["strip"]
