@@ -52,6 +52,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -492,10 +493,13 @@ def evaluate(
     report_rounds: Sequence[int] = REPORT_ROUNDS,
     gsd_m: float = 1.0,
     with_apls: bool = True,
+    initial_probs: Sequence[np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Dice and APLS after ``report_rounds`` rounds of deterministic simulated clicks.
 
-    Each whole image (zero-padded to a multiple of 32) starts with no prediction; each round
+    Each whole image (zero-padded to a multiple of 32) starts with no prediction, or with
+    ``initial_probs`` (the refinement workflow: Anchor-SAM's probability raster as the
+    starting logits, as the road engine's ``initial_probability_raster``); each round
     adds one click at the distance-transform maximum of the largest error component of the
     network's prediction. Dice is per image (images with an empty label left out of the
     mean, as Dice is 1 or 0 there) and pooled over all pixels; APLS (``backend.eval.apls``,
@@ -514,7 +518,18 @@ def evaluate(
     * ``dice_by_round``: mean per-image Dice after each round 1..``rounds`` and
       ``dice_non_decreasing``: whether it never falls from one round to the next;
     * ``domains``: the same figures per domain (name part before ``__``, see
-      :func:`domain_of`).
+      :func:`domain_of`);
+    * ``dice_start``: with ``initial_probs``, the mean Dice of the starting mask
+      (probability > 0.5, as the engine reads it) before any click.
+
+    Args:
+        model: the network.
+        samples: ``(key, image (H, W, 3) uint8, label (H, W) bool)`` at the model GSD.
+        rounds: simulated rounds per image.
+        report_rounds: rounds whose Dice/APLS are summarised.
+        gsd_m: metres per pixel (APLS).
+        with_apls: also score APLS (slower).
+        initial_probs: one ``(H, W)`` road probability (0..1) per sample, or None.
 
     Returns:
         ``{"rounds": {"1": {"dice", "dice_pooled", "dice_guaranteed", "apls", "n_dice",
@@ -537,11 +552,12 @@ def evaluate(
                 r: {"dice": [], "dice_g": [], "apls": [], "inter": [], "denom": []}
                 for r in range(1, rounds + 1)
             },
+            "dice_start": [],
             "checks": [0, 0, 0],  # (n, consistent raw, consistent guaranteed)
         }
 
     with torch.no_grad():
-        for key, image, label in samples:
+        for index, (key, image, label) in enumerate(samples):
             h, w = label.shape
             ph, pw = pad_to_multiple(h, w)
             img = np.zeros((ph, pw, 3), np.uint8)
@@ -552,8 +568,26 @@ def evaluate(
             valid[0, :h, :w] = True
             img_t = torch.from_numpy(img).permute(2, 0, 1)[None].float().to(device)
             lab_t = torch.from_numpy(lab.astype(np.float32))[None, None].to(device)
+            init_logits = None
+            if initial_probs is not None:
+                start = np.zeros((ph, pw), np.float32)
+                start[:h, :w] = initial_probs[index]
+                init_logits = torch.from_numpy(probability_to_logits(start))[None, None]
+                init_logits = init_logits.to(device)
+                if label.any():
+                    for group in {"all", domain_of(key)}:
+                        acc.setdefault(group, new_acc())["dice_start"].append(
+                            dice_score(initial_probs[index] > 0.5, label)
+                        )
             _, records = simulate_rounds(
-                model, img_t, lab_t, rounds, None, valid=valid, with_loss=False
+                model,
+                img_t,
+                lab_t,
+                rounds,
+                None,
+                valid=valid,
+                init_logits=init_logits,
+                with_loss=False,
             )
             gt_graph = mask_to_metric_graph(label, gsd_m) if with_apls else None
             for group in {"all", domain_of(key)}:
@@ -615,6 +649,8 @@ def evaluate(
         out["dice_non_decreasing"] = bool(
             all(b >= a_ for a_, b in zip(known[:-1], known[1:], strict=True))
         )
+        if a["dice_start"]:
+            out["dice_start"] = mean(a["dice_start"])
         n, raw, guaranteed = a["checks"]
         out["click_consistency"] = {
             "network": raw / n if n else None,
@@ -1132,6 +1168,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--gsd-m", type=float, default=1.0, help="metres per pixel (APLS)")
     ev.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps")
     ev.add_argument("--threads", type=int, default=None)
+    ev.add_argument(
+        "--anchor-start",
+        default=None,
+        metavar="WEIGHTS",
+        help="start every image from this Anchor-SAM's probability (the refinement "
+        "workflow) instead of from nothing",
+    )
+    ev.add_argument(
+        "--anchor-prob-dir",
+        default=None,
+        help="cache of the Anchor-SAM maps for --anchor-start (default: none kept)",
+    )
     pa = sub.add_parser(
         "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"
     )
@@ -1195,7 +1243,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         model = load_weights(args.weights).to(args.device)
         samples = _validation_samples(args.data, args.include)
-        result = evaluate(model, samples, args.rounds, gsd_m=args.gsd_m)
+        initial = None
+        if args.anchor_start:
+            sources = discover_samples(args.data, split_patterns(args.include))
+            with tempfile.TemporaryDirectory() as scratch:
+                maps = anchor_sam_probabilities(
+                    sources,
+                    [image for _, image, _ in samples],
+                    args.anchor_prob_dir or scratch,
+                    args.anchor_start,
+                    log_every=0,
+                )
+            initial = [m.astype(np.float32) / 255.0 for m in maps]
+        result = evaluate(model, samples, args.rounds, gsd_m=args.gsd_m, initial_probs=initial)
+        if args.anchor_start:
+            result["start"] = f"Anchor-SAM probability ({args.anchor_start})"
         text = json.dumps(result, indent=2)
         if args.output:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)

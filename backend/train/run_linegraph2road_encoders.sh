@@ -21,6 +21,13 @@
 #   --cache-dir out/train/lg2r_md/targets --road-width-px 5 --output STEM
 #   --t-r 0.03,0.05,0.1,0.2,0.3,0.5 --edge-threshold 0.05,0.1,0.2,0.3,0.5
 # and ship only what beats the shipped model on the select split.
+#
+# ONLY=distractors (2026-11-30, issue 10): continue the shipped hiera_pico weights into
+# OUT=out/train/lg2r_md/distractors with two training changes against its dense,
+# low-precision graphs: off-road distractor vertices in every crop (--distractor-ratio 0.5:
+# negatives for the edge classifier, which had only seen edges between ground-truth
+# vertices) and a road-mask Dice term (--road-dice-weight 1: a confident road head, so t_r
+# can rise); edge lambda 0.3, lr 5e-4, STEPS_DISTRACTORS (default 2000) steps.
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -30,9 +37,9 @@ ONLY=${ONLY:-hiera_pico}
 mkdir -p "$ROOT"
 .venv/bin/python -c "from backend.train.datasets import write_domain_set_at_gsd as w; \
 print(w('../shared/data/roads', '$DATA', 1.0))" || exit 1
-start() {  # start VARIANT INIT LR ENCODER_LR_SCALE
+start() {  # start VARIANT INIT LR ENCODER_LR_SCALE [RUN_NAME [EXTRA_FLAGS]]
   variant=$1
-  run=$ROOT/$variant
+  run=$ROOT/${5:-$variant}
   mkdir -p "$run"
   from="--init-encoder-from $2"
   [ -f "$run/last.pt" ] && from="--resume"
@@ -42,12 +49,15 @@ start() {  # start VARIANT INIT LR ENCODER_LR_SCALE
     --variant "$variant" --road-width-px 5 --balance-domains --photometric --batch-size 4 \
     --max-steps "$STEPS" --warmup-steps 100 --lr "$3" --encoder-lr-scale "$4" \
     --val-every 1250 --checkpoint-every 200 --log-every 20 --no-graph-metrics --threads 1 \
-    --seed 0 $from >> "$run/train.log" 2>&1 &
+    --seed 0 $from ${6:-} >> "$run/train.log" 2>&1 &
   echo $! > "$run/pid"
   echo "$variant: PID $(cat "$run/pid"), log $run/train.log"
 }
 case "$ONLY" in
   hiera_pico) start hiera_pico backend/models/weights/linegraph2road_hiera_pico_1m.pt 1e-3 0.1 ;;
   vit_tiny) start vit_tiny "${VIT_TINY_INIT:?give the former vit_tiny weights}" 5e-4 1.0 ;;
-  *) echo "ONLY must be hiera_pico or vit_tiny" >&2; exit 1 ;;
+  distractors) STEPS=${STEPS_DISTRACTORS:-2000}
+    start hiera_pico backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 \
+      distractors "--distractor-ratio 0.5 --road-dice-weight 1.0 --edge-loss-weight 0.3" ;;
+  *) echo "ONLY must be hiera_pico, vit_tiny or distractors" >&2; exit 1 ;;
 esac

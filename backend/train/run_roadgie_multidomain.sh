@@ -15,12 +15,19 @@
 # A step (8 rounds) takes 3 s of CPU; 2.2-7 s of wall time while other trainings share the
 # 2 cores. Start-up first fills OUT/anchor_prob (about 10 s per 1500 px image; kept).
 # Output (git-ignored): out/train/roadgie_md/{train.log, history.jsonl, last.pt, pid,
-# anchor_prob/}. Checkpoint every 100 steps; validation (select split, Dice/APLS per
+# best.pt}, Anchor-SAM maps cached in out/train/roadgie_md/anchor_prob/ (both variants).
+# Checkpoint every 100 steps; validation (select split, Dice/APLS per
 # domain, click consistency; about 4 min) every 500 steps in history.jsonl.
 # Stop it with: kill "$(cat out/train/roadgie_md/pid)"
 # Afterwards:  .venv/bin/python -m backend.train.roadgie evaluate --weights OUT/last.pt \
 #   --data out/train/lg2r_md/data_1m --include 'google_epfl__select__*' --threads 1
+#
+# VARIANT=hiera_pico (2026-11-30, issue 10): the Hiera + FPN variant, its encoder started
+# from the shipped Anchor-SAM (multi-domain) and trained at a tenth of the learning rate,
+# stem/prompt encoder/decoder random; OUT=out/train/roadgie_hiera, lr 1e-3, 6 rounds per
+# sample (a step costs less), STEPS default 1500.
 cd "$(dirname "$0")/../.." || exit 1
+VARIANT=${VARIANT:-strip}
 RUN=out/train/roadgie_md
 DATA=out/train/lg2r_md/data_1m
 STEPS=${STEPS:-6000}
@@ -28,18 +35,28 @@ mkdir -p "$RUN"
 .venv/bin/python -c "from backend.train.datasets import write_domain_set_at_gsd as w; \
 print(w('../shared/data/roads', '$DATA', 1.0))" || exit 1
 start="--init-weights backend/models/weights/roadgie_strip_1m.pt"
+LR=3e-4
+ROUNDS=8
+if [ "$VARIANT" = hiera_pico ]; then
+  RUN=out/train/roadgie_hiera
+  STEPS=${STEPS_HIERA:-1500}
+  start="--init-encoder-from backend/models/weights/anchor_sam_pico_1m.pt --encoder-lr-scale 0.1"
+  LR=1e-3
+  ROUNDS=6
+fi
+mkdir -p "$RUN"
 [ -f "$RUN/last.pt" ] && start="--resume"
 # nice 10: other people's work on the shared 2 cores keeps priority.
 # OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads slow everything down on a shared machine.
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 nohup nice -n 10 .venv/bin/python \
   -m backend.train.roadgie train --data "$DATA" --out "$RUN" \
   --train-include '*__train__*' --val-include '*__select__*' \
-  --variant strip --crop-px 256 --batch-size 4 --rounds 8 \
+  --variant "$VARIANT" --crop-px 256 --batch-size 4 --rounds "$ROUNDS" \
   --balance-domains --photometric strong --consistency-weight 1.0 \
   --init-prob 0.3 --init-source mixed --anchor-share 0.5 \
   --anchor-weights backend/models/weights/anchor_sam_pico_1m.pt \
-  --anchor-prob-dir "$RUN/anchor_prob" \
-  --lr 3e-4 --warmup-steps 100 --max-steps "$STEPS" \
+  --anchor-prob-dir out/train/roadgie_md/anchor_prob --keep-best \
+  --lr "$LR" --warmup-steps 100 --max-steps "$STEPS" \
   --checkpoint-every 100 --val-every 500 --log-every 10 \
   --threads 1 --seed 0 $start >> "$RUN/train.log" 2>&1 &
 echo $! > "$RUN/pid"

@@ -147,9 +147,56 @@ def test_loss_is_eq4():
     masks = torch.ones(2, 3, 8, 8)
     total, parts = t.linegraph2road_loss(logits, masks, torch.zeros(5), torch.ones(5), 0.1)
     assert math.isclose(float(total), math.log(2) * 1.1, rel_tol=1e-6)
-    assert set(parts) == {"loss", "edge", "mask_keypoint", "mask_road", "mask_overpass"}
+    assert set(parts) == {
+        "loss",
+        "edge",
+        "road_dice",
+        "mask_keypoint",
+        "mask_road",
+        "mask_overpass",
+    }
     total, parts = t.linegraph2road_loss(logits, masks, torch.zeros(0), torch.zeros(0))
     assert parts["edge"] == 0.0
+
+
+def test_road_dice_term_adds_weight_times_one_minus_soft_dice():
+    logits = torch.zeros(1, 3, 4, 4)  # probability 0.5 everywhere
+    masks = torch.zeros(1, 3, 4, 4)
+    masks[:, 1, :2] = 1.0  # half the road pixels set
+    base, parts = t.linegraph2road_loss(logits, masks, torch.zeros(0), torch.zeros(0))
+    dice = (2 * 0.5 * 8 + 1) / (0.5 * 16 + 8 + 1)
+    assert math.isclose(parts["road_dice"], 1 - dice, rel_tol=1e-6)
+    total, _ = t.linegraph2road_loss(logits, masks, torch.zeros(0), torch.zeros(0), 0.1, 2.0)
+    assert math.isclose(float(total), float(base) + 2.0 * (1 - dice), rel_tol=1e-6)
+    # A confident, correct road head has (almost) no Dice loss.
+    sure = torch.where(masks > 0, 20.0, -20.0)
+    _, parts = t.linegraph2road_loss(sure, masks, torch.zeros(0), torch.zeros(0))
+    assert parts["road_dice"] < 1e-3
+
+
+def test_distractor_vertices_are_off_road_and_only_in_negative_edges(tmp_path, mass400):
+    source = t.discover_samples(mass400, ("te_img-1",))[0]
+    image = t.read_rgb_uint8(source.image_path)
+    targets = t.TargetCache(tmp_path, t.TargetParams(road_width_px=5.0)).get(
+        source, 0, image.shape[:2]
+    )
+    for seed in range(4):
+        plain = t.make_crop_sample(image, targets, 128, np.random.default_rng(seed), 64.0)
+        s = t.make_crop_sample(
+            image, targets, 128, np.random.default_rng(seed), 64.0, distractor_ratio=0.5
+        )
+        n_real = len(plain["vertices_xy_px"])
+        v = s["vertices_xy_px"]
+        np.testing.assert_array_equal(v[:n_real], plain["vertices_xy_px"])
+        extra = v[n_real:]
+        assert len(extra) == round(0.5 * max(n_real, 4))
+        assert np.all((extra >= 0) & (extra < 128))
+        road = s["masks"][1] > 0
+        assert not road[np.floor(extra[:, 1]).astype(int), np.floor(extra[:, 0]).astype(int)].any()
+        e, labels = s["edge_index"], s["edge_labels"]
+        touches = (e >= n_real).any(axis=0)
+        assert touches.any() and not labels[touches].any()
+        assert labels.sum() == plain["edge_labels"].sum()  # the same positives
 
 
 def test_tiny_training_run_reduces_loss_and_resumes(tmp_path, mass400):
@@ -249,9 +296,11 @@ def _anchor_sam_pico_file(tmp_path: Path) -> Path:
 def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, mass400):
     pytest.importorskip("sam2")
     anchor = _anchor_sam_pico_file(tmp_path)
-    encoder_state = {k.removeprefix("image_encoder."): v.float()
-                     for k, v in torch.load(anchor, weights_only=True).items()
-                     if k.startswith("image_encoder.")}
+    encoder_state = {
+        k.removeprefix("image_encoder."): v.float()
+        for k, v in torch.load(anchor, weights_only=True).items()
+        if k.startswith("image_encoder.")
+    }
 
     model = t.build_linegraph2road("hiera_pico")
     model.load_hiera_encoder(anchor)
@@ -266,9 +315,19 @@ def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, mass400):
 
     # The training CLI's --init-encoder-from path: with the encoder learning rate at 0 the
     # trained encoder is still exactly the Anchor-SAM one, while the heads moved.
-    cfg = _cfg(tmp_path, mass400, variant="hiera_pico", model_overrides={}, crop_px=64,
-               max_steps=2, init_encoder_from=str(anchor), encoder_lr_scale=0.0,
-               weight_decay=0.0, balance_domains=True, photometric=True)
+    cfg = _cfg(
+        tmp_path,
+        mass400,
+        variant="hiera_pico",
+        model_overrides={},
+        crop_px=64,
+        max_steps=2,
+        init_encoder_from=str(anchor),
+        encoder_lr_scale=0.0,
+        weight_decay=0.0,
+        balance_domains=True,
+        photometric=True,
+    )
     t.train(cfg)
     trained = torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"]
     for key, value in encoder_state.items():
@@ -282,8 +341,8 @@ def test_predictor_pads_windows_to_the_hiera_multiple(mass400):
     from backend.methods.linegraph2road.predictor import LineGraph2RoadPredictor
 
     model = t.build_linegraph2road(
-        t.LineGraph2RoadConfig.from_dict({**t.CONFIGS["hiera_pico"].to_dict(),
-                                          "input_size_px": 64}))
+        t.LineGraph2RoadConfig.from_dict({**t.CONFIGS["hiera_pico"].to_dict(), "input_size_px": 64})
+    )
     predictor = LineGraph2RoadPredictor(model)
     predictor.set_images(np.zeros((1, 80, 72, 3), np.uint8))
     assert predictor._padded_size_hw_px == (96, 96)
@@ -299,12 +358,17 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
         for sub in ("images", "labels"):
             src = next((mass400 / sub).glob(f"{name}.*"))
             shutil.copy(src, data / sub / f"massachusetts__{split}__{name}{src.suffix}")
-    model = t.build_linegraph2road(t.LineGraph2RoadConfig.from_dict(
-        {**t.CONFIGS["vit_tiny"].to_dict(), **MICRO, "input_size_px": 128})).eval()
+    model = t.build_linegraph2road(
+        t.LineGraph2RoadConfig.from_dict(
+            {**t.CONFIGS["vit_tiny"].to_dict(), **MICRO, "input_size_px": 128}
+        )
+    ).eval()
     cache = t.TargetCache(tmp_path / "cache", t.TargetParams(road_width_px=5.0))
     report = t.graph_report(model, data, cache, t_r_grid=(0.4, 0.5), edge_grid=(0.5,))
     assert [(g["t_r"], g["edge_threshold"]) for g in report["select_grid"]] == [
-        (0.4, 0.5), (0.5, 0.5)]
+        (0.4, 0.5),
+        (0.5, 0.5),
+    ]
     assert report["chosen_on_select"]["t_r"] in (0.4, 0.5)
     domains = report["report_chosen"]["per_domain"]
     assert list(domains) == ["massachusetts"] and domains["massachusetts"]["n_images"] == 1

@@ -365,6 +365,45 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
         cons = part["click_consistency"]
         assert cons["n_checks"] > 0 and cons["guaranteed"] == 1.0
         assert 0 <= cons["network"] <= 1
+        assert "dice_start" not in part
+
+    # The refinement workflow: every image starts from the shipped Anchor-SAM's probability.
+    anchor_report = tmp_path / "eval_anchor.json"
+    args = [
+        "evaluate",
+        "--weights",
+        str(out / "last.pt"),
+        "--data",
+        str(multi_domain),
+        "--include",
+        "*__select__*",
+        "--output",
+        str(anchor_report),
+        "--anchor-start",
+        "backend/models/weights/anchor_sam_pico_1m.pt",
+        "--anchor-prob-dir",
+        str(tmp_path / "anchor_select"),
+    ]
+    assert main(args) == 0
+    result = json.loads(anchor_report.read_text())
+    assert result["start"].startswith("Anchor-SAM probability")
+    assert len(list((tmp_path / "anchor_select").glob("*.png"))) == result["n_images"]
+    for part in (result, *result["domains"].values()):
+        assert 0 <= part["dice_start"] <= 1
+
+
+def test_evaluate_from_the_label_as_start_begins_at_dice_1(roads, shared_data):
+    root = shared_data / "roads" / "massachusetts_400"
+    samples = [(s.key, *read_pair(s)) for s in discover_samples(root, ("te_img-1",))]
+    torch.manual_seed(0)
+    label = samples[0][2]
+    result = evaluate(
+        build_roadgie("strip_tiny"),
+        samples,
+        with_apls=False,
+        initial_probs=[label.astype(np.float32)],
+    )
+    assert result["dice_start"] == 1.0
 
 
 def test_discover_finds_sat_named_images_with_same_name_labels(tmp_path):
