@@ -565,27 +565,6 @@ def anchor_probabilities_on_device(
     return True
 
 
-def _roadgie_report_markdown(report: dict[str, Any]) -> str:
-    lines = ["# Interactive model (RoadGIE-style) validation report", "",
-             "Deterministic simulated clicks on whole images at 1 m (roadgie evaluate).", "",
-             "| split | domain | images | Dice@1 | Dice@3 | Dice@5 | APLS@5 | "
-             "click consistency (network) |", "|---|---|---|---|---|---|---|---|"]
-
-    def cell(value: Any) -> str:
-        return "-" if value is None else f"{value:.3f}"
-
-    for split in ("select", "report"):
-        part = report[split]
-        for domain, m in [("all", part), *sorted(part["domains"].items())]:
-            rounds = m["rounds"]
-            lines.append(
-                f"| {split} | {domain} | {m['n_images']} | "
-                + " | ".join(cell(rounds.get(r, {}).get("dice")) for r in ("1", "3", "5"))
-                + f" | {cell(rounds.get('5', {}).get('apls'))} | "
-                f"{cell(m['click_consistency']['network'])} |")
-    return "\n".join(lines) + "\n"
-
-
 def train_roadgie_on_device(
     data_dir: str | Path, out: str | Path, minutes: float, device: str = "cuda",
     batch_size: int = 16, init_weights: str | Path = ROADGIE_SHIPPED,
@@ -642,7 +621,7 @@ def train_roadgie_on_device(
                                  rg.EVAL_ROUNDS)
               for split in ("select", "report")}
     (out / f"{stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.report.md").write_text(_roadgie_report_markdown(report))
+    (out / f"{stem}.report.md").write_text(rg.interactive_report_markdown(report))
     rounds = report["report"]["rounds"]
     exported["report"] = {
         "report_split_dice": {r: rounds.get(r, {}).get("dice") for r in ("1", "3", "5")},

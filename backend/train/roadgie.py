@@ -665,6 +665,112 @@ def evaluate(
     return result
 
 
+def mean_of_domains_dice(result: dict[str, Any], at_round: str = "5") -> float | None:
+    """Mean over domains of the per-image Dice after ``at_round`` clicks (each domain weighs
+    the same, as the LineGraph2Road and Anchor-SAM reports' headline figures)."""
+    values = [d["rounds"].get(at_round, {}).get("dice") for d in result.get("domains", {}).values()]
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if known else None
+
+
+def interactive_report(
+    model: RoadGIE,
+    data: str,
+    anchor_weights: str | os.PathLike[str] | None = None,
+    anchor_prob_dir: str | os.PathLike[str] | None = None,
+    splits: Sequence[str] = ("select", "report"),
+    gsd_m: float = 1.0,
+) -> dict[str, Any]:
+    """The interactive part of the validation report (issue 10, item 2).
+
+    For each split of the multi-domain folder (``DOMAIN__SPLIT__KEY`` names) and each start,
+    :func:`evaluate` with 5 deterministic clicks: ``scratch`` (no prediction at first) and,
+    with ``anchor_weights``, ``anchor`` (the refinement workflow: Anchor-SAM's probability as
+    the starting logits). Nothing is tuned on either split (the interactive model has no
+    threshold); ``select`` is the split checkpoints are chosen on, ``report`` the one quoted.
+
+    Args:
+        model: the network.
+        data: folder written by :func:`backend.train.datasets.write_domain_set_at_gsd`.
+        anchor_weights: Anchor-SAM weights for the ``anchor`` start, or None (scratch only).
+        anchor_prob_dir: cache of the Anchor-SAM maps (None: a temporary folder).
+        splits: split names.
+        gsd_m: metres per pixel (APLS).
+
+    Returns:
+        ``{start: {split: evaluate() result + "dice5_mean_of_domains"}}``.
+
+    Raises:
+        ValueError: a split has no image (it names the folder and the pattern).
+    """
+    report: dict[str, Any] = {}
+    starts = ["scratch"] + (["anchor"] if anchor_weights else [])
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        for split in splits:
+            include = f"*__{split}__*"
+            samples = _validation_samples(data, include)
+            for start in starts:
+                initial = None
+                if start == "anchor":
+                    sources = discover_samples(data, split_patterns(include))
+                    maps = anchor_sam_probabilities(
+                        sources,
+                        [image for _, image, _ in samples],
+                        anchor_prob_dir or scratch_dir,
+                        str(anchor_weights),
+                        log_every=0,
+                    )
+                    initial = [m.astype(np.float32) / 255.0 for m in maps]
+                result = evaluate(model, samples, EVAL_ROUNDS, gsd_m=gsd_m, initial_probs=initial)
+                result["dice5_mean_of_domains"] = mean_of_domains_dice(result)
+                report.setdefault(start, {})[split] = result
+    return report
+
+
+def interactive_report_markdown(report: dict[str, Any]) -> str:
+    """Markdown table of :func:`interactive_report` (or of ``{split: evaluate()}``, read as
+    the ``scratch`` start)."""
+    if "scratch" not in report:
+        report = {"scratch": report}
+    lines = [
+        "# Interactive model (RoadGIE-style) validation report",
+        "",
+        "Deterministic simulated clicks on whole images at 1 m (`roadgie evaluate`): each "
+        "click at the centre of the largest error region. Start `scratch`: no prediction "
+        "before the first click; `anchor`: Anchor-SAM's probability as the starting logits "
+        "(the refinement workflow). Dice per image, mean over images; click consistency: "
+        "clicked pixels with the click's label in the network's own mask, every click "
+        "checked in its round and all later ones. Checkpoints are chosen on `select`.",
+        "",
+        "| start | split | domain | images | Dice start | Dice@1 | Dice@3 | Dice@5 | "
+        "APLS@5 | non-decreasing | click consistency (network) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cell(value: Any) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    for start, parts in report.items():
+        for split, part in parts.items():
+            rows = [("all", part), *sorted(part["domains"].items())]
+            for domain, m in rows:
+                rounds = m["rounds"]
+                lines.append(
+                    f"| {start} | {split} | {domain} | {m['n_images']} | "
+                    f"{cell(m.get('dice_start'))} | "
+                    + " | ".join(cell(rounds.get(r, {}).get("dice")) for r in ("1", "3", "5"))
+                    + f" | {cell(rounds.get('5', {}).get('apls'))} | "
+                    f"{'yes' if m['dice_non_decreasing'] else 'no'} | "
+                    f"{cell(m['click_consistency']['network'])} |"
+                )
+            if part.get("dice5_mean_of_domains") is not None:
+                lines.append(
+                    f"| {start} | {split} | mean of domains | | | | | "
+                    f"{cell(part['dice5_mean_of_domains'])} | | | |"
+                )
+    return "\n".join(lines) + "\n"
+
+
 # --- training loop --------------------------------------------------------------------------
 
 
@@ -1180,6 +1286,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cache of the Anchor-SAM maps for --anchor-start (default: none kept)",
     )
+    rp = sub.add_parser(
+        "report",
+        help="validation report: Dice after 1/3/5 clicks and click consistency per domain, "
+        "select and report splits, from scratch and from Anchor-SAM (STEM.json + STEM.md)",
+    )
+    rp.add_argument("--weights", required=True, help="last.pt, best.pt or exported .pt")
+    rp.add_argument("--data", required=True, help="folder from write_domain_set_at_gsd")
+    rp.add_argument("--output", required=True, help="path stem: writes STEM.json, STEM.md")
+    rp.add_argument(
+        "--anchor-start", default=None, metavar="WEIGHTS", help="also start from Anchor-SAM"
+    )
+    rp.add_argument("--anchor-prob-dir", default=None, help="cache of the Anchor-SAM maps")
+    rp.add_argument("--threads", type=int, default=None)
     pa = sub.add_parser(
         "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"
     )
@@ -1263,6 +1382,15 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_text(text + "\n")
         print(text)
+        return 0
+    if args.command == "report":
+        model = load_weights(args.weights)
+        report = interactive_report(model, args.data, args.anchor_start, args.anchor_prob_dir)
+        stem = Path(args.output)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        Path(f"{stem}.md").write_text(interactive_report_markdown(report))
+        print(interactive_report_markdown(report))
         return 0
     if args.command == "precompute-anchor":
         sources = discover_samples(args.data, split_patterns(args.include))

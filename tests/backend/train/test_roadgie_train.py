@@ -12,6 +12,9 @@ from backend.train.datasets import discover_samples, read_pair
 from backend.train.roadgie import (
     augment_batch,
     evaluate,
+    interactive_report,
+    interactive_report_markdown,
+    load_weights,
     lr_factor,
     main,
     simulate_rounds,
@@ -390,6 +393,26 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
     assert len(list((tmp_path / "anchor_select").glob("*.png"))) == result["n_images"]
     for part in (result, *result["domains"].values()):
         assert 0 <= part["dice_start"] <= 1
+
+    # The report: both starts on the select split (this folder has no report split).
+    report = interactive_report(
+        load_weights(out / "last.pt"),
+        str(multi_domain),
+        "backend/models/weights/anchor_sam_pico_1m.pt",
+        tmp_path / "anchor_select",
+        splits=("select",),
+    )
+    assert set(report) == {"scratch", "anchor"}
+    assert report["anchor"]["select"]["dice_start"] == result["dice_start"]
+    for start in report.values():
+        part = start["select"]
+        assert part["dice5_mean_of_domains"] == pytest.approx(
+            np.mean([d["rounds"]["5"]["dice"] for d in part["domains"].values()])
+        )
+    text = interactive_report_markdown(report)
+    assert "| anchor | select | mean of domains |" in text and "| scratch | select | epfl |" in text
+    with pytest.raises(ValueError, match=r"matching \['\*__report__\*'\]"):
+        interactive_report(load_weights(out / "last.pt"), str(multi_domain), splits=("report",))
 
 
 def test_evaluate_from_the_label_as_start_begins_at_dice_1(roads, shared_data):
