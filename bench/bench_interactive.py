@@ -14,7 +14,7 @@ positions inside the window.
 
 Engines:
 
-- ``road``: the shipped ``roadgie_strip_1m`` on a 512 x 512 m window (512 x 512 model px at
+- ``road``: the shipped ``roadgie_hiera_pico_1m`` on a 512 x 512 m window (512 x 512 model px at
   1 m) of a real Massachusetts 1500 tile written as a GeoTIFF (synthetic road grid without
   ../shared/data).
 - ``sam``: the official SAM ViT-B architecture (segment-anything) with random weights (timing
@@ -140,11 +140,11 @@ def report(name: str, times_ms: np.ndarray, target_ms: float = 150.0) -> None:
 def bench_road(raster: Path, clicks: int, memory_clicks: int) -> None:
     from backend.models.registry import get_weights_spec
 
-    spec = get_weights_spec("roadgie_strip_1m")
+    spec = get_weights_spec("roadgie_hiera_pico_1m")
     weights = "trained" if spec.path().is_file() else "MISSING"
     session, encode_s = open_session(raster, "road", [200, 200, 512, 512])
     print(
-        f"road: roadgie_strip_1m ({weights} weights), window {session.window_px} raster px "
+        f"road: roadgie_hiera_pico_1m ({weights} weights), window {session.window_px} raster px "
         f"-> {session.model_hw[1]} x {session.model_hw[0]} model px; encode {encode_s:.2f} s"
     )
     time_clicks(session, 5)  # warm-up

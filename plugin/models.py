@@ -71,10 +71,10 @@ KNOWN_MODELS: tuple[ModelChoice, ...] = (
         "LineGraph2Road, small Hiera encoder, shipped; road graphs at 1 m",
     ),
     ModelChoice(
-        "roadgie_strip_1m",
+        "roadgie_hiera_pico_1m",
         ROADGIE,
         1.0,
-        "RoadGIE-style interactive road model, shipped; clicks and scribbles",
+        "RoadGIE-style interactive road model, small Hiera encoder, shipped; clicks and scribbles",
     ),
     ModelChoice("sam2.1_hiera_b_plus", "sam2", None, "Official SAM 2.1 Hiera-base+ (download)"),
     ModelChoice("sam2.1_hiera_l", "sam2", None, "Official SAM 2.1 Hiera-large (download)"),

@@ -1021,7 +1021,7 @@ class EngineSpec:
 ENGINE_TABLE: dict[str, EngineSpec] = {
     spec.name: spec
     for spec in (
-        EngineSpec("road", ("roadgie",), "roadgie_strip_1m", False, True, True),
+        EngineSpec("road", ("roadgie",), "roadgie_hiera_pico_1m", False, True, True),
         EngineSpec("sam", ("sam", "sam2"), "sam_vit_b", True, False, False),
     )
 }

@@ -42,7 +42,7 @@ ENGINE_TABLE: dict[str, EngineSpec] = {
     spec.name: spec
     for spec in (
         # Latency of a click grows with the model image area: 768 px per side at most.
-        EngineSpec("road", ("roadgie",), "roadgie_strip_1m", 768, True, False, True),
+        EngineSpec("road", ("roadgie",), "roadgie_hiera_pico_1m", 768, True, False, True),
         EngineSpec("sam", ("sam", "sam2"), "sam_vit_b", 1024, False, True, False),
     )
 }

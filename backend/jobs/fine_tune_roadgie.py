@@ -3,8 +3,9 @@
 Training command line :mod:`backend.train.roadgie`: ``--init-weights BASE.pt`` loads the base
 model's weights (weights only: new optimiser, step 0) of the same variant; training runs the
 simulated interaction of the base model's training (rounds, scribble and refinement-start
-shares from its card, synthetic refinement starts) with the click-consistency loss
-(``--consistency-weight``, the base's or 1.0); crops are ``crop_px`` at most the chip size.
+shares and the encoder's learning-rate factor from its card, synthetic refinement starts)
+with the click-consistency loss (``--consistency-weight``, the base's or 1.0); crops are
+``crop_px`` at most the chip size.
 ``--keep-best`` saves ``best.pt`` at each validation with the best mean Dice after 5
 simulated clicks on the ``va_*`` chips (and validates once more when training ends).
 
@@ -41,7 +42,8 @@ _CARRIED = ("inference_defaults", "normalisation", "input", "output", "paper", "
 
 
 def variant(base: WeightsSpec) -> str:
-    """``strip``, ``strip_tiny``...: the card's, else the registry architecture's suffix."""
+    """``hiera_pico`` (the shipped model), ``strip``, ``strip_tiny``...: the card's, else the
+    registry architecture's suffix."""
     card = base.model_card or {}
     return str(card.get("variant") or base.architecture.removeprefix("roadgie_"))
 
@@ -73,6 +75,10 @@ def train_args(params, base: WeightsSpec, run_dir: Path, work: Path, device: str
         str(float(config.get("init_prob", 0.25))),
         "--consistency-weight",
         str(float(config.get("consistency_weight", CONSISTENCY_WEIGHT))),
+        # the base's encoder learning-rate factor (Hiera variants: 0.1; strip variants
+        # have one parameter group and ignore it)
+        "--encoder-lr-scale",
+        str(float(config.get("encoder_lr_scale", 1.0))),
     ]
 
 

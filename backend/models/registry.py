@@ -158,20 +158,20 @@ ANCHOR_SAM_PICO_1M = _bundled_spec(
     "RGB). See its model card for the per-domain IoU on held-out data.",
 )
 
-ROADGIE_STRIP_1M = _bundled_spec(
-    "roadgie_strip_1m",
+ROADGIE_HIERA_PICO_1M = _bundled_spec(
+    "roadgie_hiera_pico_1m",
     "roadgie",
-    "roadgie_strip",
-    "RoadGIE-style interactive road model (strip-convolution encoder-decoder, clicks and "
-    "scribbles, previous logits) trained from scratch on CPU with simulated interaction "
-    "on Massachusetts Roads crops (1 m/px RGB). See its model card for Dice / APLS after "
-    "1, 3 and 5 clicks.",
+    "roadgie_hiera_pico",
+    "RoadGIE-style interactive road model (clicks and scribbles, previous logits) with a "
+    "small SAM2 Hiera encoder started from the shipped Anchor-SAM, trained on CPU with "
+    "simulated interaction on a multi-domain road set (Massachusetts, Google/EPFL, "
+    "DeepGlobe; 1 m/px RGB). See its model card for Dice / APLS after 1, 3 and 5 clicks.",
 )
 
 WEIGHTS: dict[str, WeightsSpec] = {
     s.id: s
     for s in (SAM_VIT_B, SAM_VIT_L, SAM_VIT_H, *SAM2_SPECS, LINEGRAPH2ROAD_HIERA_PICO_1M,
-              ANCHOR_SAM_PICO_1M, ROADGIE_STRIP_1M)
+              ANCHOR_SAM_PICO_1M, ROADGIE_HIERA_PICO_1M)
 }
 
 
@@ -299,7 +299,7 @@ _BUILDERS: dict[str, Callable[..., torch.nn.Module]] = {
     "sam_vit_b": build_sam_vit_b,
     "linegraph2road_hiera_pico_1m": build_linegraph2road_hiera_pico_1m,
     "anchor_sam_pico_1m": build_anchor_sam_pico_1m,
-    "roadgie_strip_1m": lambda **kwargs: _build("roadgie_strip_1m", **kwargs),
+    "roadgie_hiera_pico_1m": lambda **kwargs: _build("roadgie_hiera_pico_1m", **kwargs),
     **{
         name: _sam_family_builder(name)
         for name in ("sam_vit_l", "sam_vit_h", *(spec.id for spec in SAM2_SPECS))

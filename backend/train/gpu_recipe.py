@@ -31,8 +31,9 @@ Two steps:
      :func:`~backend.train.linegraph2road.graph_report` on a reduced threshold grid
      (:data:`LG2R_REPORT_T_R` x :data:`LG2R_REPORT_EDGE`; the Vegas pan recall needs
      rasterio and is left out);
-   * interactive (RoadGIE-style ``strip``): continues the shipped model with the options of
-     ``run_roadgie_multidomain.sh`` (8 rounds, click consistency, strong photometric, 30 %
+   * interactive (RoadGIE-style ``hiera_pico``): continues the shipped model with the
+     options of ``run_roadgie_multidomain.sh`` VARIANT=hiera_refine (6 rounds, lr 5e-4,
+     encoder lr x 0.1, click consistency, strong photometric, 30 %
      refinement starts, half from the shipped Anchor-SAM's probability, computed on the
      GPU first within :data:`ANCHOR_PROB_BUDGET_FRACTION` of the stage, else synthetic
      starts), fp16 export + card, and ``evaluate`` (Dice after 1/3/5 clicks, click
@@ -89,7 +90,7 @@ REPO = Path(__file__).resolve().parents[2]
 WEIGHTS = REPO / "backend" / "models" / "weights"
 SHIPPED = WEIGHTS / "anchor_sam_pico_1m.pt"
 LG2R_SHIPPED = WEIGHTS / "linegraph2road_hiera_pico_1m.pt"
-ROADGIE_SHIPPED = WEIGHTS / "roadgie_strip_1m.pt"
+ROADGIE_SHIPPED = WEIGHTS / "roadgie_hiera_pico_1m.pt"
 MODELS = ("anchor_sam", "linegraph2road", "roadgie")
 DEFAULT_SHARES = (3.0, 3.0, 2.0)
 #: Reduced report grid of LineGraph2Road (the full one has 6 x 5 points); holds the
@@ -565,6 +566,22 @@ def anchor_probabilities_on_device(
     return True
 
 
+#: Continuation recipes of the interactive model by encoder kind: the Hiera variant's
+#: (``run_roadgie_multidomain.sh`` VARIANT=hiera_refine: 6 rounds, lr 5e-4, encoder at a
+#: tenth) and the strip variants' (8 rounds, lr 3e-4, one parameter group).
+ROADGIE_HIERA_RECIPE = {"rounds": 6, "lr": 5e-4, "encoder_lr_scale": 0.1}
+ROADGIE_STRIP_RECIPE = {"rounds": 8, "lr": 3e-4, "encoder_lr_scale": 1.0}
+
+
+def _roadgie_variant_of(weights: str | Path) -> str:
+    """The RoadGIE variant whose configuration the weights load into (no card variant)."""
+    from backend.methods.roadgie.model import CONFIGS
+    from backend.train import roadgie as rg
+
+    config = rg.load_weights(weights).config
+    return next(name for name, c in CONFIGS.items() if c == config)
+
+
 def train_roadgie_on_device(
     data_dir: str | Path, out: str | Path, minutes: float, device: str = "cuda",
     batch_size: int = 16, init_weights: str | Path = ROADGIE_SHIPPED,
@@ -573,23 +590,32 @@ def train_roadgie_on_device(
 ) -> dict[str, Any]:
     """Continue the interactive model on the 1 m folder, export it and evaluate it.
 
-    The recipe of ``run_roadgie_multidomain.sh`` (8 rounds, click consistency 1, strong
-    photometric, balanced domains, 30 % refinement starts, ``init_source`` ``mixed``: half
-    of them from the Anchor-SAM probability, computed first within ``anchor_budget_s``,
-    else all synthetic) for ``minutes`` (the Anchor-SAM maps included). Files in ``out``:
-    ``roadgie_strip_1m.pt`` (fp16), ``.json`` (card), ``.report.json`` / ``.report.md``
+    The variant is the one of ``init_weights`` (its card's ``variant``, else detected from
+    the weights; the shipped model is ``hiera_pico``). The recipe of
+    ``run_roadgie_multidomain.sh`` (click consistency 1, strong photometric, balanced
+    domains, 30 % refinement starts, ``init_source`` ``mixed``: half of them from the
+    Anchor-SAM probability, computed first within ``anchor_budget_s``, else all synthetic)
+    for ``minutes`` (the Anchor-SAM maps included); a Hiera variant continues with its
+    refinement recipe (6 rounds, lr 5e-4, encoder at a tenth of it), a strip variant with
+    8 rounds at lr 3e-4. Files in ``out`` (named after the shipped model):
+    ``roadgie_hiera_pico_1m.pt`` (fp16), ``.json`` (card), ``.report.json`` / ``.report.md``
     (:func:`backend.train.roadgie.evaluate`, Dice after 1/3/5 clicks and click consistency
     on the ``select`` and ``report`` splits) and ``roadgie.history.jsonl``.
 
     Returns:
         The exported card.
     """
+    from backend.methods.roadgie.model import CONFIGS
     from backend.train import roadgie as rg
 
     out = Path(out)
     run = out / "_run_roadgie"
-    stem = "roadgie_strip_1m"
+    stem = ROADGIE_SHIPPED.stem
     start = time.monotonic()
+    card = _card_template(Path(init_weights))
+    variant = card.get("variant") or _roadgie_variant_of(init_weights)
+    recipe = (ROADGIE_HIERA_RECIPE if CONFIGS[variant].encoder_kind == "sam2_hiera"
+              else ROADGIE_STRIP_RECIPE)
     anchor_dir = run / "anchor_prob"
     if init_source != "synthetic":
         if not anchor_probabilities_on_device(data_dir, anchor_dir, anchor_budget_s, device,
@@ -598,25 +624,26 @@ def train_roadgie_on_device(
     left_min = max(minutes - (time.monotonic() - start) / 60, 0.001)
     cfg = rg.TrainConfig(
         data=str(data_dir), out_dir=str(run), train_include=("*__train__*",), val_include=(),
-        variant="strip", crop_px=256, batch_size=batch_size, rounds=8, lr=3e-4,
-        warmup_steps=30, max_steps=10**9, time_limit_min=left_min, init_prob=0.3,
+        variant=variant, crop_px=256, batch_size=batch_size, rounds=recipe["rounds"],
+        lr=recipe["lr"], encoder_lr_scale=recipe["encoder_lr_scale"], warmup_steps=30,
+        max_steps=10**9, time_limit_min=left_min, init_prob=0.3,
         init_source=init_source, anchor_share=0.5, anchor_weights=str(anchor_weights),
         anchor_prob_dir=str(anchor_dir), consistency_weight=1.0, balance_domains=True,
         photometric="strong", init_weights=str(init_weights), checkpoint_every=10**9,
         val_every=0, log_every=5, device=device)
     rg.train(cfg)
-    card = _card_template(Path(init_weights))
     card["training"] = {
         "continued_from": Path(init_weights).name,
-        "recipe": "run_roadgie_multidomain.sh options (8 rounds, consistency 1, strong "
-                  f"photometric, balanced domains, init 0.3 {init_source}), batch "
-                  f"{batch_size}, crop 256",
+        "recipe": f"run_roadgie_multidomain.sh options ({recipe['rounds']} rounds, lr "
+                  f"{recipe['lr']:g}, encoder lr x {recipe['encoder_lr_scale']:g}, "
+                  "consistency 1, strong photometric, balanced domains, init 0.3 "
+                  f"{init_source}), variant {variant}, batch {batch_size}, crop 256",
         "gpu_recipe": {"device": _device_name(device), "minutes_budget": round(minutes, 3),
                        "wall_time_s": round(time.monotonic() - start, 1),
                        "init_source": init_source, "data": DATA_NOTE + ", at 1 m"}}
     exported = rg.export(run / "last.pt", out / f"{stem}.pt", card)
     t0 = time.monotonic()
-    model = rg.load_weights(out / f"{stem}.pt", "strip").to(device)
+    model = rg.load_weights(out / f"{stem}.pt", variant).to(device)
     report = {split: rg.evaluate(model, rg._validation_samples(str(data_dir), f"*__{split}__*"),
                                  rg.EVAL_ROUNDS)
               for split in ("select", "report")}

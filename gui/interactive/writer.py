@@ -51,7 +51,7 @@ class ResultAttributes:
     Attributes:
         label: Class label typed by the user, e.g. ``"road"``.
         engine: ``"road"`` or ``"sam"``.
-        model: Model id that made the mask, e.g. ``"roadgie_strip_1m"``.
+        model: Model id that made the mask, e.g. ``"roadgie_hiera_pico_1m"``.
         rounds: Interaction rounds (prompts) that led to the result.
         score: Backend score of the result (SAM: predicted IoU; road: mean probability).
         date: When it was accepted (local time); None means now.

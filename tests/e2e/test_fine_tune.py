@@ -246,7 +246,7 @@ def click_tuned(fine_tuned, backend_session, roadextract):
         FINE_TUNE_ID,
         {
             "TRAINING_SET": fine_tuned.built["OUTPUT"],
-            "BASE_MODEL": "roadgie_strip_1m",
+            "BASE_MODEL": "roadgie_hiera_pico_1m",
             "MODEL_NAME": NEW_CLICK_MODEL,
             "TIME_LIMIT": 5.0,
             "MAX_STEPS": 3,
@@ -334,7 +334,7 @@ def test_interactive_model_fine_tune_reports_click_scores(click_tuned, model_dir
         f"{tuned['DICE_3_BEFORE']:.3f} / {tuned['DICE_5_BEFORE']:.3f} before" in log
     )
     card = json.loads((model_dir / "user" / f"{NEW_CLICK_MODEL}.json").read_text())
-    assert card["method"] == "roadgie" and card["base_model"] == "roadgie_strip_1m"
+    assert card["method"] == "roadgie" and card["base_model"] == "roadgie_hiera_pico_1m"
     assert card["inference_defaults"]["threshold"] == 0.5  # the base model's
     assert card["validation"]["held_out_dice_5_after"] == pytest.approx(tuned["DICE_5_AFTER"])
     # The base-model picker offers it for another round; the algorithms do not (no
@@ -359,7 +359,7 @@ def test_interactive_dock_lists_the_new_model_and_a_session_decodes_with_it(
     client = backend_session.client
     rows = client.models()["models"]
     road = [c.id for c in models.model_choices(params.ENGINE_METHODS["road"], rows)]
-    assert NEW_CLICK_MODEL in road and "roadgie_strip_1m" in road
+    assert NEW_CLICK_MODEL in road and "roadgie_hiera_pico_1m" in road
     sam = [c.id for c in models.model_choices(params.ENGINE_METHODS["sam"], rows)]
     assert NEW_CLICK_MODEL not in sam
     raster = _utm_raster(tmp_path / "area.tif")

@@ -153,7 +153,7 @@ class FakeInteractiveBackend:
             return 200, {
                 "model_dir": "/nowhere",
                 "models": [
-                    {"id": "roadgie_strip_1m", "method": "roadgie", "installed": True},
+                    {"id": "roadgie_hiera_pico_1m", "method": "roadgie", "installed": True},
                     {"id": "sam_vit_b", "method": "sam", "installed": False},
                     {"id": "linegraph2road_hiera_pico_1m", "method": "linegraph2road"},
                 ],
@@ -215,7 +215,7 @@ class FakeInteractiveBackend:
             row, h = row + (h - self.max_window_px) // 2, self.max_window_px
         engine = params.get("engine", "road")
         session_id = secrets.token_hex(6)
-        model = params.get("model") or {"road": "roadgie_strip_1m", "sam": "sam_vit_b"}[engine]
+        model = params.get("model") or {"road": "roadgie_hiera_pico_1m", "sam": "sam_vit_b"}[engine]
         self.sessions[session_id] = FakeSession(
             session_id,
             params["raster_path"],

@@ -418,7 +418,7 @@ def test_accept_writes_feature_in_third_crs(setup, ix, fake):
         assert {"label", "engine", "model", "rounds", "score", "date"} <= set(names)
         assert feature["label"] == "road"
         assert feature["engine"] == "road"
-        assert feature["model"] == "roadgie_strip_1m"
+        assert feature["model"] == "roadgie_hiera_pico_1m"
         assert feature["rounds"] == 2
         assert feature["score"] == pytest.approx(result.score)
         assert feature["date"].isValid()
@@ -567,7 +567,7 @@ def test_dock_shows_device_models_prompts_and_accepts(dock_env):
     wait_for(lambda: env.controller.health is not None)
     assert "Fake CPU" in dock.device_label.text()
     models = [dock.model_combo.itemData(i) for i in range(dock.model_combo.count())]
-    assert models == [None, "roadgie_strip_1m"]  # road engine: its default and road models
+    assert models == [None, "roadgie_hiera_pico_1m"]  # road engine: its default and road models
     dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("sam"))
     models = [dock.model_combo.itemText(i) for i in range(dock.model_combo.count())]
     assert models == ["Default (sam_vit_b)", "sam_vit_b (not installed)"]
@@ -752,7 +752,7 @@ def test_dock_lists_the_known_models_before_the_backend_answers(dock_env):
     """Without a backend's GET /models the dock lists the plugin's known models (issue 16)."""
     dock = dock_env.dock
     models = [dock.model_combo.itemData(i) for i in range(dock.model_combo.count())]
-    assert models == [None, "roadgie_strip_1m"]
+    assert models == [None, "roadgie_hiera_pico_1m"]
     assert "1 m/px" in dock.model_combo.itemText(1)
     assert "RoadGIE" in dock.model_combo.itemData(1, Qt.ToolTipRole)
     dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("sam"))

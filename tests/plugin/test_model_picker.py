@@ -54,5 +54,5 @@ def test_fine_tune_base_model_picker_without_a_backend(provider, base, rx):
     known = sorted(c.id for c in models.KNOWN_MODELS if c.method in families)
     assert sorted(parameter.options()) == known
     assert parameter.checkValueIsAcceptable("linegraph2road_hiera_pico_1m")
-    assert parameter.checkValueIsAcceptable("roadgie_strip_1m")  # the interactive model
+    assert parameter.checkValueIsAcceptable("roadgie_hiera_pico_1m")  # the interactive model
     assert not parameter.checkValueIsAcceptable("sam_vit_b")

@@ -22,7 +22,7 @@ def engine(tmp_path_factory):
         {"model": build_roadgie("strip_tiny").state_dict(), "config": {"variant": "strip_tiny"}},
         path,
     )
-    return RoadEngine("roadgie_strip_1m", checkpoint_path=str(path))
+    return RoadEngine("roadgie_hiera_pico_1m", checkpoint_path=str(path))
 
 
 def _biased(engine, monkeypatch, bias):

@@ -1,6 +1,6 @@
 """Interactive sessions through the real app: encode job, predict rounds, errors, frames.
 
-The road-model tests use the shipped ``roadgie_strip_1m`` on a real Massachusetts crop
+The road-model tests use the shipped ``roadgie_hiera_pico_1m`` on a real Massachusetts crop
 (``te_img-1``, not used for training) georeferenced at 1 m in UTM 19N.
 """
 
@@ -52,7 +52,7 @@ def test_positive_click_on_a_road_contains_it_and_negative_click_removes_around_
 ):
     _, label = te_crop
     summary = _encode(client, te_tif, window_px=[0, 0, 400, 400])
-    assert summary["engine"] == "road" and summary["model"] == "roadgie_strip_1m"
+    assert summary["engine"] == "road" and summary["model"] == "roadgie_hiera_pico_1m"
     assert summary["window_px"] == [0, 0, 400, 400] and summary["model_gsd_m"] == 1.0
     assert summary["cached"] is False and "26919" in summary["crs_wkt"]
     sid = summary["session_id"]

@@ -144,7 +144,7 @@ def test_interactive_road_model_fine_tunes_and_decodes_clicks(
     messages = []
     result = run(
         FineTuneParams(dataset_dir=str(dataset), model_name="my_area_clicks",
-                       base_model="roadgie_strip_1m", max_steps=3, time_limit_min=5,
+                       base_model="roadgie_hiera_pico_1m", max_steps=3, time_limit_min=5,
                        device="cpu", batch_size=2),  # crop_px 256 -> the 64 px chips
         lambda p, m="": messages.append(m),
     )
@@ -162,9 +162,9 @@ def test_interactive_road_model_fine_tunes_and_decodes_clicks(
         0.5, "step 5, loss 0.800, held-out Dice after 5 clicks 0.500"
     )
     card = json.loads((user_model_dir / "my_area_clicks.json").read_text())
-    base = get_weights_spec("roadgie_strip_1m").model_card
-    assert card["method"] == "roadgie" and card["registry_architecture"] == "roadgie_strip"
-    assert card["variant"] == "strip" and card["base_model"] == "roadgie_strip_1m"
+    base = get_weights_spec("roadgie_hiera_pico_1m").model_card
+    assert card["method"] == "roadgie" and card["registry_architecture"] == "roadgie_hiera_pico"
+    assert card["variant"] == "hiera_pico" and card["base_model"] == "roadgie_hiera_pico_1m"
     assert card["inference_defaults"] == base["inference_defaults"]
     assert card["normalisation"] == base["normalisation"]
     assert card["training"]["steps"] == 3 and card["training"]["checkpoint_step"] == 3
@@ -182,7 +182,7 @@ def test_interactive_road_model_fine_tunes_and_decodes_clicks(
         with TestClient(app, base_url="http://127.0.0.1:8765") as client:
             rows = client.get("/models", headers=auth).json()["models"]
             road_models = [r["id"] for r in rows if r["method"] == "roadgie" and r["installed"]]
-            assert {"roadgie_strip_1m", "my_area_clicks"} <= set(road_models)
+            assert {"roadgie_hiera_pico_1m", "my_area_clicks"} <= set(road_models)
             created = client.post("/jobs", headers=auth, json={
                 "kind": "interactive_encode",
                 "params": {"raster_path": str(utm_raster), "engine": "road",

@@ -147,7 +147,7 @@ def test_device_training_dry_run_on_cpu(roads, tmp_path):
     expected = ["gpu_recipe.json"]
     for model, stem in (("anchor_sam", "anchor_sam_pico_1m"),
                         ("linegraph2road", "linegraph2road_hiera_pico_1m"),
-                        ("roadgie", "roadgie_strip_1m")):
+                        ("roadgie", "roadgie_hiera_pico_1m")):
         expected += [f"{stem}.json", f"{stem}.pt", f"{stem}.report.json", f"{stem}.report.md"]
         assert "error" not in summary["steps"][model], summary["steps"][model]
     # The 1 m folder, targets and checkpoints are gone; a history comes back for each stage
@@ -160,7 +160,7 @@ def test_device_training_dry_run_on_cpu(roads, tmp_path):
     assert summary["steps"]["data_1m"]["skipped_partial"] == 2  # Vegas pan: partial labels
     assert summary["steps"]["roadgie"]["stage_end_s"] == 60.0
     cards = {stem: json.loads((out / f"{stem}.json").read_text()) for stem in
-             ("anchor_sam_pico_1m", "linegraph2road_hiera_pico_1m", "roadgie_strip_1m")}
+             ("anchor_sam_pico_1m", "linegraph2road_hiera_pico_1m", "roadgie_hiera_pico_1m")}
     anchor = cards["anchor_sam_pico_1m"]
     assert "spacenet_vegas_pan_recall_of_labelled_roads" in anchor["report"]["headline"]
     assert anchor["training"]["gpu_recipe"]["device"] == "cpu"
@@ -172,16 +172,16 @@ def test_device_training_dry_run_on_cpu(roads, tmp_path):
         gpu_recipe.LG2R_REPORT_EDGE)
     assert lg2r["inference_defaults"]["t_r"] == report["chosen_on_select"]["t_r"]
     assert "google_epfl" in report["report_chosen"]["per_domain"]
-    roadgie = cards["roadgie_strip_1m"]
+    roadgie = cards["roadgie_hiera_pico_1m"]
     assert roadgie["training"]["steps"] >= 1
     assert roadgie["training"]["gpu_recipe"]["init_source"] in ("mixed", "synthetic")
-    evaluated = json.loads((out / "roadgie_strip_1m.report.json").read_text())
+    evaluated = json.loads((out / "roadgie_hiera_pico_1m.report.json").read_text())
     for split in ("select", "report"):
         assert set(evaluated[split]["rounds"]) == {"1", "3", "5"}
         assert evaluated[split]["click_consistency"]["n_checks"] > 0
-    assert "Dice@5" in (out / "roadgie_strip_1m.report.md").read_text()
+    assert "Dice@5" in (out / "roadgie_hiera_pico_1m.report.md").read_text()
     from backend.train.linegraph2road import load_model_file
     from backend.train.roadgie import load_weights
 
     load_model_file(out / "linegraph2road_hiera_pico_1m.pt", "hiera_pico")  # strict loads
-    load_weights(out / "roadgie_strip_1m.pt", "strip")
+    load_weights(out / "roadgie_hiera_pico_1m.pt", "hiera_pico")
