@@ -230,7 +230,7 @@ def make_crop_sample(
     ground-truth vertices only, but at inference vertices also come from false-positive road
     pixels, and the edge classifier has never seen an edge that touches one. With
     ``distractor_ratio`` > 0, about ``ratio x`` (number of crop vertices, at least 4) extra
-    vertices are drawn on non-road pixels (half within 4-24 px of the road mask, where false
+    vertices are drawn on non-road pixels (half within 12-32 px of the road mask, where false
     positives sit, half anywhere off-road); every candidate edge touching one is a negative.
 
     Args:
@@ -312,16 +312,18 @@ def sample_distractor_vertices(
 
     Returns:
         ``(M, 2)`` float64 ``(x, y)`` in crop pixels, ``M <= count`` (fewer when the crop
-        has no off-road pixel): half (rounded up) within 4-24 px of the road when the crop
-        has road, the rest anywhere at least 4 px from it.
+        has no off-road pixel): half (rounded up) within 12-32 px of the road when the crop
+        has road, the rest anywhere at least 12 px from it. 12 px: the mask is a 5 px band
+        around the centerline, and a road surface reaches about 10 px from it at 1 m (a
+        four-lane road); a vertex there is on the road, not a distractor.
     """
     from scipy.ndimage import distance_transform_edt
 
     if count <= 0:
         return np.zeros((0, 2))
     dist = distance_transform_edt(~road) if road.any() else np.full(road.shape, np.inf)
-    near = np.flatnonzero(((dist >= 4) & (dist <= 24)).ravel())
-    off = np.flatnonzero((dist >= 4).ravel())
+    near = np.flatnonzero(((dist >= 12) & (dist <= 32)).ravel())
+    off = np.flatnonzero((dist >= 12).ravel())
     n_near = (count + 1) // 2 if near.size else 0
     picks = []
     if n_near:
