@@ -74,6 +74,8 @@ elif [ "$VARIANT" = shipped ]; then
   start="--init-weights backend/models/weights/roadgie_hiera_pico_1m.pt --encoder-lr-scale 0.1"
   LR=5e-4
   ROUNDS=6
+  INIT_PROB=0.5  # as stage 2 of the shipped weights
+  ANCHOR_SHARE=0.6
 elif [ "$VARIANT" != strip ]; then
   echo "VARIANT must be shipped, strip, hiera_pico or hiera_refine (got $VARIANT)" >&2
   exit 1
