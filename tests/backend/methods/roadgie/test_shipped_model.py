@@ -29,10 +29,11 @@ def test_shipped_roadgie_weights_match_their_card_and_declaration():
 
 def test_shipped_roadgie_on_held_out_massachusetts_crops(shared_data):
     """Deterministic simulated clicks (``roadgie evaluate``, no starting prediction) on the
-    13 Massachusetts ``te_*`` crops (not trained on), the protocol the strip model shipped
-    until 2026-11-30 was scored by (its card: Dice 0.409 / 0.450 / 0.462 after 1 / 3 / 5
-    clicks). Measured 2026-11-30 with these weights, one CPU thread: Dice 0.359 / 0.403 /
-    0.409, APLS 0.087 / 0.069 / 0.085, click consistency of the raw network 1.0. About 10 s.
+    13 Massachusetts ``te_*`` crops (not trained on): the card's report-split figures for
+    Massachusetts (``validation.scratch.report``, computed by ``roadgie report`` on the same
+    crops written at 1 m) are reproduced, more clicks help and the raw network keeps every
+    click. Card, 2026-11-30: Dice 0.399 / 0.484 / 0.502 after 1 / 3 / 5 clicks (the strip model
+    shipped until then: 0.409 / 0.450 / 0.462). About 10 s on one thread.
     """
     import torch
 
@@ -46,9 +47,11 @@ def test_shipped_roadgie_on_held_out_massachusetts_crops(shared_data):
     assert rounds["5"]["n_dice"] == 12  # one crop has no road
     for r in ("1", "3", "5"):
         assert 0.0 <= rounds[r]["dice"] <= 1.0 and 0.0 <= rounds[r]["apls"] <= 1.0
-    # more clicks help (the point of interactive training), and the floor sits a little
-    # below the measured 0.409
-    assert rounds["5"]["dice"] >= rounds["1"]["dice"] + 0.03
-    assert rounds["5"]["dice"] >= 0.38
+    card = get_weights_spec(SHIPPED).model_card["validation"]["scratch"]["report"]
+    quoted = card["domains"]["massachusetts"]["dice_by_round"]
+    for r in (1, 3, 5):
+        assert abs(rounds[str(r)]["dice"] - quoted[r - 1]) < 0.01, (r, rounds[str(r)], quoted)
+    # more clicks help (the point of interactive training)
+    assert rounds["5"]["dice"] >= rounds["1"]["dice"] + 0.05
     # the raw network keeps its clicks (the engine enforces them on top)
     assert result["click_consistency"]["network"] >= 0.95
