@@ -1,15 +1,18 @@
 """SAM2's Hiera trunk + FPN neck, built from the official ``sam2`` package.
 
-One builder for every network here that uses a SAM2 image encoder (Anchor-SAM's encoder,
-LineGraph2Road's ``hiera_*`` variants), so that their ``image_encoder.*`` weights share one
+One builder (and one weight loader, :func:`load_hiera_encoder_weights`) for every network
+here that uses a SAM2 image encoder (Anchor-SAM's encoder, the LineGraph2Road and RoadGIE
+``hiera_*`` variants), so that their ``image_encoder.*`` weights share one
 layout and load into each other (e.g. LineGraph2Road starts from a trained Anchor-SAM
 encoder) and from official SAM2 / SAM2.1 checkpoints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+import torch
 from torch import nn
 
 
@@ -66,3 +69,44 @@ def build_hiera_fpn_encoder(
         fpn_interp_model="nearest",
     )
     return ImageEncoder(trunk=trunk, neck=neck, scalp=0)
+
+
+def load_hiera_encoder_weights(
+    encoder: nn.Module,
+    checkpoint: str | Path | Mapping[str, torch.Tensor],
+    expected_sha256: str | None = None,
+) -> None:
+    """Load another network's ``image_encoder.*`` (Hiera + FPN) into ``encoder``, strictly.
+
+    Shared by the RoadGIE and LineGraph2Road ``hiera_*`` variants, whose encoders start from
+    a trained Anchor-SAM file of the same Hiera (``anchor_sam_pico_1m.pt``) or an official
+    SAM2 checkpoint of matching sizes.
+
+    Args:
+        encoder: the :func:`build_hiera_fpn_encoder` module to fill.
+        checkpoint: a bare or fp16 state dict, a checkpoint ``{"model": ...}`` file, or an
+            in-memory state dict.
+        expected_sha256: digest the file must have (None: not checked).
+
+    Raises:
+        ValueError: no ``image_encoder.trunk.*`` weights, or missing / unexpected /
+            mis-shaped keys (listed).
+    """
+    from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
+
+    if isinstance(checkpoint, Mapping):
+        full, source = dict(checkpoint), "state dict"
+    else:
+        full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
+    prefix = "image_encoder."
+    state = {
+        k.removeprefix(prefix): v.float() if v.is_floating_point() else v
+        for k, v in full.items()
+        if k.startswith(prefix)
+    }
+    if not any(k.startswith("trunk.") for k in state):
+        raise ValueError(
+            f"{source} has no 'image_encoder.trunk.*' weights; expected an Anchor-SAM "
+            "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
+        )
+    load_state_dict_strict(encoder, state, source=f"{source} (image_encoder.*)")

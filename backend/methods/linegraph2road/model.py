@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
-from backend.models.hiera import build_hiera_fpn_encoder
+from backend.models.hiera import build_hiera_fpn_encoder, load_hiera_encoder_weights
 
 MASK_NAMES: tuple[str, str, str] = ("keypoint", "road", "overpass")
 """Channel order of the mask decoder output (Sec. 3.2)."""
@@ -613,19 +613,7 @@ class LineGraph2Road(nn.Module):
                 f"variant {self.config.variant} has a {self.config.encoder_kind} encoder; "
                 "Hiera weights only start a 'sam2_hiera' variant such as hiera_pico"
             )
-        if isinstance(checkpoint, Mapping):
-            full, source = dict(checkpoint), "state dict"
-        else:
-            full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
-        prefix = "image_encoder."
-        state = {k.removeprefix(prefix): v.float() for k, v in full.items()
-                 if k.startswith(prefix)}
-        if not any(k.startswith("trunk.") for k in state):
-            raise ValueError(
-                f"{source} has no 'image_encoder.trunk.*' weights; expected an Anchor-SAM "
-                "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
-            )
-        load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
+        load_hiera_encoder_weights(self.image_encoder, checkpoint, expected_sha256)
 
 
 def build_linegraph2road(

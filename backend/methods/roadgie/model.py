@@ -39,8 +39,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
-from backend.models.hiera import build_hiera_fpn_encoder
+from backend.models.checkpoints import load_state_dict_strict
+from backend.models.hiera import build_hiera_fpn_encoder, load_hiera_encoder_weights
 
 PIXEL_MEAN = (123.675, 116.28, 103.53)
 PIXEL_STD = (58.395, 57.12, 57.375)
@@ -306,22 +306,7 @@ class RoadGIE(nn.Module):
                 f"this RoadGIE has a {self.config.encoder_kind!r} encoder; Anchor-SAM / SAM2 "
                 "Hiera weights only start a 'sam2_hiera' variant such as hiera_pico"
             )
-        if isinstance(checkpoint, Mapping):
-            full, source = dict(checkpoint), "state dict"
-        else:
-            full, source = load_state_dict_file(checkpoint, expected_sha256), str(checkpoint)
-        prefix = "image_encoder."
-        state = {
-            k.removeprefix(prefix): v.float() if v.is_floating_point() else v
-            for k, v in full.items()
-            if k.startswith(prefix)
-        }
-        if not any(k.startswith("trunk.") for k in state):
-            raise ValueError(
-                f"{source} has no 'image_encoder.trunk.*' weights; expected an Anchor-SAM "
-                "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
-            )
-        load_state_dict_strict(self.image_encoder, state, source=f"{source} (image_encoder.*)")
+        load_hiera_encoder_weights(self.image_encoder, checkpoint, expected_sha256)
 
     # ------------------------------------------------------------------ decoder
     def decode(
