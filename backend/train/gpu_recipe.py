@@ -644,15 +644,14 @@ def train_roadgie_on_device(
     exported = rg.export(run / "last.pt", out / f"{stem}.pt", card)
     t0 = time.monotonic()
     model = rg.load_weights(out / f"{stem}.pt", variant).to(device)
-    report = {split: rg.evaluate(model, rg._validation_samples(str(data_dir), f"*__{split}__*"),
-                                 rg.EVAL_ROUNDS)
-              for split in ("select", "report")}
+    report = rg.interactive_report(model, str(data_dir))  # from scratch, select and report
     (out / f"{stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / f"{stem}.report.md").write_text(rg.interactive_report_markdown(report))
-    rounds = report["report"]["rounds"]
+    rounds = report["scratch"]["report"]["rounds"]
     exported["report"] = {
         "report_split_dice": {r: rounds.get(r, {}).get("dice") for r in ("1", "3", "5")},
-        "report_split_click_consistency": report["report"]["click_consistency"]["network"],
+        "report_split_click_consistency":
+            report["scratch"]["report"]["click_consistency"]["network"],
         "seconds": round(time.monotonic() - t0, 1), "reserve_s": round(report_reserve_s, 1)}
     (out / f"{stem}.json").write_text(json.dumps(exported, indent=2, sort_keys=True) + "\n")
     if (run / "history.jsonl").is_file():  # none when the stage had no time for a log

@@ -728,10 +728,7 @@ def interactive_report(
 
 
 def interactive_report_markdown(report: dict[str, Any]) -> str:
-    """Markdown table of :func:`interactive_report` (or of ``{split: evaluate()}``, read as
-    the ``scratch`` start)."""
-    if "scratch" not in report:
-        report = {"scratch": report}
+    """Markdown table of :func:`interactive_report`."""
     lines = [
         "# Interactive model (RoadGIE-style) validation report",
         "",
@@ -1389,8 +1386,9 @@ def main(argv: list[str] | None = None) -> int:
         stem = Path(args.output)
         stem.parent.mkdir(parents=True, exist_ok=True)
         Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        Path(f"{stem}.md").write_text(interactive_report_markdown(report))
-        print(interactive_report_markdown(report))
+        markdown = interactive_report_markdown(report)
+        Path(f"{stem}.md").write_text(markdown)
+        print(markdown)
         return 0
     if args.command == "precompute-anchor":
         sources = discover_samples(args.data, split_patterns(args.include))
