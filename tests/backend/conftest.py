@@ -171,3 +171,18 @@ def rgb_scenes(tmp_path) -> tuple[Path, Path]:
     folder = tmp_path / "scenes"
     folder.mkdir()
     return write_two_crs_scenes(folder, rgb=True)
+
+
+@pytest.fixture
+def anchor_sam_pico_file(tmp_path: Path) -> Path:
+    """A random-weights Anchor-SAM pico saved as the shipped fp16 file is (the Hiera encoder
+    the LineGraph2Road and RoadGIE ``hiera_pico`` variants start from)."""
+    import torch
+
+    from backend.methods.anchor_sam.model import build_anchor_sam
+
+    torch.manual_seed(1)
+    state = {k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}
+    path = tmp_path / "anchor_sam_pico.pt"
+    torch.save(state, path)
+    return path

@@ -282,20 +282,9 @@ def test_domains_get_equal_shares_whatever_their_image_counts(tmp_path):
     assert weights["a__train__1"] == pytest.approx(0.5 / 3)
 
 
-def _anchor_sam_pico_file(tmp_path: Path) -> Path:
-    """A random-weights Anchor-SAM pico saved as the shipped fp16 file is."""
-    from backend.methods.anchor_sam.model import build_anchor_sam
-
-    torch.manual_seed(1)
-    state = {k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}
-    path = tmp_path / "anchor_sam_pico.pt"
-    torch.save(state, path)
-    return path
-
-
-def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, mass400):
+def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, anchor_sam_pico_file, mass400):
     pytest.importorskip("sam2")
-    anchor = _anchor_sam_pico_file(tmp_path)
+    anchor = anchor_sam_pico_file
     encoder_state = {
         k.removeprefix("image_encoder."): v.float()
         for k, v in torch.load(anchor, weights_only=True).items()

@@ -90,17 +90,6 @@ def test_load_weights_is_strict(tmp_path):
 # --- hiera_pico (not in the paper, issue 10): Anchor-SAM pico's Hiera + FPN as encoder
 
 
-def _anchor_sam_pico_file(tmp_path):
-    """A random-weights Anchor-SAM pico saved as the shipped fp16 file is."""
-    from backend.methods.anchor_sam.model import build_anchor_sam
-
-    torch.manual_seed(1)
-    state = {k: v.half() for k, v in build_anchor_sam("pico").state_dict().items()}
-    path = tmp_path / "anchor_sam_pico.pt"
-    torch.save(state, path)
-    return path
-
-
 def test_hiera_variant_encodes_five_strides_and_decodes():
     pytest.importorskip("sam2")
     torch.manual_seed(0)
@@ -119,9 +108,9 @@ def test_hiera_variant_encodes_five_strides_and_decodes():
         model.encode(torch.zeros(1, 3, 80, 64))
 
 
-def test_hiera_variant_starts_from_anchor_sam_encoder_exactly(tmp_path):
+def test_hiera_variant_starts_from_anchor_sam_encoder_exactly(anchor_sam_pico_file):
     pytest.importorskip("sam2")
-    anchor = _anchor_sam_pico_file(tmp_path)
+    anchor = anchor_sam_pico_file
     expected = {
         k.removeprefix("image_encoder."): v.float()
         for k, v in torch.load(anchor, weights_only=True).items()
