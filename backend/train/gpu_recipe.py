@@ -479,6 +479,7 @@ def train_linegraph2road_on_device(
         The exported card.
     """
     from backend.train import linegraph2road as lg
+    from backend.train.report import write_report
 
     out = Path(out)
     run = out / "_run_linegraph2road"
@@ -510,8 +511,7 @@ def train_linegraph2road_on_device(
                              t_r_grid, edge_grid, device=device)
     report["grid_note"] = (f"reduced grid t_r {list(t_r_grid)} x edge {list(edge_grid)} "
                            "(device time); no Vegas pan recall (needs rasterio)")
-    Path(out / f"{stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
-    Path(out / f"{stem}.report.md").write_text(lg.graph_report_markdown(report))
+    write_report(report, out / f"{stem}.report", lg.graph_report_markdown)
     chosen = report["chosen_on_select"]
     exported["report"] = {
         "chosen_on_select": chosen,
@@ -607,6 +607,7 @@ def train_roadgie_on_device(
     """
     from backend.methods.roadgie.model import CONFIGS
     from backend.train import roadgie as rg
+    from backend.train.report import write_report
 
     out = Path(out)
     run = out / "_run_roadgie"
@@ -645,8 +646,7 @@ def train_roadgie_on_device(
     t0 = time.monotonic()
     model = rg.load_weights(out / f"{stem}.pt", variant).to(device)
     report = rg.interactive_report(model, str(data_dir))  # from scratch, select and report
-    (out / f"{stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.report.md").write_text(rg.interactive_report_markdown(report))
+    write_report(report, out / f"{stem}.report", rg.interactive_report_markdown)
     rounds = report["scratch"]["report"]["rounds"]
     exported["report"] = {
         "report_split_dice": {r: rounds.get(r, {}).get("dice") for r in ("1", "3", "5")},

@@ -77,6 +77,7 @@ from backend.train.datasets import (  # noqa: F401 - re-exported for callers of 
     read_road_mask,
     split_patterns,
 )
+from backend.train.report import write_report
 
 _CACHE_VERSION = 1
 
@@ -1501,12 +1502,7 @@ def main(argv: list[str] | None = None) -> int:
             _floats(args.edge_threshold),
             device=args.device,
         )
-        stem = Path(args.output)
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        # Suffixes appended, not replaced: a stem like "model.report" must not become
-        # "model.json" (the model card's name).
-        Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        Path(f"{stem}.md").write_text(graph_report_markdown(report))
+        write_report(report, args.output, graph_report_markdown)
         print(graph_report_markdown(report))
         return 0
     card = json.loads(Path(args.card).read_text())

@@ -246,13 +246,19 @@ def report_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_report(report: dict[str, Any], path_stem: str | Path) -> tuple[Path, Path]:
-    """Write ``STEM.json`` and ``STEM.md``; returns both paths."""
+def write_report(
+    report: dict[str, Any],
+    path_stem: str | Path,
+    markdown: Callable[[dict[str, Any]], str] = report_markdown,
+) -> tuple[Path, Path]:
+    """Write ``STEM.json`` and ``STEM.md`` (``markdown(report)``; default: the segmentation
+    table) of any model's validation report; returns both paths. Suffixes are appended, not
+    replaced: a stem like ``model.report`` must not become ``model.json`` (the model card)."""
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     json_path, md_path = stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".md")
     json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    md_path.write_text(report_markdown(report) + "\n")
+    md_path.write_text(markdown(report).rstrip("\n") + "\n")
     return json_path, md_path
 
 

@@ -88,6 +88,7 @@ from backend.train.datasets import (
     read_pair,
     split_patterns,
 )
+from backend.train.report import write_report
 
 REPORT_ROUNDS = (1, 3, 5)
 #: Rounds of every evaluation (validation during training, export card, ``evaluate``),
@@ -1383,12 +1384,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         model = load_weights(args.weights)
         report = interactive_report(model, args.data, args.anchor_start, args.anchor_prob_dir)
-        stem = Path(args.output)
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        markdown = interactive_report_markdown(report)
-        Path(f"{stem}.md").write_text(markdown)
-        print(markdown)
+        write_report(report, args.output, interactive_report_markdown)
+        print(interactive_report_markdown(report))
         return 0
     if args.command == "precompute-anchor":
         sources = discover_samples(args.data, split_patterns(args.include))
