@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from backend.interactive.engine_table import DEFAULT_MODELS, ENGINE_TABLE, ENGINES
+from backend.methods.roadgie.merge import progressive_merge
 from backend.methods.roadgie.model import (
     RoadGIEFeatures,
     load_roadgie_weights,
@@ -30,6 +31,7 @@ from backend.methods.roadgie.model import (
 from backend.methods.roadgie.prompts import (
     Scribble,
     apply_prompt_constraint,
+    enforce_prompts,
     prompt_label_map,
     rasterize_prompts,
 )
@@ -63,6 +65,20 @@ class Prompts:
 
 
 @dataclass
+class ShownRound:
+    """What the user saw after a round of the road engine: the base of a progressive merge.
+
+    Attributes:
+        mask: ``(H, W)`` bool mask at the model image size.
+        label_map: ``(H, W)`` int8 :func:`backend.methods.roadgie.prompts.prompt_label_map`
+            of that round's prompts (all -1 for round 0).
+    """
+
+    mask: np.ndarray
+    label_map: np.ndarray
+
+
+@dataclass
 class DecodeOutput:
     """One round's prediction on the model image.
 
@@ -72,11 +88,14 @@ class DecodeOutput:
             road ``(1, 1, H/2, W/2)`` (padded) float16 tensor, SAM ``(1, 1, 256, 256)``
             float32 array.
         score: SAM: predicted IoU; road: mean probability inside the mask (0 if empty).
+        shown: road engine: the mask and prompt label map of this round (the base of the
+            next round's merge); SAM: None.
     """
 
     mask: np.ndarray
     low_res_logits: Any
     score: float
+    shown: ShownRound | None = None
 
 
 class PromptError(ValueError):
@@ -150,22 +169,41 @@ class RoadEngine:
         logits = np.clip(np.log(p / (1 - p)), -6, 6).astype(np.float32)
         return torch.from_numpy(logits)[None, None].half()
 
+    def initial_shown(self, probability: np.ndarray) -> ShownRound:
+        """Round 0 as the user sees it: the ``(H, W)`` probability map (model image size,
+        [0, 1]) above the model's threshold, no prompt."""
+        mask = np.nan_to_num(probability, nan=0.0) >= self.threshold
+        return ShownRound(mask, np.full(mask.shape, -1, np.int8))
+
     def decode(
         self,
         embedding: Any,
         prompts: Prompts,
         prev_logits: Any | None,
         threshold: float | None = None,
+        merge_into: ShownRound | None = None,
     ) -> DecodeOutput:
         """One round (RoadGIE decoder pass) with the prompts enforced as a hard constraint.
 
-        The network's probability is thresholded, then every pixel a prompt covers is set to
-        the prompt's label (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`:
-        a positive click's disk and a positive scribble's line are road, negative ones
-        background; where prompts overlap the later click wins). This is a constraint on
-        top of the network, not part of RoadGIE: it makes click consistency 100 % by
-        construction, and a positive click can never leave an empty mask (its disk is
-        always road). The low-res logits fed back next round are the network's own.
+        The network's probability is thresholded; with ``merge_into`` (the round the user
+        saw before) only the changes connected to the prompts added since that round are
+        taken (:func:`backend.methods.roadgie.merge.progressive_merge`, FocalClick's
+        progressive merge; not part of RoadGIE), the rest of the mask stays as it was. Then
+        every pixel a prompt covers is set to the prompt's label
+        (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`: a positive click's
+        disk and a positive scribble's line are road, negative ones background; where
+        prompts overlap the later click wins). This constraint is not part of RoadGIE
+        either: it makes click consistency 100 % by construction, and a positive click can
+        never leave an empty mask (its disk is always road). The low-res logits fed back
+        next round are the network's own.
+
+        Args:
+            embedding: :meth:`prepare`'s result.
+            prompts: all prompts of this round (model image pixel frame).
+            prev_logits: the previous round's low-res logits, the initial logits, or None.
+            threshold: probability threshold (None: the model's default).
+            merge_into: ``(H, W)`` mask and label map the new round is merged into, or None
+                (the whole mask is the network's).
 
         Raises:
             PromptError: a box prompt (the road model takes points and scribbles only,
@@ -195,9 +233,18 @@ class RoadEngine:
         label_map = prompt_label_map(
             (h, w), prompts.points_xy_px, prompts.point_labels, prompts.scribbles
         )
+        network_mask = prob >= min(t, 1.0)
         prob, mask = apply_prompt_constraint(prob, label_map, t)
+        if merge_into is not None:
+            if merge_into.mask.shape != (h, w):
+                raise ValueError(
+                    f"merge_into has shape {merge_into.mask.shape}, the model image {(h, w)}"
+                )
+            new_prompt = label_map != merge_into.label_map
+            merged = progressive_merge(merge_into.mask, network_mask, new_prompt)
+            mask = enforce_prompts(merged, label_map)
         score = float(prob[mask].mean()) if mask.any() else 0.0
-        return DecodeOutput(mask, low.half().cpu(), score)
+        return DecodeOutput(mask, low.half().cpu(), score, ShownRound(mask, label_map))
 
 
 class SamEngine:

@@ -32,6 +32,12 @@ class PredictRequest(BaseModel):
     scribbles: list[ScribblePrompt] = Field(default_factory=list)
     box: list[float] | None = Field(None, description="[x0, y0, x1, y1] raster px (sam).")
     previous_round: int | None = Field(None, ge=0, description="Round fed back; null = 0.")
+    merge: bool | None = Field(
+        None,
+        description="Road engine: change the previous round's mask only where connected to "
+        "the new prompts (progressive merge); null = on when the rounds start from the "
+        "initial_probability_raster.",
+    )
     centerlines: bool = False
     threshold: float | None = Field(None, gt=0.0, lt=1.0, description="Road engine only.")
     simplify_tolerance_map: float = Field(0.0, ge=0.0)

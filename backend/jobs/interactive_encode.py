@@ -236,6 +236,7 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
         prob = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
         assert isinstance(engine, RoadEngine)  # validate() allows it for this engine only
         session.initial_logits = engine.initial_logits(prob)
+        session.initial_shown = engine.initial_shown(prob)
     get_store().add(session)
     return {
         "outputs": {},

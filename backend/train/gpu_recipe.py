@@ -569,8 +569,12 @@ def anchor_probabilities_on_device(
 #: Continuation recipes of the interactive model by encoder kind: the Hiera variant's
 #: (``run_roadgie_multidomain.sh`` VARIANT=hiera_refine: 6 rounds, lr 5e-4, encoder at a
 #: tenth) and the strip variants' (8 rounds, lr 3e-4, one parameter group).
-ROADGIE_HIERA_RECIPE = {"rounds": 6, "lr": 5e-4, "encoder_lr_scale": 0.1}
-ROADGIE_STRIP_RECIPE = {"rounds": 8, "lr": 3e-4, "encoder_lr_scale": 1.0}
+# Hiera: the mix of stage 2 of the shipped weights (half of the samples start from a
+# prediction, 60 % of those from Anchor-SAM); strip: the strip model's 30 % / half.
+ROADGIE_HIERA_RECIPE = {"rounds": 6, "lr": 5e-4, "encoder_lr_scale": 0.1,
+                        "init_prob": 0.5, "anchor_share": 0.6}
+ROADGIE_STRIP_RECIPE = {"rounds": 8, "lr": 3e-4, "encoder_lr_scale": 1.0,
+                        "init_prob": 0.3, "anchor_share": 0.5}
 
 
 def _roadgie_variant_of(weights: str | Path) -> str:
@@ -593,11 +597,12 @@ def train_roadgie_on_device(
     The variant is the one of ``init_weights`` (its card's ``variant``, else detected from
     the weights; the shipped model is ``hiera_pico``). The recipe of
     ``run_roadgie_multidomain.sh`` (click consistency 1, strong photometric, balanced
-    domains, 30 % refinement starts, ``init_source`` ``mixed``: half of them from the
-    Anchor-SAM probability, computed first within ``anchor_budget_s``, else all synthetic)
-    for ``minutes`` (the Anchor-SAM maps included); a Hiera variant continues with its
-    refinement recipe (6 rounds, lr 5e-4, encoder at a tenth of it), a strip variant with
-    8 rounds at lr 3e-4. Files in ``out`` (named after the shipped model):
+    domains, refinement starts with ``init_source`` ``mixed``: from the Anchor-SAM
+    probability, computed first within ``anchor_budget_s``, else all synthetic) for
+    ``minutes`` (the Anchor-SAM maps included); a Hiera variant continues with its
+    refinement recipe (6 rounds, lr 5e-4, encoder at a tenth of it, half of the samples
+    start from a prediction, 60 % of those Anchor-SAM's: stage 2 of the shipped weights),
+    a strip variant with 8 rounds at lr 3e-4, 30 % starts, half Anchor-SAM's. Files in ``out`` (named after the shipped model):
     ``roadgie_hiera_pico_1m.pt`` (fp16), ``.json`` (card), ``.report.json`` / ``.report.md``
     (:func:`backend.train.roadgie.evaluate`, Dice after 1/3/5 clicks and click consistency
     on the ``select`` and ``report`` splits) and ``roadgie.history.jsonl``.
@@ -627,8 +632,9 @@ def train_roadgie_on_device(
         data=str(data_dir), out_dir=str(run), train_include=("*__train__*",), val_include=(),
         variant=variant, crop_px=256, batch_size=batch_size, rounds=recipe["rounds"],
         lr=recipe["lr"], encoder_lr_scale=recipe["encoder_lr_scale"], warmup_steps=30,
-        max_steps=10**9, time_limit_min=left_min, init_prob=0.3,
-        init_source=init_source, anchor_share=0.5, anchor_weights=str(anchor_weights),
+        max_steps=10**9, time_limit_min=left_min, init_prob=recipe["init_prob"],
+        init_source=init_source, anchor_share=recipe["anchor_share"],
+        anchor_weights=str(anchor_weights),
         anchor_prob_dir=str(anchor_dir), consistency_weight=1.0, balance_domains=True,
         photometric="strong", init_weights=str(init_weights), checkpoint_every=10**9,
         val_every=0, log_every=5, device=device)
@@ -637,8 +643,9 @@ def train_roadgie_on_device(
         "continued_from": Path(init_weights).name,
         "recipe": f"run_roadgie_multidomain.sh options ({recipe['rounds']} rounds, lr "
                   f"{recipe['lr']:g}, encoder lr x {recipe['encoder_lr_scale']:g}, "
-                  "consistency 1, strong photometric, balanced domains, init 0.3 "
-                  f"{init_source}), variant {variant}, batch {batch_size}, crop 256",
+                  "consistency 1, strong photometric, balanced domains, init "
+                  f"{recipe['init_prob']:g} {init_source}, anchor share "
+                  f"{recipe['anchor_share']:g}), variant {variant}, batch {batch_size}, crop 256",
         "gpu_recipe": {"device": _device_name(device), "minutes_budget": round(minutes, 3),
                        "wall_time_s": round(time.monotonic() - start, 1),
                        "init_source": init_source, "data": DATA_NOTE + ", at 1 m"}}

@@ -64,6 +64,7 @@ import torch
 import torch.nn.functional as F
 
 from backend.methods.roadgie.losses import roadgie_loss, tubed_skeleton
+from backend.methods.roadgie.merge import progressive_merge
 from backend.methods.roadgie.model import (
     CONFIGS,
     RoadGIE,
@@ -361,6 +362,7 @@ def simulate_rounds(
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
     consistency_weight: float = 0.0,
     with_loss: bool = True,
+    merge: bool = False,
 ) -> tuple[torch.Tensor | None, list[dict[str, Any]]]:
     """Run ``rounds`` rounds of simulated interaction on a batch (Sec. B.4).
 
@@ -389,6 +391,12 @@ def simulate_rounds(
         weights: loss weights (focal, dice, skeleton recall).
         consistency_weight: weight of the click-consistency BCE (0: off, as in the paper).
         with_loss: compute the loss (training); False for validation.
+        merge: the mask a round shows is the previous one updated only by the changes
+            connected to that round's new prompt
+            (:func:`backend.methods.roadgie.merge.progressive_merge`), as the road engine
+            with ``merge``; round 1 from scratch shows the whole prediction. The next
+            prompt goes into the largest error of the shown mask; the logits fed back are
+            the network's own.
 
     Returns:
         ``(loss or None, per-round records)``; each record has ``round``, ``pred`` (``(B, H,
@@ -412,6 +420,7 @@ def simulate_rounds(
     total = None
     records = []
     for r in range(1, rounds + 1):
+        label_map_before = label_map.copy()
         for i in range(b):
             prompt = next_error_prompt(
                 pred[i],
@@ -448,7 +457,13 @@ def simulate_rounds(
             record.update(parts)
         prev = low.detach()
         prob = torch.sigmoid(logits.detach())[:, 0].cpu().numpy()
-        pred = prob > 0.5
+        if merge and (r > 1 or init_logits is not None):
+            new_prompt = label_map != label_map_before
+            pred = np.stack(
+                [progressive_merge(pred[i], prob[i] > 0.5, new_prompt[i]) for i in range(b)]
+            )
+        else:
+            pred = prob > 0.5
         record["pred"], record["prob"] = pred, prob
         record["clicks"], record["label_map"] = list(clicks), label_map.copy()
         records.append(record)
@@ -495,6 +510,7 @@ def evaluate(
     gsd_m: float = 1.0,
     with_apls: bool = True,
     initial_probs: Sequence[np.ndarray] | None = None,
+    merge: bool | None = None,
 ) -> dict[str, Any]:
     """Dice and APLS after ``report_rounds`` rounds of deterministic simulated clicks.
 
@@ -531,6 +547,9 @@ def evaluate(
         gsd_m: metres per pixel (APLS).
         with_apls: also score APLS (slower).
         initial_probs: one ``(H, W)`` road probability (0..1) per sample, or None.
+        merge: progressive merge of each round into the shown mask (see
+            :func:`simulate_rounds`); Dice, APLS and consistency are then of that mask.
+            None: as the road engine's default, on exactly when ``initial_probs`` is given.
 
     Returns:
         ``{"rounds": {"1": {"dice", "dice_pooled", "dice_guaranteed", "apls", "n_dice",
@@ -545,6 +564,8 @@ def evaluate(
     model.eval()
     device = next(model.parameters()).device
     acc: dict[str, dict[str, Any]] = {}
+    if merge is None:
+        merge = initial_probs is not None
 
     def new_acc() -> dict[str, Any]:
         return {
@@ -589,6 +610,7 @@ def evaluate(
                 valid=valid,
                 init_logits=init_logits,
                 with_loss=False,
+                merge=merge,
             )
             gt_graph = mask_to_metric_graph(label, gsd_m) if with_apls else None
             for group in {"all", domain_of(key)}:
@@ -597,7 +619,7 @@ def evaluate(
                 r = rec["round"]
                 pred = rec["pred"][0, :h, :w]
                 _, pred_g = apply_prompt_constraint(
-                    rec["prob"][0, :h, :w], rec["label_map"][0, :h, :w]
+                    pred.astype(np.float32), rec["label_map"][0, :h, :w]
                 )
                 checks = [0, 0, 0]
                 for _i, click_label, x, y in rec["clicks"]:
@@ -662,6 +684,7 @@ def evaluate(
 
     result = summary(acc["all"]) if "all" in acc else summary(new_acc())
     result["n_images"] = len(samples)
+    result["merge"] = merge
     result["domains"] = {d: summary(a) for d, a in sorted(acc.items()) if d != "all"}
     return result
 
@@ -687,7 +710,9 @@ def interactive_report(
     For each split of the multi-domain folder (``DOMAIN__SPLIT__KEY`` names) and each start,
     :func:`evaluate` with 5 deterministic clicks: ``scratch`` (no prediction at first) and,
     with ``anchor_weights``, ``anchor`` (the refinement workflow: Anchor-SAM's probability as
-    the starting logits). Nothing is tuned on either split (the interactive model has no
+    the starting logits, each round progressively merged as the road engine does by
+    default) and ``anchor_no_merge`` (the same start, each round replacing the whole mask).
+    Nothing is tuned on either split (the interactive model has no
     threshold); ``select`` is the split checkpoints are chosen on, ``report`` the one quoted.
 
     Args:
@@ -705,14 +730,14 @@ def interactive_report(
         ValueError: a split has no image (it names the folder and the pattern).
     """
     report: dict[str, Any] = {}
-    starts = ["scratch"] + (["anchor"] if anchor_weights else [])
+    starts = ["scratch"] + (["anchor", "anchor_no_merge"] if anchor_weights else [])
     with tempfile.TemporaryDirectory() as scratch_dir:
         for split in splits:
             include = f"*__{split}__*"
             samples = _validation_samples(data, include)
             for start in starts:
                 initial = None
-                if start == "anchor":
+                if start.startswith("anchor"):
                     sources = discover_samples(data, split_patterns(include))
                     maps = anchor_sam_probabilities(
                         sources,
@@ -722,10 +747,49 @@ def interactive_report(
                         log_every=0,
                     )
                     initial = [m.astype(np.float32) / 255.0 for m in maps]
-                result = evaluate(model, samples, EVAL_ROUNDS, gsd_m=gsd_m, initial_probs=initial)
+                merge = start == "anchor"
+                result = evaluate(
+                    model, samples, EVAL_ROUNDS, gsd_m=gsd_m, initial_probs=initial, merge=merge
+                )
                 result["dice5_mean_of_domains"] = mean_of_domains_dice(result)
                 report.setdefault(start, {})[split] = result
     return report
+
+
+def interactive_report_for_card(report: dict[str, Any]) -> dict[str, Any]:
+    """The model card's ``validation`` entries of :func:`interactive_report`: per start and
+    split, ``all`` and each domain reduced to Dice by round (4 decimals), APLS@5, the
+    non-decreasing flag, click consistency and image count, plus the mean-of-domains Dice@5.
+    """
+
+    def compact(m: dict[str, Any]) -> dict[str, Any]:
+        def r4(v: float | None) -> float | None:
+            return None if v is None else round(float(v), 4)
+
+        out = {
+            "n_images": m["n_images"],
+            "dice_by_round": [r4(d) for d in m["dice_by_round"]],
+            "dice_non_decreasing": m["dice_non_decreasing"],
+            "apls_at_5": r4(m["rounds"].get("5", {}).get("apls")),
+            "click_consistency_network": r4(m["click_consistency"]["network"]),
+            "click_consistency_guaranteed": r4(m["click_consistency"]["guaranteed"]),
+        }
+        if "dice_start" in m:
+            out["dice_start"] = r4(m["dice_start"])
+        return out
+
+    return {
+        start: {
+            split: {
+                "all": compact(part),
+                "domains": {d: compact(m) for d, m in part["domains"].items()},
+                "dice5_mean_of_domains": round(float(part["dice5_mean_of_domains"]), 4),
+                **({"merge": part["merge"]} if "merge" in part else {}),
+            }
+            for split, part in parts.items()
+        }
+        for start, parts in report.items()
+    }
 
 
 def interactive_report_markdown(report: dict[str, Any]) -> str:
@@ -736,7 +800,10 @@ def interactive_report_markdown(report: dict[str, Any]) -> str:
         "Deterministic simulated clicks on whole images at 1 m (`roadgie evaluate`): each "
         "click at the centre of the largest error region. Start `scratch`: no prediction "
         "before the first click; `anchor`: Anchor-SAM's probability as the starting logits "
-        "(the refinement workflow). Dice per image, mean over images; click consistency: "
+        "(the refinement workflow), each round progressively merged (only changes connected "
+        "to the new click are taken, the road engine's default for this start); "
+        "`anchor_no_merge`: the same start, each round replacing the whole mask. "
+        "Dice per image, mean over images; click consistency: "
         "clicked pixels with the click's label in the network's own mask, every click "
         "checked in its round and all later ones. Checkpoints are chosen on `select`.",
         "",
@@ -1284,6 +1351,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cache of the Anchor-SAM maps for --anchor-start (default: none kept)",
     )
+    ev.add_argument(
+        "--merge",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="progressive merge of each round (auto: on with --anchor-start, as the road "
+        "engine's default)",
+    )
     rp = sub.add_parser(
         "report",
         help="validation report: Dice after 1/3/5 clicks and click consistency per domain, "
@@ -1372,7 +1446,10 @@ def main(argv: list[str] | None = None) -> int:
                     log_every=0,
                 )
             initial = [m.astype(np.float32) / 255.0 for m in maps]
-        result = evaluate(model, samples, args.rounds, gsd_m=args.gsd_m, initial_probs=initial)
+        merge = {"auto": None, "on": True, "off": False}[args.merge]
+        result = evaluate(
+            model, samples, args.rounds, gsd_m=args.gsd_m, initial_probs=initial, merge=merge
+        )
         if args.anchor_start:
             result["start"] = f"Anchor-SAM probability ({args.anchor_start})"
         text = json.dumps(result, indent=2)

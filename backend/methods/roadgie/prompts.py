@@ -173,8 +173,13 @@ def apply_prompt_constraint(
         mask ``prob >= threshold`` with the prompt pixels set exactly.
     """
     prob = np.array(prob, dtype=np.float32, copy=True)
-    pos, neg = label_map == 1, label_map == 0
-    prob[pos], prob[neg] = 1.0, 0.0
-    mask = prob >= min(float(threshold), 1.0)
-    mask[pos], mask[neg] = True, False
-    return prob, mask
+    prob[label_map == 1], prob[label_map == 0] = 1.0, 0.0
+    return prob, enforce_prompts(prob >= min(float(threshold), 1.0), label_map)
+
+
+def enforce_prompts(mask: np.ndarray, label_map: np.ndarray) -> np.ndarray:
+    """A copy of the ``(H, W)`` bool ``mask`` with the pixels of ``label_map`` (same frame,
+    :func:`prompt_label_map`) set to their prompt's label: 1 road, 0 background."""
+    mask = np.array(mask, dtype=bool, copy=True)
+    mask[label_map == 1], mask[label_map == 0] = True, False
+    return mask

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from backend.interactive.engines import Prompts, RoadEngine
+from backend.interactive.engines import Prompts, RoadEngine, ShownRound
 from backend.methods.roadgie.model import build_roadgie
 from backend.methods.roadgie.prompts import (
     Scribble,
@@ -89,3 +89,23 @@ def test_later_click_wins_on_the_same_pixel():
     assert label_map[10, 10] == 0 and label_map[0, 0] == -1 and label_map[10, 0] == 1
     prob, mask = apply_prompt_constraint(np.full((20, 20), 0.7, np.float32), label_map, 0.5)
     assert prob[10, 10] == 0.0 and not mask[10, 10] and mask[0, 0] and prob[0, 0] == 0.7
+
+
+def test_merge_into_keeps_the_previous_mask_away_from_the_new_click(engine, monkeypatch):
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    emb = engine.prepare(engine.encode(image))
+    _biased(engine, monkeypatch, -50.0)  # the network now says "no road anywhere"
+    start = np.zeros((64, 64), bool)
+    start[10:14, :] = start[50:54, :] = True  # two roads from another model's raster
+    base = ShownRound(start, np.full((64, 64), -1, np.int8))
+    points, labels = np.array([[30.5, 11.5]]), np.array([0])  # negative click on the first
+    out = engine.decode(emb, Prompts(points, labels), None, merge_into=base)
+    assert not out.mask[10:14].any() and out.mask[50:54].all()
+    assert out.shown is not None and out.shown.label_map[11, 30] == 0
+    # without the merge the network's "no road" replaces both
+    assert not engine.decode(emb, Prompts(points, labels), None).mask.any()
+    with pytest.raises(ValueError, match="shape"):
+        engine.decode(
+            emb, Prompts(points, labels), None, merge_into=ShownRound(start[:9], base.label_map[:9])
+        )

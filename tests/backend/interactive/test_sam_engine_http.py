@@ -59,7 +59,9 @@ def test_sam_session_box_points_scribbles_and_rounds(client, te_tif, sam2_random
     r = client.post(url, json=body, headers=AUTH)
     assert r.status_code == 200, r.text
     assert r.json()["round"] == 2 and r.json()["previous_round"] == 1
-    assert r.json()["n_prompts"] == 3
+    assert r.json()["n_prompts"] == 3 and r.json()["merged"] is False
+    r = client.post(url, json={"box": [100, 100, 200, 180], "merge": True}, headers=AUTH)
+    assert r.status_code == 400 and "road engine option" in r.json()["detail"]
     r = client.post(url, json={"box": [100, 100, 400, 180]}, headers=AUTH)
     assert r.status_code == 400 and "outside the encoded window" in r.json()["detail"]
 

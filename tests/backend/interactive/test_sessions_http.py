@@ -208,9 +208,8 @@ def test_window_is_resampled_to_the_model_gsd_and_capped(client, te_crop, tmp_pa
     assert summary["window_px"] == [232, 232, 1536, 1536]
 
 
-def test_initial_probability_raster_starts_round_zero(client, te_tif, te_crop, tmp_path):
-    _, label = te_crop
-    # Another model's probability raster: 2 m pixels, in another CRS (Web Mercator).
+def _label_as_probability_raster_in_web_mercator(te_tif, label, tmp_path):
+    """Another model's probability raster: the label at 2 m pixels in Web Mercator."""
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     with rasterio.open(te_tif) as ds:
@@ -241,16 +240,50 @@ def test_initial_probability_raster_starts_round_zero(client, te_tif, te_crop, t
         transform=dst_t,
     ) as dst:
         dst.write(prob, 1)
+    return prob_path
+
+
+def test_initial_probability_raster_starts_round_zero(client, te_tif, te_crop, tmp_path):
+    _, label = te_crop
+    prob_path = _label_as_probability_raster_in_web_mercator(te_tif, label, tmp_path)
     summary = _encode(client, te_tif, initial_probability_raster=str(prob_path))
-    out = _predict(client, summary["session_id"]).json()  # no prompt: refine round 0
-    assert out["round"] == 1 and out["previous_round"] == 0
+    # no prompt and merge off: the network's refinement of round 0
+    out = _predict(client, summary["session_id"], merge=False).json()
+    assert out["round"] == 1 and out["previous_round"] == 0 and out["merged"] is False
     mask = _mask_on_raster(out["geometry"], te_tif)
     iou = (mask & label).sum() / max((mask | label).sum(), 1)
     assert iou > 0.3, iou
     # without the starting raster and without prompts there is (almost) nothing
     bare = _predict(client, _encode(client, te_tif)["session_id"]).json()
+    assert bare["merged"] is False  # no raster: rounds replace the whole mask by default
     bare_mask = _mask_on_raster(bare["geometry"], te_tif)
     assert (bare_mask & label).sum() < (mask & label).sum()
+
+
+def test_rounds_from_a_raster_change_the_mask_only_next_to_the_new_click(
+    client, te_tif, te_crop, tmp_path
+):
+    _, label = te_crop
+    prob_path = _label_as_probability_raster_in_web_mercator(te_tif, label, tmp_path)
+    sid = _encode(client, te_tif, initial_probability_raster=str(prob_path))["session_id"]
+    start = _predict(client, sid).json()  # merge by default: no new prompt, no change
+    assert start["merged"] is True
+    start_mask = _mask_on_raster(start["geometry"], te_tif)
+    reprojected = _predict(client, sid, merge=False).json()  # the network's own round
+    assert (start_mask & label).sum() > 0.8 * label.sum()  # round 0 = the raster's roads
+    assert not np.array_equal(start_mask, _mask_on_raster(reprojected["geometry"], te_tif))
+    x, y = _road_centre_click(label)
+    body = {"points": [{"x": x, "y": y, "label": 0}], "previous_round": start["round"]}
+    after = _predict(client, sid, **body).json()
+    assert after["merged"] is True
+    after_mask = _mask_on_raster(after["geometry"], te_tif)
+    assert not after_mask[int(y), int(x)]
+    changed, n = ndimage.label(after_mask ^ start_mask, structure=np.ones((3, 3), bool))
+    assert n >= 1
+    near_click = np.zeros_like(start_mask)
+    near_click[max(int(y) - 4, 0) : int(y) + 5, max(int(x) - 4, 0) : int(x) + 5] = True
+    # every changed region reaches the click (rasterising the polygons back is exact here)
+    assert set(np.unique(changed[near_click])) >= set(range(1, n + 1))
 
 
 def test_mask_geometry_frames_are_exact():

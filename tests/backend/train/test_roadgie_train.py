@@ -390,6 +390,7 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
     assert main(args) == 0
     result = json.loads(anchor_report.read_text())
     assert result["start"].startswith("Anchor-SAM probability")
+    assert result["merge"] is True  # the road engine's default for a raster start
     assert len(list((tmp_path / "anchor_select").glob("*.png"))) == result["n_images"]
     for part in (result, *result["domains"].values()):
         assert 0 <= part["dice_start"] <= 1
@@ -402,8 +403,11 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
         tmp_path / "anchor_select",
         splits=("select",),
     )
-    assert set(report) == {"scratch", "anchor"}
+    assert set(report) == {"scratch", "anchor", "anchor_no_merge"}
     assert report["anchor"]["select"]["dice_start"] == result["dice_start"]
+    assert report["anchor"]["select"]["dice_by_round"] == result["dice_by_round"]
+    merges = {start: part["select"]["merge"] for start, part in report.items()}
+    assert merges == {"scratch": False, "anchor": True, "anchor_no_merge": False}
     for start in report.values():
         part = start["select"]
         assert part["dice5_mean_of_domains"] == pytest.approx(
