@@ -208,6 +208,7 @@ class RoadEngine:
         Raises:
             PromptError: a box prompt (the road model takes points and scribbles only,
                 Sec. B.8).
+            ValueError: ``merge_into`` of another size than the model image.
         """
         if prompts.box_xyxy_px is not None and not self.engine_spec.takes_boxes:
             raise PromptError(

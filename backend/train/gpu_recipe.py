@@ -602,7 +602,8 @@ def train_roadgie_on_device(
     ``minutes`` (the Anchor-SAM maps included); a Hiera variant continues with its
     refinement recipe (6 rounds, lr 5e-4, encoder at a tenth of it, half of the samples
     start from a prediction, 60 % of those Anchor-SAM's: stage 2 of the shipped weights),
-    a strip variant with 8 rounds at lr 3e-4, 30 % starts, half Anchor-SAM's. Files in ``out`` (named after the shipped model):
+    a strip variant with 8 rounds at lr 3e-4, 30 % starts, half Anchor-SAM's. Files in
+    ``out`` (named after the shipped model):
     ``roadgie_hiera_pico_1m.pt`` (fp16), ``.json`` (card), ``.report.json`` / ``.report.md``
     (:func:`backend.train.roadgie.evaluate`, Dice after 1/3/5 clicks and click consistency
     on the ``select`` and ``report`` splits) and ``roadgie.history.jsonl``.

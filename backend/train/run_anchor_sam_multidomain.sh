@@ -8,19 +8,25 @@
 # export/anchor_sam_pico_1m.{pt,json,report.json,report.md}, pid}. Every 30 minutes: last.pt,
 # the best checkpoint (select split) exported as fp16 + card, and its validation report.
 # Stop it with: kill "$(cat out/train/anchor_sam_md/pid)"
+# STEPS (default 40000) is the end of the cosine decay; a resume with a smaller STEPS decays
+# from where the run is to 0 at STEPS (2026-11-30: STEPS=3500 THREADS=1 continued the run
+# stopped at step 2400 with the learning rate decaying instead of staying near 5e-4).
+# THREADS (default 2): torch threads.
 cd "$(dirname "$0")/../.." || exit 1
+STEPS=${STEPS:-40000}
+THREADS=${THREADS:-2}
 RUN=out/train/anchor_sam_md
 mkdir -p "$RUN"
 # nice 10: other people's work on the shared 2 cores keeps priority.
 # OMP_WAIT_POLICY=PASSIVE: with spinning OpenMP threads a step took 26 s instead of 1.6 s
 # while another process held one of the 2 cores (measured).
-OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 nohup nice -n 10 .venv/bin/python \
+OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$THREADS nohup nice -n 10 .venv/bin/python \
   -m backend.train.anchor_sam train \
   --roads ../shared/data/roads --out "$RUN" \
   --resume backend/models/weights/anchor_sam_pico_1m.pt \
   --card-template backend/models/weights/anchor_sam_pico_1m.json \
-  --batch-size 8 --crop-px 224 --lr 5e-4 --warmup-steps 100 --max-steps 40000 \
+  --batch-size 8 --crop-px 224 --lr 5e-4 --warmup-steps 100 --max-steps "$STEPS" \
   --val-every 250 --checkpoint-every 100 --log-every 10 --export-every-min 30 \
-  --threads 2 --seed 0 >> "$RUN/train.log" 2>&1 &
+  --threads "$THREADS" --seed 0 >> "$RUN/train.log" 2>&1 &
 echo $! > "$RUN/pid"
 echo "started PID $(cat "$RUN/pid"), log $RUN/train.log"
