@@ -215,7 +215,7 @@ Statusordner: {state_dir}</translation>
         <translation>Backend-Python</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="161"/>
+        <location filename="../gui/interactive/dock.py" line="177"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
@@ -484,322 +484,322 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Verbindung zum Backend wird hergestellt</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="369"/>
+        <location filename="../gui/interactive/controller.py" line="370"/>
         <source>Layer {name} is not a local raster file; save it as a GeoTIFF first.</source>
         <translation>Der Layer {name} ist keine lokale Rasterdatei; speichern Sie ihn zuerst als GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="406"/>
+        <location filename="../gui/interactive/controller.py" line="417"/>
         <source>The RoadExtract backend did not answer.</source>
         <translation>Das RoadExtract-Backend hat nicht geantwortet.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="621"/>
+        <location filename="../gui/interactive/controller.py" line="632"/>
         <source>Choose a raster layer to extract from first.</source>
         <translation>Wählen Sie zuerst einen Rasterlayer, aus dem extrahiert werden soll.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="454"/>
+        <location filename="../gui/interactive/controller.py" line="465"/>
         <source>The view cannot be exported from {name}: {error}</source>
         <translation>Die Ansicht kann nicht aus {name} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="540"/>
+        <location filename="../gui/interactive/controller.py" line="551"/>
         <source>Boxes are for the SAM engine; use clicks and scribbles for roads.</source>
         <translation>Boxen gibt es nur im SAM-Modus; verwenden Sie für Straßen Klicks und Striche.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="543"/>
+        <location filename="../gui/interactive/controller.py" line="554"/>
         <source>The prompt lies outside the raster.</source>
         <translation>Der Prompt liegt außerhalb des Rasters.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="547"/>
+        <location filename="../gui/interactive/controller.py" line="558"/>
         <source>The prompt lies outside the encoded area: accept or clear the object first, then prompt there (the view is encoded again).</source>
         <translation>Der Prompt liegt außerhalb des kodierten Bereichs: Übernehmen oder leeren Sie zuerst das Objekt und setzen Sie dann dort Prompts (die Ansicht wird neu kodiert).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="628"/>
+        <location filename="../gui/interactive/controller.py" line="639"/>
         <source>The visible extent does not overlap the raster.</source>
         <translation>Die sichtbare Ausdehnung überschneidet sich nicht mit dem Raster.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="648"/>
+        <location filename="../gui/interactive/controller.py" line="659"/>
         <source>The view of this layer cannot be exported.</source>
         <translation>Die Ansicht dieses Layers kann nicht exportiert werden.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="682"/>
+        <location filename="../gui/interactive/controller.py" line="693"/>
         <source>Encoding failed: {error}</source>
         <translation>Kodierung fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="702"/>
+        <location filename="../gui/interactive/controller.py" line="713"/>
         <source>Prompts outside the encoded area were dropped.</source>
         <translation>Prompts außerhalb des kodierten Bereichs wurden verworfen.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="772"/>
+        <location filename="../gui/interactive/controller.py" line="783"/>
         <source>The backend refused the prompt: {error}</source>
         <translation>Das Backend hat den Prompt abgelehnt: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="783"/>
+        <location filename="../gui/interactive/controller.py" line="794"/>
         <source>Unexpected answer of the backend: {error}</source>
         <translation>Unerwartete Antwort des Backends: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="851"/>
+        <location filename="../gui/interactive/controller.py" line="862"/>
         <source>There is no result to accept yet: add a prompt and wait for the preview.</source>
         <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie einen Prompt und warten Sie auf die Vorschau.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="856"/>
+        <location filename="../gui/interactive/controller.py" line="867"/>
         <source>The result is empty: add a positive prompt on the object.</source>
         <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="69"/>
+        <location filename="../gui/interactive/dock.py" line="75"/>
         <source>+ point at ({x:.1f}, {y:.1f}) px</source>
         <translation>+ Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="69"/>
+        <location filename="../gui/interactive/dock.py" line="75"/>
         <source>- point at ({x:.1f}, {y:.1f}) px</source>
         <translation>- Punkt bei ({x:.1f}, {y:.1f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="76"/>
+        <location filename="../gui/interactive/dock.py" line="82"/>
         <source>+ scribble, {n} vertices</source>
         <translation>+ Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="76"/>
+        <location filename="../gui/interactive/dock.py" line="82"/>
         <source>- scribble, {n} vertices</source>
         <translation>- Strich, {n} Stützpunkte</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="79"/>
+        <location filename="../gui/interactive/dock.py" line="85"/>
         <source>box ({x0:.0f}, {y0:.0f}) to ({x1:.0f}, {y1:.0f}) px</source>
         <translation>Box ({x0:.0f}, {y0:.0f}) bis ({x1:.0f}, {y1:.0f}) px</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="103"/>
+        <location filename="../gui/interactive/dock.py" line="109"/>
         <source>RoadExtract interactive extraction</source>
         <translation>RoadExtract – interaktive Extraktion</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="125"/>
+        <location filename="../gui/interactive/dock.py" line="131"/>
         <source>Image and engine</source>
         <translation>Bild und Modus</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="131"/>
+        <location filename="../gui/interactive/dock.py" line="137"/>
         <source>Raster layer</source>
         <translation>Rasterlayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="133"/>
+        <location filename="../gui/interactive/dock.py" line="139"/>
         <source>Roads (RoadGIE-style road model)</source>
         <translation>Straßen (Straßenmodell nach Art von RoadGIE)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="134"/>
+        <location filename="../gui/interactive/dock.py" line="140"/>
         <source>Any object (SAM)</source>
         <translation>Beliebiges Objekt (SAM)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="136"/>
+        <location filename="../gui/interactive/dock.py" line="142"/>
         <source>Engine</source>
         <translation>Modus</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="139"/>
+        <location filename="../gui/interactive/dock.py" line="145"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="144"/>
+        <location filename="../gui/interactive/dock.py" line="150"/>
         <source>Road engine: refine another model&apos;s road probability raster (e.g. the Anchor-SAM output) with clicks instead of starting from nothing</source>
         <translation>Straßenmodus: das Raster mit Straßenwahrscheinlichkeiten eines anderen Modells (z. B. die Ausgabe von Anchor-SAM) mit Klicks verfeinern, statt bei null anzufangen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="151"/>
+        <location filename="../gui/interactive/dock.py" line="157"/>
         <source>Start from</source>
         <translation>Ausgehend von</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="153"/>
+        <location filename="../gui/interactive/dock.py" line="169"/>
         <source>not connected</source>
         <translation>nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="156"/>
+        <location filename="../gui/interactive/dock.py" line="172"/>
         <source>Connect</source>
         <translation>Verbinden</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="157"/>
+        <location filename="../gui/interactive/dock.py" line="173"/>
         <source>Start or find the backend; read its device and models</source>
         <translation>Das Backend starten oder finden; sein Rechengerät und seine Modelle abfragen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="163"/>
+        <location filename="../gui/interactive/dock.py" line="179"/>
         <source>Encode view</source>
         <translation>Ansicht kodieren</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="164"/>
+        <location filename="../gui/interactive/dock.py" line="180"/>
         <source>Encode the visible extent now; otherwise the first click encodes the view (or a window around the click when the view is too large)</source>
         <translation>Die sichtbare Ausdehnung jetzt kodieren; sonst kodiert der erste Klick die Ansicht (oder ein Fenster um den Klick, wenn die Ansicht zu groß ist)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="174"/>
+        <location filename="../gui/interactive/dock.py" line="190"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="185"/>
+        <location filename="../gui/interactive/dock.py" line="201"/>
         <source>Object in progress</source>
         <translation>Aktuelles Objekt</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="187"/>
+        <location filename="../gui/interactive/dock.py" line="203"/>
         <source>Prompt on the map</source>
         <translation>Prompts auf der Karte setzen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="198"/>
+        <location filename="../gui/interactive/dock.py" line="214"/>
         <source>Undo</source>
         <translation>Rückgängig</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="199"/>
+        <location filename="../gui/interactive/dock.py" line="215"/>
         <source>Take back the last prompt (Ctrl+Z)</source>
         <translation>Den letzten Prompt zurücknehmen (Strg+Z)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="201"/>
+        <location filename="../gui/interactive/dock.py" line="217"/>
         <source>Redo</source>
         <translation>Wiederherstellen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="202"/>
+        <location filename="../gui/interactive/dock.py" line="218"/>
         <source>Put back the last undone prompt (Ctrl+Shift+Z)</source>
         <translation>Den zuletzt zurückgenommenen Prompt wiederherstellen (Strg+Umschalt+Z)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="204"/>
+        <location filename="../gui/interactive/dock.py" line="220"/>
         <source>Clear</source>
         <translation>Leeren</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="205"/>
+        <location filename="../gui/interactive/dock.py" line="221"/>
         <source>Drop every prompt of this object (Esc)</source>
         <translation>Alle Prompts dieses Objekts verwerfen (Esc)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="207"/>
+        <location filename="../gui/interactive/dock.py" line="223"/>
         <source>Accept</source>
         <translation>Übernehmen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="208"/>
+        <location filename="../gui/interactive/dock.py" line="224"/>
         <source>Write the result into the target layer (Enter)</source>
         <translation>Das Ergebnis in den Ziellayer schreiben (Eingabetaste)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="216"/>
+        <location filename="../gui/interactive/dock.py" line="232"/>
         <source>Output</source>
         <translation>Ausgabe</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="219"/>
+        <location filename="../gui/interactive/dock.py" line="235"/>
         <source>Written into the field &apos;label&apos; of every accepted object</source>
         <translation>Wird in das Feld „label“ jedes übernommenen Objekts geschrieben</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="220"/>
+        <location filename="../gui/interactive/dock.py" line="236"/>
         <source>Class label</source>
         <translation>Klassenbezeichnung</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="225"/>
+        <location filename="../gui/interactive/dock.py" line="241"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="228"/>
+        <location filename="../gui/interactive/dock.py" line="244"/>
         <source>Douglas-Peucker simplification of the preview and the accepted geometry, in metres on the ground (0: none), applied in the raster&apos;s CRS</source>
         <translation>Douglas-Peucker-Vereinfachung der Vorschau und der übernommenen Geometrie, in Metern am Boden (0: keine), angewendet im KBS des Rasters</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="235"/>
+        <location filename="../gui/interactive/dock.py" line="251"/>
         <source>Simplify tolerance</source>
         <translation>Vereinfachungstoleranz</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="236"/>
+        <location filename="../gui/interactive/dock.py" line="252"/>
         <source>Centerlines instead of polygons</source>
         <translation>Mittellinien statt Polygonen</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="237"/>
+        <location filename="../gui/interactive/dock.py" line="253"/>
         <source>Write the skeleton centerlines of the road mask (road engine) instead of its polygon; the target then is a line layer</source>
         <translation>Die Skelett-Mittellinien der Straßenmaske (Straßenmodus) statt ihres Polygons schreiben; das Ziel ist dann ein Linienlayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="247"/>
+        <location filename="../gui/interactive/dock.py" line="263"/>
         <source>Target layer</source>
         <translation>Ziellayer</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="261"/>
+        <location filename="../gui/interactive/dock.py" line="277"/>
         <source>[New scratch layer]</source>
         <translation>[Neuer temporärer Layer]</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="321"/>
+        <location filename="../gui/interactive/dock.py" line="351"/>
         <source>Default ({model})</source>
         <translation>Standard ({model})</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="330"/>
+        <location filename="../gui/interactive/dock.py" line="360"/>
         <source>{model} (not installed)</source>
         <translation>{model} (nicht installiert)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="387"/>
+        <location filename="../gui/interactive/dock.py" line="417"/>
         <source>No prompt yet: click on the object (right click: not the object).</source>
         <translation>Noch kein Prompt: Klicken Sie auf das Objekt (Rechtsklick: nicht das Objekt).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="389"/>
+        <location filename="../gui/interactive/dock.py" line="419"/>
         <source>Rounds: {rounds} (predicting…)</source>
         <translation>Runden: {rounds} (Vorhersage läuft…)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="391"/>
+        <location filename="../gui/interactive/dock.py" line="421"/>
         <source>Rounds: {rounds} · score {score:.2f} · decoded in {ms:.0f} ms</source>
         <translation>Runden: {rounds} · Bewertung {score:.2f} · dekodiert in {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="401"/>
+        <location filename="../gui/interactive/dock.py" line="431"/>
         <source>Encoding the view…</source>
         <translation>Ansicht wird kodiert…</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="404"/>
+        <location filename="../gui/interactive/dock.py" line="434"/>
         <source>Encoded: {width} x {height} px at ({col}, {row}) with {model}{cached}</source>
         <translation>Kodiert: {width} x {height} px bei ({col}, {row}) mit {model}{cached}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="404"/>
+        <location filename="../gui/interactive/dock.py" line="434"/>
         <source> (from cache)</source>
         <translation> (aus dem Cache)</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="415"/>
+        <location filename="../gui/interactive/dock.py" line="445"/>
         <source>Not encoded yet.</source>
         <translation>Noch nicht kodiert.</translation>
     </message>
@@ -814,12 +814,12 @@ Statusordner: {state_dir}</translation>
         <translation>Polygon</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="445"/>
+        <location filename="../gui/interactive/dock.py" line="475"/>
         <source>Choose an editable {kind} layer as target, or a new scratch layer.</source>
         <translation>Wählen Sie einen bearbeitbaren {kind}layer als Ziel oder einen neuen temporären Layer.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/dock.py" line="460"/>
+        <location filename="../gui/interactive/dock.py" line="490"/>
         <source>Added {count} feature(s) to {layer} (not saved yet: Save Layer Edits).</source>
         <translation>{count} Objekt(e) zu {layer} hinzugefügt (noch nicht gespeichert: Layeränderungen speichern).</translation>
     </message>
@@ -1014,57 +1014,57 @@ Statusordner: {state_dir}</translation>
         <translation>Einbettung wird zwischengespeichert</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="94"/>
+        <location filename="../plugin/i18n.py" line="95"/>
         <source>Merging polygons across tile borders</source>
         <translation>Polygone werden über Kachelgrenzen hinweg zusammengeführt</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="95"/>
+        <location filename="../plugin/i18n.py" line="96"/>
         <source>Publishing the outputs</source>
         <translation>Ausgaben werden veröffentlicht</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="96"/>
+        <location filename="../plugin/i18n.py" line="97"/>
         <source>Reading and noding both layers</source>
         <translation>Beide Layer werden gelesen und verknotet</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="97"/>
+        <location filename="../plugin/i18n.py" line="98"/>
         <source>Reading the annotations</source>
         <translation>Annotationen werden gelesen</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="98"/>
+        <location filename="../plugin/i18n.py" line="99"/>
         <source>Reading the boxes</source>
         <translation>Boxen werden gelesen</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="99"/>
+        <location filename="../plugin/i18n.py" line="100"/>
         <source>Reading the initial probability raster</source>
         <translation>Anfängliches Wahrscheinlichkeitsraster wird gelesen</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="100"/>
+        <location filename="../plugin/i18n.py" line="101"/>
         <source>Reading the predictions</source>
         <translation>Vorhersagen werden gelesen</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="101"/>
+        <location filename="../plugin/i18n.py" line="102"/>
         <source>Reading the window</source>
         <translation>Fenster wird gelesen</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="102"/>
+        <location filename="../plugin/i18n.py" line="103"/>
         <source>Stitching blocks into one graph</source>
         <translation>Blöcke werden zu einem Graphen zusammengesetzt</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="103"/>
+        <location filename="../plugin/i18n.py" line="104"/>
         <source>Writing the GeoPackage</source>
         <translation>GeoPackage wird geschrieben</translation>
     </message>
     <message>
-        <location filename="../plugin/i18n.py" line="104"/>
+        <location filename="../plugin/i18n.py" line="105"/>
         <source>Writing the outputs</source>
         <translation>Ausgaben werden geschrieben</translation>
     </message>
@@ -1392,6 +1392,21 @@ Statusordner: {state_dir}</translation>
         <location filename="../gui/main.py" line="377"/>
         <source>The backend is not set up yet: Raster &gt; RoadExtract &gt; Set up backend…</source>
         <translation>Das Backend ist noch nicht eingerichtet: Raster &gt; RoadExtract &gt; Backend einrichten…</translation>
+    </message>
+    <message>
+        <location filename="../gui/interactive/dock.py" line="158"/>
+        <source>Start from Anchor-SAM&apos;s roads in the view</source>
+        <translation>Mit den Straßen von Anchor-SAM in der Ansicht beginnen</translation>
+    </message>
+    <message>
+        <location filename="../gui/interactive/dock.py" line="159"/>
+        <source>Road engine: the backend runs the road segmentation model on the encoded view first; clicks then correct its roads, each changing only the part of the mask it touches (instead of a starting raster)</source>
+        <translation>Straßen-Engine: Das Backend führt zuerst das Straßensegmentierungsmodell auf der kodierten Ansicht aus; Klicks korrigieren dann dessen Straßen und ändern jeweils nur den Teil der Maske, den sie berühren (statt eines Startrasters)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/i18n.py" line="94"/>
+        <source>Computing the starting road probability</source>
+        <translation>Berechne die Start-Straßenwahrscheinlichkeit</translation>
     </message>
 </context>
 <context>

@@ -91,6 +91,7 @@ def _backend_messages() -> dict[str, str]:
         "cancelled": tr("cancelled"),
         "Building the centerline graph": tr("Building the centerline graph"),
         "Caching the embedding": tr("Caching the embedding"),
+        "Computing the starting road probability": tr("Computing the starting road probability"),
         "Merging polygons across tile borders": tr("Merging polygons across tile borders"),
         "Publishing the outputs": tr("Publishing the outputs"),
         "Reading and noding both layers": tr("Reading and noding both layers"),

@@ -1047,6 +1047,8 @@ class InteractiveEncodeRequest(JobRequest):
         device: ``auto`` (the backend's device), ``cpu``, ``cuda`` or ``mps``.
         initial_probability_raster: Road engine only: a road probability raster whose
             values become the starting logits (round 0); None for none.
+        initial_model: Road engine only, instead of ``initial_probability_raster``: an
+            Anchor-SAM model id the backend runs on the encoded view to get round 0.
     """
 
     KIND: ClassVar[str] = "interactive_encode"
@@ -1056,6 +1058,7 @@ class InteractiveEncodeRequest(JobRequest):
         "window_px",
         "bands",
         "initial_probability_raster",
+        "initial_model",
     )
     _UNSET: ClassVar[tuple[Any, ...]] = (None, "")
 
@@ -1067,6 +1070,7 @@ class InteractiveEncodeRequest(JobRequest):
     bands: list[int] | None = None
     device: str = "auto"
     initial_probability_raster: str | None = None
+    initial_model: str | None = None
 
     def validate(self) -> None:
         """Check the fields before a job is created.
@@ -1092,11 +1096,13 @@ class InteractiveEncodeRequest(JobRequest):
             len(self.bands) not in (1, 3) or any(band < 1 for band in self.bands)
         ):
             raise RequestError(f"bands: give 1 or 3 band numbers >= 1, got {list(self.bands)}")
-        if (
-            self.initial_probability_raster
-            and not ENGINE_TABLE[self.engine].takes_initial_probability
-        ):
-            raise RequestError("initial_probability_raster: only the road engine takes one")
+        for name in ("initial_probability_raster", "initial_model"):
+            if getattr(self, name) and not ENGINE_TABLE[self.engine].takes_initial_probability:
+                raise RequestError(f"{name}: only the road engine takes one")
+        if self.initial_probability_raster and self.initial_model:
+            raise RequestError(
+                "initial_model: give a starting probability raster or a model, not both"
+            )
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``interactive_encode`` job (validated).

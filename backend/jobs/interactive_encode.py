@@ -48,6 +48,11 @@ class InteractiveEncodeParams(BaseModel):
     initial_probability_raster: str | None = Field(
         None, description="Road engine: probability raster giving the starting logits."
     )
+    initial_model: str | None = Field(
+        None,
+        description="Road engine: an Anchor-SAM model (registry id, e.g. anchor_sam_pico_1m) "
+        "run on the encoded view; its road probability gives the starting logits.",
+    )
 
 
 def _engine_model(params: InteractiveEncodeParams) -> str:
@@ -63,6 +68,29 @@ def validate(params: InteractiveEncodeParams) -> None:
     """
     model = _engine_model(params)
     spec = get_weights_spec(model)
+    if (
+        params.initial_probability_raster is not None or params.initial_model is not None
+    ) and not ENGINE_TABLE[params.engine].takes_initial_probability:
+        raise ValueError("initial_probability_raster and initial_model are for the road engine")
+    if params.initial_model is not None:
+        if params.initial_probability_raster is not None:
+            raise ValueError(
+                "give initial_probability_raster or initial_model, not both: each one is a "
+                "starting mask"
+            )
+        start = get_weights_spec(params.initial_model)
+        if start.method != "anchor_sam":
+            raise ValueError(
+                f"initial_model {params.initial_model!r} is a {start.method} model; give an "
+                "anchor_sam road segmentation model (GET /models)"
+            )
+        if start.gsd_m != spec.gsd_m:
+            raise ValueError(
+                f"initial_model {params.initial_model!r} works at {start.gsd_m} m, the road "
+                f"model {model!r} at {spec.gsd_m} m; give one at the road model's GSD, or "
+                "run Segment roads and pass its raster as initial_probability_raster"
+            )
+        check_weights_installed(start, None, params.model_dir)
     wanted = ENGINE_TABLE[params.engine].methods
     if spec.method not in wanted:
         raise ValueError(
@@ -70,11 +98,6 @@ def validate(params: InteractiveEncodeParams) -> None:
             f"{'/'.join(wanted)} model (GET /models)"
         )
     check_weights_installed(spec, params.checkpoint_path, params.model_dir)
-    if (
-        params.initial_probability_raster is not None
-        and not ENGINE_TABLE[params.engine].takes_initial_probability
-    ):
-        raise ValueError("initial_probability_raster is for the road engine only")
     with open_raster(params.raster_path) as ds:
         ImageReader(ds, tuple(params.bands) if params.bands else None)  # checks the bands
         clip_window(params.window_px, ds.width, ds.height)
@@ -175,6 +198,32 @@ def read_probability_on_grid(
     return np.clip(out / np.float32(divisor), 0.0, 1.0)
 
 
+def starting_probability(
+    model_id: str, image: np.ndarray, device: str = "cpu", model_dir: str | None = None
+) -> np.ndarray:
+    """Road probability of an Anchor-SAM model on the model image: the refinement start of
+    ``initial_model`` (the road engine then merges each round into it).
+
+    Args:
+        model_id: registry id of an ``anchor_sam`` model at the road model's GSD.
+        image: ``(H, W, 3)`` uint8 RGB model image (the encoded window at that GSD).
+        device: torch device.
+        model_dir: folder of downloaded checkpoints.
+
+    Returns:
+        ``(H, W)`` float32 in [0, 1].
+    """
+    import torch
+
+    from backend.methods.anchor_sam.predict import predict_probability
+    from backend.models.registry import get_model
+
+    model = get_model(model_id, model_dir=model_dir, device=device)
+    model.eval()
+    with torch.inference_mode():
+        return predict_probability(model, image, device).astype(np.float32)
+
+
 def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict[str, Any]:
     """Encode the view and open a session; ``summary`` holds the session (see module)."""
     # The cache, engines and sessions load torch: imported when the job runs.
@@ -206,10 +255,13 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
         )
         cache = get_cache()
         payload, level = cache.get(key)
-        if payload is None:
+        image = None
+        if payload is None or params.initial_model is not None:
             report(10, "Reading the window")
             reader = ImageReader(ds, bands)
             image = reader.read_rgb(Window(*window), out_shape_hw=model_hw)
+        if payload is None:
+            assert image is not None
             report(30, f"Encoding {model_hw[1]} x {model_hw[0]} px with {model}")
             payload = engine.encode(image)
             report(90, "Caching the embedding")
@@ -235,6 +287,12 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
         grid = transform * Affine(1.0 / sx, 0.0, window[0], 0.0, 1.0 / sy, window[1])
         prob = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
         assert isinstance(engine, RoadEngine)  # validate() allows it for this engine only
+        session.initial_logits = engine.initial_logits(prob)
+        session.initial_shown = engine.initial_shown(prob)
+    elif params.initial_model is not None:
+        assert isinstance(engine, RoadEngine) and image is not None  # see validate()
+        report(95, "Computing the starting road probability")
+        prob = starting_probability(params.initial_model, image, params.device, params.model_dir)
         session.initial_logits = engine.initial_logits(prob)
         session.initial_shown = engine.initial_shown(prob)
     get_store().add(session)

@@ -302,6 +302,7 @@ class InteractiveController(QObject):
         self.threshold = 0.5
         self.simplify_tolerance_m = 0.0
         self.initial_probability_path: str | None = None
+        self.initial_model: str | None = None
         # State.
         self.raster_layer: QgsRasterLayer | None = None
         self.health: HealthInfo | None = None
@@ -378,6 +379,16 @@ class InteractiveController(QObject):
             self.session.reset()
             self.changed.emit()
         return True
+
+    def set_initial_model(self, model_id: str | None) -> None:
+        """Start the road engine from a segmentation model the backend runs on the encoded
+        view (round 0; e.g. ``anchor_sam_pico_1m``), or None for no such start. A starting
+        raster (:meth:`set_initial_probability_layer`) takes precedence."""
+        if model_id != self.initial_model:
+            self.initial_model = model_id
+            self._drop_backend_session()
+            self.session.reset()
+            self.changed.emit()
 
     def set_centerlines(self, enabled: bool) -> None:  # noqa: FBT001 - a toggle
         """Ask for centerlines with every prediction (the current result is redone)."""
@@ -649,6 +660,7 @@ class InteractiveController(QObject):
                 return
             export = (layer, self._export)
             path = self._export.path
+        takes_start = ENGINE_TABLE[self.engine].takes_initial_probability
         request = InteractiveEncodeRequest(
             raster_path=path,
             engine=self.engine,
@@ -656,10 +668,9 @@ class InteractiveController(QObject):
             checkpoint_path=self.checkpoint_path,
             window_px=tuple(window_px),
             device=self.device,
-            initial_probability_raster=(
-                self.initial_probability_path
-                if ENGINE_TABLE[self.engine].takes_initial_probability
-                else None
+            initial_probability_raster=(self.initial_probability_path if takes_start else None),
+            initial_model=(
+                self.initial_model if takes_start and not self.initial_probability_path else None
             ),
         )
         self._encode_retry_done = retry

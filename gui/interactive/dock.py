@@ -45,7 +45,13 @@ from qgis.PyQt.QtWidgets import (
 from ...plugin.client import HealthInfo
 from ...plugin.i18n import tr
 from ...plugin.models import model_choices
-from ...plugin.params import DEFAULT_ENGINE, DEFAULT_MODELS, ENGINE_METHODS, ENGINE_TABLE
+from ...plugin.params import (
+    DEFAULT_ENGINE,
+    DEFAULT_MODELS,
+    ENGINE_METHODS,
+    ENGINE_TABLE,
+    SegmentRoadsRequest,
+)
 from .controller import InteractiveController
 from .map_tool import InteractiveMapTool
 from .session import BoxPrompt, PointPrompt, Prompt, ScribblePrompt
@@ -149,6 +155,16 @@ class InteractiveDock(QgsDockWidget):
         )
         self.initial_combo.layerChanged.connect(self._on_initial_changed)
         form.addRow(tr("Start from"), self.initial_combo)
+        self.anchor_start_check = QCheckBox(tr("Start from Anchor-SAM's roads in the view"))
+        self.anchor_start_check.setToolTip(
+            tr(
+                "Road engine: the backend runs the road segmentation model on the encoded "
+                "view first; clicks then correct its roads, each changing only the part of "
+                "the mask it touches (instead of a starting raster)"
+            )
+        )
+        self.anchor_start_check.toggled.connect(self._on_anchor_start_toggled)
+        form.addRow(self.anchor_start_check)
         device_row = QHBoxLayout()
         self.device_label = QLabel(tr("not connected"), source)
         self.device_label.setWordWrap(True)
@@ -277,6 +293,8 @@ class InteractiveDock(QgsDockWidget):
         centerlines = str(store.value(SETTINGS_GROUP + "centerlines", "false")).lower()
         self.centerlines_check.setChecked(centerlines in ("true", "1"))
         self._on_centerlines_toggled(self.centerlines_check.isChecked())
+        anchor_start = str(store.value(SETTINGS_GROUP + "anchor_start", "false")).lower()
+        self.anchor_start_check.setChecked(anchor_start in ("true", "1"))
 
     def save_settings(self) -> None:
         """Remember label, tolerance, engine and centerlines for the next session."""
@@ -285,6 +303,7 @@ class InteractiveDock(QgsDockWidget):
         store.setValue(SETTINGS_GROUP + "simplify_tolerance_m", self.tolerance_spin.value())
         store.setValue(SETTINGS_GROUP + "engine", self.engine_combo.currentData())
         store.setValue(SETTINGS_GROUP + "centerlines", self.centerlines_check.isChecked())
+        store.setValue(SETTINGS_GROUP + "anchor_start", self.anchor_start_check.isChecked())
 
     # -- reactions -------------------------------------------------------------------------
 
@@ -296,16 +315,27 @@ class InteractiveDock(QgsDockWidget):
         if not self.controller.set_initial_probability_layer(raster):
             self.initial_combo.setLayer(None)
 
+    def _on_anchor_start_toggled(self, checked: bool) -> None:  # noqa: FBT001 - Qt signal
+        engine = ENGINE_TABLE[self.engine_combo.currentData() or DEFAULT_ENGINE]
+        if checked:
+            self.initial_combo.setLayer(None)  # one start: the model's or a raster
+        self.initial_combo.setEnabled(engine.takes_initial_probability and not checked)
+        self.controller.set_initial_model(SegmentRoadsRequest.DEFAULT_MODEL if checked else None)
+
     def _on_engine_changed(self) -> None:
         self._fill_models()
         self._on_model_changed()
         engine = ENGINE_TABLE[self.engine_combo.currentData() or DEFAULT_ENGINE]
         self.centerlines_check.setEnabled(engine.draws_centerlines)
-        self.initial_combo.setEnabled(engine.takes_initial_probability)
+        self.initial_combo.setEnabled(
+            engine.takes_initial_probability and not self.anchor_start_check.isChecked()
+        )
+        self.anchor_start_check.setEnabled(engine.takes_initial_probability)
         if not engine.draws_centerlines:
             self.centerlines_check.setChecked(False)
         if not engine.takes_initial_probability:
             self.initial_combo.setLayer(None)
+            self.anchor_start_check.setChecked(False)
         self.activate_button.setToolTip(self.tool.status_text())
 
     def _on_model_changed(self) -> None:

@@ -241,3 +241,44 @@ def test_centerlines_of_a_road_into_a_line_layer(session):
         target.rollBack()
     finally:
         QgsProject.instance().removeMapLayer(target.id())
+
+
+def test_start_from_anchor_sam_then_a_click_changes_only_what_it_touches(session):
+    """"Start from Anchor-SAM's roads": the real backend runs the shipped Anchor-SAM on the
+    view; the first click's result holds Anchor-SAM's roads far from the click too, and a
+    negative click then removes only what is connected to it."""
+    controller, canvas, oracle, label, messages = session
+    controller.set_initial_model("anchor_sam_pico_1m")
+    height, width = label.shape
+    deep = _deep_road_pixels(label)
+    col, row = deep[np.argmin(np.hypot(*(deep - np.array([width / 2, height / 2])).T))]
+    helpers.click(canvas, oracle.pixel_to_screen(col + 0.5, row + 0.5))
+    _settle(controller, messages)
+    first = controller.current_result
+    mask1 = controller.result_geometry(first, centerlines=False)
+    click_point = _map_point(oracle, col + 0.5, row + 0.5)
+    assert mask1.contains(click_point)
+    far = mask1.difference(_disk(click_point, 60.0))
+    assert far.area() > 1000.0, f"only {far.area():.0f} m2 of road away from the click"
+    # a negative click on the mask away from the first click: the mask elsewhere stays
+    interior = mask1.buffer(-2.0, 8)
+    candidates = [
+        (c, r)
+        for c, r in deep
+        if 40.0 <= math.dist((c, r), (col, row)) <= 150.0
+        and interior.contains(_map_point(oracle, c + 0.5, r + 0.5))
+    ]
+    assert candidates, "Anchor-SAM's start covers no road away from the click"
+    neg_col, neg_row = candidates[0]
+    helpers.click(canvas, oracle.pixel_to_screen(neg_col + 0.5, neg_row + 0.5), Qt.RightButton)
+    _settle(controller, messages)
+    mask2 = controller.result_geometry(controller.current_result, centerlines=False)
+    negative_point = _map_point(oracle, neg_col + 0.5, neg_row + 0.5)
+    assert not mask2.contains(negative_point) and mask2.contains(click_point)
+    # merged: the masks differ only in regions that reach the negative click
+    changed = mask1.symDifference(mask2).buffer(0.01, 2)
+    parts = changed.asGeometryCollection() if changed.isMultipart() else [changed]
+    near = _disk(negative_point, 6.0)
+    assert all(part.intersects(near) for part in parts if part.area() > 1.0), [
+        part.centroid().asWkt() for part in parts
+    ]

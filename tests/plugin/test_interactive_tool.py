@@ -783,3 +783,27 @@ def test_cancelling_again_after_qgis_deleted_the_first_task(ix, roadextract, ras
         assert not controller.is_encoding
         controller.shutdown()
         canvas.deleteLater()
+
+
+def test_dock_can_start_the_road_engine_from_anchor_sam_on_the_view(dock_env, fake, rasters):
+    env, dock = dock_env, dock_env.dock
+    probability = QgsRasterLayer(str(rasters / RASTER_UTM), "anchor-sam probability")
+    QgsProject.instance().addMapLayer(probability, False)
+    dock.initial_combo.setLayer(probability)
+    assert env.controller.initial_probability_path == probability.source()
+    dock.anchor_start_check.setChecked(True)
+    # one start at a time: the model's replaces the raster
+    assert dock.initial_combo.currentLayer() is None and not dock.initial_combo.isEnabled()
+    assert env.controller.initial_probability_path is None
+    assert env.controller.initial_model == "anchor_sam_pico_1m"
+    click(env.canvas, env.oracle.pixel_to_screen(60.5, 60.5))
+    settle(env)
+    (params,) = fake.encode_params()
+    assert params["initial_model"] == "anchor_sam_pico_1m"
+    assert "initial_probability_raster" not in params
+    # the sam engine takes no start: the box is cleared and disabled
+    dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("sam"))
+    assert not dock.anchor_start_check.isEnabled() and not dock.anchor_start_check.isChecked()
+    assert env.controller.initial_model is None
+    dock.engine_combo.setCurrentIndex(dock.engine_combo.findData("road"))
+    assert dock.anchor_start_check.isEnabled() and dock.initial_combo.isEnabled()

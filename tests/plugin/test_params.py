@@ -275,3 +275,20 @@ def test_fine_tune_invalid_values_name_the_field(rx, field, value, needle):
     setattr(request, field, value)
     with pytest.raises(rx.params.RequestError, match=needle):
         request.to_params()
+
+
+def test_interactive_encode_takes_one_start_and_only_for_the_road_engine(rx):
+    encode = rx.params.InteractiveEncodeRequest
+    params = encode(raster_path="/data/view.tif", initial_model="anchor_sam_pico_1m").to_params()
+    assert params["initial_model"] == "anchor_sam_pico_1m"
+    assert "initial_probability_raster" not in params
+    with pytest.raises(rx.params.RequestError, match="not both"):
+        encode(
+            raster_path="/data/view.tif",
+            initial_model="anchor_sam_pico_1m",
+            initial_probability_raster="/data/p.tif",
+        ).to_params()
+    with pytest.raises(rx.params.RequestError, match="initial_model: only the road engine"):
+        encode(
+            raster_path="/data/view.tif", engine="sam", initial_model="anchor_sam_pico_1m"
+        ).to_params()

@@ -169,8 +169,18 @@ def test_errors_are_404_and_400_and_the_backend_keeps_serving(client, te_tif, te
         ({"model": "linegraph2road_hiera_pico_1m"}, "does not fit engine"),
         (
             {"engine": "sam", "initial_probability_raster": "x.tif", "checkpoint_path": __file__},
-            "road engine only",
+            "for the road engine",
         ),
+        (
+            {"engine": "sam", "initial_model": "anchor_sam_pico_1m", "checkpoint_path": __file__},
+            "for the road engine",
+        ),
+        (
+            {"initial_model": "anchor_sam_pico_1m", "initial_probability_raster": "x.tif"},
+            "not both",
+        ),
+        ({"initial_model": "linegraph2road_hiera_pico_1m"}, "give an anchor_sam"),
+        ({"initial_model": "nope"}, "unknown model"),
         ({"engine": "lasso"}, "engine"),
         ({"bands": [7]}, "do not exist"),
     ],
@@ -278,12 +288,16 @@ def test_rounds_from_a_raster_change_the_mask_only_next_to_the_new_click(
     assert after["merged"] is True
     after_mask = _mask_on_raster(after["geometry"], te_tif)
     assert not after_mask[int(y), int(x)]
-    changed, n = ndimage.label(after_mask ^ start_mask, structure=np.ones((3, 3), bool))
-    assert n >= 1
-    near_click = np.zeros_like(start_mask)
+    assert _every_change_reaches_the_click(start_mask, after_mask, x, y)
+
+
+def _every_change_reaches_the_click(before, after, x, y):
+    """Each 8-connected region where the masks differ meets the click's neighbourhood
+    (rasterising the returned polygons back onto the 1 m grid is exact here)."""
+    changed, n = ndimage.label(after ^ before, structure=np.ones((3, 3), bool))
+    near_click = np.zeros_like(before)
     near_click[max(int(y) - 4, 0) : int(y) + 5, max(int(x) - 4, 0) : int(x) + 5] = True
-    # every changed region reaches the click (rasterising the polygons back is exact here)
-    assert set(np.unique(changed[near_click])) >= set(range(1, n + 1))
+    return n >= 1 and set(np.unique(changed[near_click])) >= set(range(1, n + 1))
 
 
 def test_mask_geometry_frames_are_exact():
@@ -348,3 +362,30 @@ def test_mask_geometry_keeps_holes_and_simplifies_on_request():
     n_after = sum(len(r) for p in simple["coordinates"] for r in p)
     assert n_after < n_before / 4 and simple_area == area_m2
     assert shape(simple).area == pytest.approx(mask.sum(), rel=0.05)
+
+
+def test_initial_model_starts_from_anchor_sam_on_the_view(client, te_tif, te_crop):
+    """``initial_model``: the shipped Anchor-SAM runs on the encoded view and is round 0;
+    rounds then merge into it, so a click changes only what touches it."""
+    _, label = te_crop
+    summary = _encode(client, te_tif, initial_model="anchor_sam_pico_1m")
+    sid = summary["session_id"]
+    start = _predict(client, sid).json()
+    assert start["merged"] is True
+    start_mask = _mask_on_raster(start["geometry"], te_tif)
+    # the start is Anchor-SAM's road mask of this held-out crop (card: te_ IoU 0.41 pooled)
+    iou = (start_mask & label).sum() / max((start_mask | label).sum(), 1)
+    assert iou > 0.2, iou
+    missed = label & ~ndimage.binary_dilation(start_mask, iterations=3)
+    x, y = _road_centre_click(missed)
+    body = {"points": [{"x": x, "y": y, "label": 1}], "previous_round": start["round"]}
+    after = _predict(client, sid, **body).json()
+    after_mask = _mask_on_raster(after["geometry"], te_tif)
+    assert after_mask[int(y), int(x)] and after["merged"] is True
+    assert after_mask.sum() > start_mask.sum()
+    assert _every_change_reaches_the_click(start_mask, after_mask, x, y)
+    # a second encode of the view comes from the cache and still computes the start
+    again = _encode(client, te_tif, initial_model="anchor_sam_pico_1m")
+    assert again["cached"] is True
+    restart = _predict(client, again["session_id"]).json()
+    assert np.array_equal(_mask_on_raster(restart["geometry"], te_tif), start_mask)
