@@ -26,7 +26,7 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, mapping,
 
 from backend.interactive.engines import PromptError, Prompts, ShownRound
 from backend.methods.roadgie.geometry import centerline_paths_px
-from backend.methods.roadgie.prompts import Scribble
+from backend.methods.roadgie.prompts import Scribble, prompt_label_map
 
 MAX_SESSIONS = 16
 MAX_ROUNDS_KEPT = 32
@@ -38,19 +38,33 @@ class SessionNotFound(KeyError):
 
 @dataclass
 class RoundState:
-    """One decoded round kept by a session.
+    """One decoded round kept by a session (up to :data:`MAX_ROUNDS_KEPT` of them).
 
     Attributes:
         low_res_logits: the engine's low-res logits (fed back when a later round names it).
-        shown: road engine: the mask and prompt label map returned (the base of a
-            progressive merge); SAM: None.
-        from_raster: the round's chain of previous rounds starts at the
-            ``initial_probability_raster`` (then rounds merge by default).
+        shown_bits: road engine: the returned mask, ``np.packbits`` of the ``(H, W)`` bool
+            (a bit per pixel: 32 rounds of a 768 x 768 view take 2.4 MB); SAM: None.
+        prompts: the round's prompts (their label map is redrawn when a merge needs it).
+        from_raster: the round's chain of previous rounds starts at a starting probability
+            (``initial_probability_raster`` or ``initial_model``; then rounds merge by
+            default).
     """
 
     low_res_logits: Any
-    shown: ShownRound | None
+    shown_bits: np.ndarray | None
+    prompts: Prompts
     from_raster: bool
+
+    def shown(self, shape_hw: tuple[int, int]) -> ShownRound | None:
+        """The round as the user saw it (mask and prompt label map), or None (SAM)."""
+        if self.shown_bits is None:
+            return None
+        h, w = shape_hw
+        mask = np.unpackbits(self.shown_bits, count=h * w).reshape(h, w).astype(bool)
+        p = self.prompts
+        return ShownRound(
+            mask, prompt_label_map(shape_hw, p.points_xy_px, p.point_labels, p.scribbles)
+        )
 
 
 @dataclass
@@ -195,7 +209,8 @@ class Session:
                 base, from_raster = self.initial_shown, self.initial_shown is not None
             elif prev_round in self.rounds:
                 state = self.rounds[prev_round]
-                prev, base, from_raster = state.low_res_logits, state.shown, state.from_raster
+                prev, from_raster = state.low_res_logits, state.from_raster
+                base = state.shown(self.model_hw)
             else:
                 kept = list(self.rounds)
                 raise PromptError(
@@ -209,7 +224,8 @@ class Session:
             )
             round_no = self.next_round
             self.next_round += 1
-            self.rounds[round_no] = RoundState(out.low_res_logits, out.shown, from_raster)
+            bits = None if out.shown is None else np.packbits(out.shown.mask)
+            self.rounds[round_no] = RoundState(out.low_res_logits, bits, prompts, from_raster)
             while len(self.rounds) > MAX_ROUNDS_KEPT:
                 self.rounds.popitem(last=False)
         geometry, area_m2 = self.mask_geometry(
