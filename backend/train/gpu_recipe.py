@@ -534,9 +534,10 @@ def anchor_probabilities_on_device(
 ) -> bool:
     """Anchor-SAM starting maps of the interactive trainer, computed on ``device``.
 
-    Writes ``cache_dir/KEY.png`` for the ``*__train__*`` images as
-    :func:`backend.train.roadgie.anchor_sam_probabilities` does (which computes on the
-    CPU), stopping after ``budget_s`` seconds.
+    Writes ``KEY.png`` for the ``*__train__*`` images into the folder
+    :func:`backend.train.roadgie.anchor_sam_probabilities` reads
+    (:func:`~backend.train.roadgie.anchor_cache_dir`; that function computes on the CPU),
+    stopping after ``budget_s`` seconds.
 
     Returns:
         True when every map is there.
@@ -548,9 +549,10 @@ def anchor_probabilities_on_device(
     from backend.methods.anchor_sam.predict import predict_probability
     from backend.train.anchor_sam import load_trained
     from backend.train.datasets import discover_samples, read_rgb_uint8
+    from backend.train.roadgie import anchor_cache_dir
 
     start = time.monotonic()
-    cache = Path(cache_dir)
+    cache = anchor_cache_dir(cache_dir, anchor_weights)
     cache.mkdir(parents=True, exist_ok=True)
     model = load_trained(Path(anchor_weights)).to(device).eval()
     for source in discover_samples(data_dir, ["*__train__*"]):

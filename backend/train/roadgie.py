@@ -227,6 +227,16 @@ def probability_to_logits(prob: np.ndarray | torch.Tensor) -> np.ndarray:
     return np.clip(np.log(p / (1 - p)), -6, 6).astype(np.float32)
 
 
+def anchor_cache_dir(
+    cache_dir: str | os.PathLike[str], anchor_weights: str | os.PathLike[str]
+) -> Path:
+    """The folder of one Anchor-SAM's cached maps: ``cache_dir/anchor_<sha256[:12]>`` of the
+    weights file, so maps of other weights (a newly shipped Anchor-SAM) are never reused."""
+    from backend.models.checkpoints import sha256_of_file
+
+    return Path(cache_dir) / f"anchor_{sha256_of_file(anchor_weights)[:12]}"
+
+
 def anchor_sam_probabilities(
     sources: Sequence[Any],
     images: Sequence[np.ndarray] | None,
@@ -238,14 +248,15 @@ def anchor_sam_probabilities(
 
     The starting prediction of the refinement path (RoadGIE Sec. B.2: "start from another
     model's probability raster"): the shipped Anchor-SAM (or ``anchor_weights``) run on the
-    whole image, which is already at the model GSD, saved as ``cache_dir/KEY.png`` (uint8,
-    probability * 255). Existing files are reused, so a rerun or a resume is cheap; files
-    are written to a temporary name and renamed.
+    whole image, which is already at the model GSD, saved as ``KEY.png`` (uint8,
+    probability * 255) in :func:`anchor_cache_dir` of ``cache_dir`` and the weights. Existing
+    files are reused, so a rerun or a resume is cheap; files are written to a temporary name
+    and renamed.
 
     Args:
         sources: :class:`backend.train.datasets.SampleSource` of the images.
         images: their ``(H, W, 3)`` uint8 RGB arrays (None: read from ``sources``).
-        cache_dir: folder of the cached maps.
+        cache_dir: folder of the cached maps (a subfolder per weights file).
         anchor_weights: Anchor-SAM weights (exported ``.pt`` with its card, or a checkpoint).
         log_every: print progress every this many computed images.
 
@@ -256,7 +267,7 @@ def anchor_sam_probabilities(
 
     from backend.train.datasets import read_rgb_uint8
 
-    cache = Path(cache_dir)
+    cache = anchor_cache_dir(cache_dir, anchor_weights)
     cache.mkdir(parents=True, exist_ok=True)
     model = None
     out: list[np.ndarray] = []

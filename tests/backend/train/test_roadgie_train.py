@@ -270,18 +270,28 @@ def multi_domain(roads, tmp_path_factory):
     return root
 
 
-def test_anchor_sam_probabilities_are_cached_per_image(multi_domain, tmp_path):
-    from backend.train.roadgie import anchor_sam_probabilities
+def test_anchor_sam_probabilities_are_cached_per_image_and_weights(
+    multi_domain, tmp_path, monkeypatch
+):
+    import backend.train.anchor_sam as anchor_sam_train
+    from backend.train.roadgie import anchor_cache_dir, anchor_sam_probabilities
 
     sources = discover_samples(multi_domain, ("*__train__*",))
     weights = "backend/models/weights/anchor_sam_pico_1m.pt"
     probs = anchor_sam_probabilities(sources, None, tmp_path / "cache", weights)
     assert [p.shape for p in probs] == [(96, 96)] * 3 and probs[0].dtype == np.uint8
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted(
-        f"{s.key}.png" for s in sources
-    )
-    again = anchor_sam_probabilities(sources, None, tmp_path / "cache", "does-not-exist.pt")
+    cache = anchor_cache_dir(tmp_path / "cache", weights)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [cache.name]
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{s.key}.png" for s in sources)
+
+    def no_model(*_a, **_k):
+        raise AssertionError("a cached map was computed again")
+
+    monkeypatch.setattr(anchor_sam_train, "load_trained", no_model)
+    again = anchor_sam_probabilities(sources, None, tmp_path / "cache", weights)
     assert all(np.array_equal(a, b) for a, b in zip(probs, again, strict=True))
+    # other weights (another digest) get their own folder: no stale maps after a new model
+    assert anchor_cache_dir(tmp_path / "cache", __file__) != cache
 
 
 def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domain, tmp_path):
@@ -338,7 +348,7 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
     state = torch.load(out / "last.pt", weights_only=True)
     assert state["step"] == 2 and state["config"]["balance_domains"]
     assert state["config"]["init_source"] == "mixed" and state["config"]["rounds"] == 6
-    assert len(list((tmp_path / "anchor").glob("*.png"))) == 3
+    assert len(list((tmp_path / "anchor").glob("anchor_*/*.png"))) == 3
     history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
     assert all("consistency" in h for h in history if "loss" in h)
     (val,) = [h["val"] for h in history if "val" in h]
@@ -391,7 +401,7 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
     result = json.loads(anchor_report.read_text())
     assert result["start"].startswith("Anchor-SAM probability")
     assert result["merge"] is True  # the road engine's default for a raster start
-    assert len(list((tmp_path / "anchor_select").glob("*.png"))) == result["n_images"]
+    assert len(list((tmp_path / "anchor_select").glob("anchor_*/*.png"))) == result["n_images"]
     for part in (result, *result["domains"].values()):
         assert 0 <= part["dice_start"] <= 1
 
