@@ -530,11 +530,12 @@ def train_linegraph2road_on_device(
 
 def anchor_probabilities_on_device(
     data_dir: str | Path, cache_dir: str | Path, budget_s: float, device: str,
-    anchor_weights: str | Path = SHIPPED,
+    anchor_weights: str | Path = SHIPPED, include: tuple[str, ...] = ("*__train__*",),
 ) -> bool:
     """Anchor-SAM starting maps of the interactive trainer, computed on ``device``.
 
-    Writes ``KEY.png`` for the ``*__train__*`` images into the folder
+    Writes ``KEY.png`` for the ``include`` images (default the training split) into the
+    folder
     :func:`backend.train.roadgie.anchor_sam_probabilities` reads
     (:func:`~backend.train.roadgie.anchor_cache_dir`; that function computes on the CPU),
     stopping after ``budget_s`` seconds.
@@ -555,7 +556,7 @@ def anchor_probabilities_on_device(
     cache = anchor_cache_dir(cache_dir, anchor_weights)
     cache.mkdir(parents=True, exist_ok=True)
     model = load_trained(Path(anchor_weights)).to(device).eval()
-    for source in discover_samples(data_dir, ["*__train__*"]):
+    for source in discover_samples(data_dir, list(include)):
         if time.monotonic() - start > budget_s:
             return False
         path = cache / f"{source.key}.png"
@@ -607,8 +608,10 @@ def train_roadgie_on_device(
     a strip variant with 8 rounds at lr 3e-4, 30 % starts, half Anchor-SAM's. Files in
     ``out`` (named after the shipped model):
     ``roadgie_hiera_pico_1m.pt`` (fp16), ``.json`` (card), ``.report.json`` / ``.report.md``
-    (:func:`backend.train.roadgie.evaluate`, Dice after 1/3/5 clicks and click consistency
-    on the ``select`` and ``report`` splits) and ``roadgie.history.jsonl``.
+    (:func:`backend.train.roadgie.interactive_report`: Dice after 1/3/5 clicks and click
+    consistency on the ``select`` and ``report`` splits, from scratch and, when Anchor-SAM's
+    maps of those images fit in ``anchor_budget_s``, from Anchor-SAM with and without the
+    progressive merge) and ``roadgie.history.jsonl``.
 
     Returns:
         The exported card.
@@ -655,7 +658,13 @@ def train_roadgie_on_device(
     exported = rg.export(run / "last.pt", out / f"{stem}.pt", card)
     t0 = time.monotonic()
     model = rg.load_weights(out / f"{stem}.pt", variant).to(device)
-    report = rg.interactive_report(model, str(data_dir))  # from scratch, select and report
+    # The Anchor-SAM start (merged rounds, the engine's refinement default) is scored too
+    # when its maps of the validation images fit in the budget (GPU: seconds).
+    with_anchor = init_source != "synthetic" and anchor_probabilities_on_device(
+        data_dir, anchor_dir, anchor_budget_s, device, anchor_weights,
+        include=("*__select__*", "*__report__*"))
+    report = rg.interactive_report(model, str(data_dir),
+                                   anchor_weights if with_anchor else None, anchor_dir)
     write_report(report, out / f"{stem}.report", rg.interactive_report_markdown)
     rounds = report["scratch"]["report"]["rounds"]
     exported["report"] = {
@@ -663,6 +672,11 @@ def train_roadgie_on_device(
         "report_split_click_consistency":
             report["scratch"]["report"]["click_consistency"]["network"],
         "seconds": round(time.monotonic() - t0, 1), "reserve_s": round(report_reserve_s, 1)}
+    if with_anchor:
+        merged = report["anchor"]["report"]
+        exported["report"]["report_split_dice_from_anchor_sam_merged"] = {
+            "start": merged.get("dice_start"),
+            **{r: merged["rounds"].get(r, {}).get("dice") for r in ("1", "3", "5")}}
     (out / f"{stem}.json").write_text(json.dumps(exported, indent=2, sort_keys=True) + "\n")
     if (run / "history.jsonl").is_file():  # none when the stage had no time for a log
         shutil.copy2(run / "history.jsonl", out / "roadgie.history.jsonl")
