@@ -187,8 +187,9 @@ class RoadEngine:
 
         The network's probability is thresholded; with ``merge_into`` (the round the user
         saw before) only the changes connected to the prompts added since that round are
-        taken (:func:`backend.methods.roadgie.merge.progressive_merge`, FocalClick's
-        progressive merge; not part of RoadGIE), the rest of the mask stays as it was. Then
+        taken, additions at positive prompts and removals at negative ones
+        (:func:`backend.methods.roadgie.merge.progressive_merge`, FocalClick's progressive
+        merge; not part of RoadGIE), the rest of the mask stays as it was. Then
         every pixel a prompt covers is set to the prompt's label
         (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`: a positive click's
         disk and a positive scribble's line are road, negative ones background; where
@@ -241,8 +242,8 @@ class RoadEngine:
                 raise ValueError(
                     f"merge_into has shape {merge_into.mask.shape}, the model image {(h, w)}"
                 )
-            new_prompt = label_map != merge_into.label_map
-            merged = progressive_merge(merge_into.mask, network_mask, new_prompt)
+            new_labels = np.where(label_map != merge_into.label_map, label_map, -1)
+            merged = progressive_merge(merge_into.mask, network_mask, new_labels)
             mask = enforce_prompts(merged, label_map)
         score = float(prob[mask].mean()) if mask.any() else 0.0
         return DecodeOutput(mask, low.half().cpu(), score, ShownRound(mask, label_map))

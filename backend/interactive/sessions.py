@@ -179,11 +179,11 @@ class Session:
         Progressive merge (road engine, ``merge``; null = on exactly when the chain of
         previous rounds starts at the ``initial_probability_raster``; never for a first
         round without that raster): the new round changes the previous round's mask only
-        where the change is connected to the prompts added since
-        (:func:`backend.methods.roadgie.merge.progressive_merge`). On the select split,
-        starting from Anchor-SAM's probability, merging raised Google/EPFL Dice after
-        5 clicks from 0.763 to 0.795; from no start it lowered it (0.718 to 0.684), hence
-        the default (issue 10).
+        where the change is connected to the prompts added since (additions at positive,
+        removals at negative prompts: :func:`backend.methods.roadgie.merge.progressive_merge`).
+        On the select split, starting from the shipped Anchor-SAM's probability, merging
+        raised Google/EPFL Dice after 5 clicks from 0.761 to 0.781; from no start it lowered
+        it (0.718 to 0.685), hence the default (issue 10).
 
         Args:
             request: ``points``, ``scribbles``, ``box``, ``previous_round``, ``merge``,

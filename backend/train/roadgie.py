@@ -403,8 +403,9 @@ def simulate_rounds(
         consistency_weight: weight of the click-consistency BCE (0: off, as in the paper).
         with_loss: compute the loss (training); False for validation.
         merge: the mask a round shows is the previous one updated only by the changes
-            connected to that round's new prompt
-            (:func:`backend.methods.roadgie.merge.progressive_merge`), as the road engine
+            connected to that round's new prompt (additions to a positive one, removals to
+            a negative one: :func:`backend.methods.roadgie.merge.progressive_merge`), as the
+            road engine
             with ``merge``; round 1 from scratch shows the whole prediction. The next
             prompt goes into the largest error of the shown mask; the logits fed back are
             the network's own.
@@ -469,9 +470,9 @@ def simulate_rounds(
         prev = low.detach()
         prob = torch.sigmoid(logits.detach())[:, 0].cpu().numpy()
         if merge and (r > 1 or init_logits is not None):
-            new_prompt = label_map != label_map_before
+            new_labels = np.where(label_map != label_map_before, label_map, -1)
             pred = np.stack(
-                [progressive_merge(pred[i], prob[i] > 0.5, new_prompt[i]) for i in range(b)]
+                [progressive_merge(pred[i], prob[i] > 0.5, new_labels[i]) for i in range(b)]
             )
         else:
             pred = prob > 0.5

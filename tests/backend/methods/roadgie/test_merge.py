@@ -1,4 +1,5 @@
-"""Progressive merge (FocalClick Sec. 3.4) of the road engine's rounds (issue 10, item 4)."""
+"""Progressive merge (FocalClick Sec. 3.4, label-aware) of the road engine's rounds
+(issue 10, item 4)."""
 
 import numpy as np
 import pytest
@@ -13,39 +14,43 @@ def _two_roads():
     return mask
 
 
-def test_only_the_change_that_meets_the_new_prompt_is_taken():
+def _prompt(label, rows, cols, shape=(40, 40)):
+    labels = np.full(shape, -1, np.int8)
+    labels[rows, cols] = label
+    return labels
+
+
+def test_a_negative_click_removes_only_the_road_connected_to_it():
     previous = _two_roads()
     proposed = np.zeros_like(previous)  # the network dropped both roads ...
     proposed[18:21, 10:30] = True  # ... and found a new one in between
-    click = np.zeros_like(previous)
-    click[5:8, 19:22] = True  # a negative click on road A
-    merged = progressive_merge(previous, proposed, click)
-    assert not merged[5:8].any()  # A removed: its change touches the click
-    assert merged[30:33].all()  # B kept: its change does not
-    assert not merged[18:21].any()  # the far-away addition is not taken either
+    merged = progressive_merge(previous, proposed, _prompt(0, slice(5, 8), slice(19, 22)))
+    assert not merged[5:8].any()  # A removed: its removal touches the click
+    assert merged[30:33].all()  # B kept: its removal does not
+    assert not merged[18:21].any()  # a negative click adds nothing
 
 
-def test_an_addition_connected_to_a_positive_click_is_taken_whole():
+def test_a_positive_click_adds_the_connected_road_and_removes_nothing():
     previous = _two_roads()
     proposed = previous.copy()
     proposed[8:30, 20:23] = True  # a street joining A and B
     proposed[15:18, 0:5] = True  # a separate blob elsewhere
-    click = np.zeros_like(previous)
-    click[24:27, 20:23] = True
-    merged = progressive_merge(previous, proposed, click)
+    proposed[5:8, 23:40] = False  # the network also cut road A next to the street
+    merged = progressive_merge(previous, proposed, _prompt(1, slice(24, 27), slice(20, 23)))
     assert merged[8:30, 20:23].all() and not merged[15:18, 0:5].any()
-    assert np.array_equal(merged & ~proposed, np.zeros_like(merged))
+    assert merged[5:8].all() and merged[30:33].all()  # nothing removed by a positive click
 
 
 def test_no_new_prompt_keeps_the_previous_mask_and_inputs_are_not_changed():
     previous = _two_roads()
-    proposed = ~previous
     before = previous.copy()
-    merged = progressive_merge(previous, proposed, np.zeros_like(previous))
+    merged = progressive_merge(previous, ~previous, np.full((40, 40), -1, np.int8))
     assert np.array_equal(merged, previous) and merged is not previous
     assert np.array_equal(previous, before)
 
 
 def test_maps_of_different_shapes_are_refused():
     with pytest.raises(ValueError, match="one shape"):
-        progressive_merge(np.zeros((4, 4), bool), np.zeros((4, 5), bool), np.zeros((4, 4), bool))
+        progressive_merge(
+            np.zeros((4, 4), bool), np.zeros((4, 5), bool), np.full((4, 4), -1, np.int8)
+        )

@@ -62,8 +62,9 @@ def test_shipped_roadgie_refines_anchor_sam_on_held_out_massachusetts_crops(shar
     the shipped Anchor-SAM's probability and each round is progressively merged. The card's
     Massachusetts report figures for that start (``validation.anchor.report``) are
     reproduced, Dice never falls from the start through 5 clicks, and merging beats
-    replacing the whole mask each round after 5 clicks. Card, 2026-11-30: 0.483 before any
-    click, 0.531 / 0.567 / 0.583 after 1 / 3 / 5 merged. About 20 s on one thread.
+    replacing the whole mask each round after 5 clicks. Card, 2026-11-30 (Anchor-SAM step
+    2750): 0.534 before any click, 0.545 / 0.576 / 0.595 after 1 / 3 / 5 merged. About 20 s
+    on one thread.
     """
     import numpy as np
     import torch
