@@ -84,7 +84,8 @@ class Session:
         raster_gsd_m: ``(x, y)`` metres per raster pixel.
         model_gsd_m: metres per model pixel of the engine (None for SAM).
         initial_logits: round-0 logits (road refinement start) or None.
-        initial_shown: round 0 as shown (the initial raster above the threshold) or None.
+        initial_shown: round 0 as shown (the starting probability above the threshold) or
+            None.
         rounds: round number -> :class:`RoundState` (most recent last).
         next_round: number the next predict gets.
     """
@@ -177,10 +178,11 @@ class Session:
         """Decode one round (see the module docstring and docs/backend_api.md).
 
         Progressive merge (road engine, ``merge``; null = on exactly when the chain of
-        previous rounds starts at the ``initial_probability_raster``; never for a first
-        round without that raster): the new round changes the previous round's mask only
-        where the change is connected to the prompts added since (additions at positive,
-        removals at negative prompts: :func:`backend.methods.roadgie.merge.progressive_merge`).
+        previous rounds starts at a starting probability, ``initial_probability_raster`` or
+        ``initial_model``; never for a first round without one): the new round changes the
+        previous round's mask only where the change is connected to the prompts added since
+        (additions at positive, removals at negative prompts:
+        :func:`backend.methods.roadgie.merge.progressive_merge`).
         On the select split, starting from the shipped Anchor-SAM's probability, merging
         raised Google/EPFL Dice after 5 clicks from 0.761 to 0.781; from no start it lowered
         it (0.718 to 0.685), hence the default (issue 10).
@@ -218,7 +220,7 @@ class Session:
                     f"{kept[0] if kept else '-'}..{kept[-1] if kept else '-'} (and 0 = none)"
                 )
             merged = base is not None and (from_raster if merge is None else bool(merge))
-            kwargs = {"merge_into": base} if merged else {}
+            kwargs = {"merge_into": base} if merged else {}  # only the road engine merges
             out = self.engine.decode(
                 self.embedding, prompts, prev, request.get("threshold"), **kwargs
             )
