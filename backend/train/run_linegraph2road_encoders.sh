@@ -32,6 +32,9 @@
 # edge head too conservative: select mean-of-domains APLS 0.125 vs 0.140 (Google/EPFL
 # fell: vertices 4-10 px off its centerline are on the road surface), not shipped; the
 # second (above) read 0.133, not shipped either. ONLY=road_dice: the Dice term alone.
+# ONLY=fresh (2026-11-30, second session): the shipped recipe again (2500 steps, lr 1e-3,
+# encoder x0.1) with the encoder from the Anchor-SAM shipped now (step 2750), the rest
+# random, into OUT=out/train/lg2r_md/hiera_pico_a2750 (STEPS_FRESH, default 2500).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -66,5 +69,7 @@ case "$ONLY" in
   road_dice) STEPS=${STEPS_DISTRACTORS:-4000}  # the Dice term alone (no distractors)
     start hiera_pico backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 \
       road_dice "--road-dice-weight 1.0 --edge-loss-weight 0.1" ;;
-  *) echo "ONLY must be hiera_pico, vit_tiny, distractors or road_dice" >&2; exit 1 ;;
+  fresh) STEPS=${STEPS_FRESH:-2500}  # the run restarts from last.pt when there is one
+    start hiera_pico backend/models/weights/anchor_sam_pico_1m.pt 1e-3 0.1 hiera_pico_a2750 ;;
+  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice or fresh" >&2; exit 1 ;;
 esac
