@@ -212,13 +212,19 @@ def starting_probability(
 
     Returns:
         ``(H, W)`` float32 in [0, 1].
+
+    Raises:
+        ValueError: ``model_id`` is not an Anchor-SAM model.
     """
     import torch
 
+    from backend.methods.anchor_sam.model import AnchorSAM
     from backend.methods.anchor_sam.predict import predict_probability
     from backend.models.registry import get_model
 
     model = get_model(model_id, model_dir=model_dir, device=device)
+    if not isinstance(model, AnchorSAM):  # validate() admits anchor_sam models only
+        raise ValueError(f"initial_model {model_id!r} is not an Anchor-SAM model")
     model.eval()
     with torch.inference_mode():
         return predict_probability(model, image, device).astype(np.float32)
