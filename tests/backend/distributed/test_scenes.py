@@ -89,7 +89,10 @@ def test_segment_roads_on_scenes_resumes_after_a_cancel(rgb_scenes, tmp_path, sc
             device="cpu",
             tile_px=128,
             overlap_px=16,
-            threshold=0.3,
+            # Synthetic dark lines on noise are far from aerial imagery: the shipped model
+            # reads at most 0.08 there. This test compares the in-process and Dask outputs,
+            # so it keeps whatever the model sees.
+            threshold=0.02,
             **extra,
         )
 

@@ -61,21 +61,49 @@ def test_simplify_tolerance_m_is_metres(data_dir, tmp_path, raster):
     assert _vertex_count(simplified) > 4 * len(simplified)
 
 
-def test_segment_roads_passes_the_metric_thresholds_on(data_dir, tmp_path):
+def _aerial_crop_in_degrees(shared_data, tmp_path):
+    """A held-out Massachusetts crop (1 m, real roads the shipped model finds) georeferenced
+    in EPSG:4326 (about 9e-6 degrees per pixel at 42.4 N)."""
+    import numpy as np
+    import rasterio
+    from PIL import Image
+    from rasterio.transform import from_origin
+
+    image = np.asarray(
+        Image.open(shared_data / "roads" / "massachusetts_400" / "images" / "te_img-1.jpg")
+    )
+    path = tmp_path / "aerial_4326.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=image.shape[1],
+        height=image.shape[0],
+        count=3,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(-71.1, 42.4, 1.2e-5, 9e-6),
+    ) as dst:
+        dst.write(image.transpose(2, 0, 1))
+    return path
+
+
+def test_segment_roads_passes_the_metric_thresholds_on(shared_data, tmp_path):
     """segment_roads vectorises with the same m² / metre thresholds (issue 16)."""
     pytest.importorskip("sam2")
     from backend.jobs.segment_roads import SegmentRoadsParams
     from backend.jobs.segment_roads import run as segment
 
+    raster = _aerial_crop_in_degrees(shared_data, tmp_path)
+
     def polygons(name, **extra):
         params = SegmentRoadsParams(
-            raster_path=str(data_dir / "roads_4326.tif"),
+            raster_path=str(raster),
             probability_path=str(tmp_path / f"{name}.tif"),
             output_path=str(tmp_path / f"{name}.gpkg"),
             device="cpu",
-            tile_px=64,
-            overlap_px=16,
-            threshold=0.02,  # the small shipped model on a toy fixture: keep whatever it sees
+            tile_px=256,
+            overlap_px=32,
             **extra,
         )
         segment(params)
