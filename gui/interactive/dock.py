@@ -293,7 +293,7 @@ class InteractiveDock(QgsDockWidget):
         centerlines = str(store.value(SETTINGS_GROUP + "centerlines", "false")).lower()
         self.centerlines_check.setChecked(centerlines in ("true", "1"))
         self._on_centerlines_toggled(self.centerlines_check.isChecked())
-        anchor_start = str(store.value(SETTINGS_GROUP + "anchor_start", "false")).lower()
+        anchor_start = str(store.value(SETTINGS_GROUP + "anchor_start", "true")).lower()
         self.anchor_start_check.setChecked(anchor_start in ("true", "1"))
 
     def save_settings(self) -> None:

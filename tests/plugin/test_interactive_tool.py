@@ -787,6 +787,11 @@ def test_cancelling_again_after_qgis_deleted_the_first_task(ix, roadextract, ras
 
 def test_dock_can_start_the_road_engine_from_anchor_sam_on_the_view(dock_env, fake, rasters):
     env, dock = dock_env, dock_env.dock
+    assert env.controller.initial_model == (
+        "anchor_sam_pico_1m" if dock.anchor_start_check.isChecked() else None
+    )
+    dock.anchor_start_check.setChecked(False)  # a starting raster instead
+    assert dock.initial_combo.isEnabled() and env.controller.initial_model is None
     probability = QgsRasterLayer(str(rasters / RASTER_UTM), "anchor-sam probability")
     QgsProject.instance().addMapLayer(probability, False)
     dock.initial_combo.setLayer(probability)
