@@ -5,14 +5,14 @@ mask and takes from the new prediction only the changed region connected to the 
 click, so a click cannot undo what earlier rounds (or the starting raster) got right
 elsewhere. RoadGIE (Sec. B.4) has no such step: every round replaces the whole mask. We use
 it for the road engine because, starting from Anchor-SAM's probability, clicks made the
-global mask slightly worse (issue 10: Google/EPFL report Dice 0.731 before any click,
-0.701 after 5; 0.760 with this merge).
+global mask slightly worse (issue 10: Google/EPFL report Dice 0.738 before any click,
+0.704 after 5; 0.764 with this merge).
 
 Unlike FocalClick, the merge follows the prompt's label: a positive prompt only adds the
 road connected to it, a negative one only removes the road connected to it. A positive
 click therefore never deletes a road next to it because the network redrew it (select
-split, Anchor-SAM start: mean-of-domains Dice after 5 clicks 0.700 against 0.694 for the
-label-blind merge).
+split, start from the step-2750 Anchor-SAM: mean-of-domains Dice after 5 clicks 0.700
+against 0.694 for the label-blind merge).
 """
 
 from __future__ import annotations

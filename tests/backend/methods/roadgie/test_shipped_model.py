@@ -63,7 +63,7 @@ def test_shipped_roadgie_refines_anchor_sam_on_held_out_massachusetts_crops(shar
     Massachusetts report figures for that start (``validation.anchor.report``) are
     reproduced, Dice never falls from the start through 5 clicks, and merging beats
     replacing the whole mask each round after 5 clicks. Card, 2026-11-30 (Anchor-SAM step
-    2750): 0.534 before any click, 0.545 / 0.576 / 0.595 after 1 / 3 / 5 merged. About 20 s
+    4500): 0.533 before any click, 0.540 / 0.586 / 0.610 after 1 / 3 / 5 merged. About 20 s
     on one thread.
     """
     import numpy as np
