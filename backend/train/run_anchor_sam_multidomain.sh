@@ -10,7 +10,8 @@
 # Stop it with: kill "$(cat out/train/anchor_sam_md/pid)"
 # STEPS (default 40000) is the end of the cosine decay; a resume with a smaller STEPS decays
 # from where the run is to 0 at STEPS (2026-11-30: STEPS=3500 THREADS=1 continued the run
-# stopped at step 2400 with the learning rate decaying instead of staying near 5e-4).
+# stopped at step 2400 with the learning rate decaying instead of staying near 5e-4, then
+# STEPS=5000 THREADS=1 from step 3500; step 4500 is the shipped model).
 # THREADS (default 2): torch threads.
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${STEPS:-40000}
