@@ -242,8 +242,9 @@ class RoadEngine:
                 raise ValueError(
                     f"merge_into has shape {merge_into.mask.shape}, the model image {(h, w)}"
                 )
-            new_labels = np.where(label_map != merge_into.label_map, label_map, -1)
-            merged = progressive_merge(merge_into.mask, network_mask, new_labels)
+            merged = progressive_merge(
+                merge_into.mask, network_mask, label_map, merge_into.label_map
+            )
             mask = enforce_prompts(merged, label_map)
         score = float(prob[mask].mean()) if mask.any() else 0.0
         return DecodeOutput(mask, low.half().cpu(), score, ShownRound(mask, label_map))

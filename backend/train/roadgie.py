@@ -77,9 +77,9 @@ from backend.methods.roadgie.model import (
 from backend.methods.roadgie.prompts import (
     CLICK_RADIUS_PX,
     SCRIBBLE_WIDTH_PX,
-    apply_prompt_constraint,
     draw_disk,
     draw_polyline,
+    enforce_prompts,
 )
 from backend.methods.roadgie.simulate import next_error_prompt
 from backend.train.datasets import (
@@ -405,10 +405,9 @@ def simulate_rounds(
         merge: the mask a round shows is the previous one updated only by the changes
             connected to that round's new prompt (additions to a positive one, removals to
             a negative one: :func:`backend.methods.roadgie.merge.progressive_merge`), as the
-            road engine
-            with ``merge``; round 1 from scratch shows the whole prediction. The next
-            prompt goes into the largest error of the shown mask; the logits fed back are
-            the network's own.
+            road engine with ``merge``; round 1 from scratch shows the whole prediction. The
+            next prompt goes into the largest error of the shown mask; the logits fed back
+            are the network's own.
 
     Returns:
         ``(loss or None, per-round records)``; each record has ``round``, ``pred`` (``(B, H,
@@ -470,9 +469,11 @@ def simulate_rounds(
         prev = low.detach()
         prob = torch.sigmoid(logits.detach())[:, 0].cpu().numpy()
         if merge and (r > 1 or init_logits is not None):
-            new_labels = np.where(label_map != label_map_before, label_map, -1)
             pred = np.stack(
-                [progressive_merge(pred[i], prob[i] > 0.5, new_labels[i]) for i in range(b)]
+                [
+                    progressive_merge(pred[i], prob[i] > 0.5, label_map[i], label_map_before[i])
+                    for i in range(b)
+                ]
             )
         else:
             pred = prob > 0.5
@@ -539,7 +540,7 @@ def evaluate(
     On the same trajectory (issue 10, item 4):
 
     * ``dice_guaranteed``: Dice of the mask the road engine returns, i.e. with the prompts
-      enforced (:func:`backend.methods.roadgie.prompts.apply_prompt_constraint`);
+      enforced (:func:`backend.methods.roadgie.prompts.enforce_prompts`);
     * ``click_consistency``: the fraction of (click, round) pairs, every click checked in
       its own round and in every later one, whose clicked pixel has the click's label in
       that round's mask, for the raw network (``network``) and with the prompts enforced
@@ -630,9 +631,7 @@ def evaluate(
             for rec in records:
                 r = rec["round"]
                 pred = rec["pred"][0, :h, :w]
-                _, pred_g = apply_prompt_constraint(
-                    pred.astype(np.float32), rec["label_map"][0, :h, :w]
-                )
+                pred_g = enforce_prompts(pred, rec["label_map"][0, :h, :w])
                 checks = [0, 0, 0]
                 for _i, click_label, x, y in rec["clicks"]:
                     cx, cy = int(np.floor(x)), int(np.floor(y))
@@ -747,18 +746,18 @@ def interactive_report(
         for split in splits:
             include = f"*__{split}__*"
             samples = _validation_samples(data, include)
+            anchor_start = None  # Anchor-SAM's maps of this split, read once for both starts
+            if anchor_weights:
+                maps = anchor_sam_probabilities(
+                    discover_samples(data, split_patterns(include)),
+                    [image for _, image, _ in samples],
+                    anchor_prob_dir or scratch_dir,
+                    str(anchor_weights),
+                    log_every=0,
+                )
+                anchor_start = [m.astype(np.float32) / 255.0 for m in maps]
             for start in starts:
-                initial = None
-                if start.startswith("anchor"):
-                    sources = discover_samples(data, split_patterns(include))
-                    maps = anchor_sam_probabilities(
-                        sources,
-                        [image for _, image, _ in samples],
-                        anchor_prob_dir or scratch_dir,
-                        str(anchor_weights),
-                        log_every=0,
-                    )
-                    initial = [m.astype(np.float32) / 255.0 for m in maps]
+                initial = anchor_start if start.startswith("anchor") else None
                 merge = start == "anchor"
                 result = evaluate(
                     model, samples, EVAL_ROUNDS, gsd_m=gsd_m, initial_probs=initial, merge=merge
@@ -1377,7 +1376,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--weights", required=True, help="last.pt, best.pt or exported .pt")
     rp.add_argument("--data", required=True, help="folder from write_domain_set_at_gsd")
-    rp.add_argument("--output", required=True, help="path stem: writes STEM.json, STEM.md")
+    rp.add_argument(
+        "--output",
+        required=True,
+        help="path stem: writes STEM.json, STEM.md and STEM.card.json (the card's entries)",
+    )
     rp.add_argument(
         "--anchor-start", default=None, metavar="WEIGHTS", help="also start from Anchor-SAM"
     )
@@ -1474,6 +1477,9 @@ def main(argv: list[str] | None = None) -> int:
         model = load_weights(args.weights)
         report = interactive_report(model, args.data, args.anchor_start, args.anchor_prob_dir)
         write_report(report, args.output, interactive_report_markdown)
+        # the model card's "validation" entries, ready to paste (interactive_report_for_card)
+        card_entries = json.dumps(interactive_report_for_card(report), indent=2, sort_keys=True)
+        Path(f"{args.output}.card.json").write_text(card_entries + "\n")
         print(interactive_report_markdown(report))
         return 0
     if args.command == "precompute-anchor":

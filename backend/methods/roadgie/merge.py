@@ -24,15 +24,20 @@ _EIGHT = np.ones((3, 3), bool)
 
 
 def progressive_merge(
-    previous: np.ndarray, proposed: np.ndarray, new_prompt_labels: np.ndarray
+    previous: np.ndarray,
+    proposed: np.ndarray,
+    label_map: np.ndarray,
+    previous_label_map: np.ndarray,
 ) -> np.ndarray:
     """The previous mask, updated by the changes connected to this round's new prompts.
 
     Args:
         previous: ``(H, W)`` bool mask the user saw after the previous round.
         proposed: ``(H, W)`` bool mask the network predicts this round.
-        new_prompt_labels: ``(H, W)`` int8: 1 under a positive prompt added this round (a
-            click's disk, a scribble's line), 0 under a new negative one, -1 elsewhere.
+        label_map: ``(H, W)`` int8 :func:`backend.methods.roadgie.prompts.prompt_label_map`
+            of this round's prompts (1 positive, 0 negative, -1 none).
+        previous_label_map: the same of the previous round's prompts; the pixels where the
+            two differ are this round's new prompts (a click's disk, a scribble's line).
 
     Returns:
         ``(H, W)`` bool: ``previous`` plus every 8-connected component of the additions
@@ -40,16 +45,15 @@ def progressive_merge(
         of the removals (``previous & ~proposed``) that meets a new negative prompt.
 
     Raises:
-        ValueError: the three maps differ in shape.
+        ValueError: the four maps differ in shape.
     """
     previous = np.asarray(previous, bool)
     proposed = np.asarray(proposed, bool)
-    new_prompt_labels = np.asarray(new_prompt_labels)
-    if not previous.shape == proposed.shape == new_prompt_labels.shape:
-        raise ValueError(
-            f"progressive_merge needs maps of one shape, got {previous.shape}, "
-            f"{proposed.shape} and {new_prompt_labels.shape}"
-        )
+    label_map = np.asarray(label_map)
+    shapes = {previous.shape, proposed.shape, label_map.shape, np.shape(previous_label_map)}
+    if len(shapes) > 1:
+        raise ValueError(f"progressive_merge needs maps of one shape, got {sorted(shapes)}")
+    new_prompt_labels = np.where(label_map != previous_label_map, label_map, -1)
     merged = previous.copy()
     for label, change in ((1, proposed & ~previous), (0, previous & ~proposed)):
         seeds = (new_prompt_labels == label) & change

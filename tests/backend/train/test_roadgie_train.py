@@ -13,6 +13,7 @@ from backend.train.roadgie import (
     augment_batch,
     evaluate,
     interactive_report,
+    interactive_report_for_card,
     interactive_report_markdown,
     load_weights,
     lr_factor,
@@ -423,6 +424,13 @@ def test_cli_multi_domain_run_from_weights_and_per_domain_evaluation(multi_domai
         assert part["dice5_mean_of_domains"] == pytest.approx(
             np.mean([d["rounds"]["5"]["dice"] for d in part["domains"].values()])
         )
+    card = interactive_report_for_card(report)
+    assert set(card) == set(report) and card["anchor"]["select"]["merge"] is True
+    for start, parts in report.items():
+        part, entry = parts["select"], card[start]["select"]
+        assert entry["dice5_mean_of_domains"] == round(part["dice5_mean_of_domains"], 4)
+        assert entry["all"]["dice_by_round"] == [round(d, 4) for d in part["dice_by_round"]]
+        assert set(entry["domains"]) == set(part["domains"])
     text = interactive_report_markdown(report)
     assert "| anchor | select | mean of domains |" in text and "| scratch | select | epfl |" in text
     with pytest.raises(ValueError, match=r"matching \['\*__report__\*'\]"):
