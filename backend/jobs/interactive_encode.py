@@ -287,20 +287,20 @@ def run(params: InteractiveEncodeParams, report: Progress = no_progress) -> dict
         raster_gsd_m=info.gsd_m,
         model_gsd_m=engine.model_gsd_m,
     )
+    start = None  # round 0: the starting road probability on the model image, if any
     if params.initial_probability_raster is not None:
         report(95, "Reading the initial probability raster")
         sx, sy = session.scale_xy
         grid = transform * Affine(1.0 / sx, 0.0, window[0], 0.0, 1.0 / sy, window[1])
-        prob = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
-        assert isinstance(engine, RoadEngine)  # validate() allows it for this engine only
-        session.initial_logits = engine.initial_logits(prob)
-        session.initial_shown = engine.initial_shown(prob)
+        start = read_probability_on_grid(params.initial_probability_raster, grid, crs, model_hw)
     elif params.initial_model is not None:
-        assert isinstance(engine, RoadEngine) and image is not None  # see validate()
+        assert image is not None  # read above for the start
         report(95, "Computing the starting road probability")
-        prob = starting_probability(params.initial_model, image, params.device, params.model_dir)
-        session.initial_logits = engine.initial_logits(prob)
-        session.initial_shown = engine.initial_shown(prob)
+        start = starting_probability(params.initial_model, image, params.device, params.model_dir)
+    if start is not None:
+        assert isinstance(engine, RoadEngine)  # validate() allows a start for this engine only
+        session.initial_logits = engine.initial_logits(start)
+        session.initial_shown = engine.initial_shown(start)
     get_store().add(session)
     return {
         "outputs": {},

@@ -535,8 +535,7 @@ def anchor_probabilities_on_device(
     """Anchor-SAM starting maps of the interactive trainer, computed on ``device``.
 
     Writes ``KEY.png`` for the ``include`` images (default the training split) into the
-    folder
-    :func:`backend.train.roadgie.anchor_sam_probabilities` reads
+    folder :func:`backend.train.roadgie.anchor_sam_probabilities` reads
     (:func:`~backend.train.roadgie.anchor_cache_dir`; that function computes on the CPU),
     stopping after ``budget_s`` seconds.
 

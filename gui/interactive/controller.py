@@ -351,9 +351,7 @@ class InteractiveController(QObject):
             return
         self.engine = engine
         self.model = model
-        self._drop_backend_session()
-        self.session.reset()
-        self.changed.emit()
+        self._start_over()
 
     def set_initial_probability_layer(self, layer: QgsRasterLayer | None) -> bool:
         """Start the road engine from another model's road probability raster (round 0).
@@ -375,9 +373,7 @@ class InteractiveController(QObject):
             return False
         if path != self.initial_probability_path:
             self.initial_probability_path = path
-            self._drop_backend_session()
-            self.session.reset()
-            self.changed.emit()
+            self._start_over()
         return True
 
     def set_initial_model(self, model_id: str | None) -> None:
@@ -386,9 +382,14 @@ class InteractiveController(QObject):
         raster (:meth:`set_initial_probability_layer`) takes precedence."""
         if model_id != self.initial_model:
             self.initial_model = model_id
-            self._drop_backend_session()
-            self.session.reset()
-            self.changed.emit()
+            self._start_over()
+
+    def _start_over(self) -> None:
+        """After a change of what the backend predicts from (engine, model, start): drop
+        the backend session and the object in progress; the next prompt encodes again."""
+        self._drop_backend_session()
+        self.session.reset()
+        self.changed.emit()
 
     def set_centerlines(self, enabled: bool) -> None:  # noqa: FBT001 - a toggle
         """Ask for centerlines with every prediction (the current result is redone)."""
