@@ -35,6 +35,13 @@
 # ONLY=fresh (2026-11-30, second session): the shipped recipe again (2500 steps, lr 1e-3,
 # encoder x0.1) with the encoder from the Anchor-SAM shipped now (step 2750), the rest
 # random, into OUT=out/train/lg2r_md/hiera_pico_a2750 (STEPS_FRESH, default 2500).
+# ONLY=own_vertices (2026-11-30, third session): continue the shipped weights with a share of
+# the crops' candidate edges rebuilt on the model's own NMS vertices and labelled against the
+# ground truth (--own-vertex-share; own_vertex_sample): with the shipped model's vertices,
+# ground-truth edge labels would lift Massachusetts report APLS from 0.11 to 0.31, so the
+# edge classifier, trained on ground-truth vertices only, is what loses most. OWN_SHARE
+# (default 0.5) and EDGE_WEIGHT (default 0.1, the paper's lambda) pick the variant; the run
+# goes to OUT=out/train/lg2r_md/own_vertices_<share>_<weight> (STEPS_OWN, default 4000).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -71,5 +78,12 @@ case "$ONLY" in
       road_dice "--road-dice-weight 1.0 --edge-loss-weight 0.1" ;;
   fresh) STEPS=${STEPS_FRESH:-2500}  # the run restarts from last.pt when there is one
     start hiera_pico backend/models/weights/anchor_sam_pico_1m.pt 1e-3 0.1 hiera_pico_a2750 ;;
-  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice or fresh" >&2; exit 1 ;;
+  own_vertices) STEPS=${STEPS_OWN:-4000}
+    share=${OWN_SHARE:-0.5}
+    weight=${EDGE_WEIGHT:-0.1}
+    start hiera_pico backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 \
+      "own_vertices_${share}_${weight}" \
+      "--own-vertex-share $share --edge-loss-weight $weight" ;;
+  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh or own_vertices" >&2
+     exit 1 ;;
 esac

@@ -31,6 +31,7 @@ the values and interpretations used here.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -52,6 +53,7 @@ __all__ = [
     "find_crossings",
     "interpolation_distances",
     "keypoint_flags",
+    "label_edges_on_ground_truth",
     "make_training_targets",
     "rasterize_discs",
     "rasterize_road_mask",
@@ -707,3 +709,82 @@ def make_training_targets(
         num_positive_beyond_d_nei=int(np.sum(pos_len > d_nei_px)),
         refinement=ref,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels for vertices that are not the ground truth's (issue 10; not in the paper)
+
+
+def _point_segment_distance(points: np.ndarray, seg_a: np.ndarray, seg_b: np.ndarray) -> np.ndarray:
+    """``(P, S)`` distances from ``points`` ``(P, 2)`` to the segments ``seg_a -> seg_b``."""
+    ab = seg_b - seg_a  # (S, 2)
+    ap = points[:, None, :] - seg_a[None, :, :]  # (P, S, 2)
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
+    return np.hypot(*(ap - t[..., None] * ab).transpose(2, 0, 1))
+
+
+def label_edges_on_ground_truth(
+    points_xy_px: np.ndarray,
+    edge_index: np.ndarray,
+    gt_segments_xy_px: np.ndarray,
+    *,
+    tolerance_px: float = 8.0,
+    between_px: float = 5.0,
+    n_samples: int = 9,
+) -> np.ndarray:
+    """Label candidate edges among vertices that were not derived from the ground truth.
+
+    The paper labels candidate edges among the ground-truth vertices only (Sec. 3.5, step 5
+    of :func:`make_training_targets`). At inference the vertices come from coupled NMS on the
+    predicted masks: some sit off the road, and the ones on the road are not where the
+    ground truth's are. Training the edge classifier on the model's own vertices needs labels
+    for those, given geometrically: an edge is positive when
+
+    * every one of ``n_samples`` points evenly spaced along it (ends included) lies within
+      ``tolerance_px`` of a ground-truth segment (it runs along a road, both ends on it), and
+    * no other vertex lies within ``between_px`` of its inner 90 % (it does not skip a vertex
+      on the way: the "direct connection" of Sec. 3.5).
+
+    Args:
+        points_xy_px: ``(N, 2)`` (x, y) vertex coordinates in pixels.
+        edge_index: ``(2, E)`` candidate edges, indices into ``points_xy_px``.
+        gt_segments_xy_px: ``(S, 2, 2)`` ground-truth segments (start, end) in the same frame.
+        tolerance_px: distance to the ground truth within which a point counts as on it
+            (8 px at 1 m: a vertex of a wide road can sit off its centerline).
+        between_px: distance to the edge within which another vertex counts as between.
+        n_samples: points checked per edge (at least 2).
+
+    Returns:
+        ``(E,)`` uint8 labels (1 = positive); all 0 without ground-truth segments.
+
+    Raises:
+        ValueError: arrays of the wrong shape, an index outside the vertices, or
+            ``n_samples`` < 2.
+    """
+    pts = np.asarray(points_xy_px, dtype=np.float64).reshape(-1, 2)
+    edges = np.asarray(edge_index, dtype=np.int64).reshape(2, -1)
+    segs = np.asarray(gt_segments_xy_px, dtype=np.float64).reshape(-1, 2, 2)
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
+    if edges.size and (edges.min() < 0 or edges.max() >= len(pts)):
+        raise ValueError(f"edge_index points outside the {len(pts)} vertices")
+    n_edges = edges.shape[1]
+    if n_edges == 0 or len(segs) == 0:
+        return np.zeros(n_edges, dtype=np.uint8)
+    a, b = pts[edges[0]], pts[edges[1]]
+    t = np.linspace(0.0, 1.0, n_samples)
+    samples = (a[:, None, :] + t[None, :, None] * (b - a)[:, None, :]).reshape(-1, 2)
+    near = _point_segment_distance(samples, segs[:, 0], segs[:, 1]).min(axis=1)
+    on_road = (near.reshape(n_edges, n_samples) <= tolerance_px).all(axis=1)
+    positive = np.zeros(n_edges, dtype=bool)
+    for e in np.flatnonzero(on_road):
+        u, v = edges[:, e]
+        ab = pts[v] - pts[u]
+        length2 = max(float(ab @ ab), 1e-12)
+        rel = pts - pts[u]
+        along = (rel @ ab) / length2
+        across = np.abs(ab[0] * rel[:, 1] - ab[1] * rel[:, 0]) / math.sqrt(length2)
+        between = (along > 0.05) & (along < 0.95) & (across < between_px)
+        between[[u, v]] = False
+        positive[e] = not between.any()
+    return positive.astype(np.uint8)

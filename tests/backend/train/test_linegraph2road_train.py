@@ -199,6 +199,50 @@ def test_distractor_vertices_are_off_road_and_only_in_negative_edges(tmp_path, m
         assert labels.sum() == plain["edge_labels"].sum()  # the same positives
 
 
+def test_own_vertex_sample_labels_the_models_vertices_against_the_ground_truth(
+    tmp_path, mass400
+):
+    """With the ground-truth masks as the "prediction", own vertices lie on the roads and the
+    positive edges follow them; a blank prediction gives no vertex."""
+    from backend.methods.linegraph2road.targets import _point_segment_distance
+
+    source = t.discover_samples(mass400, ("te_img-1",))[0]
+    image = t.read_rgb_uint8(source.image_path)
+    params = t.TargetParams(road_width_px=5.0)
+    targets = t.TargetCache(tmp_path, params).get(source, 0, image.shape[:2])
+    n_positive = 0
+    for seed in range(3):
+        s = t.make_crop_sample(image, targets, 128, np.random.default_rng(seed), 64.0)
+        own = t.own_vertex_sample(s, s["masks"].astype(np.float32), params, t_r=0.5)
+        np.testing.assert_array_equal(own["image"], s["image"])
+        np.testing.assert_array_equal(own["masks"], s["masks"])
+        v, e, labels = own["vertices_xy_px"], own["edge_index"], own["edge_labels"]
+        assert own["line_edge_index"].shape[0] == 2 and e.shape[1] == labels.shape[0]
+        assert s["masks"][1][np.floor(v[:, 1]).astype(int), np.floor(v[:, 0]).astype(int)].all()
+        gt = s["edge_index"][:, s["edge_labels"] > 0]
+        segments = s["vertices_xy_px"][gt.T].astype(float)
+        positive = e[:, labels > 0]
+        mid = (v[positive[0]] + v[positive[1]]) / 2
+        assert np.all(_point_segment_distance(mid, segments[:, 0], segments[:, 1]).min(1) <= 8)
+        n_positive += int(labels.sum())
+        assert 0 < labels.mean() < 0.6  # most candidates skip a vertex or leave the road
+    assert n_positive > 0
+    blank = t.own_vertex_sample(s, np.zeros((3, 128, 128), np.float32), params, t_r=0.5)
+    assert blank["vertices_xy_px"].shape == (0, 2) and blank["edge_index"].shape == (2, 0)
+
+
+def test_training_on_own_vertices_runs_and_resumes_with_its_settings(tmp_path, mass400):
+    torch.manual_seed(0)
+    cfg = _cfg(tmp_path, mass400, max_steps=4, own_vertex_share=1.0, own_vertex_t_r=(0.3, 0.6))
+    assert t.train(cfg)["step"] == 4
+    saved = torch.load(Path(cfg.out_dir) / "last.pt", map_location="cpu", weights_only=True)
+    restored = t.TrainConfig.from_dict(saved["config"])
+    assert restored.own_vertex_share == 1.0 and restored.own_vertex_t_r == (0.3, 0.6)
+    assert t.train(_cfg(tmp_path, mass400, max_steps=6), resume=True)["step"] == 6
+    history = [json.loads(line) for line in (Path(cfg.out_dir) / "history.jsonl").open()]
+    assert all(math.isfinite(h["train_edge"]) for h in history)
+
+
 def test_tiny_training_run_reduces_loss_and_resumes(tmp_path, mass400):
     torch.manual_seed(0)
     cfg = _cfg(tmp_path, mass400, max_steps=24)
@@ -337,6 +381,31 @@ def test_predictor_pads_windows_to_the_hiera_multiple(mass400):
     assert predictor._padded_size_hw_px == (96, 96)
 
 
+def test_edge_grid_gives_what_each_threshold_gives_alone(tmp_path, mass400):
+    """Predicting once and re-thresholding the stitched candidates equals a prediction per
+    edge threshold (the report's select grid relies on it)."""
+    torch.manual_seed(0)
+    model = t.build_linegraph2road(
+        t.LineGraph2RoadConfig.from_dict(
+            {**t.CONFIGS["vit_tiny"].to_dict(), **MICRO, "input_size_px": 128}
+        )
+    ).eval()
+    sources = t.discover_samples(mass400, ("te_img-1",))
+    cache = t.TargetCache(tmp_path / "cache", t.TargetParams(road_width_px=5.0))
+    params = t.PredictorParams(t_r=0.3, t_k=0.3)
+    grid = t.evaluate_model_edge_grid(model, sources, cache, params, (0.3, 0.5, 0.7))
+    for edge in (0.3, 0.5, 0.7):
+        alone = t.evaluate_model(model, sources, cache, params, edge)
+        assert grid[edge]["per_image"] == alone["per_image"], edge
+        assert grid[edge]["road_mask"] == alone["road_mask"]
+    bound = t.evaluate_model_edge_grid(
+        model, sources, cache, params, (0.5,), edge_upper_bound=True
+    )[0.5]
+    row = bound["per_image"][0]
+    assert {k: row[k] for k in alone["per_image"][0]} == grid[0.5]["per_image"][0]
+    assert 0.0 <= row["apls_gt_edges"] <= 1.0 and "topo_recall_gt_edges" in bound
+
+
 def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, mass400):
     import shutil
 
@@ -361,6 +430,10 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     assert report["chosen_on_select"]["t_r"] in (0.4, 0.5)
     domains = report["report_chosen"]["per_domain"]
     assert list(domains) == ["massachusetts"] and domains["massachusetts"]["n_images"] == 1
+    # The edge upper bound is scored with the chosen thresholds only.
+    assert 0.0 <= domains["massachusetts"]["apls_gt_edges"] <= 1.0
+    assert "apls_gt_edges" not in report["report_0.5"]["per_domain"]["massachusetts"]
+    assert "ground-truth edges" in t.graph_report_markdown(report)
     assert "select split" in t.graph_report_markdown(report)
     with pytest.raises(ValueError, match="__select__"):
         t.graph_report(model, mass400, cache)

@@ -12,6 +12,7 @@ from backend.methods.linegraph2road.targets import (
     find_crossings,
     interpolation_distances,
     keypoint_flags,
+    label_edges_on_ground_truth,
     make_training_targets,
     rasterize_discs,
     rasterize_road_mask,
@@ -316,3 +317,30 @@ def test_refinement_params_validated(kwargs):
 def test_bad_image_size_rejected():
     with pytest.raises(ValueError, match="height_px, width_px"):
         make_training_targets(nx.Graph(), 0, 10)
+
+
+def test_own_vertex_edges_labelled_along_the_ground_truth_without_skipping():
+    # Ground truth: an L (horizontal road y = 50 from x = 0 to 100, then down x = 100).
+    gt = np.array([[[0, 50], [100, 50]], [[100, 50], [100, 150]]], dtype=float)
+    pts = np.array(
+        [
+            [10, 53],  # 0: on the road, 3 px off its centerline
+            [40, 48],  # 1: on the road
+            [70, 50],  # 2: on the road
+            [40, 90],  # 3: off the road (40 px below it)
+            [100, 80],  # 4: on the vertical leg
+            [96, 54],  # 5: in the corner
+        ]
+    )
+    edges = np.array([[0, 1], [1, 2], [0, 2], [1, 3], [2, 5], [5, 4], [2, 4]]).T
+    labels = label_edges_on_ground_truth(pts, edges, gt)
+    # 0-1, 1-2: along the road; 0-2 skips vertex 1; 1-3 leaves the road; 2-5, 5-4 follow
+    # the corner; 2-4 cuts it (its middle is about 14 px from the road).
+    assert labels.tolist() == [1, 1, 0, 0, 1, 1, 0]
+    assert label_edges_on_ground_truth(pts, edges, gt, tolerance_px=2.0)[0] == 0  # 3 px off
+    assert label_edges_on_ground_truth(pts, edges, np.zeros((0, 2, 2))).tolist() == [0] * 7
+    assert label_edges_on_ground_truth(pts, np.zeros((2, 0), int), gt).shape == (0,)
+    with pytest.raises(ValueError, match="outside"):
+        label_edges_on_ground_truth(pts, np.array([[0], [6]]), gt)
+    with pytest.raises(ValueError, match="n_samples"):
+        label_edges_on_ground_truth(pts, edges, gt, n_samples=1)
