@@ -975,13 +975,18 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
 # --- evaluation ----------------------------------------------------------------------------
 
 
-def stitched_to_graph(stitched: Any) -> nx.Graph:
-    """``graph_io`` graph (``xy`` pixels) of a ``StitchedGraph``'s kept edges, no isolated nodes."""
+def edges_to_graph(points_xy_px: np.ndarray, edge_index: np.ndarray) -> nx.Graph:
+    """``graph_io`` graph (``xy`` pixels) of some edges among vertices, no isolated nodes."""
     from backend.methods.linegraph2road.graph_io import graph_from_arrays
 
-    graph = graph_from_arrays(stitched.points_xy_px, stitched.edge_index)
+    graph = graph_from_arrays(points_xy_px, edge_index)
     graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     return graph
+
+
+def stitched_to_graph(stitched: Any) -> nx.Graph:
+    """``graph_io`` graph (``xy`` pixels) of a ``StitchedGraph``'s kept edges, no isolated nodes."""
+    return edges_to_graph(stitched.points_xy_px, stitched.edge_index)
 
 
 def pixel_graph_to_metric(graph: nx.Graph, gsd_m: float) -> nx.Graph:
@@ -1047,12 +1052,8 @@ def _kept_edges_graph(stitched: Any, edge_threshold: float) -> nx.Graph:
     greater than the threshold, so this gives the graph a prediction at ``edge_threshold``
     would have given.
     """
-    from backend.methods.linegraph2road.graph_io import graph_from_arrays
-
     keep = stitched.candidate_edge_prob > edge_threshold
-    graph = graph_from_arrays(stitched.points_xy_px, stitched.candidate_edge_index[:, keep])
-    graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
-    return graph
+    return edges_to_graph(stitched.points_xy_px, stitched.candidate_edge_index[:, keep])
 
 
 def evaluate_model_edge_grid(
@@ -1147,15 +1148,14 @@ def _edge_upper_bound(
 ) -> dict[str, float]:
     """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges."""
     from backend.eval.compare import evaluate_graphs
-    from backend.methods.linegraph2road.graph_io import graph_from_arrays, graph_to_arrays
+    from backend.methods.linegraph2road.graph_io import graph_to_arrays
     from backend.methods.linegraph2road.targets import label_edges_on_ground_truth
 
     _, gt_xy, gt_edges = graph_to_arrays(load_ground_truth_graph(source, shape_hw))
     labels = label_edges_on_ground_truth(
         stitched.points_xy_px, stitched.candidate_edge_index, gt_xy[gt_edges.T]
     )
-    graph = graph_from_arrays(stitched.points_xy_px, stitched.candidate_edge_index[:, labels > 0])
-    graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
+    graph = edges_to_graph(stitched.points_xy_px, stitched.candidate_edge_index[:, labels > 0])
     try:
         scores = evaluate_graphs(gt_metric, pixel_graph_to_metric(graph, gsd_m))
     except ValueError:  # ground truth too short to score

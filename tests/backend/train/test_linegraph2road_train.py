@@ -390,7 +390,14 @@ def test_edge_grid_gives_what_each_threshold_gives_alone(tmp_path, mass400):
             {**t.CONFIGS["vit_tiny"].to_dict(), **MICRO, "input_size_px": 128}
         )
     ).eval()
-    sources = t.discover_samples(mass400, ("te_img-1",))
+    from PIL import Image
+
+    data = tmp_path / "data"  # a 192 px corner of te_img-1 keeps the four predictions short
+    for sub in ("images", "labels"):
+        (data / sub).mkdir(parents=True)
+        src = next((mass400 / sub).glob("te_img-1.*"))
+        Image.open(src).crop((0, 0, 192, 192)).save(data / sub / src.name)
+    sources = t.discover_samples(data)
     cache = t.TargetCache(tmp_path / "cache", t.TargetParams(road_width_px=5.0))
     params = t.PredictorParams(t_r=0.3, t_k=0.3)
     grid = t.evaluate_model_edge_grid(model, sources, cache, params, (0.3, 0.5, 0.7))
