@@ -41,7 +41,13 @@
 # ground-truth edge labels would lift Massachusetts report APLS from 0.11 to 0.31, so the
 # edge classifier, trained on ground-truth vertices only, is what loses most. OWN_SHARE
 # (default 0.5) and EDGE_WEIGHT (default 0.1, the paper's lambda) pick the variant; the run
-# goes to OUT=out/train/lg2r_md/own_vertices_<share>_<weight> (STEPS_OWN, default 4000).
+# goes to OUT=out/train/lg2r_md/own_vertices_<share>_<weight> (STEPS_OWN, default 4000),
+# from INIT (default: the shipped weights). First runs (uncapped positives): share 0.75 /
+# weight 0.5 read select 0.164 against 0.140 for the shipped weights (share 0.5 / weight 0.1:
+# 0.152) but neither was shipped: on the two domains no LineGraph2Road run trains on they
+# fell (RoadNet Ottawa report image 0 and 0.074 against 0.162; on the demo's Vegas RGB long
+# edges across parking lots and no arterial). Positive own-vertex edges are since capped at
+# 2 d_r (OUT gets the suffix _capped by hand: out/train/lg2r_md/own_vertices_0.75_0.5_capped).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -81,7 +87,7 @@ case "$ONLY" in
   own_vertices) STEPS=${STEPS_OWN:-4000}
     share=${OWN_SHARE:-0.5}
     weight=${EDGE_WEIGHT:-0.1}
-    start hiera_pico backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 \
+    start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
       "own_vertices_${share}_${weight}" \
       "--own-vertex-share $share --edge-loss-weight $weight" ;;
   *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh or own_vertices" >&2

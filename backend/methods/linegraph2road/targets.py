@@ -730,6 +730,7 @@ def label_edges_on_ground_truth(
     *,
     tolerance_px: float = 8.0,
     between_px: float = 5.0,
+    max_length_px: float | None = None,
     n_samples: int = 9,
 ) -> np.ndarray:
     """Label candidate edges among vertices that were not derived from the ground truth.
@@ -743,7 +744,9 @@ def label_edges_on_ground_truth(
     * every one of ``n_samples`` points evenly spaced along it (ends included) lies within
       ``tolerance_px`` of a ground-truth segment (it runs along a road, both ends on it), and
     * no other vertex lies within ``between_px`` of its inner 90 % (it does not skip a vertex
-      on the way: the "direct connection" of Sec. 3.5).
+      on the way: the "direct connection" of Sec. 3.5), and
+    * it is at most ``max_length_px`` long (when given): where the prediction has a gap
+      between two vertices on one road, the edge across it is not taught as a connection.
 
     Args:
         points_xy_px: ``(N, 2)`` (x, y) vertex coordinates in pixels.
@@ -752,6 +755,7 @@ def label_edges_on_ground_truth(
         tolerance_px: distance to the ground truth within which a point counts as on it
             (8 px at 1 m: a vertex of a wide road can sit off its centerline).
         between_px: distance to the edge within which another vertex counts as between.
+        max_length_px: longest positive edge; None: any candidate length.
         n_samples: points checked per edge (at least 2).
 
     Returns:
@@ -776,6 +780,8 @@ def label_edges_on_ground_truth(
     samples = (a[:, None, :] + t[None, :, None] * (b - a)[:, None, :]).reshape(-1, 2)
     near = _point_segment_distance(samples, segs[:, 0], segs[:, 1]).min(axis=1)
     on_road = (near.reshape(n_edges, n_samples) <= tolerance_px).all(axis=1)
+    if max_length_px is not None:
+        on_road &= np.hypot(*(b - a).T) <= max_length_px
     positive = np.zeros(n_edges, dtype=bool)
     for e in np.flatnonzero(on_road):
         u, v = edges[:, e]

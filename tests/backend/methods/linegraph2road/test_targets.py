@@ -338,6 +338,9 @@ def test_own_vertex_edges_labelled_along_the_ground_truth_without_skipping():
     # the corner; 2-4 cuts it (its middle is about 14 px from the road).
     assert labels.tolist() == [1, 1, 0, 0, 1, 1, 0]
     assert label_edges_on_ground_truth(pts, edges, gt, tolerance_px=2.0)[0] == 0  # 3 px off
+    # A 29 px cap drops 0-1 (30.4 px) and 1-2 (30.1 px), keeps 2-5 and 5-4 (26.3 px).
+    capped = label_edges_on_ground_truth(pts, edges, gt, max_length_px=29.0)
+    assert capped.tolist() == [0, 0, 0, 0, 1, 1, 0]
     assert label_edges_on_ground_truth(pts, edges, np.zeros((0, 2, 2))).tolist() == [0] * 7
     assert label_edges_on_ground_truth(pts, np.zeros((2, 0), int), gt).shape == (0,)
     with pytest.raises(ValueError, match="outside"):
