@@ -47,7 +47,9 @@
 # 0.152) but neither was shipped: on the two domains no LineGraph2Road run trains on they
 # fell (RoadNet Ottawa report image 0 and 0.074 against 0.162; on the demo's Vegas RGB long
 # edges across parking lots and no arterial). Positive own-vertex edges are since capped at
-# 2 d_r (OUT gets the suffix _capped by hand: out/train/lg2r_md/own_vertices_0.75_0.5_capped).
+# 2 d_r; that run (3000 steps, OUT renamed by hand to out/train/lg2r_md/own_vertices_0.75_0.5
+# _capped) read select 0.145 and Ottawa 0: not shipped either (the card's
+# training.own_vertex_runs_not_shipped).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
