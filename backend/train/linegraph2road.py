@@ -355,7 +355,10 @@ def own_vertex_sample(
     to 0.31). Here the vertices are coupled NMS of this step's predicted masks (detached,
     Algorithm 1 with ``t_r``) and the candidate edges among them are labelled against the
     crop's ground-truth segments by :func:`~backend.methods.linegraph2road.targets.\
-label_edges_on_ground_truth`. Image and mask targets are unchanged.
+label_edges_on_ground_truth`, positives at most 2 d_r long (the spacing of the ground
+    truth's vertices, Algorithm 4). Image and mask targets are unchanged. Measured
+    (2026-11-30, the card's ``training.own_vertex_runs_not_shipped``): better on the domains
+    trained on, worse on unseen ones; off by default.
 
     Args:
         sample: a :func:`make_crop_sample` result.
