@@ -352,13 +352,14 @@ def own_vertex_sample(
     the classifier, which never saw such vertices, keeps many edges off the road or past a
     vertex (dense meshes; measured on the shipped model: with the same predicted vertices,
     edges labelled against the ground truth would raise Massachusetts report APLS from 0.11
-    to 0.31). Here the vertices are coupled NMS of this step's predicted masks (detached,
-    Algorithm 1 with ``t_r``) and the candidate edges among them are labelled against the
-    crop's ground-truth segments by :func:`~backend.methods.linegraph2road.targets.\
-label_edges_on_ground_truth`, positives at most 2 d_r long (the spacing of the ground
-    truth's vertices, Algorithm 4). Image and mask targets are unchanged. Measured
-    (2026-11-30, the card's ``training.own_vertex_runs_not_shipped``): better on the domains
-    trained on, worse on unseen ones; off by default.
+    to 0.33, the card's ``validation.edge_upper_bound``). Here the vertices are coupled NMS
+    of this step's predicted masks (detached, Algorithm 1 with ``t_r``), and the candidate
+    edges among them are labelled against the crop's ground-truth segments by
+    :func:`~backend.methods.linegraph2road.targets.label_edges_on_ground_truth`, positives
+    at most 2 d_r long (the spacing of the ground truth's vertices, Algorithm 4). Image and
+    mask targets are unchanged. Measured (2026-11-30, the card's
+    ``training.own_vertex_runs_not_shipped``): better on the domains trained on, worse on
+    unseen ones; off by default.
 
     Args:
         sample: a :func:`make_crop_sample` result.
@@ -645,7 +646,7 @@ class TrainConfig:
         data["targets"] = TargetParams(**data.get("targets", {}))
         data["train_include"] = tuple(data.get("train_include", ("*",)))
         data["val_include"] = tuple(data.get("val_include", ()))
-        data["own_vertex_t_r"] = tuple(data.get("own_vertex_t_r", (0.05, 0.3)))
+        data["own_vertex_t_r"] = tuple(data.get("own_vertex_t_r", cls.own_vertex_t_r))
         return cls(**data)
 
 
@@ -1050,6 +1051,12 @@ def evaluate_model(
     )[edge_threshold]
 
 
+#: Graph metrics of each evaluated image (``backend.eval``).
+GRAPH_METRICS = ("apls", "topo_precision", "topo_recall", "topo_f1")
+#: The same metrics of the edge upper bound (:func:`evaluate_model_edge_grid`).
+GT_EDGE_METRICS = tuple(f"{k}_gt_edges" for k in GRAPH_METRICS)
+
+
 def _kept_edges_graph(stitched: Any, edge_threshold: float) -> nx.Graph:
     """:func:`stitched_to_graph` of the candidate edges with mean probability above a threshold.
 
@@ -1103,11 +1110,12 @@ def evaluate_model_edge_grid(
         for k in counts:
             counts[k] += c[k]
         gt = None
-        if evaluate_graphs is not None:
-            gt = pixel_graph_to_metric(load_ground_truth_graph(source, image.shape[:2]), gsd_m)
         bound: dict[str, float] = {}
-        if gt is not None and edge_upper_bound:
-            bound = _edge_upper_bound(pred.graph, source, image.shape[:2], gt, gsd_m)
+        if evaluate_graphs is not None:
+            gt_px = load_ground_truth_graph(source, image.shape[:2])
+            gt = pixel_graph_to_metric(gt_px, gsd_m)
+            if edge_upper_bound:
+                bound = _edge_upper_bound(pred.graph, gt_px, gt, gsd_m)
         for edge_threshold in edge_thresholds:
             row: dict[str, Any] = {"key": source.key, "road_f1": _f1(c)["f1"], **bound}
             if gt is not None:
@@ -1116,9 +1124,7 @@ def evaluate_model_edge_grid(
                 )
                 try:
                     scores = evaluate_graphs(gt, proposal)
-                    row.update(
-                        {k: scores[k] for k in ("apls", "topo_precision", "topo_recall", "topo_f1")}
-                    )
+                    row.update({k: scores[k] for k in GRAPH_METRICS})
                 except ValueError:  # ground truth too short to score
                     pass
             per_image[edge_threshold].append(row)
@@ -1140,24 +1146,18 @@ def evaluate_model_edge_grid(
     return results
 
 
-GRAPH_METRICS = ("apls", "topo_precision", "topo_recall", "topo_f1")
-#: The same metrics of the edge upper bound (:func:`evaluate_model_edge_grid`).
-GT_EDGE_METRICS = tuple(f"{k}_gt_edges" for k in GRAPH_METRICS)
-
-
 def _edge_upper_bound(
-    stitched: Any,
-    source: SampleSource,
-    shape_hw: tuple[int, int],
-    gt_metric: nx.Graph,
-    gsd_m: float,
+    stitched: Any, gt_px: nx.Graph, gt_metric: nx.Graph, gsd_m: float
 ) -> dict[str, float]:
-    """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges."""
+    """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges.
+
+    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres.
+    """
     from backend.eval.compare import evaluate_graphs
     from backend.methods.linegraph2road.graph_io import graph_to_arrays
     from backend.methods.linegraph2road.targets import label_edges_on_ground_truth
 
-    _, gt_xy, gt_edges = graph_to_arrays(load_ground_truth_graph(source, shape_hw))
+    _, gt_xy, gt_edges = graph_to_arrays(gt_px)
     labels = label_edges_on_ground_truth(
         stitched.points_xy_px, stitched.candidate_edge_index, gt_xy[gt_edges.T]
     )

@@ -38,18 +38,18 @@
 # ONLY=own_vertices (2026-11-30, third session): continue the shipped weights with a share of
 # the crops' candidate edges rebuilt on the model's own NMS vertices and labelled against the
 # ground truth (--own-vertex-share; own_vertex_sample): with the shipped model's vertices,
-# ground-truth edge labels would lift Massachusetts report APLS from 0.11 to 0.31, so the
+# ground-truth edge labels would lift Massachusetts report APLS from 0.11 to 0.33, so the
 # edge classifier, trained on ground-truth vertices only, is what loses most. OWN_SHARE
 # (default 0.5) and EDGE_WEIGHT (default 0.1, the paper's lambda) pick the variant; the run
-# goes to OUT=out/train/lg2r_md/own_vertices_<share>_<weight> (STEPS_OWN, default 4000),
-# from INIT (default: the shipped weights). First runs (uncapped positives): share 0.75 /
+# goes to OUT=out/train/lg2r_md/own_vertices_<share>_<weight>_capped (STEPS_OWN, default
+# 4000), from INIT (default: the shipped weights). First runs (uncapped positives, in
+# own_vertices_<share>_<weight> without the suffix): share 0.75 /
 # weight 0.5 read select 0.164 against 0.140 for the shipped weights (share 0.5 / weight 0.1:
 # 0.152) but neither was shipped: on the two domains no LineGraph2Road run trains on they
 # fell (RoadNet Ottawa report image 0 and 0.074 against 0.162; on the demo's Vegas RGB long
 # edges across parking lots and no arterial). Positive own-vertex edges are since capped at
-# 2 d_r; that run (3000 steps, OUT renamed by hand to out/train/lg2r_md/own_vertices_0.75_0.5
-# _capped) read select 0.145 and Ottawa 0: not shipped either (the card's
-# training.own_vertex_runs_not_shipped).
+# 2 d_r; that run (share 0.75 / weight 0.5, 3000 steps) read select 0.145 and Ottawa 0: not
+# shipped either (the card's training.own_vertex_runs_not_shipped).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -90,7 +90,7 @@ case "$ONLY" in
     share=${OWN_SHARE:-0.5}
     weight=${EDGE_WEIGHT:-0.1}
     start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
-      "own_vertices_${share}_${weight}" \
+      "own_vertices_${share}_${weight}_capped" \
       "--own-vertex-share $share --edge-loss-weight $weight" ;;
   *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh or own_vertices" >&2
      exit 1 ;;
