@@ -589,7 +589,8 @@ class TrainConfig:
             (:func:`~backend.train.datasets.photometric_augment`).
         init_encoder_from: weights to start the image encoder from: an Anchor-SAM file
             (``image_encoder.*`` of the same Hiera, for the ``hiera_*`` variants) or an
-            earlier LineGraph2Road file of the same variant (all weights).
+            earlier LineGraph2Road file of the same variant (all weights; a ``hiera_pico``
+            file also starts ``hiera_pico_hr``, its high-resolution projections at zero).
         keep_best: also save ``out_dir/best.pt`` (same content as ``last.pt``) whenever a
             validation scores best so far (:func:`validation_score`); fine-tuning exports
             it (``backend.jobs.fine_tune``).
@@ -827,9 +828,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     elif cfg.init_encoder_from:
         init = load_state_dict_file(cfg.init_encoder_from)
         if any(k.startswith("edge_mlp.") for k in init):  # an earlier LineGraph2Road
-            load_state_dict_strict(
-                model, {k: v.float() for k, v in init.items()}, source=cfg.init_encoder_from
-            )
+            weights = {k: v.float() for k, v in init.items()}
+            # A file without high-resolution projections starts the *_hr variant with its
+            # own zero projections: the same network as the file's at step 0.
+            for name, value in model.state_dict().items():
+                if name.startswith("mask_decoder.high_res_proj.") and name not in weights:
+                    weights[name] = value
+            load_state_dict_strict(model, weights, source=cfg.init_encoder_from)
         else:  # an Anchor-SAM (or SAM2) file: its Hiera encoder only
             model.load_hiera_encoder(init)
     model.to(device).train()

@@ -50,6 +50,13 @@
 # edges across parking lots and no arterial). Positive own-vertex edges are since capped at
 # 2 d_r; that run (share 0.75 / weight 0.5, 3000 steps) read select 0.145 and Ottawa 0: not
 # shipped either (the card's training.own_vertex_runs_not_shipped).
+# ONLY=high_res (2026-11-30, fourth session): the hiera_pico_hr variant (SAM2's stride-4 and
+# stride-8 features added in the mask decoder through zero-started projections) continued
+# from the shipped hiera_pico weights, lr 5e-4, encoder x0.1, STEPS_HR (default 4000) steps,
+# into OUT=out/train/lg2r_md/high_res; with OWN_SHARE > 0 (and EDGE_WEIGHT) also the
+# own-vertex edges, into high_res_own_<share>_<weight>. Why: the shipped model's road mask
+# (report split, Massachusetts road F1 0.29 at its t_r 0.05) decodes every pixel from the 1/16
+# grid, where the Anchor-SAM it started from reaches IoU 0.45 with its multi-scale decoder.
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -92,6 +99,16 @@ case "$ONLY" in
     start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
       "own_vertices_${share}_${weight}_capped" \
       "--own-vertex-share $share --edge-loss-weight $weight" ;;
-  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh or own_vertices" >&2
+  high_res) STEPS=${STEPS_HR:-4000}  # hiera_pico_hr from the shipped hiera_pico weights
+    share=${OWN_SHARE:-0}
+    if [ "$share" = 0 ]; then
+      start hiera_pico_hr backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 high_res
+    else
+      start hiera_pico_hr backend/models/weights/linegraph2road_hiera_pico_1m.pt 5e-4 0.1 \
+        "high_res_own_${share}_${EDGE_WEIGHT:-0.1}" \
+        "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1}"
+    fi ;;
+  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh, own_vertices" \
+       "or high_res" >&2
      exit 1 ;;
 esac

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -72,6 +72,12 @@ class LineGraph2RoadConfig:
         hiera_embed_dim, hiera_num_heads, hiera_stages, hiera_global_att_blocks,
             hiera_window_spec, hiera_window_pos_embed_bkg, hiera_fpn_dim: the Hiera + FPN
             (as ``AnchorSAMConfig``; the defaults are Anchor-SAM ``pico``).
+        mask_high_res_features: ``sam2_hiera`` only, not in the paper: the mask decoder also
+            adds the stride-8 and stride-4 FPN levels after its first two up-sampling
+            stages, through 1x1 projections that start at zero (SAM2's high-resolution
+            features in its mask decoder, ``use_high_res_features_in_sam``). Without them
+            every road pixel is decoded from the 1/16 grid alone (issue 10: the shipped
+            small model's road mask was its weak part).
     """
 
     variant: str
@@ -101,6 +107,7 @@ class LineGraph2RoadConfig:
     hiera_window_spec: tuple[int, int, int, int] = (8, 4, 14, 7)
     hiera_window_pos_embed_bkg: tuple[int, int] = (7, 7)
     hiera_fpn_dim: int = 64
+    mask_high_res_features: bool = False
 
     @property
     def input_multiple_px(self) -> int:
@@ -164,7 +171,36 @@ CONFIGS: dict[str, LineGraph2RoadConfig] = {
         encoder_kind="sam2_hiera",
         decoder_dims=(96, 64, 32, 16),
     ),
+    # hiera_pico with SAM2's high-resolution features in the mask decoder; starts from
+    # hiera_pico weights with the new projections at zero (the same network at step 0).
+    "hiera_pico_hr": LineGraph2RoadConfig(
+        variant="hiera_pico_hr",
+        input_size_px=256,
+        encoder_embed_dim=0,
+        encoder_depth=0,
+        encoder_num_heads=0,
+        encoder_window_size=0,
+        encoder_global_attn_indexes=(),
+        encoder_kind="sam2_hiera",
+        decoder_dims=(96, 64, 32, 16),
+        mask_high_res_features=True,
+    ),
 }
+
+
+class ImageFeatures(NamedTuple):
+    """What :meth:`LineGraph2Road.encode` gives for a batch of images.
+
+    Attributes:
+        grid: ``(B, D_feature, H/16, W/16)``, the feature map F of Sec. 3.2 (masks and
+            edge features are read from it).
+        high_res: ``(stride 4, stride 8)`` FPN levels ``(B, hiera_fpn_dim, H/4, W/4)`` and
+            ``(B, hiera_fpn_dim, H/8, W/8)`` for the mask decoder when the config has
+            ``mask_high_res_features``; None otherwise.
+    """
+
+    grid: torch.Tensor
+    high_res: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 def _import_image_encoder() -> type:
@@ -230,7 +266,13 @@ class MaskDecoder(nn.Module):
     otherwise cost as much as the whole small encoder on a CPU.
     """
 
-    def __init__(self, in_dim: int, dims: Sequence[int], n_masks: int = len(MASK_NAMES)) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        dims: Sequence[int],
+        n_masks: int = len(MASK_NAMES),
+        high_res_dim: int | None = None,
+    ) -> None:
         super().__init__()
         if len(dims) != 4:
             raise ValueError(f"decoder_dims needs 4 stage widths (1/16 -> 1/1), got {dims}")
@@ -246,10 +288,46 @@ class MaskDecoder(nn.Module):
             prev = dim
         self.up = nn.Sequential(*layers)
         self.head = nn.Conv2d(prev, n_masks, kernel_size=1)
+        self.high_res_proj: nn.ModuleList | None = None
+        if high_res_dim is not None:
+            # Stride 8 joins after the first stage, stride 4 after the second (SAM2's
+            # conv_s1 / conv_s0); zero weights: an earlier decoder's output at step 0.
+            self.high_res_proj = nn.ModuleList(
+                nn.Conv2d(high_res_dim, dim, kernel_size=1) for dim in dims[:2]
+            )
+            for proj in self.high_res_proj:
+                nn.init.zeros_(proj.weight)
+                nn.init.zeros_(proj.bias)
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Args: features ``(B, D, h, w)``. Returns logits ``(B, 3, 16 h, 16 w)``."""
-        return self.head(self.up(features))
+    def forward(
+        self,
+        features: torch.Tensor,
+        high_res: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """Args: features ``(B, D, h, w)``; high_res ``(stride 4, stride 8)`` levels, needed
+        exactly when the decoder was built with ``high_res_dim``. Returns logits
+        ``(B, 3, 16 h, 16 w)``.
+
+        Raises:
+            ValueError: high-resolution levels given to a decoder without projections, or
+                missing for one with them.
+        """
+        if (high_res is None) != (self.high_res_proj is None):
+            raise ValueError(
+                "this mask decoder "
+                + ("needs" if high_res is None else "takes no")
+                + " high-resolution features; build the model from its own config"
+            )
+        if high_res is None or self.high_res_proj is None:
+            return self.head(self.up(features))
+        skips = [high_res[1], high_res[0]]  # in decoding order: stride 8, then stride 4
+        x, stage = features, 0
+        for layer in self.up:
+            x = layer(x)
+            if isinstance(layer, nn.ConvTranspose2d) and stage < len(skips):
+                x = x + self.high_res_proj[stage](skips[stage])
+                stage += 1
+        return self.head(x)
 
 
 def sample_edge_points(
@@ -418,7 +496,13 @@ class LineGraph2Road(nn.Module):
             nn.Conv2d(encoder_out_chans, config.feature_dim, kernel_size=1),
             LayerNorm2d(config.feature_dim),
         )
-        self.mask_decoder = MaskDecoder(config.feature_dim, config.decoder_dims)
+        if config.mask_high_res_features and config.encoder_kind != "sam2_hiera":
+            raise ValueError("mask_high_res_features needs encoder_kind 'sam2_hiera'")
+        self.mask_decoder = MaskDecoder(
+            config.feature_dim,
+            config.decoder_dims,
+            high_res_dim=config.hiera_fpn_dim if config.mask_high_res_features else None,
+        )
         self.edge_mlp = nn.Sequential(
             nn.Linear(config.n_sampled * config.feature_dim, config.edge_mlp_hidden),
             nn.ReLU(),
@@ -444,7 +528,7 @@ class LineGraph2Road(nn.Module):
         """``(B, 3, H, W)`` RGB on the 0..255 scale -> normalised model input."""
         return (images_0_255 - self.pixel_mean) / self.pixel_std
 
-    def encode(self, images: torch.Tensor) -> torch.Tensor:
+    def encode(self, images: torch.Tensor) -> ImageFeatures:
         """Image encoder + projection (Sec. 3.2).
 
         Args:
@@ -452,7 +536,8 @@ class LineGraph2Road(nn.Module):
                 :attr:`LineGraph2RoadConfig.input_multiple_px` (16 ViT, 32 Hiera).
 
         Returns:
-            ``(B, D_feature, H/16, W/16)`` feature map.
+            :class:`ImageFeatures`: the ``(B, D_feature, H/16, W/16)`` feature map, and the
+            stride-4 / stride-8 FPN levels when the config has ``mask_high_res_features``.
 
         Raises:
             ValueError: H or W not a multiple of the encoder's input multiple.
@@ -468,7 +553,8 @@ class LineGraph2Road(nn.Module):
             neck = torch.cat(
                 [fpn[2], F.pixel_unshuffle(fpn[1], 2), F.pixel_unshuffle(fpn[0], 4)], dim=1
             )
-            return self.feature_proj(neck)
+            high_res = (fpn[0], fpn[1]) if self.config.mask_high_res_features else None
+            return ImageFeatures(self.feature_proj(neck), high_res)
         enc = self.image_encoder
         x = enc.patch_embed(images)  # (B, h, w, C)
         if enc.pos_embed is not None:
@@ -481,42 +567,43 @@ class LineGraph2Road(nn.Module):
             x = x + pos
         for block in enc.blocks:
             x = block(x)
-        return self.feature_proj(enc.neck(x.permute(0, 3, 1, 2)))
+        return ImageFeatures(self.feature_proj(enc.neck(x.permute(0, 3, 1, 2))))
 
-    def decode_masks(self, features: torch.Tensor) -> torch.Tensor:
+    def decode_masks(self, features: ImageFeatures) -> torch.Tensor:
         """Mask logits ``(B, 3, H, W)`` (channels in :data:`MASK_NAMES` order, Sec. 3.2)."""
-        return self.mask_decoder(features)
+        return self.mask_decoder(features.grid, features.high_res)
 
     # -- graph side ----------------------------------------------------------------------
 
     def edge_logits(
         self,
-        features: torch.Tensor,
+        features: ImageFeatures,
         graph: CandidateGraphBatch,
         image_size_hw_px: tuple[int, int],
     ) -> torch.Tensor:
         """Connectedness logit per candidate edge (Sec. 3.4, App. B).
 
         Args:
-            features: ``(B, D, H/16, W/16)`` from :meth:`encode`.
+            features: from :meth:`encode`; edges read its ``(B, D, H/16, W/16)`` grid.
             graph: candidate edges of the B images.
             image_size_hw_px: ``(H, W)`` of the encoded images.
 
         Returns:
             ``(E,)`` logits in the column order of ``graph.edge_index`` (sigmoid gives B-hat).
         """
+        grid = features.grid
         first, second = graph.edge_index
         if first.numel() == 0:
-            return features.new_zeros((0,))
+            return grid.new_zeros((0,))
         edge_batch = graph.vertex_batch[first]
         p0 = graph.vertices_xy_px[first]
         p1 = graph.vertices_xy_px[second]
-        feats = features.new_zeros((first.numel(), self.config.n_sampled * features.shape[1]))
-        for b in range(features.shape[0]):
+        feats = grid.new_zeros((first.numel(), self.config.n_sampled * grid.shape[1]))
+        for b in range(grid.shape[0]):
             sel = edge_batch == b
             if sel.any():
                 feats[sel] = sample_edge_points(
-                    features[b], p0[sel], p1[sel], image_size_hw_px, self.config.n_sampled
+                    grid[b], p0[sel], p1[sel], image_size_hw_px, self.config.n_sampled
                 )
         x = self.edge_mlp(feats)
         for layer in self.graph_layers:

@@ -23,6 +23,7 @@ from backend.geo.windows import blend_weights
 from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
 from backend.methods.linegraph2road.model import (
     CandidateGraphBatch,
+    ImageFeatures,
     LineGraph2Road,
 )
 from backend.methods.linegraph2road.nms import coupled_nms
@@ -153,7 +154,7 @@ class LineGraph2RoadPredictor:
         self.model = model.to(self.device).eval()
         self.params = params or PredictorParams()
         self.amp = amp and self.device.type == "cuda"
-        self._features: torch.Tensor | None = None
+        self._features: ImageFeatures | None = None
         self._image_size_hw_px: tuple[int, int] | None = None
         self._padded_size_hw_px: tuple[int, int] | None = None
 
@@ -222,7 +223,7 @@ class LineGraph2RoadPredictor:
         Raises:
             RuntimeError: no image set (call :meth:`set_image` first) or a batch was set.
         """
-        if self._features is not None and self._features.shape[0] != 1:
+        if self._features is not None and self._features.grid.shape[0] != 1:
             raise RuntimeError("a batch of windows is set; use predict_batch()")
         return self.predict_batch(params)[0]
 
@@ -266,7 +267,7 @@ class LineGraph2RoadPredictor:
     def _restore_embedding_state(self, state: tuple[Any, ...]) -> None:
         self._features, self._image_size_hw_px, self._padded_size_hw_px = state
 
-    def _require_image(self) -> tuple[torch.Tensor, tuple[int, int]]:
+    def _require_image(self) -> tuple[ImageFeatures, tuple[int, int]]:
         if self._features is None or self._image_size_hw_px is None:
             raise RuntimeError("call set_image() (or set_images()) before predict()")
         return self._features, self._image_size_hw_px
@@ -314,9 +315,9 @@ class LineGraph2RoadPredictor:
         """
 
         features, _ = self._require_image()
-        if len(vertices_xy_px) != features.shape[0]:
+        if len(vertices_xy_px) != features.grid.shape[0]:
             raise ValueError(
-                f"{len(vertices_xy_px)} vertex arrays for {features.shape[0]} set windows"
+                f"{len(vertices_xy_px)} vertex arrays for {features.grid.shape[0]} set windows"
             )
         timer = timer or _NoTimer()
         graphs = []

@@ -340,7 +340,7 @@ def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, anchor_sam_pi
     for key, value in model.image_encoder.state_dict().items():
         assert torch.equal(value, encoder_state[key]), key
     features = model.encode(torch.zeros(1, 3, 96, 64))
-    assert features.shape == (1, 128, 6, 4)  # 1/16 grid whatever the encoder
+    assert features.grid.shape == (1, 128, 6, 4)  # 1/16 grid whatever the encoder
     with pytest.raises(ValueError, match="multiple of 32"):
         model.encode(torch.zeros(1, 3, 80, 64))
     with pytest.raises(ValueError, match="sam2_hiera"):
@@ -367,6 +367,51 @@ def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, anchor_sam_pi
         assert torch.equal(trained[f"image_encoder.{key}"], value), key
     fresh = t.build_linegraph2road("hiera_pico").state_dict()
     assert not torch.equal(trained["edge_head.weight"], fresh["edge_head.weight"])
+
+
+def test_high_res_variant_starts_as_its_hiera_pico_file_and_learns_the_skips(tmp_path, mass400):
+    """hiera_pico_hr from a hiera_pico file: the same masks at step 0 (zero projections),
+    and training moves the projections of the stride-4 / stride-8 levels."""
+    pytest.importorskip("sam2")
+    torch.manual_seed(0)
+    base = t.build_linegraph2road("hiera_pico").eval()
+    start = tmp_path / "hiera_pico.pt"
+    torch.save(base.state_dict(), start)
+
+    cfg = _cfg(
+        tmp_path,
+        mass400,
+        variant="hiera_pico_hr",
+        model_overrides={},
+        max_steps=2,
+        init_encoder_from=str(start),
+        lr=0.0,
+        weight_decay=0.0,
+    )
+    t.train(cfg)
+    at_start = t.build_linegraph2road("hiera_pico_hr").eval()
+    at_start.load_state_dict(torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"])
+    images = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        features = at_start.encode(images)
+        assert [f.shape[-1] for f in features.high_res] == [16, 8]
+        assert torch.equal(at_start.decode_masks(features), base.decode_masks(base.encode(images)))
+
+    cfg = _cfg(
+        tmp_path,
+        mass400,
+        out_dir=str(tmp_path / "run_hr"),
+        variant="hiera_pico_hr",
+        model_overrides={},
+        max_steps=2,
+        init_encoder_from=str(start),
+    )
+    t.train(cfg)
+    trained = torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"]
+    for name in ("mask_decoder.high_res_proj.0.weight", "mask_decoder.high_res_proj.1.weight"):
+        assert trained[name].abs().sum() > 0, name
+    with pytest.raises(ValueError, match="needs high-resolution features"):
+        at_start.mask_decoder(features.grid)
 
 
 def test_predictor_pads_windows_to_the_hiera_multiple(mass400):

@@ -79,7 +79,7 @@ def test_head_shapes_and_batch_offsets():
     with torch.no_grad():
         feats = model.encode(images)
         out = model(images, batch)
-    assert feats.shape == (2, MICRO.feature_dim, 4, 4)
+    assert feats.grid.shape == (2, MICRO.feature_dim, 4, 4) and feats.high_res is None
     assert out["mask_logits"].shape == (2, len(MASK_NAMES), 64, 64)
     assert out["edge_logits"].shape == (n0 + n1,)
     # Other window sizes (multiples of 16) work through position-embedding interpolation.
