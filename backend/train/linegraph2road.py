@@ -590,7 +590,8 @@ class TrainConfig:
         init_encoder_from: weights to start the image encoder from: an Anchor-SAM file
             (``image_encoder.*`` of the same Hiera, for the ``hiera_*`` variants) or an
             earlier LineGraph2Road file of the same variant (all weights; a ``hiera_pico``
-            file also starts ``hiera_pico_hr``, its high-resolution projections at zero).
+            file also starts ``hiera_pico_hr`` and ``hiera_pico_hr_edge``, the weights they
+            add at zero: the same network at step 0).
         keep_best: also save ``out_dir/best.pt`` (same content as ``last.pt``) whenever a
             validation scores best so far (:func:`validation_score`); fine-tuning exports
             it (``backend.jobs.fine_tune``).
@@ -831,9 +832,16 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             weights = {k: v.float() for k, v in init.items()}
             # A file without high-resolution projections starts the *_hr variant with its
             # own zero projections: the same network as the file's at step 0.
-            for name, value in model.state_dict().items():
+            own = model.state_dict()
+            for name, value in own.items():
                 if name.startswith("mask_decoder.high_res_proj.") and name not in weights:
                     weights[name] = value
+            # Likewise the edge MLP's inputs of stride-4 samples (appended last): zero columns.
+            first = weights.get("edge_mlp.0.weight")
+            wanted = own["edge_mlp.0.weight"].shape
+            if first is not None and first.shape[0] == wanted[0] and first.shape[1] < wanted[1]:
+                extra = first.new_zeros((wanted[0], wanted[1] - first.shape[1]))
+                weights["edge_mlp.0.weight"] = torch.cat([first, extra], dim=1)
             load_state_dict_strict(model, weights, source=cfg.init_encoder_from)
         else:  # an Anchor-SAM (or SAM2) file: its Hiera encoder only
             model.load_hiera_encoder(init)
@@ -1265,7 +1273,9 @@ def load_model_file(path: str | os.PathLike[str], variant: str | None = None) ->
     """A model from a training checkpoint (its own configuration) or an fp16 state dict.
 
     The variant of a plain state dict is ``variant`` or, when None, read from its keys
-    (``image_encoder.trunk.*``: ``hiera_pico``, else ``vit_tiny``).
+    (``image_encoder.trunk.*``: ``hiera_pico``, with ``mask_decoder.high_res_proj.*`` too:
+    ``hiera_pico_hr``, or ``hiera_pico_hr_edge`` when the edge MLP takes more inputs;
+    else ``vit_tiny``).
 
     Raises:
         ValueError: not a checkpoint, or weights that do not fit the configuration.
@@ -1276,11 +1286,14 @@ def load_model_file(path: str | os.PathLike[str], variant: str | None = None) ->
     else:
         state = raw.get("model", raw) if isinstance(raw, dict) else raw
         if variant is None:
-            variant = (
-                "hiera_pico"
-                if any(k.startswith("image_encoder.trunk.") for k in state)
-                else "vit_tiny"
-            )
+            variant = "vit_tiny"
+            if any(k.startswith("image_encoder.trunk.") for k in state):
+                variant = "hiera_pico"
+                if any(k.startswith("mask_decoder.high_res_proj.") for k in state):
+                    variant = "hiera_pico_hr"
+                    edge_in = state["edge_mlp.0.weight"].shape[1]
+                    if edge_in > CONFIGS[variant].n_sampled * CONFIGS[variant].feature_dim:
+                        variant = "hiera_pico_hr_edge"
         config = CONFIGS[variant]
     model = build_linegraph2road(config)
     load_state_dict_strict(model, load_state_dict_file(path), source=str(path))

@@ -57,6 +57,12 @@
 # own-vertex edges, into high_res_own_<share>_<weight>. Why: the shipped model's road mask
 # (report split, Massachusetts road F1 0.29 at its t_r 0.05) decodes every pixel from the 1/16
 # grid, where the Anchor-SAM it started from reaches IoU 0.45 with its multi-scale decoder.
+# Result: select 0.126 against 0.140 (not shipped), but its road F1 rose on select and
+# the edge upper bound of Massachusetts te_ went from 0.33 to 0.45 (report split): better
+# vertices, edges lost more. ONLY=high_res_edge: the variant hiera_pico_hr_edge (each
+# candidate edge also reads 8 points of the stride-4 level; the new edge-MLP inputs start at
+# zero) from INIT (default: that run's last.pt), same schedule, into high_res_edge (or
+# high_res_edge_own_<share>_<weight> with OWN_SHARE > 0).
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -108,7 +114,16 @@ case "$ONLY" in
         "high_res_own_${share}_${EDGE_WEIGHT:-0.1}" \
         "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1}"
     fi ;;
-  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh, own_vertices" \
-       "or high_res" >&2
+  high_res_edge) STEPS=${STEPS_HR:-4000}  # hiera_pico_hr_edge from INIT (hiera_pico_hr)
+    share=${OWN_SHARE:-0}
+    init=${INIT:-$ROOT/high_res/last.pt}
+    if [ "$share" = 0 ]; then
+      start hiera_pico_hr_edge "$init" 5e-4 0.1 high_res_edge
+    else
+      start hiera_pico_hr_edge "$init" 5e-4 0.1 "high_res_edge_own_${share}_${EDGE_WEIGHT:-0.1}" \
+        "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1}"
+    fi ;;
+  *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh, own_vertices," \
+       "high_res or high_res_edge" >&2
      exit 1 ;;
 esac

@@ -78,6 +78,11 @@ class LineGraph2RoadConfig:
             features in its mask decoder, ``use_high_res_features_in_sam``). Without them
             every road pixel is decoded from the 1/16 grid alone (issue 10: the shipped
             small model's road mask was its weak part).
+        edge_high_res_samples: needs ``mask_high_res_features``, not in the paper: points per
+            candidate edge also sampled from the stride-4 FPN level and appended to the
+            edge feature of App. B (0 = the paper's N_sampled points of F only). A 16 px
+            edge spans one or two cells of the 1/16 grid, too coarse to see whether a road
+            joins its ends.
     """
 
     variant: str
@@ -108,6 +113,7 @@ class LineGraph2RoadConfig:
     hiera_window_pos_embed_bkg: tuple[int, int] = (7, 7)
     hiera_fpn_dim: int = 64
     mask_high_res_features: bool = False
+    edge_high_res_samples: int = 0
 
     @property
     def input_multiple_px(self) -> int:
@@ -184,6 +190,21 @@ CONFIGS: dict[str, LineGraph2RoadConfig] = {
         encoder_kind="sam2_hiera",
         decoder_dims=(96, 64, 32, 16),
         mask_high_res_features=True,
+    ),
+    # hiera_pico_hr whose edges also read 8 points of the stride-4 level; starts from
+    # hiera_pico_hr (or hiera_pico) weights with the new edge-MLP inputs at zero.
+    "hiera_pico_hr_edge": LineGraph2RoadConfig(
+        variant="hiera_pico_hr_edge",
+        input_size_px=256,
+        encoder_embed_dim=0,
+        encoder_depth=0,
+        encoder_num_heads=0,
+        encoder_window_size=0,
+        encoder_global_attn_indexes=(),
+        encoder_kind="sam2_hiera",
+        decoder_dims=(96, 64, 32, 16),
+        mask_high_res_features=True,
+        edge_high_res_samples=8,
     ),
 }
 
@@ -503,8 +524,12 @@ class LineGraph2Road(nn.Module):
             config.decoder_dims,
             high_res_dim=config.hiera_fpn_dim if config.mask_high_res_features else None,
         )
+        if config.edge_high_res_samples and not config.mask_high_res_features:
+            raise ValueError("edge_high_res_samples needs mask_high_res_features")
+        edge_in = config.n_sampled * config.feature_dim
+        edge_in += config.edge_high_res_samples * config.hiera_fpn_dim
         self.edge_mlp = nn.Sequential(
-            nn.Linear(config.n_sampled * config.feature_dim, config.edge_mlp_hidden),
+            nn.Linear(edge_in, config.edge_mlp_hidden),
             nn.ReLU(),
             nn.Linear(config.edge_mlp_hidden, config.gt_hidden),
         )
@@ -584,7 +609,8 @@ class LineGraph2Road(nn.Module):
         """Connectedness logit per candidate edge (Sec. 3.4, App. B).
 
         Args:
-            features: from :meth:`encode`; edges read its ``(B, D, H/16, W/16)`` grid.
+            features: from :meth:`encode`; edges read its ``(B, D, H/16, W/16)`` grid, and
+                its stride-4 level when the config has ``edge_high_res_samples``.
             graph: candidate edges of the B images.
             image_size_hw_px: ``(H, W)`` of the encoded images.
 
@@ -598,13 +624,25 @@ class LineGraph2Road(nn.Module):
         edge_batch = graph.vertex_batch[first]
         p0 = graph.vertices_xy_px[first]
         p1 = graph.vertices_xy_px[second]
-        feats = grid.new_zeros((first.numel(), self.config.n_sampled * grid.shape[1]))
+        n_fine = self.config.edge_high_res_samples
+        fine = features.high_res[0] if n_fine and features.high_res is not None else None
+        width = self.config.n_sampled * grid.shape[1]
+        if fine is not None:
+            width += n_fine * fine.shape[1]
+        feats = grid.new_zeros((first.numel(), width))
         for b in range(grid.shape[0]):
             sel = edge_batch == b
             if sel.any():
-                feats[sel] = sample_edge_points(
-                    grid[b], p0[sel], p1[sel], image_size_hw_px, self.config.n_sampled
-                )
+                parts = [
+                    sample_edge_points(
+                        grid[b], p0[sel], p1[sel], image_size_hw_px, self.config.n_sampled
+                    )
+                ]
+                if fine is not None:  # after the paper's samples: zero inputs start it
+                    parts.append(
+                        sample_edge_points(fine[b], p0[sel], p1[sel], image_size_hw_px, n_fine)
+                    )
+                feats[sel] = torch.cat(parts, dim=1).to(feats.dtype)
         x = self.edge_mlp(feats)
         for layer in self.graph_layers:
             x = layer(x, graph.line_edge_index)

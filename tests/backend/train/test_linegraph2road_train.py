@@ -369,10 +369,13 @@ def test_hiera_variant_starts_from_an_anchor_sam_encoder(tmp_path, anchor_sam_pi
     assert not torch.equal(trained["edge_head.weight"], fresh["edge_head.weight"])
 
 
-def test_high_res_variant_starts_as_its_hiera_pico_file_and_learns_the_skips(tmp_path, mass400):
-    """hiera_pico_hr from a hiera_pico file: the same masks at step 0 (zero projections),
-    and training moves the projections of the stride-4 / stride-8 levels."""
+@pytest.mark.parametrize("variant", ["hiera_pico_hr", "hiera_pico_hr_edge"])
+def test_high_res_variants_start_as_their_hiera_pico_file_and_learn(tmp_path, mass400, variant):
+    """hiera_pico_hr(_edge) from a hiera_pico file: the same masks and edge logits at step 0
+    (zero projections, zero edge-MLP columns), and training moves what they add."""
     pytest.importorskip("sam2")
+    from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
+
     torch.manual_seed(0)
     base = t.build_linegraph2road("hiera_pico").eval()
     start = tmp_path / "hiera_pico.pt"
@@ -381,7 +384,7 @@ def test_high_res_variant_starts_as_its_hiera_pico_file_and_learns_the_skips(tmp
     cfg = _cfg(
         tmp_path,
         mass400,
-        variant="hiera_pico_hr",
+        variant=variant,
         model_overrides={},
         max_steps=2,
         init_encoder_from=str(start),
@@ -389,19 +392,26 @@ def test_high_res_variant_starts_as_its_hiera_pico_file_and_learns_the_skips(tmp
         weight_decay=0.0,
     )
     t.train(cfg)
-    at_start = t.build_linegraph2road("hiera_pico_hr").eval()
+    at_start = t.build_linegraph2road(variant).eval()
     at_start.load_state_dict(torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"])
     images = torch.randn(1, 3, 64, 64)
+    verts = np.array([[5, 5], [30, 8], [40, 40], [10, 50]], np.float32)
+    edges = candidate_edges(verts, d_nei_px=64.0)
+    graph = t.CandidateGraphBatch.from_graphs(
+        [{"vertices_xy_px": verts, "edge_index": edges, "line_edge_index": line_graph(edges, 4)}]
+    )
     with torch.no_grad():
         features = at_start.encode(images)
         assert [f.shape[-1] for f in features.high_res] == [16, 8]
-        assert torch.equal(at_start.decode_masks(features), base.decode_masks(base.encode(images)))
+        ours, theirs = at_start(images, graph), base(images, graph)
+    assert torch.equal(ours["mask_logits"], theirs["mask_logits"])
+    assert torch.allclose(ours["edge_logits"], theirs["edge_logits"], atol=1e-6)
 
     cfg = _cfg(
         tmp_path,
         mass400,
         out_dir=str(tmp_path / "run_hr"),
-        variant="hiera_pico_hr",
+        variant=variant,
         model_overrides={},
         max_steps=2,
         init_encoder_from=str(start),
@@ -410,8 +420,16 @@ def test_high_res_variant_starts_as_its_hiera_pico_file_and_learns_the_skips(tmp
     trained = torch.load(Path(cfg.out_dir) / "last.pt", weights_only=True)["model"]
     for name in ("mask_decoder.high_res_proj.0.weight", "mask_decoder.high_res_proj.1.weight"):
         assert trained[name].abs().sum() > 0, name
+    n_paper = t.CONFIGS[variant].n_sampled * t.CONFIGS[variant].feature_dim
+    assert trained["edge_mlp.0.weight"].shape[1] > n_paper or variant == "hiera_pico_hr"
+    if variant == "hiera_pico_hr_edge":
+        assert trained["edge_mlp.0.weight"][:, n_paper:].abs().sum() > 0
     with pytest.raises(ValueError, match="needs high-resolution features"):
         at_start.mask_decoder(features.grid)
+    plain = tmp_path / "plain.pt"  # a shipped-style state dict: the variant from its keys
+    torch.save(at_start.state_dict(), plain)
+    assert t.load_model_file(plain).config.variant == variant
+    assert t.load_model_file(start).config.variant == "hiera_pico"
 
 
 def test_predictor_pads_windows_to_the_hiera_multiple(mass400):
