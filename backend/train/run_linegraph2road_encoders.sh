@@ -62,7 +62,11 @@
 # vertices, edges lost more. ONLY=high_res_edge: the variant hiera_pico_hr_edge (each
 # candidate edge also reads 8 points of the stride-4 level; the new edge-MLP inputs start at
 # zero) from INIT (default: that run's last.pt), same schedule, into high_res_edge (or
-# high_res_edge_own_<share>_<weight> with OWN_SHARE > 0).
+# high_res_edge_own_<share>_<weight> with OWN_SHARE > 0). Results (select, against 0.140):
+# hr + own share 0.5 0.137; hr_edge 0.124; hr_edge + own 0.5 (from the hr + own run) 0.144, and
+# on the demo 0.56 km, no arterial.
+# None shipped (the card's training.high_res_runs_not_shipped): better vertices (the
+# Massachusetts bound 0.39-0.46), no better graphs.
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
