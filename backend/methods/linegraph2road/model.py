@@ -21,7 +21,7 @@ code only: nothing here imports training code.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -138,6 +138,18 @@ class LineGraph2RoadConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
+_HIERA_PICO = LineGraph2RoadConfig(
+    variant="hiera_pico",
+    input_size_px=256,
+    encoder_embed_dim=0,
+    encoder_depth=0,
+    encoder_num_heads=0,
+    encoder_window_size=0,
+    encoder_global_attn_indexes=(),
+    encoder_kind="sam2_hiera",
+    decoder_dims=(96, 64, 32, 16),
+)
+
 CONFIGS: dict[str, LineGraph2RoadConfig] = {
     # The paper's encoder: SAM ViT-B (Sec. 3.2), 512 px crops (Sec. 4.3). Block layout as in
     # SAM so that the official checkpoint loads.
@@ -166,43 +178,15 @@ CONFIGS: dict[str, LineGraph2RoadConfig] = {
     ),
     # Not in the paper: the encoder of the shipped Anchor-SAM pico (Hiera + FPN, 1 m), so a
     # road-trained encoder starts the graph model (issue 10, item 3).
-    "hiera_pico": LineGraph2RoadConfig(
-        variant="hiera_pico",
-        input_size_px=256,
-        encoder_embed_dim=0,
-        encoder_depth=0,
-        encoder_num_heads=0,
-        encoder_window_size=0,
-        encoder_global_attn_indexes=(),
-        encoder_kind="sam2_hiera",
-        decoder_dims=(96, 64, 32, 16),
-    ),
+    "hiera_pico": _HIERA_PICO,
     # hiera_pico with SAM2's high-resolution features in the mask decoder; starts from
     # hiera_pico weights with the new projections at zero (the same network at step 0).
-    "hiera_pico_hr": LineGraph2RoadConfig(
-        variant="hiera_pico_hr",
-        input_size_px=256,
-        encoder_embed_dim=0,
-        encoder_depth=0,
-        encoder_num_heads=0,
-        encoder_window_size=0,
-        encoder_global_attn_indexes=(),
-        encoder_kind="sam2_hiera",
-        decoder_dims=(96, 64, 32, 16),
-        mask_high_res_features=True,
-    ),
+    "hiera_pico_hr": replace(_HIERA_PICO, variant="hiera_pico_hr", mask_high_res_features=True),
     # hiera_pico_hr whose edges also read 8 points of the stride-4 level; starts from
     # hiera_pico_hr (or hiera_pico) weights with the new edge-MLP inputs at zero.
-    "hiera_pico_hr_edge": LineGraph2RoadConfig(
+    "hiera_pico_hr_edge": replace(
+        _HIERA_PICO,
         variant="hiera_pico_hr_edge",
-        input_size_px=256,
-        encoder_embed_dim=0,
-        encoder_depth=0,
-        encoder_num_heads=0,
-        encoder_window_size=0,
-        encoder_global_attn_indexes=(),
-        encoder_kind="sam2_hiera",
-        decoder_dims=(96, 64, 32, 16),
         mask_high_res_features=True,
         edge_high_res_samples=8,
     ),
