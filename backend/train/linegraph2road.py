@@ -829,20 +829,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     elif cfg.init_encoder_from:
         init = load_state_dict_file(cfg.init_encoder_from)
         if any(k.startswith("edge_mlp.") for k in init):  # an earlier LineGraph2Road
-            weights = {k: v.float() for k, v in init.items()}
-            # A file without high-resolution projections starts the *_hr variant with its
-            # own zero projections: the same network as the file's at step 0.
-            own = model.state_dict()
-            for name, value in own.items():
-                if name.startswith("mask_decoder.high_res_proj.") and name not in weights:
-                    weights[name] = value
-            # Likewise the edge MLP's inputs of stride-4 samples (appended last): zero columns.
-            first = weights.get("edge_mlp.0.weight")
-            wanted = own["edge_mlp.0.weight"].shape
-            if first is not None and first.shape[0] == wanted[0] and first.shape[1] < wanted[1]:
-                extra = first.new_zeros((wanted[0], wanted[1] - first.shape[1]))
-                weights["edge_mlp.0.weight"] = torch.cat([first, extra], dim=1)
-            load_state_dict_strict(model, weights, source=cfg.init_encoder_from)
+            model.load_weights_of_base_variant(init, source=cfg.init_encoder_from)
         else:  # an Anchor-SAM (or SAM2) file: its Hiera encoder only
             model.load_hiera_encoder(init)
     model.to(device).train()

@@ -653,6 +653,31 @@ class LineGraph2Road(nn.Module):
 
     # -- weights -------------------------------------------------------------------------
 
+    def load_weights_of_base_variant(
+        self, state: Mapping[str, torch.Tensor], source: str = "weights"
+    ) -> None:
+        """Load a LineGraph2Road state dict of this variant or of the one it extends.
+
+        ``hiera_pico_hr`` / ``hiera_pico_hr_edge`` start from ``hiera_pico`` (or ``_hr``)
+        weights: the decoder's high-resolution projections keep their zero initialisation,
+        and the edge MLP's stride-4 inputs, appended after the paper's samples in
+        :meth:`edge_logits`, get zero columns. At step 0 the network is the file's.
+
+        Raises:
+            ValueError: missing / unexpected / mis-shaped keys beyond those two (listed).
+        """
+        weights = {k: v.float() for k, v in state.items()}
+        own = self.state_dict()
+        for name, value in own.items():
+            if name.startswith("mask_decoder.high_res_proj.") and name not in weights:
+                weights[name] = value
+        first = weights.get("edge_mlp.0.weight")
+        wanted = own["edge_mlp.0.weight"].shape
+        if first is not None and first.shape[0] == wanted[0] and first.shape[1] < wanted[1]:
+            extra = first.new_zeros((wanted[0], wanted[1] - first.shape[1]))
+            weights["edge_mlp.0.weight"] = torch.cat([first, extra], dim=1)
+        load_state_dict_strict(self, weights, source=source)
+
     def load_sam_encoder(
         self,
         checkpoint: str | Path | Mapping[str, torch.Tensor],
