@@ -1,6 +1,6 @@
 """Benchmark: LineGraph2Road per-stage time on a 2048 x 2048 image and a 400 x 400 tile.
 
-    python bench/bench_linegraph2road.py [--device cpu|cuda] [--variants shipped vit_b]
+    python bench/bench_linegraph2road.py [--device cpu|cuda] [--variants shipped shipped+rm vit_b]
 
 Stages (Sec. 3, App. G/H): encoder (ViT), decoder (three masks + window blending), nms
 (coupled NMS on the fused maps), graph_build (candidate edges within d_nei, line graph),
@@ -10,6 +10,8 @@ probabilities). The paper (A100, ViT-B): 10.51 s per 2048 x 2048 image with 5 x 
 
 - ``shipped``: our model (``linegraph2road_hiera_pico_1m``) with its trained weights when
   installed (random weights otherwise, said in the output), at its own 256 px window.
+- ``shipped+rm``: the same with the road mask model its card names (Anchor-SAM pico, its
+  time counted in ``encoder``), as ``extract_road_graph`` runs it by default.
 - ``vit_b``: the paper's ViT-B configuration with random weights (timing only), 512 px
   windows; on 2048 px that is the 5 x 5 grid.
 
@@ -57,8 +59,19 @@ def test_image(size_px: int) -> tuple[np.ndarray, str]:
     return image, "synthetic grid"
 
 
+def road_mask_of_the_card(device: str):
+    """The road probability function of the shipped model's card (``road_mask_model``)."""
+    from backend.jobs.extract_road_graph import inference_defaults, road_probability_function
+
+    spec = get_weights_spec("linegraph2road_hiera_pico_1m")
+    model_id = inference_defaults(spec).get("road_mask_model")
+    if model_id is None:
+        raise SystemExit("the shipped model's card names no road_mask_model")
+    return road_probability_function(model_id, None, device)
+
+
 def build(variant: str, device: str):
-    if variant == "shipped":
+    if variant in ("shipped", "shipped+rm"):
         spec = get_weights_spec("linegraph2road_hiera_pico_1m")
         if spec.path().is_file():
             return get_model(spec.id, device=device), "trained weights"
@@ -80,8 +93,8 @@ def run_once(predictor, image, window_px, overlap_px):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--variants", nargs="+", default=["shipped", "vit_b"],
-                        choices=["shipped", "vit_b"])
+    parser.add_argument("--variants", nargs="+", default=["shipped", "shipped+rm", "vit_b"],
+                        choices=["shipped", "shipped+rm", "vit_b"])
     parser.add_argument("--size", type=int, default=2048)
     args = parser.parse_args()
     import torch
@@ -90,12 +103,13 @@ def main() -> None:
     image, source = test_image(args.size)
     print(f"image: {args.size} x {args.size} px ({source}); device {args.device}; "
           f"torch threads {torch.get_num_threads()}")
-    header = f"{'variant':<8} {'input':>9} {'win':>4} {'#win':>5} " + " ".join(
+    header = f"{'variant':<10} {'input':>9} {'win':>4} {'#win':>5} " + " ".join(
         f"{s:>11}" for s in STAGES) + f" {'total_s':>8} {'V':>6} {'E':>6}"
     print(header)
     for variant in args.variants:
         model, weights = build(variant, args.device)
-        predictor = LineGraph2RoadPredictor(model, args.device)
+        road_probability = road_mask_of_the_card(args.device) if variant == "shipped+rm" else None
+        predictor = LineGraph2RoadPredictor(model, args.device, road_probability=road_probability)
         window_px = model.config.input_size_px
         # Paper grid for 512 px windows on 2048: 5 x 5, overlap 128 px.
         overlap_px = 128 if window_px == 512 else 96
@@ -105,7 +119,7 @@ def main() -> None:
             crop = np.ascontiguousarray(image[:size, :size])
             total, seconds, pred = run_once(predictor, crop, window_px, overlap_px)
             n_win = len(pred.window_origins_xy_px)
-            row = f"{variant:<8} {size:>4}x{size:<4} {window_px:>4} {n_win:>5} " + " ".join(
+            row = f"{variant:<10} {size:>4}x{size:<4} {window_px:>4} {n_win:>5} " + " ".join(
                 f"{seconds.get(s, 0.0):>11.3f}" for s in STAGES)
             print(f"{row} {total:>8.2f} {len(pred.graph.points_xy_px):>6} "
                   f"{pred.graph.edge_index.shape[1]:>6}", flush=True)

@@ -484,77 +484,77 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Verbindung zum Backend wird hergestellt</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="370"/>
+        <location filename="../gui/interactive/controller.py" line="368"/>
         <source>Layer {name} is not a local raster file; save it as a GeoTIFF first.</source>
         <translation>Der Layer {name} ist keine lokale Rasterdatei; speichern Sie ihn zuerst als GeoTIFF.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="417"/>
+        <location filename="../gui/interactive/controller.py" line="418"/>
         <source>The RoadExtract backend did not answer.</source>
         <translation>Das RoadExtract-Backend hat nicht geantwortet.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="632"/>
+        <location filename="../gui/interactive/controller.py" line="633"/>
         <source>Choose a raster layer to extract from first.</source>
         <translation>Wählen Sie zuerst einen Rasterlayer, aus dem extrahiert werden soll.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="465"/>
+        <location filename="../gui/interactive/controller.py" line="466"/>
         <source>The view cannot be exported from {name}: {error}</source>
         <translation>Die Ansicht kann nicht aus {name} exportiert werden: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="551"/>
+        <location filename="../gui/interactive/controller.py" line="552"/>
         <source>Boxes are for the SAM engine; use clicks and scribbles for roads.</source>
         <translation>Boxen gibt es nur im SAM-Modus; verwenden Sie für Straßen Klicks und Striche.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="554"/>
+        <location filename="../gui/interactive/controller.py" line="555"/>
         <source>The prompt lies outside the raster.</source>
         <translation>Der Prompt liegt außerhalb des Rasters.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="558"/>
+        <location filename="../gui/interactive/controller.py" line="559"/>
         <source>The prompt lies outside the encoded area: accept or clear the object first, then prompt there (the view is encoded again).</source>
         <translation>Der Prompt liegt außerhalb des kodierten Bereichs: Übernehmen oder leeren Sie zuerst das Objekt und setzen Sie dann dort Prompts (die Ansicht wird neu kodiert).</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="639"/>
+        <location filename="../gui/interactive/controller.py" line="640"/>
         <source>The visible extent does not overlap the raster.</source>
         <translation>Die sichtbare Ausdehnung überschneidet sich nicht mit dem Raster.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="659"/>
+        <location filename="../gui/interactive/controller.py" line="660"/>
         <source>The view of this layer cannot be exported.</source>
         <translation>Die Ansicht dieses Layers kann nicht exportiert werden.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="693"/>
+        <location filename="../gui/interactive/controller.py" line="694"/>
         <source>Encoding failed: {error}</source>
         <translation>Kodierung fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="713"/>
+        <location filename="../gui/interactive/controller.py" line="714"/>
         <source>Prompts outside the encoded area were dropped.</source>
         <translation>Prompts außerhalb des kodierten Bereichs wurden verworfen.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="783"/>
+        <location filename="../gui/interactive/controller.py" line="784"/>
         <source>The backend refused the prompt: {error}</source>
         <translation>Das Backend hat den Prompt abgelehnt: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="794"/>
+        <location filename="../gui/interactive/controller.py" line="795"/>
         <source>Unexpected answer of the backend: {error}</source>
         <translation>Unerwartete Antwort des Backends: {error}</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="862"/>
+        <location filename="../gui/interactive/controller.py" line="863"/>
         <source>There is no result to accept yet: add a prompt and wait for the preview.</source>
         <translation>Es gibt noch kein Ergebnis zum Übernehmen: Setzen Sie einen Prompt und warten Sie auf die Vorschau.</translation>
     </message>
     <message>
-        <location filename="../gui/interactive/controller.py" line="867"/>
+        <location filename="../gui/interactive/controller.py" line="868"/>
         <source>The result is empty: add a positive prompt on the object.</source>
         <translation>Das Ergebnis ist leer: Setzen Sie einen positiven Prompt auf das Objekt.</translation>
     </message>
@@ -1995,131 +1995,136 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
 <context>
     <name>ExtractRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="59"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="60"/>
         <source>Extract road graph (LineGraph2Road)</source>
         <translation>Straßengraph extrahieren (LineGraph2Road)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="63"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="64"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="69"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="94"/>
+        <source>Aerial image</source>
+        <translation>Luftbild</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="96"/>
+        <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
+        <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="105"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="113"/>
+        <source>Own checkpoint for the model</source>
+        <translation>Eigener Checkpoint für das Modell</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="113"/>
+        <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
+        <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="122"/>
+        <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="131"/>
+        <source>Merge chains of edges through degree-2 nodes</source>
+        <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="139"/>
+        <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
+        <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="147"/>
+        <source>Window size (model pixels, 0: the model&apos;s)</source>
+        <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="156"/>
+        <source>Window overlap (model pixels, more than 64)</source>
+        <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="185"/>
+        <source>Device</source>
+        <translation>Rechengerät</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <source>Road graph edges</source>
+        <translation>Kanten des Straßengraphen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <source>Road graph nodes</source>
+        <translation>Knoten des Straßengraphen</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <source>Number of edges</source>
+        <translation>Anzahl der Kanten</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <source>Number of nodes</source>
+        <translation>Anzahl der Knoten</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="224"/>
+        <source>Choose at least one output (edges or nodes).</source>
+        <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="288"/>
+        <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
+        <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="302"/>
+        <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
+        <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="163"/>
+        <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
+        <source>Road threshold (empty: the model&apos;s validated value)</source>
+        <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="70"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
 
-The image is processed in sliding windows (0 = the model&apos;s window size) that overlap by more than the 64 pixel candidate-edge radius. Edges below the edge threshold are dropped; the keypoint and road thresholds steer which vertices are found. &apos;Merge chains&apos; joins runs of edges through degree-2 nodes into longer lines.
+The image is processed in sliding windows (0 = the model&apos;s window size) that overlap by more than the 64 pixel candidate-edge radius. Edges below the edge threshold are dropped; the keypoint and road thresholds steer which vertices are found. The shipped model takes its road mask from the shipped Anchor-SAM road segmentation model (its model card says so); tick &apos;Use the model&apos;s own road mask&apos; to use the LineGraph2Road decoder&apos;s. &apos;Merge chains&apos; joins runs of edges through degree-2 nodes into longer lines.
 
 The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
         <translation>Extrahiert das Straßennetz eines Luftbilds als Graph mit dem Verfahren LineGraph2Road: Kanten entlang der Straßenmittellinien (mit der Verbindungswahrscheinlichkeit des Modells und ihrer Länge in Metern) und die Knoten des Graphen (Grad, Kennzeichen für Schlüsselpunkt und Überführung, Bewertung), beide im KBS des Rasters.
 
 Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle 1, 2, 3. Modell: die Kennung eines LineGraph2Road-Modells, das das Backend kennt (eine falsche Kennung schlägt mit der Liste der bekannten fehl); eine Checkpoint-Datei ersetzt seine Gewichte durch eigene. Das Bild wird auf die Bodenauflösung des Modells umgerechnet, sofern Sie keine angeben (Meter pro Pixel; 0 = die des Modells).
 
-Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells), die sich um mehr als den Kandidatenkanten-Radius von 64 Pixeln überlappen. Kanten unter dem Kantenschwellenwert werden verworfen; die Schwellenwerte für Schlüsselpunkte und Straßen steuern, welche Eckpunkte gefunden werden. „Ketten zusammenfassen“ verbindet Folgen von Kanten über Knoten vom Grad 2 zu längeren Linien.
+Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells), die sich um mehr als den Kandidatenkanten-Radius von 64 Pixeln überlappen. Kanten unter dem Kantenschwellenwert werden verworfen; die Schwellenwerte für Schlüsselpunkte und Straßen steuern, welche Eckpunkte gefunden werden. Das mitgelieferte Modell nimmt seine Straßenmaske vom mitgelieferten Anchor-SAM-Straßensegmentierungsmodell (so steht es in seiner Modellkarte); setzen Sie „Eigene Straßenmaske des Modells verwenden“, um die des LineGraph2Road-Decoders zu nehmen. „Ketten zusammenfassen“ verbindet Folgen von Kanten über Knoten vom Grad 2 zu längeren Linien.
 
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="91"/>
-        <source>Aerial image</source>
-        <translation>Luftbild</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="93"/>
-        <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
-        <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="102"/>
-        <source>Model</source>
-        <translation>Modell</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="110"/>
-        <source>Own checkpoint for the model</source>
-        <translation>Eigener Checkpoint für das Modell</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="110"/>
-        <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
-        <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="119"/>
-        <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
-        <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="128"/>
-        <source>Merge chains of edges through degree-2 nodes</source>
-        <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="136"/>
-        <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
-        <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="144"/>
-        <source>Window size (model pixels, 0: the model&apos;s)</source>
-        <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="153"/>
-        <source>Window overlap (model pixels, more than 64)</source>
-        <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="174"/>
-        <source>Device</source>
-        <translation>Rechengerät</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
-        <source>Road graph edges</source>
-        <translation>Kanten des Straßengraphen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
-        <source>Road graph nodes</source>
-        <translation>Knoten des Straßengraphen</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
-        <source>Number of edges</source>
-        <translation>Anzahl der Kanten</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
-        <source>Number of nodes</source>
-        <translation>Anzahl der Knoten</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="213"/>
-        <source>Choose at least one output (edges or nodes).</source>
-        <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="272"/>
-        <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
-        <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="286"/>
-        <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
-        <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="160"/>
-        <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
-        <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="167"/>
-        <source>Road threshold (empty: the model&apos;s validated value)</source>
-        <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="177"/>
+        <source>Use the model&apos;s own road mask (not the road segmentation model its card names)</source>
+        <translation>Eigene Straßenmaske des Modells verwenden (nicht das Straßensegmentierungsmodell aus seiner Modellkarte)</translation>
     </message>
 </context>
 <context>

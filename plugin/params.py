@@ -330,6 +330,8 @@ class ExtractRoadGraphRequest(RasterModelRequest):
             the model card's validated value.
         keypoint_threshold: t_k of coupled NMS (paper Sec. 3.3); None: the model card's.
         road_threshold: t_r of coupled NMS (paper Sec. 3.3); None: the model card's.
+        road_mask_model: Anchor-SAM model whose road probability replaces the LineGraph2Road
+            road mask; :attr:`OWN_ROAD_MASK` for the model's own; None: the model card's.
         merge_chains: Merge chains of degree-2 vertices into longer polylines.
     """
 
@@ -337,6 +339,8 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     DEFAULT_MODEL: ClassVar[str] = "linegraph2road_hiera_pico_1m"
     # Candidate-edge radius d_nei of LineGraph2Road; window overlaps must exceed it.
     D_NEI_PX: ClassVar[int] = 64
+    # road_mask_model value for the LineGraph2Road decoder's own road mask.
+    OWN_ROAD_MASK: ClassVar[str] = "none"
     BOUNDS: ClassVar[dict[str, Bounds]] = {
         **RasterModelRequest.BOUNDS,
         "window_px": Bounds(128, 2048),
@@ -356,6 +360,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         "edge_threshold",
         "keypoint_threshold",
         "road_threshold",
+        "road_mask_model",
     )
     _THRESHOLDS: ClassVar[tuple[str, ...]] = (
         "edge_threshold",
@@ -371,6 +376,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     edge_threshold: float | None = None
     keypoint_threshold: float | None = None
     road_threshold: float | None = None
+    road_mask_model: str | None = None
     merge_chains: bool = False
 
     def validate(self) -> None:

@@ -5,7 +5,10 @@ Pipeline (LineGraph2Road, Sec. 3.6 and Appendix G):
 1. The raster is read in blocks (never whole), each resampled to the model's GSD.
 2. Inside a block, :func:`predict_image_graph` runs sliding windows (overlap > d_nei),
    blends the three probability maps, runs coupled NMS once and scores candidate edges in
-   every window; an edge seen by several windows gets the mean probability.
+   every window; an edge seen by several windows gets the mean probability. When the
+   model card (or ``road_mask_model``) names an Anchor-SAM model, its road probability
+   replaces the LineGraph2Road road mask in coupled NMS (not in the paper; issue 10: the
+   shipped CPU-trained decoder segments roads worse than the shipped Anchor-SAM).
 3. Blocks overlap by more than d_nei too; their graphs are merged by
    :func:`stitch_window_graphs` (vertices closer than ``merge_radius_px`` become one, edge
    probabilities averaged), then thresholded.
@@ -39,14 +42,22 @@ from backend.geo.outputs import JobOutputs
 from backend.geo.raster import ImageReader, open_raster, raster_info
 from backend.geo.vectorize import pixel_to_map
 from backend.geo.windows import tile_starts
-from backend.jobs.model_loading import RasterModelParams, load_job_model, validate_raster_model
+from backend.jobs.model_loading import (
+    RasterModelParams,
+    check_weights_installed,
+    load_job_model,
+    validate_raster_model,
+)
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
 from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.methods.linegraph2road.planar import split_collinear_edges
+from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.progress import Progress, no_progress
 
 KIND = "extract_road_graph"
+#: ``road_mask_model`` value that keeps the LineGraph2Road decoder's own road mask.
+OWN_ROAD_MASK = "none"
 DEFAULT_MODEL = "linegraph2road_hiera_pico_1m"
 LAYER_EDGES = "road_graph_edges"
 LAYER_NODES = "road_graph_nodes"
@@ -73,6 +84,14 @@ class ExtractRoadGraphParams(GpkgOutputParams, SceneListParams, RasterModelParam
     road_threshold: float | None = Field(
         None, ge=0, le=1, description="t_r of coupled NMS (default: the model card's)."
     )
+    road_mask_model: str | None = Field(
+        None,
+        description=(
+            "Registered Anchor-SAM model whose road probability replaces the LineGraph2Road "
+            f"road mask in coupled NMS (default: the model card's; '{OWN_ROAD_MASK}': the "
+            "model's own road mask)."
+        ),
+    )
     merge_chains: bool = Field(False, description="Merge degree-2 chains into longer polylines.")
     scheduler: str | None = Field(None, description=SCHEDULER_HELP)
 
@@ -91,6 +110,7 @@ def validate(params: ExtractRoadGraphParams) -> None:
     """Fail before a job starts: raster (readable, CRS, bands), model id, device, and the
     output (writable, not an input, room on the disk)."""
     check_scheduler(KIND, params.scheduler)
+    check_road_mask_model(params)
     with mosaic_input(params) as mosaic:
         validate_raster_model(mosaic, "linegraph2road")
         with open_raster(mosaic.raster_path) as dataset:
@@ -187,20 +207,68 @@ def _run_in_process(params: ExtractRoadGraphParams, report: Progress) -> dict:
 
 @dataclass(frozen=True)
 class GraphSettings:
-    """The thresholds of a run (the params', else the model card's) and the predictor's
-    parameters (``PredictorParams``: d_nei, d_k in model pixels, t_k, t_r)."""
+    """The thresholds of a run (the params', else the model card's), the predictor's
+    parameters (``PredictorParams``: d_nei, d_k in model pixels, t_k, t_r) and the
+    Anchor-SAM model giving the road mask (None: the LineGraph2Road decoder's own)."""
 
     predictor_params: Any
     edge: float
     keypoint: float
     road: float
+    road_mask_model: str | None = None
+
+
+def road_mask_model_id(params: ExtractRoadGraphParams, spec) -> str | None:
+    """The registered model whose road probability the run uses in coupled NMS:
+    ``params.road_mask_model``, else the card's ``inference_defaults.road_mask_model``;
+    None for the LineGraph2Road decoder's own road mask."""
+    chosen = params.road_mask_model
+    if chosen is None:
+        chosen = inference_defaults(spec).get("road_mask_model")
+    return None if chosen in (None, OWN_ROAD_MASK) else str(chosen)
+
+
+def check_road_mask_model(params: ExtractRoadGraphParams) -> None:
+    """Raises ValueError when the road mask model is unknown, not an Anchor-SAM model, made
+    for another GSD than the graph model, or not installed."""
+    spec = get_weights_spec(params.model)
+    model_id = road_mask_model_id(params, spec)
+    if model_id is None:
+        return
+    road_spec = get_weights_spec(model_id)
+    if road_spec.method != "anchor_sam":
+        raise ValueError(
+            f"road_mask_model {model_id!r} is a {road_spec.method} model; choose an "
+            f"Anchor-SAM road segmentation model or '{OWN_ROAD_MASK}'."
+        )
+    if road_spec.gsd_m and spec.gsd_m and not math.isclose(road_spec.gsd_m, spec.gsd_m):
+        raise ValueError(
+            f"road_mask_model {model_id!r} works at {road_spec.gsd_m:g} m per pixel and "
+            f"{params.model!r} at {spec.gsd_m:g} m; choose one made for the same GSD or "
+            f"'{OWN_ROAD_MASK}'."
+        )
+    check_weights_installed(road_spec, None, params.model_dir)
+
+
+def road_probability_function(model_id: str, model_dir: str | None, device: str):
+    """``f(windows (B, H, W, 3) uint8) -> (B, H, W) float32`` road probability of the
+    registered Anchor-SAM model ``model_id`` (weights checked against their sha256)."""
+    from backend.methods.anchor_sam.predict import predict_probability
+
+    model: Any = get_model(model_id, model_dir=model_dir, device=device).eval()
+
+    def road_probability(windows_uint8: np.ndarray) -> np.ndarray:
+        return predict_probability(model, windows_uint8, device, amp=device.startswith("cuda"))
+
+    return road_probability
 
 
 def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
     """:class:`GraphSettings` of ``params`` for the model whose weights spec is ``spec``."""
     from backend.methods.linegraph2road.predictor import PredictorParams
 
-    thresholds = model_thresholds(spec)
+    road_mask_model = road_mask_model_id(params, spec)
+    thresholds = model_thresholds(spec, own_road_mask=road_mask_model is None)
 
     def pick(chosen: float | None, key: str) -> float:
         return thresholds[key] if chosen is None else float(chosen)
@@ -208,14 +276,16 @@ def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
     t_edge = pick(params.edge_threshold, "edge")
     t_k = pick(params.keypoint_threshold, "keypoint")
     t_r = pick(params.road_threshold, "road")
-    return GraphSettings(PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r)
+    return GraphSettings(PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r, road_mask_model)
 
 
 def block_predictor(params: ExtractRoadGraphParams, model, device: str, settings: GraphSettings):
-    """``(LineGraph2RoadPredictor, window_px)`` for a loaded model.
+    """``(LineGraph2RoadPredictor, window_px)`` for a loaded model (with the settings' road
+    mask model loaded on ``device``).
 
     Raises:
-        ValueError: ``overlap_px`` not in (d_nei, window_px).
+        ValueError: ``overlap_px`` not in (d_nei, window_px); road mask model weights that
+            cannot be loaded.
     """
     from backend.methods.linegraph2road.predictor import LineGraph2RoadPredictor
 
@@ -226,7 +296,15 @@ def block_predictor(params: ExtractRoadGraphParams, model, device: str, settings
             f"overlap_px ({params.overlap_px}) must exceed d_nei ({d_nei} "
             f"px) and be smaller than the window ({window_px} px)."
         )
-    return LineGraph2RoadPredictor(model, device, settings.predictor_params), window_px
+    road_probability = None
+    if settings.road_mask_model is not None:
+        road_probability = road_probability_function(
+            settings.road_mask_model, params.model_dir, device
+        )
+    predictor = LineGraph2RoadPredictor(
+        model, device, settings.predictor_params, road_probability=road_probability
+    )
+    return predictor, window_px
 
 
 def predict_block_graph(
@@ -329,15 +407,30 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
         "model": params.model,
         "n_blocks": len(blocks),
         "thresholds": {"edge": t_edge, "keypoint": settings.keypoint, "road": settings.road},
+        "road_mask_model": settings.road_mask_model or OWN_ROAD_MASK,
     }
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
 
 
-def model_thresholds(spec) -> dict[str, float]:
+def inference_defaults(spec, own_road_mask: bool = False) -> dict[str, Any]:
+    """The model card's ``inference_defaults``.
+
+    A card whose defaults take the road mask from another model (``road_mask_model``) may
+    hold, under ``own_road_mask``, the thresholds validated with the model's own road mask;
+    with ``own_road_mask`` those replace the defaults and ``road_mask_model`` is dropped.
+    """
+    card = dict((spec.model_card or {}).get("inference_defaults", {}))
+    own = card.pop("own_road_mask", None) or {}
+    if own_road_mask and card.pop("road_mask_model", None) is not None:
+        card.update(own)
+    return card
+
+
+def model_thresholds(spec, own_road_mask: bool = False) -> dict[str, float]:
     """Default thresholds of a model: those its model card validated (``inference_defaults``:
-    ``edge_threshold``, ``t_k``, ``t_r``), else 0.5 each (Sec. 3.6 picks them on validation
-    data)."""
-    card = (spec.model_card or {}).get("inference_defaults", {})
+    ``edge_threshold``, ``t_k``, ``t_r``; see :func:`inference_defaults` for
+    ``own_road_mask``), else 0.5 each (Sec. 3.6 picks them on validation data)."""
+    card = inference_defaults(spec, own_road_mask)
     return {
         "edge": float(card.get("edge_threshold", 0.5)),
         "keypoint": float(card.get("t_k", 0.5)),

@@ -8,8 +8,9 @@ the label masks of the set: the ground-truth graph is the skeleton of the thicke
 mask (``graph_io.graph_from_centerline_mask``), which also works for road polygons.
 
 Score (before and after, its ``evaluate`` command): road-mask F1, APLS and TOPO F1 on the
-``va_*`` chips at the base model's ``inference_defaults`` (``t_r``, ``edge_threshold``),
-which the new model's card carries on. The family interface is described in
+``va_*`` chips at the base model's ``inference_defaults`` (``t_r``, ``edge_threshold``;
+those validated with its own road mask when its card uses another model's), which the new
+model's card carries on. The family interface is described in
 :mod:`backend.jobs.fine_tune`.
 """
 
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+from backend.jobs.extract_road_graph import inference_defaults
 from backend.models.spec import WeightsSpec
 
 CLI_MODULE = "backend.train.linegraph2road"
@@ -31,8 +34,9 @@ def variant(base: WeightsSpec) -> str:
 
 
 def thresholds(base: WeightsSpec) -> dict:
-    """``t_k``, ``t_r`` and ``edge_threshold`` the base model's card validated (else 0.5)."""
-    defaults = (base.model_card or {}).get("inference_defaults") or {}
+    """``t_k``, ``t_r`` and ``edge_threshold`` the base model's card validated with its own
+    road mask (else 0.5): the fine-tuned model's road mask is its own decoder's."""
+    defaults = inference_defaults(base, own_road_mask=True)
     return {k: float(defaults.get(k, 0.5)) for k in ("t_k", "t_r", "edge_threshold")}
 
 
@@ -132,10 +136,13 @@ def card_facts(base: WeightsSpec) -> dict:
     ``inference_defaults`` (``t_r``, ``edge_threshold``... as the base validated them) and
     the window size."""
     card = base.model_card or {}
-    facts = {"variant": variant(base)}
-    for key in ("inference_defaults", "window_px", "normalisation", "input"):
+    facts: dict[str, Any] = {"variant": variant(base)}
+    for key in ("window_px", "normalisation", "input"):
         if key in card:
             facts[key] = card[key]
+    if "inference_defaults" in card:
+        # The fine-tuned decoder's own road mask, not the base's road mask model.
+        facts["inference_defaults"] = inference_defaults(base, own_road_mask=True)
     return facts
 
 

@@ -34,7 +34,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -399,14 +399,20 @@ def own_vertex_graph(
     cfg: TrainConfig,
     step: int,
     device: torch.device | str,
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> CandidateGraphBatch:
     """The batch's candidate graph with ``cfg.own_vertex_share`` of the crops on own vertices.
 
     Which crops, and their NMS threshold (uniform in ``cfg.own_vertex_t_r``), are drawn from
-    a generator seeded by ``(seed, step)``, so a resumed run draws the same.
+    a generator seeded by ``(seed, step)``, so a resumed run draws the same. With
+    ``road_probability`` (``cfg.road_mask_weights``) the NMS road mask is that model's
+    probability of the crops, as at inference with a road mask model.
     """
     rng = np.random.default_rng((cfg.seed, step, 1))
     probs = torch.sigmoid(mask_logits.detach().float()).cpu().numpy()
+    if road_probability is not None:
+        crops = np.stack([s["image"] for s in samples]).transpose(0, 2, 3, 1)
+        probs[:, MASK_NAMES.index("road")] = road_probability(crops.astype(np.uint8))
     rebuilt = [
         own_vertex_sample(sample, probs[i], cfg.targets, float(rng.uniform(*cfg.own_vertex_t_r)))
         if rng.random() < cfg.own_vertex_share
@@ -579,6 +585,11 @@ class TrainConfig:
             model's own NMS vertices (:func:`own_vertex_sample`; 0 = the paper's).
         own_vertex_t_r: range ``(low, high)`` the NMS road threshold of those crops is
             drawn from (uniformly): the threshold chosen at inference is not known yet.
+        road_mask_weights: Anchor-SAM weights whose road probability replaces the model's
+            road mask wherever vertices come from NMS (own-vertex crops, validation graph
+            metrics), for a model meant to run with that road mask
+            (``inference_defaults.road_mask_model``; not in the paper). The model's own
+            road mask is still trained.
         targets: target parameters.
         checkpoint_every, val_every, log_every: in steps.
         graph_metrics: at validation also predict the validation images with sliding
@@ -622,6 +633,7 @@ class TrainConfig:
     distractor_ratio: float = 0.0
     own_vertex_share: float = 0.0
     own_vertex_t_r: tuple[float, float] = (0.05, 0.3)
+    road_mask_weights: str | None = None
     targets: TargetParams = TargetParams()
     checkpoint_every: int = 200
     val_every: int = 500
@@ -770,12 +782,19 @@ def model_config(cfg: TrainConfig) -> LineGraph2RoadConfig:
 
 
 def quick_graph_metrics(
-    model: LineGraph2Road, sources: Sequence[SampleSource], cache: TargetCache, cfg: TrainConfig
+    model: LineGraph2Road,
+    sources: Sequence[SampleSource],
+    cache: TargetCache,
+    cfg: TrainConfig,
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, float]:
     """Validation hook: road-mask F1, and APLS / TOPO F1 when ``backend.eval`` exists."""
     t = cfg.targets
     params = PredictorParams(d_k_px=t.d_k_px, d_r_px=t.d_r_px, d_nei_px=t.d_nei_px)
-    result = evaluate_model(model, sources, cache, params, device=cfg.device)
+    result = evaluate_model_edge_grid(
+        model, sources, cache, params, (0.5,), device=cfg.device,
+        road_probability=road_probability,
+    )[0.5]  # fmt: skip
     out = {"val_road_f1": result["road_mask"]["f1"]}
     out.update({f"val_{k}": result[k] for k in ("apls", "topo_f1") if k in result})
     return out
@@ -833,6 +852,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         else:  # an Anchor-SAM (or SAM2) file: its Hiera encoder only
             model.load_hiera_encoder(init)
     model.to(device).train()
+    road_probability = None
+    if cfg.road_mask_weights:
+        road_probability = anchor_sam_road_probability(cfg.road_mask_weights, str(device))
     optimizer = make_optimizer(model, cfg)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
@@ -905,7 +927,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         result: dict[str, float] = {"val_step": at_step}
         result.update(validation_loss(model, val_sources, cache, crop_px, device))
         if cfg.graph_metrics:
-            result.update(quick_graph_metrics(model, val_sources, cache, cfg))
+            result.update(quick_graph_metrics(model, val_sources, cache, cfg, road_probability))
         model.train()
         if cfg.keep_best and validation_score(result) > best_score:
             best_score = validation_score(result)
@@ -928,7 +950,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             features = model.encode(model.normalize(images))
             mask_logits = model.decode_masks(features)
         if cfg.own_vertex_share > 0:
-            graph = own_vertex_graph(samples, mask_logits, cfg, step, device)
+            graph = own_vertex_graph(samples, mask_logits, cfg, step, device, road_probability)
         # Random endpoint order: the sampled feature sequence runs first -> second vertex.
         flip = torch.rand(graph.edge_index.shape[1], device=device) < 0.5
         graph.edge_index = torch.where(flip, graph.edge_index.flip(0), graph.edge_index)
@@ -1078,6 +1100,7 @@ def evaluate_model_edge_grid(
     gsd_m: float = 1.0,
     device: str = "cpu",
     edge_upper_bound: bool = False,
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[float, dict[str, Any]]:
     """:func:`evaluate_model` at several edge thresholds, each image predicted once.
 
@@ -1091,6 +1114,9 @@ def evaluate_model_edge_grid(
     gap to ``apls`` is what the edge classifier loses; the gap from it to 1 what the vertices
     (road and keypoint masks, NMS) lose.
 
+    ``road_probability`` (e.g. :func:`anchor_sam_road_probability`) replaces the model's
+    road mask in coupled NMS and in the road-mask F1 (``LineGraph2RoadPredictor``).
+
     Returns:
         ``{edge_threshold: evaluate_model result}``; with ``edge_upper_bound`` the results
         also hold the means of the ``*_gt_edges`` figures.
@@ -1099,7 +1125,9 @@ def evaluate_model_edge_grid(
         from backend.eval.compare import evaluate_graphs
     except ImportError:  # metrics not installed: mask F1 only
         evaluate_graphs = None
-    predictor = LineGraph2RoadPredictor(model, device=device, params=params)
+    predictor = LineGraph2RoadPredictor(
+        model, device=device, params=params, road_probability=road_probability
+    )
     counts = {"tp": 0, "fp": 0, "fn": 0}
     per_image: dict[float, list[dict[str, Any]]] = {t: [] for t in edge_thresholds}
     for source in sources:
@@ -1213,6 +1241,7 @@ def vegas_labelled_topo_recall(
     edge_threshold: float,
     model_gsd_m: float = 1.0,
     device: str = "cpu",
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """TOPO recall of the labelled roads of the SpaceNet Vegas pan chip's report half.
 
@@ -1242,7 +1271,9 @@ def vegas_labelled_topo_recall(
     )
     lines = Path(roads_root) / "spacenet_vegas_pan" / "centerlines_partial.geojson"
     gt = graph_from_vector_lines(lines, window_transform, crs, width, height)
-    predictor = LineGraph2RoadPredictor(model, device=device, params=params)
+    predictor = LineGraph2RoadPredictor(
+        model, device=device, params=params, road_probability=road_probability
+    )
     pred = predict_image_graph(predictor, image, params, edge_threshold=edge_threshold)
     scores = evaluate_graphs(
         pixel_graph_to_metric(gt, model_gsd_m),
@@ -1254,6 +1285,24 @@ def vegas_labelled_topo_recall(
         "proposal_length_m": scores["proposal"]["length_m"],
         "image_px": [height, width],
     }
+
+
+def anchor_sam_road_probability(
+    weights: str | os.PathLike[str], device: str = "cpu"
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``f(windows (B, H, W, 3) uint8) -> (B, H, W)`` road probability of an Anchor-SAM
+    weights file (training checkpoint or fp16 export), for ``road_probability`` arguments;
+    its ``source`` attribute names the file (reports record it)."""
+    from backend.methods.anchor_sam.predict import predict_probability
+    from backend.train.anchor_sam import load_trained
+
+    anchor = load_trained(weights).to(device).eval()
+
+    def road_probability(windows_uint8: np.ndarray) -> np.ndarray:
+        return predict_probability(anchor, windows_uint8, device)
+
+    road_probability.source = str(weights)  # type: ignore[attr-defined]
+    return road_probability
 
 
 def load_model_file(path: str | os.PathLike[str], variant: str | None = None) -> LineGraph2Road:
@@ -1295,6 +1344,7 @@ def graph_report(
     t_r_grid: Sequence[float] = REPORT_T_R_GRID,
     edge_grid: Sequence[float] = REPORT_EDGE_GRID,
     device: str = "cpu",
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The graph part of the validation report, the same for every LineGraph2Road model.
 
@@ -1305,7 +1355,9 @@ def graph_report(
     thresholds were tuned on. Per domain: road-mask F1 (against the rasterised
     centerlines, no relaxation), APLS (SpaceNet definition) and TOPO against the skeleton
     graph of the label. With ``roads_root``, the labelled-road TOPO recall of the Vegas pan
-    report half is added (:func:`vegas_labelled_topo_recall`).
+    report half is added (:func:`vegas_labelled_topo_recall`). With ``road_probability``
+    (:func:`anchor_sam_road_probability`), another model's road mask replaces the
+    LineGraph2Road one everywhere (the road F1 is then that model's).
 
     Returns:
         ``{"select": {...grid...}, "chosen": {"t_r", "edge_threshold"}, "report_chosen":
@@ -1321,8 +1373,9 @@ def graph_report(
     grid = []
     for t_r in t_r_grid:
         results = evaluate_model_edge_grid(
-            model, select, cache, PredictorParams(t_r=t_r), edge_grid, 1.0, device
-        )
+            model, select, cache, PredictorParams(t_r=t_r), edge_grid, 1.0, device,
+            road_probability=road_probability,
+        )  # fmt: skip
         grid.extend(
             {
                 "t_r": t_r,
@@ -1341,7 +1394,7 @@ def graph_report(
     ):
         result = evaluate_model_edge_grid(
             model, report, cache, PredictorParams(t_r=t_r), (edge,), 1.0, device,
-            edge_upper_bound=name == "report_chosen",
+            edge_upper_bound=name == "report_chosen", road_probability=road_probability,
         )[edge]  # fmt: skip
         out[name] = {
             "t_r": t_r,
@@ -1356,7 +1409,10 @@ def graph_report(
             PredictorParams(t_r=best["t_r"]),
             best["edge_threshold"],
             device=device,
+            road_probability=road_probability,
         )
+    if road_probability is not None:
+        out["road_mask_model"] = getattr(road_probability, "source", "another model")
     return out
 
 
@@ -1377,6 +1433,12 @@ def graph_report_markdown(report: dict[str, Any]) -> str:
         "| APLS, ground-truth edges |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    if "road_mask_model" in report:
+        lines[3:3] = [
+            "",
+            f"Road mask: the road probability of {report['road_mask_model']} replaces the "
+            "model's own (road F1 is that model's).",
+        ]
     for name in ("report_chosen", "report_0.5"):
         part = report[name]
         for domain, m in sorted(part["per_domain"].items()):
@@ -1518,6 +1580,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LOW,HIGH",
         help="range of the NMS road threshold of those crops",
     )
+    parser.add_argument(
+        "--road-mask-weights",
+        default=None,
+        help="Anchor-SAM weights whose road probability replaces the model's road mask for "
+        "the own-vertex crops and the validation graph metrics",
+    )
     parser.add_argument("--d-k-px", type=float, default=d.targets.d_k_px)
     parser.add_argument("--d-r-px", type=float, default=d.targets.d_r_px)
     parser.add_argument("--d-nei-px", type=float, default=d.targets.d_nei_px)
@@ -1585,6 +1653,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         road_dice_weight=args.road_dice_weight,
         distractor_ratio=args.distractor_ratio,
         own_vertex_share=args.own_vertex_share,
+        road_mask_weights=args.road_mask_weights,
         own_vertex_t_r=tuple(args.own_vertex_t_r),
         targets=TargetParams(
             d_k_px=args.d_k_px,
@@ -1653,6 +1722,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     rp.add_argument("--device", default="cpu")
+    rp.add_argument(
+        "--road-mask-weights",
+        default=None,
+        help="Anchor-SAM weights whose road probability replaces the model's road mask",
+    )
 
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
@@ -1702,6 +1776,9 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(args.threads)
         model = load_model_file(args.weights)
         cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
+        road_probability = None
+        if args.road_mask_weights:
+            road_probability = anchor_sam_road_probability(args.road_mask_weights, args.device)
         report = graph_report(
             model,
             args.data,
@@ -1710,6 +1787,7 @@ def main(argv: list[str] | None = None) -> int:
             _floats(args.t_r),
             _floats(args.edge_threshold),
             device=args.device,
+            road_probability=road_probability,
         )
         write_report(report, args.output, graph_report_markdown)
         print(graph_report_markdown(report))

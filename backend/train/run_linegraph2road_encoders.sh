@@ -67,6 +67,12 @@
 # on the demo 0.56 km, no arterial.
 # None shipped (the card's training.high_res_runs_not_shipped): better vertices (the
 # Massachusetts bound 0.39-0.46), no better graphs.
+# ONLY=anchor_road (fifth session): with the road mask of the shipped Anchor-SAM in coupled
+# NMS (the card's inference_defaults.road_mask_model), the edge classifier is trained on
+# vertices of that mask: own-vertex share OWN_SHARE (default 0.5) with the NMS road mask
+# taken from the Anchor-SAM (--road-mask-weights), t_r drawn in 0.1-0.35 (0.2 is chosen on
+# select), lr 5e-4, encoder x0.1, STEPS_ANCHOR (default 3000) steps, from INIT (default the
+# shipped weights), into anchor_road_own_<share>_<weight>.
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=out/train/lg2r_md
@@ -127,7 +133,13 @@ case "$ONLY" in
       start hiera_pico_hr_edge "$init" 5e-4 0.1 "high_res_edge_own_${share}_${EDGE_WEIGHT:-0.1}" \
         "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1}"
     fi ;;
+  anchor_road) STEPS=${STEPS_ANCHOR:-3000}  # edges trained on vertices of the Anchor-SAM mask
+    share=${OWN_SHARE:-0.5}
+    start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
+      "anchor_road_own_${share}_${EDGE_WEIGHT:-0.1}" \
+      "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1} --own-vertex-t-r 0.1,0.35 \
+       --road-mask-weights backend/models/weights/anchor_sam_pico_1m.pt" ;;
   *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh, own_vertices," \
-       "high_res or high_res_edge" >&2
+       "high_res, high_res_edge or anchor_road" >&2
      exit 1 ;;
 esac

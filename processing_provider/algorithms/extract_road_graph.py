@@ -37,6 +37,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     EDGE_THRESHOLD = "EDGE_THRESHOLD"
     KEYPOINT_THRESHOLD = "KEYPOINT_THRESHOLD"
     ROAD_THRESHOLD = "ROAD_THRESHOLD"
+    OWN_ROAD_MASK = "OWN_ROAD_MASK"
     MERGE_CHAINS = "MERGE_CHAINS"
     DEVICE = "DEVICE"
     OUTPUT_EDGES = "OUTPUT_EDGES"
@@ -79,8 +80,10 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             "The image is processed in sliding windows (0 = the model's window size) that "
             "overlap by more than the 64 pixel candidate-edge radius. Edges below the edge "
             "threshold are dropped; the keypoint and road thresholds steer which vertices "
-            "are found. 'Merge chains' joins runs of edges through degree-2 nodes into "
-            "longer lines.\n\n"
+            "are found. The shipped model takes its road mask from the shipped Anchor-SAM "
+            "road segmentation model (its model card says so); tick 'Use the model's own "
+            "road mask' to use the LineGraph2Road decoder's. 'Merge chains' joins runs of "
+            "edges through degree-2 nodes into longer lines.\n\n"
             "The work runs in the RoadExtract backend, which is started on first use "
             "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
         )
@@ -171,6 +174,14 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 **number_range(ExtractRoadGraphRequest, "road_threshold"),
                 optional=True,
             ),
+            QgsProcessingParameterBoolean(
+                self.OWN_ROAD_MASK,
+                self.tr(
+                    "Use the model's own road mask (not the road segmentation model its card "
+                    "names)"
+                ),
+                defaultValue=False,
+            ),
             QgsProcessingParameterEnum(
                 self.DEVICE,
                 self.tr("Device"),
@@ -241,6 +252,11 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             edge_threshold=self.optional_double(parameters, self.EDGE_THRESHOLD, context),
             keypoint_threshold=self.optional_double(parameters, self.KEYPOINT_THRESHOLD, context),
             road_threshold=self.optional_double(parameters, self.ROAD_THRESHOLD, context),
+            road_mask_model=(
+                ExtractRoadGraphRequest.OWN_ROAD_MASK
+                if self.parameterAsBoolean(parameters, self.OWN_ROAD_MASK, context)
+                else None
+            ),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
             scheduler=self.scheduler_value(parameters, context),
             target_crs=target_crs,

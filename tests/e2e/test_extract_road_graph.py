@@ -141,6 +141,7 @@ def test_request_matches_the_backend_params_schema(params_schema_properties, rx)
         bands=[1, 2, 3],
         gsd_m=1.0,
         window_px=256,
+        road_mask_model=rx.params.ExtractRoadGraphRequest.OWN_ROAD_MASK,
     )
     properties = params_schema_properties(request)
     # The algorithm's defaults are the backend's.

@@ -105,9 +105,11 @@ def test_extract_road_graph_params(rx):
         window_px=512,
         overlap_px=128,
         edge_threshold=0.2,
+        road_mask_model="none",
         merge_chains=True,
     )
     params = request.to_params()
+    assert params["road_mask_model"] == "none"
     assert params["checkpoint"] == "/w/own.pt"
     assert params["device"] == "cpu"
     assert params["bands"] == [3, 2, 1]

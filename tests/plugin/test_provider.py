@@ -129,6 +129,7 @@ def test_extract_road_graph_definition(provider, env):
         "EDGE_THRESHOLD",
         "KEYPOINT_THRESHOLD",
         "ROAD_THRESHOLD",
+        "OWN_ROAD_MASK",
         "MERGE_CHAINS",
         "DEVICE",
         "SCHEDULER",
@@ -154,6 +155,9 @@ def test_extract_road_graph_definition(provider, env):
         assert params[name].flags() & optional, name
         assert (params[name].minimum(), params[name].maximum()) == (0.0, 1.0), name
     assert params["MERGE_CHAINS"].defaultValue() is False
+    # Unticked: the backend uses the road mask model the card names.
+    assert params["OWN_ROAD_MASK"].defaultValue() is False
+    assert params["OWN_ROAD_MASK"].flags() & advanced
     device = params["DEVICE"]
     assert isinstance(device, QgsProcessingParameterEnum)
     assert device.options() == ["auto", "cpu", "cuda", "mps"] and device.defaultValue() == 0

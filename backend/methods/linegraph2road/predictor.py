@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from backend.geo.windows import blend_weights
 from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
 from backend.methods.linegraph2road.model import (
+    MASK_NAMES,
     CandidateGraphBatch,
     ImageFeatures,
     LineGraph2Road,
@@ -141,6 +142,13 @@ class LineGraph2RoadPredictor:
         device: torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``...).
         params: default thresholds and radii.
         amp: autocast (fp16) on CUDA; ignored on other devices.
+        road_probability: optional ``f(windows) -> probabilities`` mapping ``(B, H, W, 3)``
+            uint8 windows to ``(B, H, W)`` float32 road probabilities at the model's GSD
+            (e.g. Anchor-SAM's ``predict_probability`` bound to a model). When given, it
+            replaces the decoder's road mask (Sec. 3.2) in coupled NMS; keypoint and
+            overpass masks and the edge scores stay the model's. Not in the paper: the
+            small CPU-trained decoders segment roads worse than a road segmentation model
+            (issue 10; the model card's ``inference_defaults.road_mask_model``).
     """
 
     def __init__(
@@ -149,11 +157,14 @@ class LineGraph2RoadPredictor:
         device: str | torch.device = "cpu",
         params: PredictorParams | None = None,
         amp: bool = True,
+        road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.params = params or PredictorParams()
         self.amp = amp and self.device.type == "cuda"
+        self.road_probability = road_probability
+        self._road_prob: np.ndarray | None = None
         self._features: ImageFeatures | None = None
         self._image_size_hw_px: tuple[int, int] | None = None
         self._padded_size_hw_px: tuple[int, int] | None = None
@@ -165,7 +176,7 @@ class LineGraph2RoadPredictor:
 
     def reset_image(self) -> None:
         """Drop the cached embedding."""
-        self._features = None
+        self._features = self._road_prob = None
         self._image_size_hw_px = self._padded_size_hw_px = None
 
     def set_image(self, image_uint8: np.ndarray) -> None:
@@ -211,6 +222,13 @@ class LineGraph2RoadPredictor:
         x = F.pad(x, (0, pad_w - width, 0, pad_h - height))
         with torch.autocast(self.device.type, enabled=self.amp):
             self._features = self.model.encode(x)
+        if self.road_probability is not None:
+            self._road_prob = np.asarray(self.road_probability(images), dtype=np.float32)
+            if self._road_prob.shape != images.shape[:3]:
+                raise ValueError(
+                    f"road_probability returned shape {self._road_prob.shape} for windows "
+                    f"{images.shape[:3]}; it must return one (H, W) map per window"
+                )
         self._image_size_hw_px = (height, width)
         self._padded_size_hw_px = (pad_h, pad_w)
 
@@ -262,10 +280,10 @@ class LineGraph2RoadPredictor:
         ]
 
     def _embedding_state(self) -> tuple[Any, ...]:
-        return self._features, self._image_size_hw_px, self._padded_size_hw_px
+        return self._features, self._road_prob, self._image_size_hw_px, self._padded_size_hw_px
 
     def _restore_embedding_state(self, state: tuple[Any, ...]) -> None:
-        self._features, self._image_size_hw_px, self._padded_size_hw_px = state
+        self._features, self._road_prob, self._image_size_hw_px, self._padded_size_hw_px = state
 
     def _require_image(self) -> tuple[ImageFeatures, tuple[int, int]]:
         if self._features is None or self._image_size_hw_px is None:
@@ -278,7 +296,8 @@ class LineGraph2RoadPredictor:
 
         Returns:
             ``(B, 3, H, W)`` float32 in [0, 1], channels in :data:`MASK_NAMES` order, cropped
-            to the windows' size (padding removed).
+            to the windows' size (padding removed); the road channel is the
+            ``road_probability`` model's when the predictor has one.
 
         Raises:
             RuntimeError: no image set.
@@ -286,7 +305,10 @@ class LineGraph2RoadPredictor:
         features, (height, width) = self._require_image()
         with torch.autocast(self.device.type, enabled=self.amp):
             logits = self.model.decode_masks(features)
-        return logits[:, :, :height, :width].float().sigmoid().cpu().numpy()
+        probs = logits[:, :, :height, :width].float().sigmoid().cpu().numpy()
+        if self._road_prob is not None:
+            probs[:, MASK_NAMES.index("road")] = self._road_prob
+        return probs
 
     @torch.no_grad()
     def score_vertices(

@@ -4,6 +4,8 @@ Random weights make the graph meaningless but exercise every stage: blocks, wind
 resampling, stitching, nodata, map coordinates. Thresholds of 0 keep all candidates.
 """
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -12,21 +14,22 @@ import rasterio
 from backend.jobs.extract_road_graph import (
     LAYER_EDGES,
     LAYER_NODES,
+    OWN_ROAD_MASK,
     ExtractRoadGraphParams,
+    graph_settings,
     run,
 )
+from backend.models.registry import get_weights_spec
 
 
 def _params(raster, out, checkpoint, **kw):
+    thresholds = {"edge_threshold": 0.0, "road_threshold": 0.0, "keypoint_threshold": 0.0}
     return ExtractRoadGraphParams(
         raster_path=str(raster),
         output_path=str(out),
         checkpoint=str(checkpoint),
         device="cpu",
-        edge_threshold=0.0,
-        road_threshold=0.0,
-        keypoint_threshold=0.0,
-        **kw,
+        **{**thresholds, **kw},
     )
 
 
@@ -102,3 +105,65 @@ def test_bad_parameters_are_refused_before_work(data_dir, tmp_path, random_check
     with pytest.raises(ValueError, match="greater than or equal to 65"):
         _params(raster, tmp_path / "a.gpkg", random_checkpoint, overlap_px=64)
     assert not (tmp_path / "a.gpkg").exists()
+
+
+def test_road_mask_of_an_anchor_sam_model_or_the_own_decoder(
+    shared_data, tmp_path, random_checkpoint
+):
+    raster = shared_data / "samples/spacenet_vegas_rgb.tif"
+    graphs = {}
+    for choice in ("anchor_sam_pico_1m", OWN_ROAD_MASK):
+        out = tmp_path / f"graph_{choice}.gpkg"
+        # t_k 1: every vertex comes from the road mask, so the two masks give other graphs.
+        result = run(
+            _params(
+                raster,
+                out,
+                random_checkpoint,
+                road_mask_model=choice,
+                road_threshold=0.3,
+                keypoint_threshold=1.0,
+            )
+        )
+        assert result["summary"]["road_mask_model"] == choice
+        _, nodes = _check_graph(out, raster, result["summary"])
+        graphs[choice] = np.sort(np.array([(p.x, p.y) for p in nodes.geometry]), axis=0)
+    assert graphs["anchor_sam_pico_1m"].shape != graphs[OWN_ROAD_MASK].shape or not np.allclose(
+        graphs["anchor_sam_pico_1m"], graphs[OWN_ROAD_MASK]
+    )
+
+
+def test_road_mask_model_must_be_an_anchor_sam_model(data_dir, tmp_path, random_checkpoint):
+    raster = data_dir / "roads_utm33n.tif"
+    out = tmp_path / "a.gpkg"
+    with pytest.raises(ValueError, match="is a roadgie model; choose an Anchor-SAM"):
+        run(_params(raster, out, random_checkpoint, road_mask_model="roadgie_hiera_pico_1m"))
+    with pytest.raises(ValueError, match="unknown model 'nope'"):
+        run(_params(raster, out, random_checkpoint, road_mask_model="nope"))
+    assert not out.exists()
+
+
+def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
+    spec = replace(
+        get_weights_spec("linegraph2road_hiera_pico_1m"),
+        model_card={
+            "inference_defaults": {
+                "road_mask_model": "anchor_sam_pico_1m",
+                "t_r": 0.2,
+                "edge_threshold": 0.05,
+                "own_road_mask": {"t_r": 0.05, "edge_threshold": 0.1},
+            }
+        },
+    )
+
+    def settings(**kw):
+        return graph_settings(
+            ExtractRoadGraphParams(raster_path="x.tif", output_path="x.gpkg", **kw), spec
+        )
+
+    card = settings()
+    assert (card.road_mask_model, card.road, card.edge) == ("anchor_sam_pico_1m", 0.2, 0.05)
+    own = settings(road_mask_model=OWN_ROAD_MASK)
+    assert (own.road_mask_model, own.road, own.edge) == (None, 0.05, 0.1)
+    chosen = settings(road_mask_model=OWN_ROAD_MASK, road_threshold=0.4)
+    assert chosen.road == 0.4 and chosen.predictor_params.t_r == 0.4

@@ -111,10 +111,12 @@ def test_linegraph2road_model_fine_tunes_and_extracts_graphs(
     assert summary["road_f1_before"] is not None
     assert any("road-mask F1" in m for m in messages), messages
     card = json.loads((user_model_dir / "my_area_graph.json").read_text())
-    base = get_weights_spec("linegraph2road_hiera_pico_1m").model_card
+    base = get_weights_spec("linegraph2road_hiera_pico_1m")
     assert card["registry_architecture"] == "linegraph2road_hiera_pico"
     assert card["variant"] == "hiera_pico"
-    assert card["inference_defaults"] == base["inference_defaults"]
+    # The fine-tuned decoder's own road mask, at the thresholds the base validated with it.
+    own = extract_road_graph.inference_defaults(base, own_road_mask=True)
+    assert card["inference_defaults"] == own and "road_mask_model" not in own
     assert card["validation"]["held_out_road_f1_after"] == summary["road_f1_after"]
     spec = get_weights_spec("my_area_graph")
     assert spec.method == "linegraph2road"

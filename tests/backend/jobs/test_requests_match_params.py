@@ -81,3 +81,9 @@ def test_engine_tables_agree():
         assert mirror.default_model == spec.default_model
         assert mirror.takes_boxes == spec.takes_boxes
         assert mirror.takes_initial_probability == spec.takes_initial_probability
+
+
+def test_own_road_mask_value_is_the_backends():
+    from backend.jobs import extract_road_graph
+
+    assert plugin_params.ExtractRoadGraphRequest.OWN_ROAD_MASK == extract_road_graph.OWN_ROAD_MASK

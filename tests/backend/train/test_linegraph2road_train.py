@@ -19,6 +19,8 @@ pytest.importorskip("torch_geometric")
 
 from backend.train import linegraph2road as t  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[3]
+
 
 @pytest.fixture(scope="module")
 def mass400(shared_data: Path) -> Path:
@@ -199,9 +201,7 @@ def test_distractor_vertices_are_off_road_and_only_in_negative_edges(tmp_path, m
         assert labels.sum() == plain["edge_labels"].sum()  # the same positives
 
 
-def test_own_vertex_sample_labels_the_models_vertices_against_the_ground_truth(
-    tmp_path, mass400
-):
+def test_own_vertex_sample_labels_the_models_vertices_against_the_ground_truth(tmp_path, mass400):
     """With the ground-truth masks as the "prediction", own vertices lie on the roads and the
     positive edges follow them; a blank prediction gives no vertex."""
     from backend.methods.linegraph2road.targets import _point_segment_distance
@@ -231,13 +231,40 @@ def test_own_vertex_sample_labels_the_models_vertices_against_the_ground_truth(
     assert blank["vertices_xy_px"].shape == (0, 2) and blank["edge_index"].shape == (2, 0)
 
 
+def test_own_vertices_can_come_from_another_models_road_mask(tmp_path, mass400):
+    source = t.discover_samples(mass400, ("te_img-1",))[0]
+    image = t.read_rgb_uint8(source.image_path)
+    params = t.TargetParams(road_width_px=5.0)
+    targets = t.TargetCache(tmp_path, params).get(source, 0, image.shape[:2])
+    samples = [
+        t.make_crop_sample(image, targets, 128, np.random.default_rng(i), 64.0) for i in (0, 1)
+    ]
+    cfg = t.TrainConfig(data_dir="-", out_dir="-", own_vertex_share=1.0, own_vertex_t_r=(0.5, 0.5))
+    silent = torch.full((2, 3, 128, 128), -20.0)  # the model's own masks find nothing
+    assert t.own_vertex_graph(samples, silent, cfg, 0, "cpu").vertices_xy_px.shape[0] == 0
+    seen = []
+
+    def ground_truth_roads(crops):
+        seen.append((crops.shape, crops.dtype))
+        return np.stack([s["masks"][1] for s in samples]).astype(np.float32)
+
+    graph = t.own_vertex_graph(samples, silent, cfg, 0, "cpu", ground_truth_roads)
+    assert seen == [((2, 128, 128, 3), np.uint8)]
+    assert graph.vertices_xy_px.shape[0] > 4 and graph.edge_labels.sum() > 0
+
+
 def test_training_on_own_vertices_runs_and_resumes_with_its_settings(tmp_path, mass400):
     torch.manual_seed(0)
-    cfg = _cfg(tmp_path, mass400, max_steps=4, own_vertex_share=1.0, own_vertex_t_r=(0.3, 0.6))
+    anchor = str(REPO / "backend/models/weights/anchor_sam_pico_1m.pt")
+    cfg = _cfg(
+        tmp_path, mass400, max_steps=4, own_vertex_share=1.0, own_vertex_t_r=(0.3, 0.6),
+        road_mask_weights=anchor,
+    )  # fmt: skip
     assert t.train(cfg)["step"] == 4
     saved = torch.load(Path(cfg.out_dir) / "last.pt", map_location="cpu", weights_only=True)
     restored = t.TrainConfig.from_dict(saved["config"])
     assert restored.own_vertex_share == 1.0 and restored.own_vertex_t_r == (0.3, 0.6)
+    assert restored.road_mask_weights == anchor
     assert t.train(_cfg(tmp_path, mass400, max_steps=6), resume=True)["step"] == 6
     history = [json.loads(line) for line in (Path(cfg.out_dir) / "history.jsonl").open()]
     assert all(math.isfinite(h["train_edge"]) for h in history)
@@ -507,3 +534,15 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     assert "select split" in t.graph_report_markdown(report)
     with pytest.raises(ValueError, match="__select__"):
         t.graph_report(model, mass400, cache)
+
+    # Another model's road mask (the shipped Anchor-SAM) in place of the model's own.
+    anchor = REPO / "backend/models/weights/anchor_sam_pico_1m.pt"
+    road_probability = t.anchor_sam_road_probability(anchor)
+    with_anchor = t.graph_report(
+        model, data, cache, t_r_grid=(0.3,), edge_grid=(0.5,), road_probability=road_probability
+    )
+    assert with_anchor["road_mask_model"] == str(anchor)
+    assert f"road probability of {anchor}" in t.graph_report_markdown(with_anchor)
+    f1 = with_anchor["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
+    assert f1 != report["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
+    assert f1 > 0.3  # the trained road model finds the roads the random decoder does not

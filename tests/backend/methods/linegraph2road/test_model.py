@@ -254,3 +254,51 @@ def test_sliding_window_graph_matches_single_window_and_covers_large_images():
     lengths = np.linalg.norm(pts[cand[0]] - pts[cand[1]], axis=1)
     assert lengths.max() <= 24 + 1e-6
     assert np.all(out.graph.edge_prob > 0.5)
+
+
+def test_road_probability_of_another_model_replaces_the_road_mask_in_nms():
+    from backend.methods.linegraph2road.predictor import (
+        LineGraph2RoadPredictor,
+        PredictorParams,
+        predict_image_graph,
+    )
+
+    torch.manual_seed(0)
+    model = build_linegraph2road(MICRO)
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 200, (96, 120, 3), dtype=np.uint8)
+    image[40] = 255  # the road: one white row
+    seen = []
+
+    def one_road_row(windows):
+        # A stand-in road model: road where the window is white.
+        seen.append(windows.shape)
+        return np.where(windows.min(axis=3) == 255, 0.9, 0.0).astype(np.float32)
+
+    predictor = LineGraph2RoadPredictor(model, road_probability=one_road_row)
+    # t_k 1.0: no keypoint vertex, so every vertex comes from the road mask.
+    params = PredictorParams(t_k=1.0, t_r=0.5, d_nei_px=40)
+    predictor.set_image(image)
+    pred = predictor.predict(params)
+    assert seen == [(1, 96, 120, 3)]  # the unpadded window
+    assert pred.road_prob.max() == pytest.approx(0.9) and pred.road_prob[0, 0] == 0.0
+    assert len(pred.vertices_xy_px) >= 3
+    np.testing.assert_allclose(pred.vertices_xy_px[:, 1], 40.5)
+    # The keypoint mask and the edge scores are still the model's own.
+    own = LineGraph2RoadPredictor(model)
+    own.set_image(image)
+    own_pred = own.predict(params)
+    np.testing.assert_allclose(pred.keypoint_prob, own_pred.keypoint_prob, atol=1e-6)
+    assert not np.allclose(own_pred.road_prob, pred.road_prob)
+    # Sliding windows give each window the road model's map of that window (48 px windows).
+    whole = predict_image_graph(
+        predictor, image, params, window_px=48, overlap_px=44, edge_threshold=0.0
+    )
+    assert whole.probs[1, 40].min() == pytest.approx(0.9)
+    np.testing.assert_allclose(whole.graph.points_xy_px[:, 1], 40.5)
+
+    def wrong_shape(windows):
+        return np.zeros((1, 8, 8), np.float32)
+
+    with pytest.raises(ValueError, match="one \\(H, W\\) map per window"):
+        LineGraph2RoadPredictor(model, road_probability=wrong_shape).set_image(image)
