@@ -181,6 +181,8 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                     "names)"
                 ),
                 defaultValue=False,
+                # Optional: graphical models and scripts saved before it existed still run.
+                optional=True,
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE,

@@ -158,6 +158,7 @@ def test_extract_road_graph_definition(provider, env):
     # Unticked: the backend uses the road mask model the card names.
     assert params["OWN_ROAD_MASK"].defaultValue() is False
     assert params["OWN_ROAD_MASK"].flags() & advanced
+    assert params["OWN_ROAD_MASK"].flags() & optional  # older saved models lack it
     device = params["DEVICE"]
     assert isinstance(device, QgsProcessingParameterEnum)
     assert device.options() == ["auto", "cpu", "cuda", "mps"] and device.defaultValue() == 0
