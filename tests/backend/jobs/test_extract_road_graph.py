@@ -143,6 +143,28 @@ def test_road_mask_model_must_be_an_anchor_sam_model(data_dir, tmp_path, random_
     assert not out.exists()
 
 
+def test_road_mask_model_of_another_gsd_is_refused(
+    data_dir, tmp_path, random_checkpoint, monkeypatch
+):
+    from backend.models import registry
+
+    anchor = registry.WEIGHTS["anchor_sam_pico_1m"]
+    monkeypatch.setitem(registry.WEIGHTS, "anchor_sam_pico_1m", replace(anchor, gsd_m=0.5))
+    out = tmp_path / "a.gpkg"
+    with pytest.raises(
+        ValueError, match="works at 0.5 m per pixel and 'linegraph2road_hiera_pico_1m' at 1 m"
+    ):
+        run(
+            _params(
+                data_dir / "roads_utm33n.tif",
+                out,
+                random_checkpoint,
+                road_mask_model="anchor_sam_pico_1m",
+            )
+        )
+    assert not out.exists()
+
+
 def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
     spec = replace(
         get_weights_spec("linegraph2road_hiera_pico_1m"),
