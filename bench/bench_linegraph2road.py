@@ -2,16 +2,18 @@
 
     python bench/bench_linegraph2road.py [--device cpu|cuda] [--variants shipped shipped+rm vit_b]
 
-Stages (Sec. 3, App. G/H): encoder (ViT), decoder (three masks + window blending), nms
-(coupled NMS on the fused maps), graph_build (candidate edges within d_nei, line graph),
-transformer (edge features + Graph Transformer), stitching (merge windows, average edge
-probabilities). The paper (A100, ViT-B): 10.51 s per 2048 x 2048 image with 5 x 5 windows of
-512 px, 0.30 s per 400 x 400 SpaceNet image.
+Stages (Sec. 3, App. G/H): encoder (ViT; with the road mask model, also that model),
+decoder (three masks + window blending), nms (coupled NMS on the fused maps), graph_build
+(candidate edges within d_nei, line graph), transformer (edge features + Graph
+Transformer), stitching (merge windows, average edge probabilities). The paper (A100,
+ViT-B): 10.51 s per 2048 x 2048 image with 5 x 5 windows of 512 px, 0.30 s per 400 x 400
+SpaceNet image.
 
 - ``shipped``: our model (``linegraph2road_hiera_pico_1m``) with its trained weights when
   installed (random weights otherwise, said in the output), at its own 256 px window.
-- ``shipped+rm``: the same with the road mask model its card names (Anchor-SAM pico, its
-  time counted in ``encoder``), as ``extract_road_graph`` runs it by default.
+- ``shipped+rm``: the same with the road mask model its card names (Anchor-SAM pico on every
+  graph window, its time counted in ``encoder``), as ``extract_road_graph`` runs it by
+  default.
 - ``vit_b``: the paper's ViT-B configuration with random weights (timing only), 512 px
   windows; on 2048 px that is the 5 x 5 grid.
 
