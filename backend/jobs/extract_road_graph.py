@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -256,11 +257,7 @@ def road_probability_function(model_id: str, model_dir: str | None, device: str)
     from backend.methods.anchor_sam.predict import predict_probability
 
     model: Any = get_model(model_id, model_dir=model_dir, device=device).eval()
-
-    def road_probability(windows_uint8: np.ndarray) -> np.ndarray:
-        return predict_probability(model, windows_uint8, device, amp=device.startswith("cuda"))
-
-    return road_probability
+    return partial(predict_probability, model, device=device, amp=device.startswith("cuda"))
 
 
 def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:

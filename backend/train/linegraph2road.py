@@ -36,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -791,10 +792,9 @@ def quick_graph_metrics(
     """Validation hook: road-mask F1, and APLS / TOPO F1 when ``backend.eval`` exists."""
     t = cfg.targets
     params = PredictorParams(d_k_px=t.d_k_px, d_r_px=t.d_r_px, d_nei_px=t.d_nei_px)
-    result = evaluate_model_edge_grid(
-        model, sources, cache, params, (0.5,), device=cfg.device,
-        road_probability=road_probability,
-    )[0.5]  # fmt: skip
+    result = evaluate_model(
+        model, sources, cache, params, device=cfg.device, road_probability=road_probability
+    )
     out = {"val_road_f1": result["road_mask"]["f1"]}
     out.update({f"val_{k}": result[k] for k in ("apls", "topo_f1") if k in result})
     return out
@@ -1052,6 +1052,7 @@ def evaluate_model(
     edge_threshold: float = 0.5,
     gsd_m: float = 1.0,
     device: str = "cpu",
+    road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Road-mask F1 and, where ``backend.eval`` is available, APLS and TOPO per image.
 
@@ -1069,8 +1070,9 @@ def evaluate_model(
         ``per_image``.
     """
     return evaluate_model_edge_grid(
-        model, sources, cache, params, (edge_threshold,), gsd_m, device
-    )[edge_threshold]
+        model, sources, cache, params, (edge_threshold,), gsd_m, device,
+        road_probability=road_probability,
+    )[edge_threshold]  # fmt: skip
 
 
 #: Graph metrics of each evaluated image (``backend.eval``).
@@ -1297,10 +1299,7 @@ def anchor_sam_road_probability(
     from backend.train.anchor_sam import load_trained
 
     anchor = load_trained(weights).to(device).eval()
-
-    def road_probability(windows_uint8: np.ndarray) -> np.ndarray:
-        return predict_probability(anchor, windows_uint8, device)
-
+    road_probability = partial(predict_probability, anchor, device=device)
     road_probability.source = str(weights)  # type: ignore[attr-defined]
     return road_probability
 
