@@ -12,7 +12,8 @@ Peak memory: each variant runs in its own subprocess; its peak resident memory (
 peak CUDA allocation (GPU) is printed.
 
 End to end: the ``segment_roads`` job on the SpaceNet Vegas sample (probability GeoTIFF +
-polygons), wall time and km^2 / min of image area.
+polygons), wall time and km^2 / min of image area, once per number of test-time views
+(``--views``, default 1 and 8; the shipped card's default is 8).
 
 Quality: precision / recall / F1 / IoU of the shipped model on its validation split
 (massachusetts_400 ``va_*`` and ``te_*``, threshold 0.5, white no-data excluded).
@@ -102,7 +103,7 @@ def throughput(variants: list[str], device: str, repeats: int, threads: int | No
         )
 
 
-def end_to_end(device: str) -> None:
+def end_to_end(device: str, views: list[int]) -> None:
     from backend.geo.raster import open_raster, raster_info
     from backend.jobs.segment_roads import SegmentRoadsParams, run
 
@@ -115,18 +116,20 @@ def end_to_end(device: str) -> None:
     with open_raster(sample) as ds:
         info = raster_info(ds)
         area_km2 = ds.width * ds.height * info.gsd_m[0] * info.gsd_m[1] / 1e6
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        result = run(SegmentRoadsParams(
-            raster_path=str(sample), probability_path=f"{tmp}/p.tif",
-            output_path=f"{tmp}/r.gpkg", device=device, centerlines=True,
-        ))
-        seconds = time.perf_counter() - start
-    print(
-        f"\nEnd to end segment_roads on the Vegas sample ({area_km2:.3f} km2 at 0.3 m, run at "
-        f"1 m, {result['summary']['n_tiles']} tile(s), with centerlines): {seconds:.1f} s, "
-        f"{area_km2 / seconds * 60:.2f} km2/min"
-    )
+    for n_views in views:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            result = run(SegmentRoadsParams(
+                raster_path=str(sample), probability_path=f"{tmp}/p.tif",
+                output_path=f"{tmp}/r.gpkg", device=device, centerlines=True,
+                test_time_augmentation=n_views,
+            ))
+            seconds = time.perf_counter() - start
+        print(
+            f"\nEnd to end segment_roads on the Vegas sample ({area_km2:.3f} km2 at 0.3 m, run "
+            f"at 1 m, {result['summary']['n_tiles']} tile(s), with centerlines, {n_views} "
+            f"test-time view(s)): {seconds:.1f} s, {area_km2 / seconds * 60:.2f} km2/min"
+        )
 
 
 def quality(device: str) -> None:
@@ -153,13 +156,15 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--views", nargs="+", type=int, default=[1, 8],
+                        choices=[1, 2, 4, 8], help="test-time views of the end-to-end runs")
     args = parser.parse_args()
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
     throughput(args.variants, args.device, args.repeats, args.threads)
-    end_to_end(args.device)
+    end_to_end(args.device, args.views)
     if not args.skip_quality:
         quality(args.device)
     return 0

@@ -1,6 +1,7 @@
 """Benchmark: LineGraph2Road per-stage time on a 2048 x 2048 image and a 400 x 400 tile.
 
-    python bench/bench_linegraph2road.py [--device cpu|cuda] [--variants shipped shipped+rm vit_b]
+    python bench/bench_linegraph2road.py [--device cpu|cuda]
+        [--variants shipped shipped+rm shipped+rm1 vit_b]
 
 Stages (Sec. 3, App. G/H): encoder (ViT; with the road mask model, also that model),
 decoder (three masks + window blending), nms (coupled NMS on the fused maps), graph_build
@@ -12,8 +13,9 @@ SpaceNet image.
 - ``shipped``: our model (``linegraph2road_hiera_pico_1m``) with its trained weights when
   installed (random weights otherwise, said in the output), at its own 256 px window.
 - ``shipped+rm``: the same with the road mask model its card names (Anchor-SAM pico on every
-  graph window, its time counted in ``encoder``), as ``extract_road_graph`` runs it by
-  default.
+  graph window, its time counted in ``encoder``) and the test-time views the card names
+  (``road_mask_test_time_augmentation``), as ``extract_road_graph`` runs it by default.
+- ``shipped+rm1``: the same with one view of each window (the fastest road mask).
 - ``vit_b``: the paper's ViT-B configuration with random weights (timing only), 512 px
   windows; on 2048 px that is the 5 x 5 grid.
 
@@ -61,19 +63,21 @@ def test_image(size_px: int) -> tuple[np.ndarray, str]:
     return image, "synthetic grid"
 
 
-def road_mask_of_the_card(device: str):
-    """The road probability function of the shipped model's card (``road_mask_model``)."""
+def road_mask_of_the_card(device: str, views: int | None = None):
+    """The road probability function of the shipped model's card (``road_mask_model``) with
+    ``views`` test-time views (None: the card's ``road_mask_test_time_augmentation``)."""
     from backend.jobs.extract_road_graph import inference_defaults, road_probability_function
 
-    spec = get_weights_spec("linegraph2road_hiera_pico_1m")
-    model_id = inference_defaults(spec).get("road_mask_model")
+    card = inference_defaults(get_weights_spec("linegraph2road_hiera_pico_1m"))
+    model_id = card.get("road_mask_model")
     if model_id is None:
         raise SystemExit("the shipped model's card names no road_mask_model")
-    return road_probability_function(model_id, None, device)
+    views = views or int(card.get("road_mask_test_time_augmentation", 1))
+    return road_probability_function(model_id, None, device, views), views
 
 
 def build(variant: str, device: str):
-    if variant in ("shipped", "shipped+rm"):
+    if variant.startswith("shipped"):
         spec = get_weights_spec("linegraph2road_hiera_pico_1m")
         if spec.path().is_file():
             return get_model(spec.id, device=device), "trained weights"
@@ -95,8 +99,8 @@ def run_once(predictor, image, window_px, overlap_px):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--variants", nargs="+", default=["shipped", "shipped+rm", "vit_b"],
-                        choices=["shipped", "shipped+rm", "vit_b"])
+    variants = ["shipped", "shipped+rm", "shipped+rm1", "vit_b"]
+    parser.add_argument("--variants", nargs="+", default=variants, choices=variants)
     parser.add_argument("--size", type=int, default=2048)
     args = parser.parse_args()
     import torch
@@ -110,7 +114,12 @@ def main() -> None:
     print(header)
     for variant in args.variants:
         model, weights = build(variant, args.device)
-        road_probability = road_mask_of_the_card(args.device) if variant == "shipped+rm" else None
+        road_probability = None
+        if variant.startswith("shipped+rm"):
+            road_probability, views = road_mask_of_the_card(
+                args.device, 1 if variant == "shipped+rm1" else None
+            )
+            weights += f", road mask with {views} test-time view(s)"
         predictor = LineGraph2RoadPredictor(model, args.device, road_probability=road_probability)
         window_px = model.config.input_size_px
         # Paper grid for 512 px windows on 2048: 5 x 5, overlap 128 px.

@@ -344,52 +344,52 @@ Statusordner: {state_dir}</translation>
         <translation>RoadExtract: Straßen und Objekte aus Luftbildern</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="724"/>
+        <location filename="../processing_provider/algorithms/base.py" line="750"/>
         <source>The RoadExtract backend refused the job: {detail}</source>
         <translation>Das RoadExtract-Backend hat den Auftrag abgelehnt: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="726"/>
+        <location filename="../processing_provider/algorithms/base.py" line="752"/>
         <source>Backend job {job_id} ({kind}) created.</source>
         <translation>Backend-Auftrag {job_id} ({kind}) angelegt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="803"/>
+        <location filename="../processing_provider/algorithms/base.py" line="829"/>
         <source>Cancelled; nothing was written.</source>
         <translation>Abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="769"/>
+        <location filename="../processing_provider/algorithms/base.py" line="795"/>
         <source>The backend job was cancelled; nothing was written.</source>
         <translation>Der Backend-Auftrag wurde abgebrochen; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="773"/>
+        <location filename="../processing_provider/algorithms/base.py" line="799"/>
         <source>The backend job failed: {error}</source>
         <translation>Der Backend-Auftrag ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="748"/>
+        <location filename="../processing_provider/algorithms/base.py" line="774"/>
         <source>The RoadExtract backend reported an error: {detail}</source>
         <translation>Das RoadExtract-Backend hat einen Fehler gemeldet: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="744"/>
+        <location filename="../processing_provider/algorithms/base.py" line="770"/>
         <source>Cancelling backend job {job_id} ...</source>
         <translation>Backend-Auftrag {job_id} wird abgebrochen …</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="761"/>
+        <location filename="../processing_provider/algorithms/base.py" line="787"/>
         <source>Could not confirm the cancellation: {detail}</source>
         <translation>Der Abbruch konnte nicht bestätigt werden: {detail}</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="862"/>
+        <location filename="../processing_provider/algorithms/base.py" line="888"/>
         <source>The backend wrote {layer} in {crs}, not in the layer CRS {layer_crs}.</source>
         <translation>Das Backend hat {layer} in {crs} geschrieben, nicht im KBS des Layers {layer_crs}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="990"/>
+        <location filename="../processing_provider/algorithms/base.py" line="1016"/>
         <source>{detail} Start it again (Raster &gt; RoadExtract &gt; Start backend, or `make serve` in the plugin folder) and run the algorithm again.</source>
         <translation>{detail} Starten Sie es erneut (Raster &gt; RoadExtract &gt; Backend starten oder `make serve` im Plugin-Ordner) und führen Sie den Algorithmus noch einmal aus.</translation>
     </message>
@@ -409,27 +409,27 @@ Statusordner: {state_dir}</translation>
         <translation>Der Vektorlayer ist ungültig.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="500"/>
+        <location filename="../processing_provider/algorithms/base.py" line="526"/>
         <source>Input raster {path} does not exist.</source>
         <translation>Das Eingaberaster {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="501"/>
+        <location filename="../processing_provider/algorithms/base.py" line="527"/>
         <source>{path} is not a raster that QGIS (GDAL) can open.</source>
         <translation>{path} ist kein Raster, das QGIS (GDAL) öffnen kann.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="516"/>
+        <location filename="../processing_provider/algorithms/base.py" line="542"/>
         <source>Raster {name} has no coordinate reference system. Assign one (Raster &gt; Projections &gt; Assign Projection, or the layer properties) and run again.</source>
         <translation>Das Raster {name} hat kein Koordinatenbezugssystem. Weisen Sie eines zu (Raster &gt; Projektionen &gt; Projektion zuweisen oder in den Layereigenschaften) und starten Sie erneut.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="533"/>
+        <location filename="../processing_provider/algorithms/base.py" line="559"/>
         <source>Band {band} does not exist; raster {name} has {count} band(s).</source>
         <translation>Kanal {band} existiert nicht; das Raster {name} hat {count} Kanal/Kanäle.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="562"/>
+        <location filename="../processing_provider/algorithms/base.py" line="588"/>
         <source>Layer {name} is not a local file; exported it to {path}.</source>
         <translation>Der Layer {name} ist keine lokale Datei; er wurde nach {path} exportiert.</translation>
     </message>
@@ -449,12 +449,12 @@ Statusordner: {state_dir}</translation>
         <translation>Straßen oder Objekte durch Klicken und Zeichnen auf der Karte extrahieren; über mehrere Runden verfeinern und dann in einen Layer übernehmen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="630"/>
+        <location filename="../processing_provider/algorithms/base.py" line="656"/>
         <source>Checkpoint {path} does not exist.</source>
         <translation>Der Checkpoint {path} existiert nicht.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="943"/>
+        <location filename="../processing_provider/algorithms/base.py" line="969"/>
         <source>Objects</source>
         <translation>Objekte</translation>
     </message>
@@ -914,22 +914,22 @@ Statusordner: {state_dir}</translation>
         <translation>Der Layer {name} hat das neue Objekt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="612"/>
+        <location filename="../processing_provider/algorithms/base.py" line="638"/>
         <source>Choose 3 bands (red, green, blue) or 1 band (grey), not {count}.</source>
         <translation>Wählen Sie 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau), nicht {count}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="680"/>
+        <location filename="../processing_provider/algorithms/base.py" line="706"/>
         <source>Unknown model {model}; the backend has: {choices}.</source>
         <translation>Unbekanntes Modell {model}; das Backend hat: {choices}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="686"/>
+        <location filename="../processing_provider/algorithms/base.py" line="712"/>
         <source>The weights of model {model} are not installed. {how_to_install} Or give a checkpoint file of your own.</source>
         <translation>Die Gewichte des Modells {model} sind nicht installiert. {how_to_install} Oder geben Sie eine eigene Checkpoint-Datei an.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/base.py" line="643"/>
+        <location filename="../processing_provider/algorithms/base.py" line="669"/>
         <source>The folder of the report {path} does not exist; create it first.</source>
         <translation>Der Ordner des Berichts {path} existiert nicht; legen Sie ihn zuerst an.</translation>
     </message>
@@ -1995,117 +1995,117 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
 <context>
     <name>ExtractRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="60"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="61"/>
         <source>Extract road graph (LineGraph2Road)</source>
         <translation>Straßengraph extrahieren (LineGraph2Road)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="64"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="65"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="94"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="95"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="96"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="97"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="105"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="106"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="113"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="114"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="113"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="114"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="122"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="123"/>
         <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="131"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="132"/>
         <source>Merge chains of edges through degree-2 nodes</source>
         <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="139"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="140"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="147"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="148"/>
         <source>Window size (model pixels, 0: the model&apos;s)</source>
         <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="156"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="157"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="185"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="191"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="201"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="224"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="230"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="288"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="297"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="302"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="311"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="163"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="164"/>
         <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="170"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="171"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="70"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="71"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
@@ -2122,9 +2122,14 @@ Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="177"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
         <source>Use the model&apos;s own road mask (not the road segmentation model its card names)</source>
         <translation>Eigene Straßenmaske des Modells verwenden (nicht das Straßensegmentierungsmodell aus seiner Modellkarte)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="187"/>
+        <source>Test-time augmentation of the road mask: views of each window averaged</source>
+        <translation>Testzeit-Augmentierung der Straßenmaske: gemittelte Ansichten jedes Fensters</translation>
     </message>
 </context>
 <context>
@@ -2439,6 +2444,34 @@ Das Ergebnis dient als Eingabe für „Boxen zu Masken (SAMRS)“.</translation>
     </message>
 </context>
 <context>
+    <name>RoadExtractAlgorithm</name>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <source>The model&apos;s validated choice</source>
+        <translation>Die validierte Wahl des Modells</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <source>1 view (fastest)</source>
+        <translation>1 Ansicht (am schnellsten)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <source>2 views (the image and its mirror)</source>
+        <translation>2 Ansichten (das Bild und sein Spiegelbild)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <source>4 views (the flips)</source>
+        <translation>4 Ansichten (die Spiegelungen)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/base.py" line="455"/>
+        <source>8 views (all rotations and flips; slowest)</source>
+        <translation>8 Ansichten (alle Drehungen und Spiegelungen; am langsamsten)</translation>
+    </message>
+</context>
+<context>
     <name>RoadMaskToVectors</name>
     <message>
         <location filename="../processing_provider/algorithms/road_mask_to_vectors.py" line="51"/>
@@ -2546,17 +2579,17 @@ Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gest
 <context>
     <name>SegmentRoads</name>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="69"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="70"/>
         <source>Segment roads (Anchor-SAM)</source>
         <translation>Straßen segmentieren (Anchor-SAM)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="73"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="74"/>
         <source>road,segmentation,mask,probability,polygon,centerline,anchor-sam,sam2,deep learning,aerial</source>
         <translation>Straße,Segmentierung,Maske,Wahrscheinlichkeit,Polygon,Mittellinie,Anchor-SAM,SAM2,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="80"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="81"/>
         <source>Segments the roads of an aerial image with the Anchor-SAM method (SAM2 Hiera encoder, multiscale deformable context perceiver, Bayesian skip connections). Writes a road probability raster (GeoTIFF, 0 to 1, on the input&apos;s grid and in its CRS), road polygons where the probability reaches the threshold and, if requested, road centerlines.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s), processed in overlapping tiles that are blended, and the probability is resampled back to the input&apos;s pixels.
@@ -2569,104 +2602,109 @@ Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="97"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="98"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="99"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="100"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="108"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="109"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="124"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="130"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="131"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="138"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="139"/>
         <source>Tile size (model pixels)</source>
         <translation>Kachelgröße (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="145"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="146"/>
         <source>Tile overlap (model pixels)</source>
         <translation>Kachelüberlappung (Modellpixel)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="152"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="157"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="301"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="309"/>
         <source>Road probability</source>
         <translation>Straßenwahrscheinlichkeit</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="209"/>
         <source>Road polygons</source>
         <translation>Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="209"/>
         <source>Road centerlines</source>
         <translation>Straßenmittellinien</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="209"/>
         <source>Number of road polygons</source>
         <translation>Anzahl der Straßenpolygone</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="204"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="209"/>
         <source>Number of centerline edges</source>
         <translation>Anzahl der Mittellinienkanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="249"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="254"/>
         <source>The road probability raster is written as GeoTIFF: choose a file name ending in .tif, not {path}.</source>
         <translation>Das Raster mit Straßenwahrscheinlichkeiten wird als GeoTIFF geschrieben: Wählen Sie einen Dateinamen mit der Endung .tif, nicht {path}.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="302"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="310"/>
         <source>{polygons} road polygon(s), {fraction:.1%} of the valid area is road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{polygons} Straßenpolygon(e), {fraction:.1%} der gültigen Fläche sind Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="315"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="323"/>
         <source>No road reached the threshold. Lower the threshold, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Keine Straße hat den Schwellenwert erreicht. Senken Sie den Schwellenwert, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="113"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="114"/>
         <source>Road probability threshold (0 to 1; empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Straßenwahrscheinlichkeit (0 bis 1; leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="123"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="124"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="156"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="161"/>
         <source>Minimum polygon area (m²)</source>
         <translation>Mindestfläche der Polygone (m²)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/segment_roads.py" line="163"/>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="168"/>
         <source>Polygon simplify tolerance (metres, 0: none)</source>
         <translation>Toleranz der Polygonvereinfachung (Meter, 0: keine)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/segment_roads.py" line="153"/>
+        <source>Test-time augmentation: views of each tile averaged</source>
+        <translation>Testzeit-Augmentierung: gemittelte Ansichten jeder Kachel</translation>
     </message>
 </context>
 </TS>

@@ -59,6 +59,19 @@ class Bounds:
 
 
 UNIT_INTERVAL = Bounds(0.0, 1.0)
+# Views a road segmentation model may average per tile (test-time augmentation, see
+# backend/methods/anchor_sam/predict.py): the tile, its mirror, the flips, all symmetries.
+TEST_TIME_AUGMENTATIONS = (1, 2, 4, 8)
+
+
+def check_test_time_augmentation(name: str, value: int | None) -> None:
+    """Raise :class:`RequestError` unless ``value`` is None or in TEST_TIME_AUGMENTATIONS."""
+    if value is not None and value not in TEST_TIME_AUGMENTATIONS:
+        raise RequestError(
+            f"{name}: must be one of {', '.join(map(str, TEST_TIME_AUGMENTATIONS))}, got {value!r}"
+        )
+
+
 NON_NEGATIVE = Bounds(0.0)
 POSITIVE = Bounds(0.0, minimum_exclusive=True)
 
@@ -332,6 +345,8 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         road_threshold: t_r of coupled NMS (paper Sec. 3.3); None: the model card's.
         road_mask_model: Anchor-SAM model whose road probability replaces the LineGraph2Road
             road mask; :attr:`OWN_ROAD_MASK` for the model's own; None: the model card's.
+        road_mask_test_time_augmentation: Views of each window the road mask model
+            averages (:data:`TEST_TIME_AUGMENTATIONS`); None: the model card's.
         merge_chains: Merge chains of degree-2 vertices into longer polylines.
     """
 
@@ -361,13 +376,18 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         "keypoint_threshold",
         "road_threshold",
         "road_mask_model",
+        "road_mask_test_time_augmentation",
     )
     _THRESHOLDS: ClassVar[tuple[str, ...]] = (
         "edge_threshold",
         "keypoint_threshold",
         "road_threshold",
     )
-    _INTS: ClassVar[tuple[str, ...]] = ("window_px", "overlap_px")
+    _INTS: ClassVar[tuple[str, ...]] = (
+        "window_px",
+        "overlap_px",
+        "road_mask_test_time_augmentation",
+    )
     _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", *_THRESHOLDS)
 
     model: str = DEFAULT_MODEL
@@ -377,6 +397,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     keypoint_threshold: float | None = None
     road_threshold: float | None = None
     road_mask_model: str | None = None
+    road_mask_test_time_augmentation: int | None = None
     merge_chains: bool = False
 
     def validate(self) -> None:
@@ -396,6 +417,9 @@ class ExtractRoadGraphRequest(RasterModelRequest):
                 f"overlap_px: must be smaller than the window ({self.window_px} px), "
                 f"got {self.overlap_px}"
             )
+        check_test_time_augmentation(
+            "road_mask_test_time_augmentation", self.road_mask_test_time_augmentation
+        )
 
     def to_params(self) -> dict[str, Any]:
         """Return the JSON ``params`` of an ``extract_road_graph`` job (validated).
@@ -535,6 +559,9 @@ class SegmentRoadsRequest(RasterModelRequest):
         overlap_px: Overlap of neighbouring tiles in model pixels (blended).
         threshold: Road where the probability is at least this; None: the threshold the
             model card chose on validation data (0.3 for the shipped model), else 0.5.
+        test_time_augmentation: Views of each tile whose probabilities are averaged
+            (:data:`TEST_TIME_AUGMENTATIONS`; each view costs one more model pass); None:
+            the model card's choice, else 1.
         centerlines: Also write centerlines and nodes (mask-to-vectors).
         simplify_tolerance_m: Polygon simplification tolerance, metres on the ground
             whatever the raster CRS (0: none).
@@ -560,8 +587,9 @@ class SegmentRoadsRequest(RasterModelRequest):
         "bands",
         "gsd_m",
         "threshold",
+        "test_time_augmentation",
     )
-    _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px")
+    _INTS: ClassVar[tuple[str, ...]] = ("tile_px", "overlap_px", "test_time_augmentation")
     _FLOATS: ClassVar[tuple[str, ...]] = (
         "gsd_m",
         "threshold",
@@ -575,6 +603,7 @@ class SegmentRoadsRequest(RasterModelRequest):
     tile_px: int = 512
     overlap_px: int = 64
     threshold: float | None = None
+    test_time_augmentation: int | None = None
     centerlines: bool = False
     simplify_tolerance_m: float = 0.0
     min_area_m2: float = 0.0
@@ -597,6 +626,7 @@ class SegmentRoadsRequest(RasterModelRequest):
                 f"overlap_px: must be >= 0 and smaller than the tile ({self.tile_px} px), "
                 f"got {self.overlap_px}"
             )
+        check_test_time_augmentation("test_time_augmentation", self.test_time_augmentation)
 
 
 # SAMRS prompt modes (backend/methods/samrs/prompts.py): "auto" (H-Box for horizontal boxes,

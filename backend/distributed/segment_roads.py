@@ -46,7 +46,13 @@ from backend.distributed.manifest import BlockManifest, run_key
 from backend.geo.raster import ImageReader, open_raster
 from backend.geo.windows import Tile, tile_starts
 from backend.jobs.scenes import mosaic_folder, mosaic_input, remove_mosaic_folder, scene_paths
-from backend.jobs.segment_roads import SegmentRoadsParams, predict_tile, segment, validate
+from backend.jobs.segment_roads import (
+    SegmentRoadsParams,
+    predict_tile,
+    segment,
+    validate,
+    with_model_defaults,
+)
 from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.device import resolve_device
 from backend.runtime.progress import Progress, no_progress
@@ -92,6 +98,7 @@ class SegmentModelPlugin(WorkerPlugin):
             checkpoint=params.checkpoint,
             verify_sha256=params.checkpoint is None,
         )
+        self.views = params.test_time_augmentation or 1
         self.loads += 1
         self._dataset = open_raster(params.raster_path)
         self.reader = ImageReader(self._dataset, tuple(params.bands) if params.bands else None)
@@ -102,7 +109,7 @@ class SegmentModelPlugin(WorkerPlugin):
 
     def predict(self, tile: Tile, scale: float) -> np.ndarray:
         self.tiles += 1
-        return predict_tile(self.model, self.device, self.reader, scale, tile)
+        return predict_tile(self.model, self.device, self.reader, scale, tile, self.views)
 
 
 def predict_tile_task(plugin_name: str, tile: Tile, scale: float) -> np.ndarray:
@@ -208,7 +215,7 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
             the finished ones stay in the manifest for a rerun).
     """
     validate(params)
-    params = with_absolute_paths(params)
+    params = with_model_defaults(with_absolute_paths(params))
     scenes = scene_paths(params)
     key = run_key(params, [*scenes, *([params.checkpoint] if params.checkpoint else [])])
     with mosaic_input(params, mosaic_folder(params.output_path)) as mosaic:

@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -91,6 +91,15 @@ class ExtractRoadGraphParams(GpkgOutputParams, SceneListParams, RasterModelParam
             "Registered Anchor-SAM model whose road probability replaces the LineGraph2Road "
             f"road mask in coupled NMS (default: the model card's; '{OWN_ROAD_MASK}': the "
             "model's own road mask)."
+        ),
+    )
+    road_mask_test_time_augmentation: Literal[1, 2, 4, 8] | None = Field(
+        None,
+        description=(
+            "Views of each window the road mask model averages (1: the window only, fastest; "
+            "2, 4, 8: mirrors, flips, all rotations and flips; each costs one more pass of "
+            "that model). Default: the LineGraph2Road model card's, chosen on validation data "
+            "together with its thresholds, else 1. Ignored with the model's own road mask."
         ),
     )
     merge_chains: bool = Field(False, description="Merge degree-2 chains into longer polylines.")
@@ -217,6 +226,7 @@ class GraphSettings:
     keypoint: float
     road: float
     road_mask_model: str | None = None
+    road_mask_test_time_augmentation: int = 1
 
 
 def road_mask_model_id(params: ExtractRoadGraphParams, spec) -> str | None:
@@ -251,13 +261,22 @@ def check_road_mask_model(params: ExtractRoadGraphParams) -> None:
     check_weights_installed(road_spec, None, params.model_dir)
 
 
-def road_probability_function(model_id: str, model_dir: str | None, device: str):
+def road_probability_function(
+    model_id: str, model_dir: str | None, device: str, test_time_augmentation: int = 1
+):
     """``f(windows (B, H, W, 3) uint8) -> (B, H, W) float32`` road probability of the
-    registered Anchor-SAM model ``model_id`` (weights checked against their sha256)."""
+    registered Anchor-SAM model ``model_id`` (weights checked against their sha256), averaged
+    over ``test_time_augmentation`` views (``predict_probability``)."""
     from backend.methods.anchor_sam.predict import predict_probability
 
     model: Any = get_model(model_id, model_dir=model_dir, device=device).eval()
-    return partial(predict_probability, model, device=device, amp=device.startswith("cuda"))
+    return partial(
+        predict_probability,
+        model,
+        device=device,
+        amp=device.startswith("cuda"),
+        test_time_augmentation=test_time_augmentation,
+    )
 
 
 def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
@@ -273,7 +292,13 @@ def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
     t_edge = pick(params.edge_threshold, "edge")
     t_k = pick(params.keypoint_threshold, "keypoint")
     t_r = pick(params.road_threshold, "road")
-    return GraphSettings(PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r, road_mask_model)
+    views: int | None = params.road_mask_test_time_augmentation
+    if views is None:
+        views = int(inference_defaults(spec).get("road_mask_test_time_augmentation", 1))
+    return GraphSettings(
+        PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r, road_mask_model,
+        views if road_mask_model is not None else 1,
+    )  # fmt: skip
 
 
 def block_predictor(params: ExtractRoadGraphParams, model, device: str, settings: GraphSettings):
@@ -296,7 +321,10 @@ def block_predictor(params: ExtractRoadGraphParams, model, device: str, settings
     road_probability = None
     if settings.road_mask_model is not None:
         road_probability = road_probability_function(
-            settings.road_mask_model, params.model_dir, device
+            settings.road_mask_model,
+            params.model_dir,
+            device,
+            settings.road_mask_test_time_augmentation,
         )
     predictor = LineGraph2RoadPredictor(
         model, device, settings.predictor_params, road_probability=road_probability
@@ -405,6 +433,7 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
         "n_blocks": len(blocks),
         "thresholds": {"edge": t_edge, "keypoint": settings.keypoint, "road": settings.road},
         "road_mask_model": settings.road_mask_model or OWN_ROAD_MASK,
+        "road_mask_test_time_augmentation": settings.road_mask_test_time_augmentation,
     }
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
 
@@ -414,11 +443,13 @@ def inference_defaults(spec, own_road_mask: bool = False) -> dict[str, Any]:
 
     A card whose defaults take the road mask from another model (``road_mask_model``) may
     hold, under ``own_road_mask``, the thresholds validated with the model's own road mask;
-    with ``own_road_mask`` those replace the defaults and ``road_mask_model`` is dropped.
+    with ``own_road_mask`` those replace the defaults and ``road_mask_model`` (with its
+    ``road_mask_test_time_augmentation``) is dropped.
     """
     card = dict((spec.model_card or {}).get("inference_defaults", {}))
     own = card.pop("own_road_mask", None) or {}
     if own_road_mask and card.pop("road_mask_model", None) is not None:
+        card.pop("road_mask_test_time_augmentation", None)
         card.update(own)
     return card
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import rasterio
@@ -61,9 +62,18 @@ class SegmentRoadsParams(GpkgOutputParams, SceneListParams, RasterModelParams):
     tile_px: int = Field(512, ge=64, le=2048, description="Tile side in model pixels.")
     overlap_px: int = Field(64, ge=0, le=512, description="Tile overlap in model pixels.")
     threshold: float | None = Field(
-        None, ge=0, le=1,
+        None,
+        ge=0,
+        le=1,
         description="Road where probability >= this (default: the threshold the model card "
         "chose on validation data, else 0.5).",
+    )
+    test_time_augmentation: Literal[1, 2, 4, 8] | None = Field(
+        None,
+        description="Views of each tile whose probabilities are averaged: 1 (the tile only, "
+        "fastest), 2 (and its mirror), 4 (the flips), 8 (all rotations and flips); each view "
+        "costs one more pass of the model. Default: the model card's choice on validation "
+        "data, else 1.",
     )
     centerlines: bool = Field(False, description="Also write centerlines and nodes.")
     simplify_tolerance_map: float = Field(
@@ -135,12 +145,16 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
     if params.scheduler:
         return run_on_scheduler(KIND, params, report)
     validate(params)
+    params = with_model_defaults(params)
     n_scenes = len(scene_paths(params))
     with mosaic_input(params) as params:
         loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
+        views = params.test_time_augmentation or 1
 
         def make_predict(reader: ImageReader, scale: float) -> Callable[[Tile], np.ndarray]:
-            return lambda tile: predict_tile(loaded.module, loaded.device, reader, scale, tile)
+            return lambda tile: predict_tile(
+                loaded.module, loaded.device, reader, scale, tile, views
+            )
 
         result = segment(params, report, loaded.spec.gsd_m, loaded.device, make_predict)
     result["summary"]["n_scenes"] = n_scenes
@@ -154,7 +168,32 @@ def model_threshold(model_id: str) -> float:
     return float(card.get("inference_defaults", {}).get("threshold", 0.5))
 
 
-def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Tile) -> np.ndarray:
+def model_test_time_augmentation(model_id: str) -> int:
+    """The number of test-time views a model's card validated
+    (``inference_defaults.test_time_augmentation``, chosen on a selection split), else 1."""
+    card = get_weights_spec(model_id).model_card or {}
+    return int(card.get("inference_defaults", {}).get("test_time_augmentation", 1))
+
+
+def with_model_defaults(params: SegmentRoadsParams) -> SegmentRoadsParams:
+    """``params`` with the threshold and test-time views left empty taken from the model
+    card (:func:`model_threshold`, :func:`model_test_time_augmentation`)."""
+    update = {}
+    if params.threshold is None:
+        update["threshold"] = model_threshold(params.model)
+    if params.test_time_augmentation is None:
+        update["test_time_augmentation"] = model_test_time_augmentation(params.model)
+    return params.model_copy(update=update)
+
+
+def predict_tile(
+    model,
+    device: str,
+    reader: ImageReader,
+    scale: float,
+    tile: Tile,
+    test_time_augmentation: int = 1,
+) -> np.ndarray:
     """Road probability of one tile: read as RGB at the model's GSD, segment, resample back.
 
     Args:
@@ -162,6 +201,7 @@ def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Ti
         reader: the input raster's :class:`ImageReader`.
         scale: model pixels per raster pixel.
         tile: the tile, in raster pixels.
+        test_time_augmentation: views averaged (``predict_probability``).
 
     Returns:
         (1, tile.height, tile.width) float32 probabilities (0 where the tile has no data).
@@ -177,7 +217,9 @@ def predict_tile(model, device: str, reader: ImageReader, scale: float, tile: Ti
         return np.zeros((1, tile.height, tile.width), np.float32)
     image = reader.read_rgb(tile.window, shape)
     image[~valid] = 0
-    prob = predict_probability(model, image, device, amp=True)
+    prob = predict_probability(
+        model, image, device, amp=True, test_time_augmentation=test_time_augmentation
+    )
     if prob.shape != (tile.height, tile.width):  # back to raster pixels
         prob = torch.nn.functional.interpolate(
             torch.from_numpy(prob)[None, None],
@@ -206,8 +248,8 @@ def segment(
 
     Returns and raises as :func:`run`.
     """
+    params = with_model_defaults(params)
     threshold = model_threshold(params.model) if params.threshold is None else params.threshold
-    params = params.model_copy(update={"threshold": threshold})
     with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
@@ -285,6 +327,7 @@ def segment(
         "model": params.model,
         "n_tiles": n_tiles,
         "threshold": threshold,
+        "test_time_augmentation": params.test_time_augmentation,
     }
     return {
         "outputs": {

@@ -622,6 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--model-gsd-m", type=float, default=1.0)
     rp.add_argument("--out", required=True, help="output stem: STEM.json and STEM.md")
     rp.add_argument("--threads", type=int, default=None)
+    rp.add_argument("--test-time-augmentation", type=int, default=1, choices=(1, 2, 4, 8),
+                    help="views averaged per image (predict_probability)")
     return parser
 
 
@@ -654,8 +656,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(evaluate(model, samples, args.device, thresholds), indent=2))
     elif args.command == "report":
         report = segmentation_report(
-            anchor_sam_probability_fn(load_trained(args.weights)),
-            load_eval_samples(args.roads), args.model_gsd_m, f"anchor_sam:{args.weights}",
+            anchor_sam_probability_fn(load_trained(args.weights),
+                                      test_time_augmentation=args.test_time_augmentation),
+            load_eval_samples(args.roads), args.model_gsd_m, f"anchor_sam:{args.weights}"
+            + (f" ({args.test_time_augmentation} test-time views)"
+               if args.test_time_augmentation > 1 else ""),
         )
         json_path, md_path = write_report(report, args.out)
         print(report_markdown(report))

@@ -1290,17 +1290,23 @@ def vegas_labelled_topo_recall(
 
 
 def anchor_sam_road_probability(
-    weights: str | os.PathLike[str], device: str = "cpu"
+    weights: str | os.PathLike[str], device: str = "cpu", test_time_augmentation: int = 1
 ) -> Callable[[np.ndarray], np.ndarray]:
     """``f(windows (B, H, W, 3) uint8) -> (B, H, W)`` road probability of an Anchor-SAM
-    weights file (training checkpoint or fp16 export), for ``road_probability`` arguments;
-    its ``source`` attribute names the file (reports record it)."""
+    weights file (training checkpoint or fp16 export), for ``road_probability`` arguments,
+    averaged over ``test_time_augmentation`` views (``predict_probability``); its ``source``
+    attribute names the file and the views (reports record it)."""
     from backend.methods.anchor_sam.predict import predict_probability
     from backend.train.anchor_sam import load_trained
 
     anchor = load_trained(weights).to(device).eval()
-    road_probability = partial(predict_probability, anchor, device=device)
-    road_probability.source = str(weights)  # type: ignore[attr-defined]
+    road_probability = partial(
+        predict_probability, anchor, device=device, test_time_augmentation=test_time_augmentation
+    )
+    source = str(weights)
+    if test_time_augmentation > 1:
+        source += f" ({test_time_augmentation} test-time views)"
+    road_probability.source = source  # type: ignore[attr-defined]
     return road_probability
 
 
@@ -1726,6 +1732,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Anchor-SAM weights whose road probability replaces the model's road mask",
     )
+    rp.add_argument(
+        "--road-mask-test-time-augmentation",
+        type=int,
+        default=1,
+        choices=(1, 2, 4, 8),
+        help="views averaged by the road mask model (predict_probability)",
+    )
 
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
@@ -1777,7 +1790,9 @@ def main(argv: list[str] | None = None) -> int:
         cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
         road_probability = None
         if args.road_mask_weights:
-            road_probability = anchor_sam_road_probability(args.road_mask_weights, args.device)
+            road_probability = anchor_sam_road_probability(
+                args.road_mask_weights, args.device, args.road_mask_test_time_augmentation
+            )
         report = graph_report(
             model,
             args.data,

@@ -269,11 +269,16 @@ def load_eval_samples(roads_root: str | Path, domains: Sequence[str] | None = No
             if s.split in splits]
 
 
-def anchor_sam_probability_fn(model: Any, device: str = "cpu") -> ProbabilityFn:
-    """Wrap an Anchor-SAM network (eval mode) as a :data:`ProbabilityFn`."""
+def anchor_sam_probability_fn(
+    model: Any, device: str = "cpu", test_time_augmentation: int = 1
+) -> ProbabilityFn:
+    """Wrap an Anchor-SAM network (eval mode) as a :data:`ProbabilityFn`, averaging
+    ``test_time_augmentation`` views (``predict_probability``)."""
     from backend.methods.anchor_sam.predict import predict_probability
 
     def predict(image: np.ndarray) -> np.ndarray:
-        return predict_probability(model, image, device)
+        return predict_probability(
+            model, image, device, test_time_augmentation=test_time_augmentation
+        )
 
     return predict

@@ -68,7 +68,7 @@ from ...plugin.layers import (
     raster_file_for_backend,
 )
 from ...plugin.models import ModelChoice, model_choices
-from ...plugin.params import JobRequest, RequestError
+from ...plugin.params import TEST_TIME_AUGMENTATIONS, JobRequest, RequestError
 from ...plugin.resources import algorithm_icon_path, style_path
 from ...plugin.settings import PluginSettings
 
@@ -448,6 +448,32 @@ class RoadExtractAlgorithm(QgsProcessingAlgorithm):
         if parameters.get(name) in (None, ""):
             return None
         return self.parameterAsDouble(parameters, name, context)
+
+    def test_time_augmentation_parameter(self, name: str, label: str) -> QgsProcessingParameterEnum:
+        """An optional choice of test-time views: the model card's (first, the default), or
+        one of :data:`TEST_TIME_AUGMENTATIONS` (read with :meth:`test_time_augmentation`)."""
+        return QgsProcessingParameterEnum(
+            name,
+            label,
+            options=[
+                self.tr("The model's validated choice"),
+                self.tr("1 view (fastest)"),
+                self.tr("2 views (the image and its mirror)"),
+                self.tr("4 views (the flips)"),
+                self.tr("8 views (all rotations and flips; slowest)"),
+            ],
+            defaultValue=0,
+            # Optional: graphical models and scripts saved before it existed still run.
+            optional=True,
+        )
+
+    def test_time_augmentation(
+        self, parameters: dict[str, Any], name: str, context: QgsProcessingContext
+    ) -> int | None:
+        """The views chosen in a :meth:`test_time_augmentation_parameter`; None for the
+        model card's choice."""
+        index = self.parameterAsEnum(parameters, name, context)
+        return TEST_TIME_AUGMENTATIONS[index - 1] if index > 0 else None
 
     def checkParameterValues(  # noqa: N802 - QGIS API
         self, parameters: dict[str, Any], context: QgsProcessingContext

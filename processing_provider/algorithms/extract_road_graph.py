@@ -38,6 +38,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     KEYPOINT_THRESHOLD = "KEYPOINT_THRESHOLD"
     ROAD_THRESHOLD = "ROAD_THRESHOLD"
     OWN_ROAD_MASK = "OWN_ROAD_MASK"
+    ROAD_MASK_TEST_TIME_AUGMENTATION = "ROAD_MASK_TEST_TIME_AUGMENTATION"
     MERGE_CHAINS = "MERGE_CHAINS"
     DEVICE = "DEVICE"
     OUTPUT_EDGES = "OUTPUT_EDGES"
@@ -177,12 +178,15 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             QgsProcessingParameterBoolean(
                 self.OWN_ROAD_MASK,
                 self.tr(
-                    "Use the model's own road mask (not the road segmentation model its card "
-                    "names)"
+                    "Use the model's own road mask (not the road segmentation model its card names)"
                 ),
                 defaultValue=False,
                 # Optional: graphical models and scripts saved before it existed still run.
                 optional=True,
+            ),
+            self.test_time_augmentation_parameter(
+                self.ROAD_MASK_TEST_TIME_AUGMENTATION,
+                self.tr("Test-time augmentation of the road mask: views of each window averaged"),
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE,
@@ -258,6 +262,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 ExtractRoadGraphRequest.OWN_ROAD_MASK
                 if self.parameterAsBoolean(parameters, self.OWN_ROAD_MASK, context)
                 else None
+            ),
+            road_mask_test_time_augmentation=self.test_time_augmentation(
+                parameters, self.ROAD_MASK_TEST_TIME_AUGMENTATION, context
             ),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
             scheduler=self.scheduler_value(parameters, context),

@@ -45,6 +45,7 @@ class SegmentRoads(RoadExtractAlgorithm):
     TILE_SIZE = "TILE_SIZE"
     OVERLAP = "OVERLAP"
     THRESHOLD = "THRESHOLD"
+    TEST_TIME_AUGMENTATION = "TEST_TIME_AUGMENTATION"
     DEVICE = "DEVICE"
     MIN_AREA = "MIN_AREA"
     SIMPLIFY_TOLERANCE = "SIMPLIFY_TOLERANCE"
@@ -148,6 +149,10 @@ class SegmentRoads(RoadExtractAlgorithm):
                 type=QgsProcessingParameterNumber.Integer,
                 defaultValue=defaults.overlap_px,
                 **number_range(SegmentRoadsRequest, "overlap_px"),
+            ),
+            self.test_time_augmentation_parameter(
+                self.TEST_TIME_AUGMENTATION,
+                self.tr("Test-time augmentation: views of each tile averaged"),
             ),
             QgsProcessingParameterEnum(
                 self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0
@@ -267,6 +272,9 @@ class SegmentRoads(RoadExtractAlgorithm):
             tile_px=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             overlap_px=self.parameterAsInt(parameters, self.OVERLAP, context),
             threshold=self.optional_double(parameters, self.THRESHOLD, context),
+            test_time_augmentation=self.test_time_augmentation(
+                parameters, self.TEST_TIME_AUGMENTATION, context
+            ),
             centerlines=self.output_requested(parameters, self.OUTPUT_CENTERLINES),
             min_area_m2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
             simplify_tolerance_m=self.parameterAsDouble(

@@ -27,7 +27,8 @@ def _outputs(tmp_path: Path, centerlines: bool = True) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def segment_run(backend_session, roadextract, rgb_path, tmp_path_factory, env):
     """One run with the defaults, a low threshold (so polygons exist whatever the model
-    finds on this out-of-domain image) and centerlines, shared by the checks below."""
+    finds on this out-of-domain image), 2 test-time views (the enum reaches the backend;
+    fewer model passes than the card's default) and centerlines, shared by the checks below."""
     import processing
 
     env.ensure_provider_registered(roadextract)
@@ -35,7 +36,14 @@ def segment_run(backend_session, roadextract, rgb_path, tmp_path_factory, env):
     backend_session.settings.save()
     outputs = _outputs(tmp_path_factory.mktemp("segment"))
     results = processing.run(
-        ALG_ID, {"INPUT": str(rgb_path), "MODEL": MODEL_ID, "THRESHOLD": 0.2, **outputs}
+        ALG_ID,
+        {
+            "INPUT": str(rgb_path),
+            "MODEL": MODEL_ID,
+            "THRESHOLD": 0.2,
+            "TEST_TIME_AUGMENTATION": 2,  # the third choice: 2 views
+            **outputs,
+        },
     )
     run = SimpleNamespace(
         results=results,
@@ -84,7 +92,10 @@ def test_request_matches_the_backend_params_schema(params_schema_properties, rx)
     )
     properties = params_schema_properties(request)
     defaults = dataclasses.asdict(rx.params.SegmentRoadsRequest("", "", probability_path="/p.tif"))
-    for name in ("model", "tile_px", "overlap_px", "threshold", "prune_spur_length_m"):
+    for name in (
+        "model", "tile_px", "overlap_px", "threshold", "test_time_augmentation",
+        "prune_spur_length_m",
+    ):  # fmt: skip
         assert properties[name]["default"] == defaults[name], name
 
 

@@ -106,10 +106,12 @@ def test_extract_road_graph_params(rx):
         overlap_px=128,
         edge_threshold=0.2,
         road_mask_model="none",
+        road_mask_test_time_augmentation=4,
         merge_chains=True,
     )
     params = request.to_params()
     assert params["road_mask_model"] == "none"
+    assert params["road_mask_test_time_augmentation"] == 4
     assert params["checkpoint"] == "/w/own.pt"
     assert params["device"] == "cpu"
     assert params["bands"] == [3, 2, 1]
@@ -294,3 +296,24 @@ def test_interactive_encode_takes_one_start_and_only_for_the_road_engine(rx):
         encode(
             raster_path="/data/view.tif", engine="sam", initial_model="anchor_sam_pico_1m"
         ).to_params()
+
+
+@pytest.mark.parametrize(
+    ("request_class", "field"),
+    [
+        ("SegmentRoadsRequest", "test_time_augmentation"),
+        ("ExtractRoadGraphRequest", "road_mask_test_time_augmentation"),
+    ],
+)
+def test_test_time_views_are_sent_only_when_chosen_and_checked(rx, request_class, field):
+    paths = {"raster_path": "/r.tif", "output_path": "/o.gpkg"}
+    if request_class == "SegmentRoadsRequest":
+        paths["probability_path"] = "/p.tif"
+    request = getattr(rx.params, request_class)(**paths)
+    assert field not in request.to_params()  # the model card's choice
+    for views in rx.params.TEST_TIME_AUGMENTATIONS:
+        setattr(request, field, views)
+        assert request.to_params()[field] == views
+    setattr(request, field, 3)
+    with pytest.raises(rx.params.RequestError, match=f"{field}: must be one of 1, 2, 4, 8"):
+        request.to_params()

@@ -111,6 +111,16 @@ def _definitions(alg) -> dict:
     return {p.name(): p for p in alg.parameterDefinitions()}
 
 
+def _assert_test_time_augmentation_choice(parameter) -> None:
+    """First the model card's choice (the default), then 1, 2, 4 and 8 views; advanced and
+    optional (graphical models saved before it existed still run)."""
+    assert isinstance(parameter, QgsProcessingParameterEnum)
+    assert len(parameter.options()) == 5 and parameter.defaultValue() == 0
+    assert [option.split()[0] for option in parameter.options()[1:]] == ["1", "2", "4", "8"]
+    assert parameter.flags() & QgsProcessingParameterDefinition.FlagAdvanced
+    assert parameter.flags() & QgsProcessingParameterDefinition.FlagOptional
+
+
 def test_extract_road_graph_definition(provider, env):
     alg = QgsApplication.processingRegistry().createAlgorithmById(env.EXTRACT_ROAD_GRAPH_ALG_ID)
     assert alg.name() == "extractroadgraph"
@@ -130,6 +140,7 @@ def test_extract_road_graph_definition(provider, env):
         "KEYPOINT_THRESHOLD",
         "ROAD_THRESHOLD",
         "OWN_ROAD_MASK",
+        "ROAD_MASK_TEST_TIME_AUGMENTATION",
         "MERGE_CHAINS",
         "DEVICE",
         "SCHEDULER",
@@ -159,6 +170,7 @@ def test_extract_road_graph_definition(provider, env):
     assert params["OWN_ROAD_MASK"].defaultValue() is False
     assert params["OWN_ROAD_MASK"].flags() & advanced
     assert params["OWN_ROAD_MASK"].flags() & optional  # older saved models lack it
+    _assert_test_time_augmentation_choice(params["ROAD_MASK_TEST_TIME_AUGMENTATION"])
     device = params["DEVICE"]
     assert isinstance(device, QgsProcessingParameterEnum)
     assert device.options() == ["auto", "cpu", "cuda", "mps"] and device.defaultValue() == 0
@@ -231,3 +243,8 @@ def test_raster_algorithms_take_optional_scenes_and_a_target_crs(provider, env, 
     for parameter in (scenes, target):
         assert parameter.flags() & QgsProcessingParameterDefinition.FlagOptional
         assert parameter.help()
+
+
+def test_segment_roads_offers_the_test_time_views(provider, env):
+    alg = QgsApplication.processingRegistry().createAlgorithmById(f"{env.PROVIDER_ID}:segmentroads")
+    _assert_test_time_augmentation_choice(_definitions(alg)["TEST_TIME_AUGMENTATION"])

@@ -17,6 +17,7 @@ from backend.jobs.extract_road_graph import (
     OWN_ROAD_MASK,
     ExtractRoadGraphParams,
     graph_settings,
+    inference_defaults,
     run,
 )
 from backend.models.registry import get_weights_spec
@@ -121,11 +122,14 @@ def test_road_mask_of_an_anchor_sam_model_or_the_own_decoder(
                 out,
                 random_checkpoint,
                 road_mask_model=choice,
+                road_mask_test_time_augmentation=2,
                 road_threshold=0.3,
                 keypoint_threshold=1.0,
             )
         )
         assert result["summary"]["road_mask_model"] == choice
+        views = 2 if choice != OWN_ROAD_MASK else 1
+        assert result["summary"]["road_mask_test_time_augmentation"] == views
         _, nodes = _check_graph(out, raster, result["summary"])
         graphs[choice] = np.sort(np.array([(p.x, p.y) for p in nodes.geometry]), axis=0)
     assert graphs["anchor_sam_pico_1m"].shape != graphs[OWN_ROAD_MASK].shape or not np.allclose(
@@ -171,6 +175,7 @@ def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
         model_card={
             "inference_defaults": {
                 "road_mask_model": "anchor_sam_pico_1m",
+                "road_mask_test_time_augmentation": 4,
                 "t_r": 0.2,
                 "edge_threshold": 0.05,
                 "own_road_mask": {"t_r": 0.05, "edge_threshold": 0.1},
@@ -185,7 +190,12 @@ def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
 
     card = settings()
     assert (card.road_mask_model, card.road, card.edge) == ("anchor_sam_pico_1m", 0.2, 0.05)
+    assert card.road_mask_test_time_augmentation == 4
+    assert settings(road_mask_test_time_augmentation=1).road_mask_test_time_augmentation == 1
     own = settings(road_mask_model=OWN_ROAD_MASK)
     assert (own.road_mask_model, own.road, own.edge) == (None, 0.05, 0.1)
+    assert own.road_mask_test_time_augmentation == 1  # no road mask model to run
+    own_card = inference_defaults(spec, own_road_mask=True)
+    assert "road_mask_test_time_augmentation" not in own_card  # fine-tuned cards inherit these
     chosen = settings(road_mask_model=OWN_ROAD_MASK, road_threshold=0.4)
     assert chosen.road == 0.4 and chosen.predictor_params.t_r == 0.4

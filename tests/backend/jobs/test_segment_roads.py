@@ -89,3 +89,26 @@ def test_empty_threshold_takes_the_one_the_model_card_validated(data_dir, tmp_pa
     chosen = run(_params(data_dir, tmp_path / "b", "roads_utm33n.tif", tile_px=128,
                          overlap_px=16, threshold=0.7))
     assert chosen["summary"]["threshold"] == 0.7
+
+
+def test_test_time_views_default_to_the_model_card_and_change_the_probability(data_dir, tmp_path):
+    from pydantic import ValidationError
+
+    from backend.jobs.segment_roads import model_test_time_augmentation
+    from backend.models.registry import get_weights_spec
+
+    card = get_weights_spec("anchor_sam_pico_1m").model_card
+    views = card["inference_defaults"]["test_time_augmentation"]
+    assert model_test_time_augmentation("anchor_sam_pico_1m") == views
+    runs = {}
+    for name, chosen in (("default", None), ("one", 1), ("eight", 8)):
+        (tmp_path / name).mkdir()
+        result = run(_params(data_dir, tmp_path / name, "roads_utm33n.tif", tile_px=128,
+                             overlap_px=16, test_time_augmentation=chosen))
+        assert result["summary"]["test_time_augmentation"] == (chosen or views)
+        with rasterio.open(result["outputs"]["probability"]) as prob:
+            runs[name] = prob.read(1)
+    assert not np.allclose(runs["one"], runs["eight"], atol=1e-3)
+    np.testing.assert_array_equal(runs["default"], runs["one" if views == 1 else "eight"])
+    with pytest.raises(ValidationError, match="test_time_augmentation"):
+        _params(data_dir, tmp_path, "roads_utm33n.tif", test_time_augmentation=3)

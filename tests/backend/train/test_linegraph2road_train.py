@@ -546,3 +546,14 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     f1 = with_anchor["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
     assert f1 != report["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
     assert f1 > 0.3  # the trained road model finds the roads the random decoder does not
+    # With test-time views: the averaged probability of predict_probability, named as such.
+    two_views = t.anchor_sam_road_probability(anchor, test_time_augmentation=2)
+    assert two_views.source == f"{anchor} (2 test-time views)"
+    windows = np.stack([t.read_rgb_uint8(p)[:64, :64] for p in sorted((data / "images").iterdir())])
+    from backend.methods.anchor_sam.predict import predict_probability
+
+    np.testing.assert_allclose(
+        two_views(windows),
+        predict_probability(road_probability.args[0], windows, test_time_augmentation=2),
+        atol=1e-6,
+    )
