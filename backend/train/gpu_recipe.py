@@ -518,9 +518,15 @@ def train_linegraph2road_on_device(
         "report_split_apls_mean_of_domains": report["report_chosen"]["apls_mean_of_domains"],
         "report_split_apls_mean_of_domains_at_0.5": report["report_0.5"]["apls_mean_of_domains"],
         "seconds": round(time.monotonic() - t0, 1), "reserve_s": round(report_reserve_s, 1)}
-    exported.setdefault("inference_defaults", {}).update(
+    defaults = exported.setdefault("inference_defaults", {})
+    # Scored and thresholded with its own road mask: the template's road mask model (and its
+    # views and own-mask thresholds) would not match these thresholds.
+    for key in ("road_mask_model", "road_mask_test_time_augmentation", "own_road_mask"):
+        defaults.pop(key, None)
+    defaults.update(
         t_r=chosen["t_r"], edge_threshold=chosen["edge_threshold"],
-        note=f"chosen on the select split over t_r {list(t_r_grid)} x edge {list(edge_grid)}")
+        note=f"own road mask; chosen on the select split over t_r {list(t_r_grid)} x edge "
+             f"{list(edge_grid)}")
     (out / f"{stem}.json").write_text(json.dumps(exported, indent=2, sort_keys=True) + "\n")
     if (run / "history.jsonl").is_file():  # none when the stage had no time for a log
         shutil.copy2(run / "history.jsonl", out / "linegraph2road.history.jsonl")

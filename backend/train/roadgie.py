@@ -228,13 +228,19 @@ def probability_to_logits(prob: np.ndarray | torch.Tensor) -> np.ndarray:
 
 
 def anchor_cache_dir(
-    cache_dir: str | os.PathLike[str], anchor_weights: str | os.PathLike[str]
+    cache_dir: str | os.PathLike[str],
+    anchor_weights: str | os.PathLike[str],
+    test_time_augmentation: int = 1,
 ) -> Path:
     """The folder of one Anchor-SAM's cached maps: ``cache_dir/anchor_<sha256[:12]>`` of the
-    weights file, so maps of other weights (a newly shipped Anchor-SAM) are never reused."""
+    weights file (``_views<N>`` appended for N > 1 test-time views), so maps of other
+    weights (a newly shipped Anchor-SAM) or other views are never reused."""
     from backend.models.checkpoints import sha256_of_file
 
-    return Path(cache_dir) / f"anchor_{sha256_of_file(anchor_weights)[:12]}"
+    name = f"anchor_{sha256_of_file(anchor_weights)[:12]}"
+    if test_time_augmentation > 1:
+        name += f"_views{test_time_augmentation}"
+    return Path(cache_dir) / name
 
 
 def anchor_sam_probabilities(
@@ -243,6 +249,7 @@ def anchor_sam_probabilities(
     cache_dir: str | os.PathLike[str],
     anchor_weights: str | os.PathLike[str],
     log_every: int = 10,
+    test_time_augmentation: int = 1,
 ) -> list[np.ndarray]:
     """Anchor-SAM's road probability of every training image, computed once and cached.
 
@@ -259,6 +266,8 @@ def anchor_sam_probabilities(
         cache_dir: folder of the cached maps (a subfolder per weights file).
         anchor_weights: Anchor-SAM weights (exported ``.pt`` with its card, or a checkpoint).
         log_every: print progress every this many computed images.
+        test_time_augmentation: views averaged (``predict_probability``); the road engine's
+            start uses the Anchor-SAM card's (``segment_roads.model_test_time_augmentation``).
 
     Returns:
         One ``(H, W)`` uint8 map (probability * 255) per source.
@@ -267,7 +276,7 @@ def anchor_sam_probabilities(
 
     from backend.train.datasets import read_rgb_uint8
 
-    cache = anchor_cache_dir(cache_dir, anchor_weights)
+    cache = anchor_cache_dir(cache_dir, anchor_weights, test_time_augmentation)
     cache.mkdir(parents=True, exist_ok=True)
     model = None
     out: list[np.ndarray] = []
@@ -288,7 +297,9 @@ def anchor_sam_probabilities(
 
             model = load_trained(Path(anchor_weights))
         with torch.no_grad():
-            p = predict_probability(model, image, "cpu")
+            p = predict_probability(
+                model, image, "cpu", test_time_augmentation=test_time_augmentation
+            )
         prob = np.clip(np.rint(p * 255.0), 0, 255).astype(np.uint8)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.png")  # one per process
         Image.fromarray(prob).save(tmp)
@@ -715,6 +726,7 @@ def interactive_report(
     anchor_prob_dir: str | os.PathLike[str] | None = None,
     splits: Sequence[str] = ("select", "report"),
     gsd_m: float = 1.0,
+    anchor_test_time_augmentation: int = 1,
 ) -> dict[str, Any]:
     """The interactive part of the validation report (issue 10, item 2).
 
@@ -733,6 +745,8 @@ def interactive_report(
         anchor_prob_dir: cache of the Anchor-SAM maps (None: a temporary folder).
         splits: split names.
         gsd_m: metres per pixel (APLS).
+        anchor_test_time_augmentation: views Anchor-SAM averages for the start (the road
+            engine uses the Anchor-SAM card's).
 
     Returns:
         ``{start: {split: evaluate() result + "dice5_mean_of_domains"}}``.
@@ -754,6 +768,7 @@ def interactive_report(
                     anchor_prob_dir or scratch_dir,
                     str(anchor_weights),
                     log_every=0,
+                    test_time_augmentation=anchor_test_time_augmentation,
                 )
                 anchor_start = [m.astype(np.float32) / 255.0 for m in maps]
             for start in starts:
@@ -1363,6 +1378,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="cache of the Anchor-SAM maps for --anchor-start (default: none kept)",
     )
     ev.add_argument(
+        "--anchor-test-time-augmentation",
+        type=int,
+        choices=(1, 2, 4, 8),
+        default=1,
+        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
+    )
+    ev.add_argument(
         "--merge",
         choices=("auto", "on", "off"),
         default="auto",
@@ -1385,6 +1407,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--anchor-start", default=None, metavar="WEIGHTS", help="also start from Anchor-SAM"
     )
     rp.add_argument("--anchor-prob-dir", default=None, help="cache of the Anchor-SAM maps")
+    rp.add_argument(
+        "--anchor-test-time-augmentation",
+        type=int,
+        choices=(1, 2, 4, 8),
+        default=1,
+        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
+    )
     rp.add_argument("--threads", type=int, default=None)
     pa = sub.add_parser(
         "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"
@@ -1459,6 +1488,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.anchor_prob_dir or scratch,
                     args.anchor_start,
                     log_every=0,
+                    test_time_augmentation=args.anchor_test_time_augmentation,
                 )
             initial = [m.astype(np.float32) / 255.0 for m in maps]
         merge = {"auto": None, "on": True, "off": False}[args.merge]
@@ -1475,7 +1505,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         model = load_weights(args.weights)
-        report = interactive_report(model, args.data, args.anchor_start, args.anchor_prob_dir)
+        report = interactive_report(
+            model,
+            args.data,
+            args.anchor_start,
+            args.anchor_prob_dir,
+            anchor_test_time_augmentation=args.anchor_test_time_augmentation,
+        )
         write_report(report, args.output, interactive_report_markdown)
         # the model card's "validation" entries, ready to paste (interactive_report_for_card)
         card_entries = json.dumps(interactive_report_for_card(report), indent=2, sort_keys=True)

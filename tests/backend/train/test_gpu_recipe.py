@@ -171,6 +171,9 @@ def test_device_training_dry_run_on_cpu(roads, tmp_path):
     assert len(report["select_grid"]) == len(gpu_recipe.LG2R_REPORT_T_R) * len(
         gpu_recipe.LG2R_REPORT_EDGE)
     assert lg2r["inference_defaults"]["t_r"] == report["chosen_on_select"]["t_r"]
+    # its report and thresholds use its own road mask, so its card names no road mask model
+    assert "road_mask_model" not in lg2r["inference_defaults"]
+    assert "road_mask_test_time_augmentation" not in lg2r["inference_defaults"]
     assert "google_epfl" in report["report_chosen"]["per_domain"]
     roadgie = cards["roadgie_hiera_pico_1m"]
     assert roadgie["training"]["steps"] >= 1
