@@ -32,8 +32,9 @@ def test_shipped_roadgie_on_held_out_massachusetts_crops(shared_data):
     13 Massachusetts ``te_*`` crops (not trained on): the card's report-split figures for
     Massachusetts (``validation.scratch.report``, computed by ``roadgie report`` on the same
     crops written at 1 m) are reproduced, more clicks help and the raw network keeps every
-    click. Card, 2026-11-30: Dice 0.399 / 0.484 / 0.502 after 1 / 3 / 5 clicks (the strip model
-    shipped until then: 0.409 / 0.450 / 0.462). About 10 s on one thread.
+    click. Card, 2026-11-30 (stage 3, step 4500): Dice 0.400 / 0.571 / 0.592 after 1 / 3 / 5
+    clicks (stage 2: 0.399 / 0.484 / 0.502; the strip model shipped before: 0.409 / 0.450 /
+    0.462). About 10 s on one thread.
     """
     import torch
 
@@ -64,8 +65,8 @@ def test_shipped_roadgie_refines_anchor_sam_on_held_out_massachusetts_crops(shar
     Massachusetts report figures for that start (``validation.anchor.report``) are
     reproduced, Dice never falls from the start through 5 clicks, and merging beats
     replacing the whole mask each round after 5 clicks. Card, 2026-11-30 (Anchor-SAM step
-    4500, 8 views): 0.554 before any click, 0.588 / 0.601 / 0.613 after 1 / 3 / 5 merged
-    (whole mask replaced: 0.555 after 5). About 40 s on one thread.
+    4500, 8 views; interactive model stage 3): 0.554 before any click, 0.590 / 0.603 / 0.620
+    after 1 / 3 / 5 merged (whole mask replaced: 0.614 after 5). About 40 s on one thread.
     """
     import numpy as np
     import torch
