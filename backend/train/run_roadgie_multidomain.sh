@@ -6,7 +6,10 @@
 # Rerunning it resumes from OUT/last.pt when it exists (model, optimiser, step); else the
 # default VARIANT=shipped starts from the shipped roadgie_hiera_pico_1m.pt (weights only:
 # fresh optimiser, step 0; OUT=out/train/roadgie_hiera_shipped) with the hiera_refine
-# recipe below (6 rounds, lr 5e-4, encoder lr x 0.1).
+# recipe below (6 rounds, lr 5e-4, encoder lr x 0.1). That run's best.pt at step 4500 is the
+# shipped stage 3 (2026-11-30); after its step 6000, move OUT aside to start a stage 4 from
+# the shipped file. Training starts from one-view Anchor-SAM maps; the road engine starts
+# from 8 views, so score it with `roadgie report --anchor-test-time-augmentation 8`.
 # Data: the multi-domain set at 1 m written once by write_domain_set_at_gsd (shared with the
 # LineGraph2Road runs; Vegas pan left out: partial labels), train split '*__train__*',
 # selection split '*__select__*'; every domain gets the same share of the batches.
