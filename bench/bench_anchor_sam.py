@@ -30,6 +30,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "data"
 TILE_PX = 1024
 VARIANT_GSD_M = {"shipped": 1.0, "T": 0.5, "S": 0.5, "B": 0.5, "L": 0.5}
@@ -157,7 +160,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--views", nargs="+", type=int, default=[1, 8],
-                        choices=[1, 2, 4, 8], help="test-time views of the end-to-end runs")
+                        choices=TEST_TIME_AUGMENTATIONS,
+                        help="test-time views of the end-to-end runs")
     args = parser.parse_args()
     if args.threads:
         import torch

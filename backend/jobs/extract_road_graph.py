@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -52,6 +52,7 @@ from backend.jobs.model_loading import (
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
 from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
+from backend.methods.anchor_sam.views import TestTimeViews
 from backend.methods.linegraph2road.planar import split_collinear_edges
 from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.progress import Progress, no_progress
@@ -93,7 +94,7 @@ class ExtractRoadGraphParams(GpkgOutputParams, SceneListParams, RasterModelParam
             "model's own road mask)."
         ),
     )
-    road_mask_test_time_augmentation: Literal[1, 2, 4, 8] | None = Field(
+    road_mask_test_time_augmentation: TestTimeViews | None = Field(
         None,
         description=(
             "Views of each window the road mask model averages (1: the window only, fastest; "

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import rasterio
@@ -45,6 +44,7 @@ from backend.jobs.output_checks import GpkgOutputParams, check_file_output, chec
 from backend.jobs.output_checks import vector_estimate_bytes as m2v_estimate
 from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
+from backend.methods.anchor_sam.views import TestTimeViews
 from backend.models.registry import get_weights_spec
 from backend.runtime.progress import Progress, no_progress
 
@@ -68,7 +68,7 @@ class SegmentRoadsParams(GpkgOutputParams, SceneListParams, RasterModelParams):
         description="Road where probability >= this (default: the threshold the model card "
         "chose on validation data, else 0.5).",
     )
-    test_time_augmentation: Literal[1, 2, 4, 8] | None = Field(
+    test_time_augmentation: TestTimeViews | None = Field(
         None,
         description="Views of each tile whose probabilities are averaged: 1 (the tile only, "
         "fastest), 2 (and its mirror), 4 (the flips), 8 (all rotations and flips); each view "
@@ -241,6 +241,7 @@ def segment(
     predictor ``make_predict(reader, scale)`` returns (the model here, or a Dask cluster).
 
     Args:
+        params: as :func:`with_model_defaults` returns them (threshold and views set).
         model_gsd_m: the model's GSD in metres (None: the raster's own).
         device: where the model runs (for the summary).
         make_predict: ``(reader, model px per raster px) -> predict(tile)`` returning
@@ -248,8 +249,10 @@ def segment(
 
     Returns and raises as :func:`run`.
     """
-    params = with_model_defaults(params)
-    threshold = model_threshold(params.model) if params.threshold is None else params.threshold
+    threshold = params.threshold
+    if threshold is None or params.test_time_augmentation is None:
+        # Resolved once by the caller, which built make_predict for these views.
+        raise ValueError("segment() takes params resolved by with_model_defaults()")
     with JobOutputs() as outputs, contextlib.ExitStack() as stack:
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)

@@ -57,6 +57,7 @@ from backend.methods.anchor_sam.model import (
     count_parameters,
 )
 from backend.methods.anchor_sam.predict import predict_probability
+from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
 from backend.train.datasets import (
     BalancedDomainSampler,
@@ -622,7 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--model-gsd-m", type=float, default=1.0)
     rp.add_argument("--out", required=True, help="output stem: STEM.json and STEM.md")
     rp.add_argument("--threads", type=int, default=None)
-    rp.add_argument("--test-time-augmentation", type=int, default=1, choices=(1, 2, 4, 8),
+    rp.add_argument("--test-time-augmentation", type=int, default=1,
+                    choices=TEST_TIME_AUGMENTATIONS,
                     help="views averaged per image (predict_probability)")
     return parser
 

@@ -45,6 +45,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
 from backend.methods.linegraph2road.candidates import candidate_edges, line_graph
 from backend.methods.linegraph2road.model import (
     CONFIGS,
@@ -1736,7 +1737,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--road-mask-test-time-augmentation",
         type=int,
         default=1,
-        choices=(1, 2, 4, 8),
+        choices=TEST_TIME_AUGMENTATIONS,
         help="views averaged by the road mask model (predict_probability)",
     )
 

@@ -63,6 +63,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
 from backend.methods.roadgie.losses import roadgie_loss, tubed_skeleton
 from backend.methods.roadgie.merge import progressive_merge
 from backend.methods.roadgie.model import (
@@ -1288,6 +1289,16 @@ def _validation_samples(data: str, include: str) -> list[tuple[str, np.ndarray, 
     return [(s.key, *read_pair(s)) for s in discover_samples(data, split_patterns(include))]
 
 
+def _add_anchor_views_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--anchor-test-time-augmentation",
+        type=int,
+        choices=TEST_TIME_AUGMENTATIONS,
+        default=1,
+        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig(data="", out_dir="")
     parser = argparse.ArgumentParser(
@@ -1377,13 +1388,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="cache of the Anchor-SAM maps for --anchor-start (default: none kept)",
     )
-    ev.add_argument(
-        "--anchor-test-time-augmentation",
-        type=int,
-        choices=(1, 2, 4, 8),
-        default=1,
-        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
-    )
+    _add_anchor_views_argument(ev)
     ev.add_argument(
         "--merge",
         choices=("auto", "on", "off"),
@@ -1407,13 +1412,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--anchor-start", default=None, metavar="WEIGHTS", help="also start from Anchor-SAM"
     )
     rp.add_argument("--anchor-prob-dir", default=None, help="cache of the Anchor-SAM maps")
-    rp.add_argument(
-        "--anchor-test-time-augmentation",
-        type=int,
-        choices=(1, 2, 4, 8),
-        default=1,
-        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
-    )
+    _add_anchor_views_argument(rp)
     rp.add_argument("--threads", type=int, default=None)
     pa = sub.add_parser(
         "precompute-anchor", help="cache Anchor-SAM probabilities of the training images"

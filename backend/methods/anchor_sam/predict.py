@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from backend.methods.anchor_sam.model import AnchorSAM
+from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
 
 
 def pad_to_multiple(images: torch.Tensor, multiple: int = 32) -> tuple[torch.Tensor, int, int]:
@@ -21,10 +22,6 @@ def pad_to_multiple(images: torch.Tensor, multiple: int = 32) -> tuple[torch.Ten
         mode = "reflect" if ph < h and pw < w else "replicate"
         images = F.pad(images, (0, pw, 0, ph), mode=mode)
     return images, h, w
-
-
-#: Allowed numbers of test-time transforms (:func:`predict_probability`).
-TEST_TIME_AUGMENTATIONS = (1, 2, 4, 8)
 
 
 def dihedral_transform(images: torch.Tensor, index: int, inverse: bool = False) -> torch.Tensor:

@@ -87,3 +87,10 @@ def test_own_road_mask_value_is_the_backends():
     from backend.jobs import extract_road_graph
 
     assert plugin_params.ExtractRoadGraphRequest.OWN_ROAD_MASK == extract_road_graph.OWN_ROAD_MASK
+
+
+def test_test_time_views_are_the_same_on_both_sides():
+    """The plugin (standard library only) repeats the backend's view counts."""
+    from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
+
+    assert plugin_params.TEST_TIME_AUGMENTATIONS == TEST_TIME_AUGMENTATIONS == (1, 2, 4, 8)
