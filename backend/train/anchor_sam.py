@@ -21,14 +21,19 @@ Data, either:
 Pure white pixels (Massachusetts no-data) are excluded from the loss and the metrics.
 
 Augmentation: random crops, horizontal/vertical flips, 90-degree rotations, colour jitter
-(brightness, contrast, saturation). Loss: BCE + Dice (Eq. 18). Optimiser: AdamW (weight
-decay 1e-4) with linear warm-up and cosine annealing to 1e-6; with ``--time-limit-min`` the
-schedule follows the elapsed fraction of the time budget. AMP on CUDA. ``--resume``
-continues from ``OUT/last.pt`` (model, optimiser, step); ``--resume FILE`` does the same when
-``OUT/last.pt`` exists (so one command line restarts a run where it stopped) and otherwise
-starts from ``FILE``: a training checkpoint (with its optimiser state) or a weights-only
-file such as the shipped fp16 export (fresh optimiser, step 0). Validation: precision,
-recall, F1 and IoU of the road class at threshold 0.5 over all validation pixels.
+(brightness, contrast, saturation). Loss: BCE + Dice (Eq. 18); with
+``--skeleton-recall-weight W`` (not in the paper) plus W times the Skeleton Recall loss of
+the label's tubed skeleton (Kirchhoff et al., ECCV 2024; the RoadGIE loss of
+:mod:`backend.methods.roadgie.losses`, invalid pixels excluded), which penalises breaks in
+thin roads that Dice barely sees (LineGraph2Road traces its graph on this mask). Optimiser:
+AdamW (weight decay 1e-4) with linear warm-up and cosine annealing to 1e-6; with
+``--time-limit-min`` the schedule follows the elapsed fraction of the time budget. AMP on
+CUDA. ``--resume`` continues from ``OUT/last.pt`` (model, optimiser, step); ``--resume
+FILE`` does the same when ``OUT/last.pt`` exists (so one command line restarts a run where
+it stopped) and otherwise starts from ``FILE``: a training checkpoint (with its optimiser
+state) or a weights-only file such as the shipped fp16 export (fresh optimiser, step 0).
+Validation: precision, recall, F1 and IoU of the road class at threshold 0.5 over all
+validation pixels.
 
 Run ``python -m backend.train.anchor_sam --help``.
 """
@@ -58,6 +63,7 @@ from backend.methods.anchor_sam.model import (
 )
 from backend.methods.anchor_sam.predict import predict_probability
 from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
+from backend.methods.roadgie.losses import prompt_excluded_skeleton_recall, tubed_skeleton
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
 from backend.train.datasets import (
     BalancedDomainSampler,
@@ -104,6 +110,7 @@ class TrainConfig:
         export_name: file stem of the export in ``OUT/export/``.
         card_template: JSON model card whose facts the periodic export starts from.
         workers: data-loader processes building multi-domain batches (0: in the loop).
+        skeleton_recall_weight: weight of the Skeleton Recall loss added to Eq. 18 (0: off).
     """
 
     data_dirs: list[str]
@@ -135,6 +142,7 @@ class TrainConfig:
     export_name: str = "anchor_sam_pico_1m"
     card_template: str | None = None
     workers: int = 0
+    skeleton_recall_weight: float = 0.0
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -273,6 +281,26 @@ def evaluate(
 
 
 # --- training --------------------------------------------------------------------------------
+
+
+def skeleton_recall_loss(
+    logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor
+) -> torch.Tensor:
+    """Skeleton Recall loss of a batch: ``1 - recall`` of the labels' tubed skeletons
+    (:func:`~backend.methods.roadgie.losses.tubed_skeleton`, 3 px wide) by the predicted
+    probability, invalid pixels excluded.
+
+    Args:
+        logits: ``(B, 1, S, S)`` road logits.
+        labels, valid: ``(B, 1, S, S)`` 0/1 floats (road label, pixels that count).
+
+    Returns:
+        Scalar tensor, mean over the batch (crops without road contribute 0).
+    """
+    truth = (labels * valid).detach().cpu().numpy()[:, 0] > 0.5
+    skeleton = torch.from_numpy(np.stack([tubed_skeleton(t) for t in truth]).astype(np.float32))
+    return prompt_excluded_skeleton_recall(logits, skeleton[:, None].to(logits.device),
+                                           1.0 - valid)
 
 
 def lr_factor(step: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:
@@ -468,6 +496,9 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         with torch.autocast(device_type="cuda", enabled=use_amp):
             logits = model(model.normalize(images))
         loss = bce_dice_loss(logits.float(), labels, valid)
+        if cfg.skeleton_recall_weight > 0:
+            loss = loss + cfg.skeleton_recall_weight * skeleton_recall_loss(
+                logits.float(), labels, valid)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)
@@ -601,6 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--device", default=d.device)
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     tr.add_argument("--seed", type=int, default=d.seed)
+    tr.add_argument("--skeleton-recall-weight", type=float, default=d.skeleton_recall_weight,
+                    help="add this times the Skeleton Recall loss to Eq. 18 (0: off)")
     tr.add_argument("--resume", nargs="?", const=True, default=False, metavar="FILE",
                     help="continue from OUT/last.pt; with FILE: OUT/last.pt if it exists, "
                     "else FILE (training checkpoint or weights-only file)")
@@ -648,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
             max_steps=args.max_steps, time_limit_min=args.time_limit_min,
             val_every=args.val_every, checkpoint_every=args.checkpoint_every,
             log_every=args.log_every, device=args.device, threads=args.threads, seed=args.seed,
+            skeleton_recall_weight=args.skeleton_recall_weight,
         )
         print(json.dumps(train(cfg, resume=args.resume)))
     elif args.command == "evaluate":

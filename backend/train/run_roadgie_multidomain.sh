@@ -8,7 +8,8 @@
 # fresh optimiser, step 0; OUT=out/train/roadgie_hiera_shipped) with the hiera_refine
 # recipe below (6 rounds, lr 5e-4, encoder lr x 0.1). That run's best.pt at step 4500 is the
 # shipped stage 3 (2026-11-30); after its step 6000, move OUT aside to start a stage 4 from
-# the shipped file. Training starts from one-view Anchor-SAM maps; the road engine starts
+# the shipped file (stage 4, 2026-11-30: LR_OVERRIDE=2e-4 STEPS=3000, since the select score
+# swung by 0.03-0.05 between validations at 5e-4). Training starts from one-view Anchor-SAM maps; the road engine starts
 # from 8 views, so score it with `roadgie report --anchor-test-time-augmentation 8`.
 # Data: the multi-domain set at 1 m written once by write_domain_set_at_gsd (shared with the
 # LineGraph2Road runs; Vegas pan left out: partial labels), train split '*__train__*',
@@ -83,6 +84,7 @@ elif [ "$VARIANT" != strip ]; then
   echo "VARIANT must be shipped, strip, hiera_pico or hiera_refine (got $VARIANT)" >&2
   exit 1
 fi
+LR=${LR_OVERRIDE:-$LR}
 mkdir -p "$RUN"
 [ -f "$RUN/last.pt" ] && start="--resume"
 # nice 10: other people's work on the shared 2 cores keeps priority.

@@ -87,12 +87,28 @@ def test_a_few_steps_on_real_pairs_reduce_the_loss(real_samples):
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3]), losses
 
 
+def test_skeleton_recall_loss_counts_a_break_in_a_labelled_road():
+    labels = torch.zeros(1, 1, 32, 32)
+    labels[0, 0, 14:19, 2:30] = 1.0  # a 5 px wide road across the crop
+    valid = torch.ones_like(labels)
+    whole = torch.where(labels > 0, 8.0, -8.0)
+    broken = whole.clone()
+    broken[0, 0, :, 14:18] = -8.0  # a 4 px gap cut through the road
+    assert t.skeleton_recall_loss(whole, labels, valid).item() < 0.01
+    assert t.skeleton_recall_loss(broken, labels, valid).item() > 0.1
+    # Invalid pixels do not count: the gap is forgiven where it is not labelled.
+    valid[0, 0, :, 12:20] = 0.0
+    assert t.skeleton_recall_loss(broken, labels, valid).item() < 0.01
+    # A crop without road adds nothing.
+    assert t.skeleton_recall_loss(whole, torch.zeros_like(labels), valid).item() == 0.0
+
+
 def test_train_validates_resumes_and_exports(mass400, tmp_path):
     cfg = t.TrainConfig(
         data_dirs=[str(mass400)], out_dir=str(tmp_path / "run"),
         train_include=["tr_img-1002"], val_include=["te_img-1"], variant="pico",
         crop_px=96, batch_size=1, max_steps=2, warmup_steps=1, val_every=2,
-        checkpoint_every=1, log_every=1,
+        checkpoint_every=1, log_every=1, skeleton_recall_weight=1.0,
     )
     metrics = t.train(cfg)
     assert set(metrics) >= {"precision", "recall", "f1", "iou"}
