@@ -63,7 +63,7 @@ from backend.methods.anchor_sam.model import (
 )
 from backend.methods.anchor_sam.predict import predict_probability
 from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
-from backend.methods.roadgie.losses import prompt_excluded_skeleton_recall, tubed_skeleton
+from backend.methods.roadgie.losses import prompt_excluded_skeleton_recall, tubed_skeletons
 from backend.models.checkpoints import load_state_dict_file, load_state_dict_strict
 from backend.train.datasets import (
     BalancedDomainSampler,
@@ -297,10 +297,8 @@ def skeleton_recall_loss(
     Returns:
         Scalar tensor, mean over the batch (crops without road contribute 0).
     """
-    truth = (labels * valid).detach().cpu().numpy()[:, 0] > 0.5
-    skeleton = torch.from_numpy(np.stack([tubed_skeleton(t) for t in truth]).astype(np.float32))
-    return prompt_excluded_skeleton_recall(logits, skeleton[:, None].to(logits.device),
-                                           1.0 - valid)
+    skeleton = tubed_skeletons(labels * valid).to(logits.device)
+    return prompt_excluded_skeleton_recall(logits, skeleton, 1.0 - valid)
 
 
 def lr_factor(step: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:

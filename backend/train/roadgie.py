@@ -64,7 +64,7 @@ import torch
 import torch.nn.functional as F
 
 from backend.methods.anchor_sam.views import TEST_TIME_AUGMENTATIONS
-from backend.methods.roadgie.losses import roadgie_loss, tubed_skeleton
+from backend.methods.roadgie.losses import roadgie_loss, tubed_skeletons
 from backend.methods.roadgie.merge import progressive_merge
 from backend.methods.roadgie.model import (
     CONFIGS,
@@ -1147,9 +1147,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             photometric=cfg.photometric,
         )
         gt_np = target[:, 0].numpy() > 0.5
-        skeleton = torch.from_numpy(
-            np.stack([tubed_skeleton(g) for g in gt_np]).astype(np.float32)
-        )[:, None]
+        skeleton = tubed_skeletons(target)
         init = None
         image, target, skeleton = image.to(device), target.to(device), skeleton.to(device)
         if rng.random() < cfg.init_prob:

@@ -41,6 +41,14 @@ def tubed_skeleton(mask: np.ndarray, dilate_px: int = 1) -> np.ndarray:
     return skel & np.asarray(mask, bool) if dilate_px > 0 else skel
 
 
+def tubed_skeletons(target: torch.Tensor) -> torch.Tensor:
+    """:func:`tubed_skeleton` of every mask of a ``(B, 1, H, W)`` 0/1 target (road where
+    > 0.5), as a float 0/1 ``(B, 1, H, W)`` CPU tensor."""
+    masks = target[:, 0].detach().cpu().numpy() > 0.5
+    skeletons = np.stack([tubed_skeleton(m) for m in masks]).astype(np.float32)
+    return torch.from_numpy(skeletons)[:, None]
+
+
 def prompt_excluded_skeleton_recall(
     logits: torch.Tensor,
     skeleton: torch.Tensor,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from backend.methods.roadgie.losses import tubed_skeleton
+from backend.methods.roadgie.losses import tubed_skeletons
 from backend.methods.roadgie.model import build_roadgie
 from backend.train.datasets import discover_samples, read_pair
 from backend.train.roadgie import (
@@ -53,9 +53,7 @@ def test_simulated_rounds_prompt_in_errors_and_loss_decreases(roads):
     image, target = augment_batch(
         [d[0] for d in data[:2]], [d[1] for d in data[:2]], 64, rng, photometric=False
     )
-    skel = torch.from_numpy(
-        np.stack([tubed_skeleton(t) for t in target[:, 0].numpy() > 0.5]).astype(np.float32)
-    )[:, None]
+    skel = tubed_skeletons(target)
     model = build_roadgie("strip_tiny")
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
@@ -186,9 +184,7 @@ def test_rounds_record_clicks_label_maps_and_the_consistency_part(roads):
     image, target = augment_batch(
         [d[0] for d in data[:2]], [d[1] for d in data[:2]], 64, np.random.default_rng(0)
     )
-    skel = torch.from_numpy(
-        np.stack([tubed_skeleton(t) for t in target[:, 0].numpy() > 0.5]).astype(np.float32)
-    )[:, None]
+    skel = tubed_skeletons(target)
     model = build_roadgie("strip_tiny")
     loss0, _ = simulate_rounds(
         model, image, target, 3, np.random.default_rng(1), skeleton=skel, consistency_weight=0
