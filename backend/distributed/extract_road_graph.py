@@ -92,7 +92,7 @@ class GraphModelPlugin(WorkerPlugin):
         if self._dataset is not None:
             self._dataset.close()
 
-    def predict(self, block, scale: float):
+    def predict(self, block, scale: tuple[float, float]):
         self.blocks += 1
         overlap_px = self.params_json["overlap_px"]
         return predict_block_graph(
@@ -100,7 +100,7 @@ class GraphModelPlugin(WorkerPlugin):
         )
 
 
-def predict_block_task(plugin_name: str, block, scale: float):
+def predict_block_task(plugin_name: str, block, scale: tuple[float, float]):
     """One Dask task: one block's ``WindowGraph`` (or None for a block without data)."""
     plugin: Any = get_worker().plugins[plugin_name]
     return plugin.predict(block, scale)
@@ -173,7 +173,7 @@ def run_distributed(params: ExtractRoadGraphParams, report: Progress = no_progre
         manifests: list[BlockManifest] = []
         counts = {"computed": 0, "reused": 0}
 
-        def predict_blocks(reader: ImageReader, blocks, scale: float):
+        def predict_blocks(reader: ImageReader, blocks, scale: tuple[float, float]):
             manifest = BlockManifest(params.output_path, key, len(blocks))
             manifests.append(manifest)
             counts["reused"] = len(manifest.done)

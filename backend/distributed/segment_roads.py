@@ -49,6 +49,7 @@ from backend.jobs.scenes import mosaic_folder, mosaic_input, remove_mosaic_folde
 from backend.jobs.segment_roads import (
     SegmentRoadsParams,
     predict_tile,
+    raster_tile_px,
     segment,
     validate,
     with_model_defaults,
@@ -107,12 +108,12 @@ class SegmentModelPlugin(WorkerPlugin):
         if self._dataset is not None:
             self._dataset.close()
 
-    def predict(self, tile: Tile, scale: float) -> np.ndarray:
+    def predict(self, tile: Tile, scale: tuple[float, float]) -> np.ndarray:
         self.tiles += 1
         return predict_tile(self.model, self.device, self.reader, scale, tile, self.views)
 
 
-def predict_tile_task(plugin_name: str, tile: Tile, scale: float) -> np.ndarray:
+def predict_tile_task(plugin_name: str, tile: Tile, scale: tuple[float, float]) -> np.ndarray:
     """One Dask task: (1, tile.height, tile.width) float32 probability of one tile."""
     plugin: Any = get_worker().plugins[plugin_name]
     return plugin.predict(tile, scale)
@@ -233,11 +234,10 @@ def run_distributed(params: SegmentRoadsParams, report: Progress = no_progress) 
         predictors: list[_ClusterPredictor] = []
         manifests: list[BlockManifest] = []
 
-        def make_predict(reader: ImageReader, scale: float):
+        def make_predict(reader: ImageReader, scale: tuple[float, float]):
             with open_raster(params.raster_path) as dataset:
                 width, height = dataset.width, dataset.height
-            tile_r = max(8, round(params.tile_px / scale))
-            overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
+            tile_r, overlap_r = raster_tile_px(params.tile_px, params.overlap_px, scale)
             tiles = tile_grid(width, height, tile_r, overlap_r)
             manifest = BlockManifest(params.output_path, key, len(tiles))
             manifests.append(manifest)

@@ -47,6 +47,7 @@ from backend.jobs.model_loading import (
     RasterModelParams,
     check_weights_installed,
     load_job_model,
+    model_px_per_raster_px_xy,
     validate_raster_model,
 )
 from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vector_estimate_bytes
@@ -150,10 +151,14 @@ class _Block:
     model_h: int
 
 
-def _blocks(width: int, height: int, scale: float, block_px: int, overlap_px: int) -> list:
-    """Blocks of at most ``block_px`` model pixels overlapping by ``overlap_px`` model px."""
-    block_r = max(1, int(block_px / scale))
-    overlap_r = min(block_r - 1, int(math.ceil(overlap_px / scale)))
+def _blocks(
+    width: int, height: int, scale: tuple[float, float], block_px: int, overlap_px: int
+) -> list:
+    """Blocks of at most ``block_px`` model pixels (along either axis) overlapping by at least
+    ``overlap_px`` model px; ``scale``: model pixels per raster pixel along columns and rows."""
+    scale_x, scale_y = scale
+    block_r = max(1, int(block_px / max(scale)))
+    overlap_r = min(block_r - 1, int(math.ceil(overlap_px / min(scale))))
     blocks = []
     for row0 in tile_starts(height, block_r, overlap_r):
         for col0 in tile_starts(width, block_r, overlap_r):
@@ -164,10 +169,10 @@ def _blocks(width: int, height: int, scale: float, block_px: int, overlap_px: in
                     row0,
                     w,
                     h,
-                    col0 * scale,
-                    row0 * scale,
-                    max(1, round(w * scale)),
-                    max(1, round(h * scale)),
+                    col0 * scale_x,
+                    row0 * scale_y,
+                    max(1, round(w * scale_x)),
+                    max(1, round(h * scale_y)),
                 )
             )
     return blocks
@@ -200,7 +205,7 @@ def _run_in_process(params: ExtractRoadGraphParams, report: Progress) -> dict:
     settings = graph_settings(params, loaded.spec)
     predictor, window_px = block_predictor(params, loaded.module, loaded.device, settings)
 
-    def predict_blocks(reader: ImageReader, blocks: list[_Block], scale: float):
+    def predict_blocks(reader: ImageReader, blocks: list[_Block], scale: tuple[float, float]):
         for i, block in enumerate(blocks):
 
             def on_window(done: int, total: int, i: int = i) -> None:
@@ -338,7 +343,7 @@ def predict_block_graph(
     settings: GraphSettings,
     reader: ImageReader,
     block: _Block,
-    scale: float,
+    scale: tuple[float, float],
     window_px: int,
     overlap_px: int,
     on_window=None,
@@ -368,11 +373,10 @@ def predict_block_graph(
     return _block_window_graph(pred.graph, block, scale, valid, WindowGraph)
 
 
-def run_scale(params: ExtractRoadGraphParams, spec, dataset) -> tuple[float, float]:
-    """``(run_gsd_m, model pixels per raster pixel)`` of a run on ``dataset``."""
-    raster_gsd_m = float(np.mean(raster_info(dataset).gsd_m))
-    run_gsd_m = params.gsd_m or spec.gsd_m or raster_gsd_m
-    return run_gsd_m, raster_gsd_m / run_gsd_m
+def run_scale(params: ExtractRoadGraphParams, spec, dataset) -> tuple[float, tuple[float, float]]:
+    """``(run_gsd_m, model pixels per raster pixel along columns and rows)`` of a run on
+    ``dataset`` (:func:`~backend.jobs.model_loading.model_px_per_raster_px_xy`)."""
+    return model_px_per_raster_px_xy(raster_info(dataset).gsd_m, spec.gsd_m, params.gsd_m)
 
 
 def extract(params, report, spec, device: str, settings: GraphSettings, predict_blocks) -> dict:
@@ -413,7 +417,7 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
         edge_index, edge_prob = np.zeros((2, 0), np.int64), np.zeros(0)
         flags = (np.zeros(0, bool), np.zeros(0, bool), np.zeros(0))
     # Model pixels -> raster pixels -> map coordinates.
-    points_map = pixel_to_map(points_m / scale, dataset.transform)
+    points_map = pixel_to_map(points_m / np.asarray(scale), dataset.transform)
     edges, nodes = _graph_layers(
         points_map, edge_index, edge_prob, flags, info.crs_wkt, params.merge_chains
     )
@@ -467,7 +471,9 @@ def model_thresholds(spec, own_road_mask: bool = False) -> dict[str, float]:
     }
 
 
-def _block_window_graph(graph, block: _Block, scale: float, valid: np.ndarray, window_graph_cls):
+def _block_window_graph(
+    graph, block: _Block, scale: tuple[float, float], valid: np.ndarray, window_graph_cls
+):
     """A block's candidate graph in global model pixels, without vertices over nodata."""
     pts = graph.points_xy_px
     cols = np.clip(pts[:, 0].astype(int), 0, valid.shape[1] - 1)
@@ -477,10 +483,12 @@ def _block_window_graph(graph, block: _Block, scale: float, valid: np.ndarray, w
     edge_ok = keep[edges[0]] & keep[edges[1]] if edges.size else np.zeros(0, bool)
     new_index = np.cumsum(keep) - 1
     # Global model pixels: the block's model origin follows its raster origin exactly.
-    sx = block.width * scale / block.model_w
+    stretch = np.array(
+        [block.width * scale[0] / block.model_w, block.height * scale[1] / block.model_h]
+    )
     offset = np.array([block.model_x0, block.model_y0])
     return window_graph_cls(
-        points_xy_px=pts[keep] * sx + offset,
+        points_xy_px=pts[keep] * stretch + offset,
         edge_index=new_index[edges[:, edge_ok]],
         edge_prob=graph.candidate_edge_prob[edge_ok],
         scores=graph.scores[keep],

@@ -37,7 +37,7 @@ from backend.jobs import road_mask_to_vectors as m2v
 from backend.jobs.model_loading import (
     RasterModelParams,
     load_job_model,
-    model_px_per_raster_px,
+    model_px_per_raster_px_xy,
     validate_raster_model,
 )
 from backend.jobs.output_checks import GpkgOutputParams, check_file_output, check_gpkg_output
@@ -151,7 +151,9 @@ def run(params: SegmentRoadsParams, report: Progress = no_progress) -> dict:
         loaded = load_job_model(params, report, (params.tile_px, params.overlap_px))
         views = params.test_time_augmentation or 1
 
-        def make_predict(reader: ImageReader, scale: float) -> Callable[[Tile], np.ndarray]:
+        def make_predict(
+            reader: ImageReader, scale: tuple[float, float]
+        ) -> Callable[[Tile], np.ndarray]:
             return lambda tile: predict_tile(
                 loaded.module, loaded.device, reader, scale, tile, views
             )
@@ -190,7 +192,7 @@ def predict_tile(
     model,
     device: str,
     reader: ImageReader,
-    scale: float,
+    scale: tuple[float, float],
     tile: Tile,
     test_time_augmentation: int = 1,
 ) -> np.ndarray:
@@ -199,7 +201,8 @@ def predict_tile(
     Args:
         model, device: the loaded Anchor-SAM module and its torch device.
         reader: the input raster's :class:`ImageReader`.
-        scale: model pixels per raster pixel.
+        scale: model pixels per raster pixel along columns and rows (``(x, y)``:
+            :func:`~backend.jobs.model_loading.model_px_per_raster_px_xy`).
         tile: the tile, in raster pixels.
         test_time_augmentation: views averaged (``predict_probability``).
 
@@ -211,7 +214,8 @@ def predict_tile(
 
     from backend.methods.anchor_sam.predict import predict_probability
 
-    shape = (max(1, round(tile.height * scale)), max(1, round(tile.width * scale)))
+    scale_x, scale_y = scale
+    shape = (max(1, round(tile.height * scale_y)), max(1, round(tile.width * scale_x)))
     valid = reader.read_valid_mask(tile.window, shape)
     if not valid.any():
         return np.zeros((1, tile.height, tile.width), np.float32)
@@ -235,7 +239,7 @@ def segment(
     report: Progress,
     model_gsd_m: float | None,
     device: str,
-    make_predict: Callable[[ImageReader, float], Callable[[Tile], np.ndarray]],
+    make_predict: Callable[[ImageReader, tuple[float, float]], Callable[[Tile], np.ndarray]],
 ) -> dict:
     """Tile, blend, write and vectorise (steps 1-3 of the module docstring) with the tile
     predictor ``make_predict(reader, scale)`` returns (the model here, or a Dask cluster).
@@ -244,7 +248,7 @@ def segment(
         params: as :func:`with_model_defaults` returns them (threshold and views set).
         model_gsd_m: the model's GSD in metres (None: the raster's own).
         device: where the model runs (for the summary).
-        make_predict: ``(reader, model px per raster px) -> predict(tile)`` returning
+        make_predict: ``(reader, model px per raster px (x, y)) -> predict(tile)`` returning
             (1, tile.height, tile.width) float32, as :func:`predict_tile`.
 
     Returns and raises as :func:`run`.
@@ -257,10 +261,8 @@ def segment(
         dataset = stack.enter_context(open_raster(params.raster_path))
         info = raster_info(dataset)
         reader = ImageReader(dataset, tuple(params.bands) if params.bands else None)
-        raster_gsd_m = float(np.mean(info.gsd_m))
-        run_gsd_m, scale = model_px_per_raster_px(raster_gsd_m, model_gsd_m, params.gsd_m)
-        tile_r = max(8, round(params.tile_px / scale))
-        overlap_r = min(tile_r - 1, round(params.overlap_px / scale))
+        run_gsd_m, scale = model_px_per_raster_px_xy(info.gsd_m, model_gsd_m, params.gsd_m)
+        tile_r, overlap_r = raster_tile_px(params.tile_px, params.overlap_px, scale)
         width, height = dataset.width, dataset.height
 
         tmp_tif = outputs.stage_geotiff(
@@ -339,6 +341,14 @@ def segment(
         },
         "summary": summary,
     }
+
+
+def raster_tile_px(tile_px: int, overlap_px: int, scale: tuple[float, float]) -> tuple[int, int]:
+    """``(tile, overlap)`` in raster pixels for tiles of at most ``tile_px`` model pixels
+    along either axis overlapping by at least ``overlap_px`` model pixels along both (``scale``
+    as :func:`predict_tile`'s)."""
+    tile_r = max(8, round(tile_px / max(scale)))
+    return tile_r, min(tile_r - 1, round(overlap_px / min(scale)))
 
 
 def _count_tiles(width: int, height: int, tile: int, overlap: int) -> int:

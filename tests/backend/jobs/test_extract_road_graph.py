@@ -199,3 +199,25 @@ def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
     assert "road_mask_test_time_augmentation" not in own_card  # fine-tuned cards inherit these
     chosen = settings(road_mask_model=OWN_ROAD_MASK, road_threshold=0.4)
     assert chosen.road == 0.4 and chosen.predictor_params.t_r == 0.4
+
+
+def test_geographic_raster_runs_on_square_ground_pixels(tmp_path, random_checkpoint):
+    """At 60 degrees north a 1e-5 degree pixel is about 0.56 m x 1.11 m on the ground: blocks
+    are read with each axis resampled by its own GSD (1 m model pixels both ways) and the
+    graph maps back onto the raster."""
+    from affine import Affine
+
+    from backend.jobs.extract_road_graph import _blocks, run_scale
+
+    from ..conftest import write_rgb
+
+    raster = write_rgb(tmp_path / "north.tif", "EPSG:4326",
+                       Affine(1e-5, 0, 10.0, 0, -1e-5, 60.0), width=200, height=100)  # fmt: skip
+    params = _params(raster, tmp_path / "graph.gpkg", random_checkpoint)
+    with rasterio.open(raster) as ds:
+        run_gsd_m, (scale_x, scale_y) = run_scale(params, get_weights_spec(params.model), ds)
+    assert run_gsd_m == 1.0 and scale_y / scale_x == pytest.approx(2.0, rel=0.01)
+    (block,) = _blocks(200, 100, (scale_x, scale_y), block_px=256, overlap_px=96)
+    assert (block.model_h, block.model_w) == (round(100 * scale_y), round(200 * scale_x))
+    result = run(params)
+    _check_graph(tmp_path / "graph.gpkg", raster, result["summary"])

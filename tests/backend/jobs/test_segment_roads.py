@@ -112,3 +112,31 @@ def test_test_time_views_default_to_the_model_card_and_change_the_probability(da
     np.testing.assert_array_equal(runs["default"], runs["one" if views == 1 else "eight"])
     with pytest.raises(ValidationError, match="test_time_augmentation"):
         _params(data_dir, tmp_path, "roads_utm33n.tif", test_time_augmentation=3)
+
+
+def test_geographic_raster_runs_on_square_ground_pixels(tmp_path, monkeypatch):
+    """At 60 degrees north a pixel of 1e-5 x 1e-5 degrees is about 0.56 m x 1.11 m on the
+    ground: each axis is resampled by its own GSD, so the model sees square 1 m pixels
+    (the mean GSD for both axes would squeeze the image to about 84 x 168 model px)."""
+    from affine import Affine
+
+    import backend.methods.anchor_sam.predict as anchor_predict
+    from backend.geo.gsd import ground_sample_distance_m
+
+    from ..conftest import write_rgb
+
+    path = write_rgb(tmp_path / "north.tif", "EPSG:4326", Affine(1e-5, 0, 10.0, 0, -1e-5, 60.0),
+                     width=200, height=100)  # fmt: skip
+    seen = []
+
+    def record_shape(model, image, device, **kwargs):
+        seen.append(image.shape[:2])
+        return np.zeros(image.shape[:2], np.float32)
+
+    monkeypatch.setattr(anchor_predict, "predict_probability", record_shape)
+    run(SegmentRoadsParams(raster_path=str(path), probability_path=str(tmp_path / "p.tif"),
+                           output_path=str(tmp_path / "roads.gpkg"), device="cpu"))  # fmt: skip
+    with rasterio.open(path) as ds:
+        gsd_x, gsd_y = ground_sample_distance_m(ds.crs, ds.transform, ds.width, ds.height)
+    assert gsd_y / gsd_x == pytest.approx(2.0, rel=0.01)
+    assert seen == [(round(100 * gsd_y), round(200 * gsd_x))]  # one tile, 1 m model pixels
