@@ -13,13 +13,13 @@
 # stopped at step 2400 with the learning rate decaying instead of staying near 5e-4, then
 # STEPS=5000 THREADS=1 from step 3500; step 4500 is the shipped model).
 # THREADS (default 2): torch threads.
-# Skeleton Recall fine-tunes (not shipped): the same command with --resume of the shipped
-# file, --lr 1e-4 --warmup-steps 50 --max-steps 3000 --skeleton-recall-weight W. W=1: best
-# LineGraph2Road select APLS 0.273 (shipped 0.267). W=3 (seed 3, 2026-12-01): step 1750
-# reached 0.290 and, on the report split with 4 views, mean IoU 0.493 (shipped 0.378), but
-# on the make demo sample the job's road probability over the six-lane arterial fell to
-# 0.03 and the graph lost it, so tests/backend/jobs/test_demo_sample.py fails with it.
-# A candidate has to pass that test before its reports are worth running.
+# Skeleton Recall fine-tunes: the same command with --resume of the shipped file, --lr 1e-4
+# --warmup-steps 50 --max-steps 3000 --checkpoint-every 50 --seed 3
+# --skeleton-recall-weight W. W=1: best LineGraph2Road select APLS 0.273 (shipped then 0.267),
+# not shipped. W=3 (2026-12-01, THREADS=2): best.pt at step 1750 reached 0.290 and is the
+# shipped model since (its card: training.adopted_because). It first seemed to lose the make
+# demo arterial: the jobs then stretched that EPSG:4326 sample (one GSD for both axes); run
+# tests/backend/jobs/test_demo_sample.py on a candidate before its reports.
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${STEPS:-40000}
 THREADS=${THREADS:-2}

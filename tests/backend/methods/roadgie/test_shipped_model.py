@@ -64,9 +64,11 @@ def test_shipped_roadgie_refines_anchor_sam_on_held_out_massachusetts_crops(shar
     ``interactive_encode`` computes the start) and each round is progressively merged. The card's
     Massachusetts report figures for that start (``validation.anchor.report``) are
     reproduced, Dice never falls from the start through 5 clicks, and merging beats
-    replacing the whole mask each round after 5 clicks. Card, 2026-11-30 (Anchor-SAM step
-    4500, 8 views; interactive model stage 3): 0.554 before any click, 0.590 / 0.603 / 0.620
-    after 1 / 3 / 5 merged (whole mask replaced: 0.614 after 5). About 40 s on one thread.
+    replacing the whole mask each round after 5 clicks. Card, 2026-12-01 (Anchor-SAM
+    shipped 2026-12-01, 4 views; interactive model stage 3): 0.554 before any click, 0.556 /
+    0.586 / 0.598 after 1 / 3 / 5 merged (whole mask replaced: 0.585 after 5; with the
+    Anchor-SAM shipped before, 8 views: 0.590 / 0.603 / 0.620 and 0.614). About 40 s on one
+    thread.
     """
     import numpy as np
     import torch
