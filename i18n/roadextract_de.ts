@@ -1995,141 +1995,146 @@ Referenz: {gt_edges} Kante(n), {gt_km:.2f} km; Vorschlag: {prop_edges} Kante(n),
 <context>
     <name>ExtractRoadGraph</name>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="61"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="62"/>
         <source>Extract road graph (LineGraph2Road)</source>
         <translation>Straßengraph extrahieren (LineGraph2Road)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="65"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="66"/>
         <source>road,graph,centerline,network,extract,detect,linegraph2road,deep learning,aerial</source>
         <translation>Straße,Graph,Mittellinie,Netz,extrahieren,erkennen,LineGraph2Road,Deep Learning,Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="95"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="98"/>
         <source>Aerial image</source>
         <translation>Luftbild</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="97"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="100"/>
         <source>Bands (3 for red, green, blue, or 1; empty: 1, 2, 3)</source>
         <translation>Kanäle (3 für Rot, Grün, Blau oder 1; leer: 1, 2, 3)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="106"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="109"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="114"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="117"/>
         <source>Own checkpoint for the model</source>
         <translation>Eigener Checkpoint für das Modell</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="114"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="117"/>
         <source>PyTorch weights (*.pt *.pth);;All files (*)</source>
         <translation>PyTorch-Gewichte (*.pt *.pth);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="123"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="126"/>
         <source>Edge probability threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert der Kantenwahrscheinlichkeit (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="132"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="135"/>
         <source>Merge chains of edges through degree-2 nodes</source>
         <translation>Ketten von Kanten über Knoten vom Grad 2 zusammenfassen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="140"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="143"/>
         <source>Ground sample distance to run at (metres per pixel, 0: the model&apos;s)</source>
         <translation>Bodenauflösung für die Berechnung (Meter pro Pixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="148"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="151"/>
         <source>Window size (model pixels, 0: the model&apos;s)</source>
         <translation>Fenstergröße (Modellpixel, 0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="157"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="160"/>
         <source>Window overlap (model pixels, more than 64)</source>
         <translation>Fensterüberlappung (Modellpixel, mehr als 64)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="191"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="204"/>
         <source>Device</source>
         <translation>Rechengerät</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="220"/>
         <source>Road graph edges</source>
         <translation>Kanten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="220"/>
         <source>Road graph nodes</source>
         <translation>Knoten des Straßengraphen</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="220"/>
         <source>Number of edges</source>
         <translation>Anzahl der Kanten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="207"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="220"/>
         <source>Number of nodes</source>
         <translation>Anzahl der Knoten</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="230"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="243"/>
         <source>Choose at least one output (edges or nodes).</source>
         <translation>Wählen Sie mindestens eine Ausgabe (Kanten oder Knoten).</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="297"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="311"/>
         <source>{edges} edge(s), {nodes} node(s), {length_km:.2f} km of road; model {model} on {device} at {gsd_m:.2f} m per pixel.</source>
         <translation>{edges} Kante(n), {nodes} Knoten, {length_km:.2f} km Straße; Modell {model} auf {device} bei {gsd_m:.2f} m pro Pixel.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="311"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="325"/>
         <source>No road edges were found. Lower the edge, keypoint and road thresholds, check the bands, or set the ground sample distance the model should see.</source>
         <translation>Es wurden keine Straßenkanten gefunden. Senken Sie die Schwellenwerte für Kanten, Schlüsselpunkte und Straßen, prüfen Sie die Kanäle oder geben Sie die Bodenauflösung an, die das Modell sehen soll.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="164"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="167"/>
         <source>Keypoint threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Schlüsselpunkte (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="171"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="174"/>
         <source>Road threshold (empty: the model&apos;s validated value)</source>
         <translation>Schwellenwert für Straßen (leer: der validierte Wert des Modells)</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="71"/>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="181"/>
+        <source>Use the model&apos;s own road mask (not the road segmentation model its card names)</source>
+        <translation>Eigene Straßenmaske des Modells verwenden (nicht das Straßensegmentierungsmodell aus seiner Modellkarte)</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="190"/>
+        <source>Test-time augmentation of the road mask: views of each window averaged</source>
+        <translation>Testzeit-Augmentierung der Straßenmaske: gemittelte Ansichten jedes Fensters</translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="72"/>
         <source>Extracts the road network of an aerial image as a graph with the LineGraph2Road method: road centerline edges (with the model&apos;s connection probability and their length in metres) and the graph&apos;s nodes (degree, keypoint and overpass flags, score), both in the raster&apos;s CRS.
 
 Bands: 3 bands (red, green, blue) or 1 band (grey); empty means bands 1, 2, 3. Model: the id of a LineGraph2Road model the backend knows (a wrong id fails with the list of known ones); a checkpoint file replaces its weights with your own. The image is resampled to the model&apos;s ground sample distance unless you give one (metres per pixel; 0 = the model&apos;s).
 
-The image is processed in sliding windows (0 = the model&apos;s window size) that overlap by more than the 64 pixel candidate-edge radius. Edges below the edge threshold are dropped; the keypoint and road thresholds steer which vertices are found. The shipped model takes its road mask from the shipped Anchor-SAM road segmentation model (its model card says so); tick &apos;Use the model&apos;s own road mask&apos; to use the LineGraph2Road decoder&apos;s. &apos;Merge chains&apos; joins runs of edges through degree-2 nodes into longer lines.
+The image is processed in sliding windows (0 = the model&apos;s window size) that overlap by more than the 64 pixel candidate-edge radius. Edges below the edge threshold are dropped; the keypoint and road thresholds steer which vertices are found. The shipped model takes its road mask from the shipped Anchor-SAM road segmentation model (its model card says so); tick &apos;Use the model&apos;s own road mask&apos; to use the LineGraph2Road decoder&apos;s. &apos;Merge chains&apos; joins runs of edges through degree-2 nodes into longer lines. Roads that end a little short of the raster&apos;s edge are continued to it (the model&apos;s validated distance; 0 turns this off), so the graphs of neighbouring areas can be joined.
 
 The work runs in the RoadExtract backend, which is started on first use (see Raster &gt; RoadExtract &gt; Settings); &apos;auto&apos; runs on the backend&apos;s device.</source>
         <translation>Extrahiert das Straßennetz eines Luftbilds als Graph mit dem Verfahren LineGraph2Road: Kanten entlang der Straßenmittellinien (mit der Verbindungswahrscheinlichkeit des Modells und ihrer Länge in Metern) und die Knoten des Graphen (Grad, Kennzeichen für Schlüsselpunkt und Überführung, Bewertung), beide im KBS des Rasters.
 
 Kanäle: 3 Kanäle (Rot, Grün, Blau) oder 1 Kanal (Grau); leer bedeutet Kanäle 1, 2, 3. Modell: die Kennung eines LineGraph2Road-Modells, das das Backend kennt (eine falsche Kennung schlägt mit der Liste der bekannten fehl); eine Checkpoint-Datei ersetzt seine Gewichte durch eigene. Das Bild wird auf die Bodenauflösung des Modells umgerechnet, sofern Sie keine angeben (Meter pro Pixel; 0 = die des Modells).
 
-Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells), die sich um mehr als den Kandidatenkanten-Radius von 64 Pixeln überlappen. Kanten unter dem Kantenschwellenwert werden verworfen; die Schwellenwerte für Schlüsselpunkte und Straßen steuern, welche Eckpunkte gefunden werden. Das mitgelieferte Modell nimmt seine Straßenmaske vom mitgelieferten Anchor-SAM-Straßensegmentierungsmodell (so steht es in seiner Modellkarte); setzen Sie „Eigene Straßenmaske des Modells verwenden“, um die des LineGraph2Road-Decoders zu nehmen. „Ketten zusammenfassen“ verbindet Folgen von Kanten über Knoten vom Grad 2 zu längeren Linien.
+Das Bild wird in gleitenden Fenstern verarbeitet (0 = Fenstergröße des Modells), die sich um mehr als den Kandidatenkanten-Radius von 64 Pixeln überlappen. Kanten unter dem Kantenschwellenwert werden verworfen; die Schwellenwerte für Schlüsselpunkte und Straßen steuern, welche Eckpunkte gefunden werden. Das mitgelieferte Modell nimmt seine Straßenmaske vom mitgelieferten Anchor-SAM-Straßensegmentierungsmodell (so steht es in seiner Modellkarte); setzen Sie „Eigene Straßenmaske des Modells verwenden“, um die des LineGraph2Road-Decoders zu nehmen. „Ketten zusammenfassen“ verbindet Folgen von Kanten über Knoten vom Grad 2 zu längeren Linien. Straßen, die knapp vor dem Rand des Rasters enden, werden bis zu ihm verlängert (der validierte Abstand des Modells; 0 schaltet das ab), damit sich die Graphen benachbarter Gebiete verbinden lassen.
 
 Die Berechnung läuft im RoadExtract-Backend, das bei der ersten Verwendung gestartet wird (siehe Raster &gt; RoadExtract &gt; Einstellungen); „auto“ rechnet auf dem Gerät des Backends.</translation>
     </message>
     <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="178"/>
-        <source>Use the model&apos;s own road mask (not the road segmentation model its card names)</source>
-        <translation>Eigene Straßenmaske des Modells verwenden (nicht das Straßensegmentierungsmodell aus seiner Modellkarte)</translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="187"/>
-        <source>Test-time augmentation of the road mask: views of each window averaged</source>
-        <translation>Testzeit-Augmentierung der Straßenmaske: gemittelte Ansichten jedes Fensters</translation>
+        <location filename="../processing_provider/algorithms/extract_road_graph.py" line="194"/>
+        <source>Continue roads that end this close to the raster edge on to it (model pixels, 0: never; empty: the model&apos;s validated value)</source>
+        <translation>Straßen, die so nah am Rand des Rasters enden, bis zu ihm verlängern (Modellpixel, 0: nie; leer: der validierte Wert des Modells)</translation>
     </message>
 </context>
 <context>

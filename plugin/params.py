@@ -347,6 +347,8 @@ class ExtractRoadGraphRequest(RasterModelRequest):
             road mask; :attr:`OWN_ROAD_MASK` for the model's own; None: the model card's.
         road_mask_test_time_augmentation: Views of each window the road mask model
             averages (:data:`TEST_TIME_AUGMENTATIONS`); None: the model card's.
+        border_extension_px: Dead ends whose road runs off the raster within this many model
+            pixels are continued to the raster's edge (0: never); None: the model card's.
         merge_chains: Merge chains of degree-2 vertices into longer polylines.
     """
 
@@ -363,6 +365,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         "edge_threshold": UNIT_INTERVAL,
         "keypoint_threshold": UNIT_INTERVAL,
         "road_threshold": UNIT_INTERVAL,
+        "border_extension_px": Bounds(0),
     }
     # Optional fields left out of the params when None, so the backend's defaults apply.
     _OPTIONAL: ClassVar[tuple[str, ...]] = (
@@ -377,6 +380,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         "road_threshold",
         "road_mask_model",
         "road_mask_test_time_augmentation",
+        "border_extension_px",
     )
     _THRESHOLDS: ClassVar[tuple[str, ...]] = (
         "edge_threshold",
@@ -388,7 +392,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
         "overlap_px",
         "road_mask_test_time_augmentation",
     )
-    _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", *_THRESHOLDS)
+    _FLOATS: ClassVar[tuple[str, ...]] = ("gsd_m", *_THRESHOLDS, "border_extension_px")
 
     model: str = DEFAULT_MODEL
     window_px: int | None = None
@@ -398,6 +402,7 @@ class ExtractRoadGraphRequest(RasterModelRequest):
     road_threshold: float | None = None
     road_mask_model: str | None = None
     road_mask_test_time_augmentation: int | None = None
+    border_extension_px: float | None = None
     merge_chains: bool = False
 
     def validate(self) -> None:

@@ -11,7 +11,9 @@ Pipeline (LineGraph2Road, Sec. 3.6 and Appendix G):
    shipped CPU-trained decoder segments roads worse than the shipped Anchor-SAM).
 3. Blocks overlap by more than d_nei too; their graphs are merged by
    :func:`stitch_window_graphs` (vertices closer than ``merge_radius_px`` become one, edge
-   probabilities averaged), then thresholded.
+   probabilities averaged), then thresholded. Dead ends whose road runs off the raster
+   within ``border_extension_px`` (the card's default) are continued to its edge
+   (:mod:`backend.methods.linegraph2road.borders`; not in the paper).
 4. Vertices go from model pixels to raster pixels to map coordinates (the raster's CRS);
    vertices over nodata are dropped.
 
@@ -102,6 +104,15 @@ class ExtractRoadGraphParams(GpkgOutputParams, SceneListParams, RasterModelParam
             "2, 4, 8: mirrors, flips, all rotations and flips; each costs one more pass of "
             "that model). Default: the LineGraph2Road model card's, chosen on validation data "
             "together with its thresholds, else 1. Ignored with the model's own road mask."
+        ),
+    )
+    border_extension_px: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Continue dead ends whose road runs off the raster within this distance (model "
+            "pixels) straight on to the raster's edge, so graphs of neighbouring areas can be "
+            "joined (default: the model card's, else 0 = off)."
         ),
     )
     merge_chains: bool = Field(False, description="Merge degree-2 chains into longer polylines.")
@@ -225,7 +236,8 @@ def _run_in_process(params: ExtractRoadGraphParams, report: Progress) -> dict:
 class GraphSettings:
     """The thresholds of a run (the params', else the model card's), the predictor's
     parameters (``PredictorParams``: d_nei, d_k in model pixels, t_k, t_r) and the
-    Anchor-SAM model giving the road mask (None: the LineGraph2Road decoder's own)."""
+    Anchor-SAM model giving the road mask (None: the LineGraph2Road decoder's own) and the
+    dead-end extension to the raster edge (model pixels, 0: off)."""
 
     predictor_params: Any
     edge: float
@@ -233,6 +245,7 @@ class GraphSettings:
     road: float
     road_mask_model: str | None = None
     road_mask_test_time_augmentation: int = 1
+    border_extension_px: float = 0.0
 
 
 def road_mask_model_id(params: ExtractRoadGraphParams, spec) -> str | None:
@@ -301,9 +314,12 @@ def graph_settings(params: ExtractRoadGraphParams, spec) -> GraphSettings:
     views: int | None = params.road_mask_test_time_augmentation
     if views is None:
         views = int(inference_defaults(spec).get("road_mask_test_time_augmentation", 1))
+    border = params.border_extension_px
+    if border is None:
+        border = float(inference_defaults(spec).get("border_extension_px", 0.0))
     return GraphSettings(
         PredictorParams(t_k=t_k, t_r=t_r), t_edge, t_k, t_r, road_mask_model,
-        views if road_mask_model is not None else 1,
+        views if road_mask_model is not None else 1, border,
     )  # fmt: skip
 
 
@@ -399,23 +415,28 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
         blocks = _blocks(dataset.width, dataset.height, scale, params.block_px, params.overlap_px)
         block_graphs = [g for g in predict_blocks(reader, blocks, scale) if g is not None]
 
-    report(91.0, "Stitching blocks into one graph")
-    merge_radius = predictor_params.d_k_px / 2.0
-    if block_graphs:
-        graph = stitch_window_graphs(
-            block_graphs, merge_radius_px=merge_radius, edge_threshold=t_edge
-        )
-        points_m = graph.points_xy_px
-        # Collinear vertices joined only in sequence (planar output, true length_m).
-        edge_index, edge_prob = split_collinear_edges(
-            points_m, graph.edge_index, graph.edge_prob,
-            tolerance_px=predictor_params.d_k_px / 2.0, is_overpass=graph.is_overpass,
-        )  # fmt: skip
-        flags = (graph.is_keypoint, graph.is_overpass, graph.scores)
-    else:
-        points_m = np.zeros((0, 2))
-        edge_index, edge_prob = np.zeros((2, 0), np.int64), np.zeros(0)
-        flags = (np.zeros(0, bool), np.zeros(0, bool), np.zeros(0))
+        report(91.0, "Stitching blocks into one graph")
+        merge_radius = predictor_params.d_k_px / 2.0
+        if block_graphs:
+            graph = stitch_window_graphs(
+                block_graphs, merge_radius_px=merge_radius, edge_threshold=t_edge
+            )
+            points_m = graph.points_xy_px
+            # Collinear vertices joined only in sequence (planar output, true length_m).
+            edge_index, edge_prob = split_collinear_edges(
+                points_m, graph.edge_index, graph.edge_prob,
+                tolerance_px=predictor_params.d_k_px / 2.0, is_overpass=graph.is_overpass,
+            )  # fmt: skip
+            flags = (graph.is_keypoint, graph.is_overpass, graph.scores)
+            if settings.border_extension_px > 0:
+                points_m, edge_index, edge_prob, flags = _extend_to_raster_edge(
+                    points_m, edge_index, edge_prob, flags, reader, scale,
+                    settings.border_extension_px,
+                )  # fmt: skip
+        else:
+            points_m = np.zeros((0, 2))
+            edge_index, edge_prob = np.zeros((2, 0), np.int64), np.zeros(0)
+            flags = (np.zeros(0, bool), np.zeros(0, bool), np.zeros(0))
     # Model pixels -> raster pixels -> map coordinates.
     points_map = pixel_to_map(points_m / np.asarray(scale), dataset.transform)
     edges, nodes = _graph_layers(
@@ -439,8 +460,41 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
         "thresholds": {"edge": t_edge, "keypoint": settings.keypoint, "road": settings.road},
         "road_mask_model": settings.road_mask_model or OWN_ROAD_MASK,
         "road_mask_test_time_augmentation": settings.road_mask_test_time_augmentation,
+        "border_extension_px": settings.border_extension_px,
     }
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
+
+
+def _extend_to_raster_edge(points_m, edge_index, edge_prob, flags, reader, scale, max_px):
+    """Dead ends continued to the raster's edge
+    (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`, model
+    pixels); an extension whose edge point lies over nodata is dropped (the data, not the
+    raster, ends there). New vertices copy their dead end's flags and score."""
+    from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
+
+    dataset = reader.dataset
+    extended = extend_dead_ends_to_border(
+        points_m, edge_index, edge_prob,
+        dataset.width * scale[0], dataset.height * scale[1], max_px,
+    )  # fmt: skip
+    n_old, n_old_edges = len(points_m), edge_index.shape[1]
+    keep = np.ones(len(extended.source_vertex), bool)
+    for k, (x, y) in enumerate(extended.points_xy_px[n_old:] / np.asarray(scale)):
+        col = min(max(int(x), 0), dataset.width - 1)
+        row = min(max(int(y), 0), dataset.height - 1)
+        keep[k] = bool(reader.read_valid_mask(Window(col, row, 1, 1))[0, 0])
+    # New vertex k has id n_old + k and is joined by new edge n_old_edges + k; dropping a
+    # vertex renumbers the later ones.
+    new_ids = n_old + np.cumsum(keep) - 1
+    new_edges = extended.edge_index[:, n_old_edges:][:, keep]
+    new_edges[1] = new_ids[keep]
+    source = extended.source_vertex[keep]
+    return (
+        np.concatenate([points_m, extended.points_xy_px[n_old:][keep]]),
+        np.concatenate([edge_index, new_edges], axis=1),
+        np.concatenate([edge_prob, extended.edge_prob[n_old_edges:][keep]]),
+        tuple(np.concatenate([f, np.asarray(f)[source]]) for f in flags),
+    )
 
 
 def inference_defaults(spec, own_road_mask: bool = False) -> dict[str, Any]:

@@ -507,8 +507,10 @@ def train_linegraph2road_on_device(
     exported = lg.export_fp16(run / "last.pt", out / f"{stem}.pt", card)
     t0 = time.monotonic()
     model = lg.load_model_file(out / f"{stem}.pt", "hiera_pico")
+    # Thresholds are chosen with the graph the job will draw (its card's border extension).
+    border = float(card.get("inference_defaults", {}).get("border_extension_px", 0.0))
     report = lg.graph_report(model, data_dir, lg.TargetCache(cache_dir, targets), None,
-                             t_r_grid, edge_grid, device=device)
+                             t_r_grid, edge_grid, device=device, border_extension_px=border)
     report["grid_note"] = (f"reduced grid t_r {list(t_r_grid)} x edge {list(edge_grid)} "
                            "(device time); no Vegas pan recall (needs rasterio)")
     write_report(report, out / f"{stem}.report", lg.graph_report_markdown)

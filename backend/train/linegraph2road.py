@@ -1082,16 +1082,35 @@ GRAPH_METRICS = ("apls", "topo_precision", "topo_recall", "topo_f1")
 GT_EDGE_METRICS = tuple(f"{k}_gt_edges" for k in GRAPH_METRICS)
 
 
-def _kept_edges_graph(stitched: Any, edge_threshold: float) -> nx.Graph:
+def _kept_edges_graph(
+    stitched: Any,
+    edge_threshold: float,
+    shape_hw: tuple[int, int] | None = None,
+    border_extension_px: float = 0.0,
+) -> nx.Graph:
     """:func:`stitched_to_graph` of the candidate edges with mean probability above a threshold.
 
     The stitched graph must come from ``predict_image_graph(..., edge_threshold=0)``, which
     keeps every candidate; stitching keeps an edge when its mean probability is strictly
     greater than the threshold, so this gives the graph a prediction at ``edge_threshold``
-    would have given.
+    would have given. With ``border_extension_px`` > 0 its dead ends are continued to the
+    border of the ``shape_hw`` image as the job does
+    (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`).
     """
     keep = stitched.candidate_edge_prob > edge_threshold
-    return edges_to_graph(stitched.points_xy_px, stitched.candidate_edge_index[:, keep])
+    points = stitched.points_xy_px
+    edges = stitched.candidate_edge_index[:, keep]
+    if border_extension_px > 0:
+        from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
+
+        if shape_hw is None:
+            raise ValueError("border_extension_px needs the image shape_hw")
+        extended = extend_dead_ends_to_border(
+            points, edges, stitched.candidate_edge_prob[keep], shape_hw[1], shape_hw[0],
+            border_extension_px,
+        )  # fmt: skip
+        points, edges = extended.points_xy_px, extended.edge_index
+    return edges_to_graph(points, edges)
 
 
 def evaluate_model_edge_grid(
@@ -1104,6 +1123,7 @@ def evaluate_model_edge_grid(
     device: str = "cpu",
     edge_upper_bound: bool = False,
     road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
+    border_extension_px: float = 0.0,
 ) -> dict[float, dict[str, Any]]:
     """:func:`evaluate_model` at several edge thresholds, each image predicted once.
 
@@ -1119,6 +1139,8 @@ def evaluate_model_edge_grid(
 
     ``road_probability`` (e.g. :func:`anchor_sam_road_probability`) replaces the model's
     road mask in coupled NMS and in the road-mask F1 (``LineGraph2RoadPredictor``).
+    ``border_extension_px`` > 0 continues dead ends to the image border, as the job does
+    (both the scored graphs and the edge upper bound's).
 
     Returns:
         ``{edge_threshold: evaluate_model result}``; with ``edge_upper_bound`` the results
@@ -1146,12 +1168,17 @@ def evaluate_model_edge_grid(
             gt_px = load_ground_truth_graph(source, image.shape[:2])
             gt = pixel_graph_to_metric(gt_px, gsd_m)
             if edge_upper_bound:
-                bound = _edge_upper_bound(pred.graph, gt_px, gt, gsd_m)
+                bound = _edge_upper_bound(
+                    pred.graph, gt_px, gt, gsd_m, border_extension_px, image.shape[:2]
+                )
         for edge_threshold in edge_thresholds:
             row: dict[str, Any] = {"key": source.key, "road_f1": _f1(c)["f1"], **bound}
             if gt is not None:
                 proposal = pixel_graph_to_metric(
-                    _kept_edges_graph(pred.graph, edge_threshold), gsd_m
+                    _kept_edges_graph(
+                        pred.graph, edge_threshold, image.shape[:2], border_extension_px
+                    ),
+                    gsd_m,
                 )
                 try:
                     scores = evaluate_graphs(gt, proposal)
@@ -1178,11 +1205,18 @@ def evaluate_model_edge_grid(
 
 
 def _edge_upper_bound(
-    stitched: Any, gt_px: nx.Graph, gt_metric: nx.Graph, gsd_m: float
+    stitched: Any,
+    gt_px: nx.Graph,
+    gt_metric: nx.Graph,
+    gsd_m: float,
+    border_extension_px: float = 0.0,
+    shape_hw: tuple[int, int] | None = None,
 ) -> dict[str, float]:
     """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges.
 
-    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres.
+    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres; with
+    ``border_extension_px`` > 0 the graph's dead ends are continued to the border of the
+    ``shape_hw`` image first.
     """
     from backend.eval.compare import evaluate_graphs
     from backend.methods.linegraph2road.graph_io import graph_to_arrays
@@ -1192,7 +1226,18 @@ def _edge_upper_bound(
     labels = label_edges_on_ground_truth(
         stitched.points_xy_px, stitched.candidate_edge_index, gt_xy[gt_edges.T]
     )
-    graph = edges_to_graph(stitched.points_xy_px, stitched.candidate_edge_index[:, labels > 0])
+    points, edges = stitched.points_xy_px, stitched.candidate_edge_index[:, labels > 0]
+    if border_extension_px > 0:
+        from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
+
+        if shape_hw is None:
+            raise ValueError("border_extension_px needs the image shape_hw")
+        height, width = shape_hw
+        extended = extend_dead_ends_to_border(
+            points, edges, np.ones(edges.shape[1]), width, height, border_extension_px
+        )
+        points, edges = extended.points_xy_px, extended.edge_index
+    graph = edges_to_graph(points, edges)
     try:
         scores = evaluate_graphs(gt_metric, pixel_graph_to_metric(graph, gsd_m))
     except ValueError:  # ground truth too short to score
@@ -1245,6 +1290,7 @@ def vegas_labelled_topo_recall(
     model_gsd_m: float = 1.0,
     device: str = "cpu",
     road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
+    border_extension_px: float = 0.0,
 ) -> dict[str, Any]:
     """TOPO recall of the labelled roads of the SpaceNet Vegas pan chip's report half.
 
@@ -1277,10 +1323,10 @@ def vegas_labelled_topo_recall(
     predictor = LineGraph2RoadPredictor(
         model, device=device, params=params, road_probability=road_probability
     )
-    pred = predict_image_graph(predictor, image, params, edge_threshold=edge_threshold)
+    pred = predict_image_graph(predictor, image, params, edge_threshold=0.0)
+    proposal = _kept_edges_graph(pred.graph, edge_threshold, image.shape[:2], border_extension_px)
     scores = evaluate_graphs(
-        pixel_graph_to_metric(gt, model_gsd_m),
-        pixel_graph_to_metric(stitched_to_graph(pred.graph), model_gsd_m),
+        pixel_graph_to_metric(gt, model_gsd_m), pixel_graph_to_metric(proposal, model_gsd_m)
     )
     return {
         "topo_recall_labelled": scores["topo_recall"],
@@ -1351,6 +1397,7 @@ def graph_report(
     edge_grid: Sequence[float] = REPORT_EDGE_GRID,
     device: str = "cpu",
     road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
+    border_extension_px: float = 0.0,
 ) -> dict[str, Any]:
     """The graph part of the validation report, the same for every LineGraph2Road model.
 
@@ -1363,7 +1410,9 @@ def graph_report(
     graph of the label. With ``roads_root``, the labelled-road TOPO recall of the Vegas pan
     report half is added (:func:`vegas_labelled_topo_recall`). With ``road_probability``
     (:func:`anchor_sam_road_probability`), another model's road mask replaces the
-    LineGraph2Road one everywhere (the road F1 is then that model's).
+    LineGraph2Road one everywhere (the road F1 is then that model's). With
+    ``border_extension_px`` > 0, dead ends are continued to the image border as the job
+    does with the card's ``inference_defaults.border_extension_px``.
 
     Returns:
         ``{"select": {...grid...}, "chosen": {"t_r", "edge_threshold"}, "report_chosen":
@@ -1380,7 +1429,7 @@ def graph_report(
     for t_r in t_r_grid:
         results = evaluate_model_edge_grid(
             model, select, cache, PredictorParams(t_r=t_r), edge_grid, 1.0, device,
-            road_probability=road_probability,
+            road_probability=road_probability, border_extension_px=border_extension_px,
         )  # fmt: skip
         grid.extend(
             {
@@ -1401,6 +1450,7 @@ def graph_report(
         result = evaluate_model_edge_grid(
             model, report, cache, PredictorParams(t_r=t_r), (edge,), 1.0, device,
             edge_upper_bound=name == "report_chosen", road_probability=road_probability,
+            border_extension_px=border_extension_px,
         )[edge]  # fmt: skip
         out[name] = {
             "t_r": t_r,
@@ -1416,7 +1466,9 @@ def graph_report(
             best["edge_threshold"],
             device=device,
             road_probability=road_probability,
+            border_extension_px=border_extension_px,
         )
+    out["border_extension_px"] = border_extension_px
     if road_probability is not None:
         out["road_mask_model"] = getattr(road_probability, "source", "another model")
     return out
@@ -1439,6 +1491,12 @@ def graph_report_markdown(report: dict[str, Any]) -> str:
         "| APLS, ground-truth edges |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    if report.get("border_extension_px"):
+        lines[3:3] = [
+            "",
+            f"Dead ends within {report['border_extension_px']:g} px of the image border are "
+            "continued to it, as the job does.",
+        ]
     if "road_mask_model" in report:
         lines[3:3] = [
             "",
@@ -1740,6 +1798,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=TEST_TIME_AUGMENTATIONS,
         help="views averaged by the road mask model (predict_probability)",
     )
+    rp.add_argument(
+        "--border-extension-px",
+        type=float,
+        default=0.0,
+        help="continue dead ends this close to the image border on to it, model px "
+        "(borders.extend_dead_ends_to_border; 0: off)",
+    )
 
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
@@ -1803,6 +1868,7 @@ def main(argv: list[str] | None = None) -> int:
             _floats(args.edge_threshold),
             device=args.device,
             road_probability=road_probability,
+            border_extension_px=args.border_extension_px,
         )
         write_report(report, args.output, graph_report_markdown)
         print(graph_report_markdown(report))

@@ -40,6 +40,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
     OWN_ROAD_MASK = "OWN_ROAD_MASK"
     ROAD_MASK_TEST_TIME_AUGMENTATION = "ROAD_MASK_TEST_TIME_AUGMENTATION"
     MERGE_CHAINS = "MERGE_CHAINS"
+    BORDER_EXTENSION = "BORDER_EXTENSION"
     DEVICE = "DEVICE"
     OUTPUT_EDGES = "OUTPUT_EDGES"
     OUTPUT_NODES = "OUTPUT_NODES"
@@ -84,7 +85,9 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             "are found. The shipped model takes its road mask from the shipped Anchor-SAM "
             "road segmentation model (its model card says so); tick 'Use the model's own "
             "road mask' to use the LineGraph2Road decoder's. 'Merge chains' joins runs of "
-            "edges through degree-2 nodes into longer lines.\n\n"
+            "edges through degree-2 nodes into longer lines. Roads that end a little short "
+            "of the raster's edge are continued to it (the model's validated distance; 0 "
+            "turns this off), so the graphs of neighbouring areas can be joined.\n\n"
             "The work runs in the RoadExtract backend, which is started on first use "
             "(see Raster > RoadExtract > Settings); 'auto' runs on the backend's device."
         )
@@ -188,6 +191,16 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
                 self.ROAD_MASK_TEST_TIME_AUGMENTATION,
                 self.tr("Test-time augmentation of the road mask: views of each window averaged"),
             ),
+            QgsProcessingParameterNumber(
+                self.BORDER_EXTENSION,
+                self.tr(
+                    "Continue roads that end this close to the raster edge on to it (model "
+                    "pixels, 0: never; empty: the model's validated value)"
+                ),
+                type=QgsProcessingParameterNumber.Double,
+                **number_range(ExtractRoadGraphRequest, "border_extension_px"),
+                optional=True,
+            ),
             QgsProcessingParameterEnum(
                 self.DEVICE,
                 self.tr("Device"),
@@ -266,6 +279,7 @@ class ExtractRoadGraph(RoadExtractAlgorithm):
             road_mask_test_time_augmentation=self.test_time_augmentation(
                 parameters, self.ROAD_MASK_TEST_TIME_AUGMENTATION, context
             ),
+            border_extension_px=self.optional_double(parameters, self.BORDER_EXTENSION, context),
             merge_chains=self.parameterAsBoolean(parameters, self.MERGE_CHAINS, context),
             scheduler=self.scheduler_value(parameters, context),
             target_crs=target_crs,

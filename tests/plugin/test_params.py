@@ -107,9 +107,11 @@ def test_extract_road_graph_params(rx):
         edge_threshold=0.2,
         road_mask_model="none",
         road_mask_test_time_augmentation=4,
+        border_extension_px=0,
         merge_chains=True,
     )
     params = request.to_params()
+    assert params["border_extension_px"] == 0.0  # 0 is sent: off, not the card's default
     assert params["road_mask_model"] == "none"
     assert params["road_mask_test_time_augmentation"] == 4
     assert params["checkpoint"] == "/w/own.pt"
@@ -136,6 +138,7 @@ def test_extract_road_graph_params(rx):
         ("edge_threshold", -0.1, "edge_threshold"),
         ("keypoint_threshold", float("nan"), "keypoint_threshold"),
         ("road_threshold", 2.0, "road_threshold"),
+        ("border_extension_px", -1.0, "border_extension_px"),
     ],
 )
 def test_extract_road_graph_invalid_values_name_the_field(rx, field, value, needle):

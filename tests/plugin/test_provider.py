@@ -141,6 +141,7 @@ def test_extract_road_graph_definition(provider, env):
         "ROAD_THRESHOLD",
         "OWN_ROAD_MASK",
         "ROAD_MASK_TEST_TIME_AUGMENTATION",
+        "BORDER_EXTENSION",
         "MERGE_CHAINS",
         "DEVICE",
         "SCHEDULER",
@@ -171,6 +172,10 @@ def test_extract_road_graph_definition(provider, env):
     assert params["OWN_ROAD_MASK"].flags() & advanced
     assert params["OWN_ROAD_MASK"].flags() & optional  # older saved models lack it
     _assert_test_time_augmentation_choice(params["ROAD_MASK_TEST_TIME_AUGMENTATION"])
+    # Empty by default: the card's validated extension; 0 switches it off.
+    border = params["BORDER_EXTENSION"]
+    assert border.defaultValue() is None and border.minimum() == 0.0
+    assert border.flags() & advanced and border.flags() & optional
     device = params["DEVICE"]
     assert isinstance(device, QgsProcessingParameterEnum)
     assert device.options() == ["auto", "cpu", "cuda", "mps"] and device.defaultValue() == 0

@@ -178,6 +178,7 @@ def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
                 "road_mask_test_time_augmentation": 4,
                 "t_r": 0.2,
                 "edge_threshold": 0.05,
+                "border_extension_px": 24,
                 "own_road_mask": {"t_r": 0.05, "edge_threshold": 0.1},
             }
         },
@@ -199,6 +200,13 @@ def test_card_defaults_with_a_road_mask_model_and_with_the_own_road_mask():
     assert "road_mask_test_time_augmentation" not in own_card  # fine-tuned cards inherit these
     chosen = settings(road_mask_model=OWN_ROAD_MASK, road_threshold=0.4)
     assert chosen.road == 0.4 and chosen.predictor_params.t_r == 0.4
+    assert card.border_extension_px == 24
+    assert settings(border_extension_px=0).border_extension_px == 0
+    no_card = graph_settings(
+        ExtractRoadGraphParams(raster_path="x.tif", output_path="x.gpkg"),
+        replace(spec, model_card={}),
+    )
+    assert no_card.border_extension_px == 0  # off unless a card validated it
 
 
 def test_geographic_raster_runs_on_square_ground_pixels(tmp_path, random_checkpoint):
@@ -221,3 +229,25 @@ def test_geographic_raster_runs_on_square_ground_pixels(tmp_path, random_checkpo
     assert (block.model_h, block.model_w) == (round(100 * scale_y), round(200 * scale_x))
     result = run(params)
     _check_graph(tmp_path / "graph.gpkg", raster, result["summary"])
+
+
+def test_dead_ends_reach_the_raster_edge_but_not_over_nodata(data_dir):
+    """Card default ``border_extension_px``: a road that runs off the raster ends on its edge;
+    where the data ends first (alpha 0 on the left 8 columns) the graph is not continued."""
+    from backend.geo.raster import ImageReader
+    from backend.jobs.extract_road_graph import _extend_to_raster_edge
+
+    # 64 x 48 raster px at 0.5 m = 32 x 24 model px at 1 m. A road A(6, 12) - B(26, 12):
+    # both ends are 6 model px from the left / right edge.
+    points = np.array([[6.0, 12.0], [26.0, 12.0]])
+    flags = (np.array([True, False]), np.array([False, False]), np.array([0.9, 0.6]))
+    with rasterio.open(data_dir / "rgb_uint16_alpha.tif") as ds:
+        reader = ImageReader(ds, (1, 2, 3))
+        out_points, edges, probs, (keypoint, overpass, score) = _extend_to_raster_edge(
+            points, np.array([[0], [1]]), np.array([0.8]), flags, reader, (0.5, 0.5), 24.0
+        )
+    # Left: column 0 is transparent, so A stays; right: B continues to x = 32 model px.
+    assert out_points.tolist() == [[6.0, 12.0], [26.0, 12.0], [32.0, 12.0]]
+    assert edges.tolist() == [[0, 1], [1, 2]] and probs.tolist() == [0.8, 0.8]
+    assert keypoint.tolist() == [True, False, False] and score.tolist() == [0.9, 0.6, 0.6]
+    assert overpass.tolist() == [False, False, False]

@@ -503,6 +503,27 @@ def test_edge_grid_gives_what_each_threshold_gives_alone(tmp_path, mass400):
     assert 0.0 <= row["apls_gt_edges"] <= 1.0 and "topo_recall_gt_edges" in bound
 
 
+def test_scored_graph_is_the_jobs_with_its_dead_ends_continued_to_the_border():
+    """The report scores the graph the job draws: with ``border_extension_px`` the kept edges'
+    dead ends are continued to the image border (borders.extend_dead_ends_to_border)."""
+    from types import SimpleNamespace
+
+    stitched = SimpleNamespace(
+        points_xy_px=np.array([[10.0, 50.0], [40.0, 50.0], [90.0, 50.0], [40.0, 20.0]]),
+        candidate_edge_index=np.array([[0, 1, 1], [1, 2, 3]]),
+        candidate_edge_prob=np.array([0.9, 0.8, 0.1]),  # the edge to (40, 20) is dropped
+    )
+    plain = t._kept_edges_graph(stitched, 0.5)
+    assert sorted(plain.nodes[n]["xy"] for n in plain.nodes) == [(10, 50), (40, 50), (90, 50)]
+    extended = t._kept_edges_graph(stitched, 0.5, (80, 100), border_extension_px=24.0)
+    assert sorted(extended.nodes[n]["xy"] for n in extended.nodes) == [
+        (0, 50), (10, 50), (40, 50), (90, 50), (100, 50),
+    ]  # fmt: skip
+    assert extended.number_of_edges() == 4
+    with pytest.raises(ValueError, match="shape_hw"):
+        t._kept_edges_graph(stitched, 0.5, border_extension_px=24.0)
+
+
 def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, mass400):
     import shutil
 
@@ -532,6 +553,13 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     assert "apls_gt_edges" not in report["report_0.5"]["per_domain"]["massachusetts"]
     assert "ground-truth edges" in t.graph_report_markdown(report)
     assert "select split" in t.graph_report_markdown(report)
+    assert report["border_extension_px"] == 0.0
+    assert "continued" not in t.graph_report_markdown(report)
+    extended = t.graph_report(
+        model, data, cache, t_r_grid=(0.4,), edge_grid=(0.5,), border_extension_px=24.0
+    )
+    assert extended["border_extension_px"] == 24.0
+    assert "within 24 px of the image border are continued" in t.graph_report_markdown(extended)
     with pytest.raises(ValueError, match="__select__"):
         t.graph_report(model, mass400, cache)
 
