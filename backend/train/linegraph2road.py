@@ -1124,6 +1124,7 @@ def evaluate_model_edge_grid(
     edge_upper_bound: bool = False,
     road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
     border_extension_px: float = 0.0,
+    road_mask_from_labels: bool = False,
 ) -> dict[float, dict[str, Any]]:
     """:func:`evaluate_model` at several edge thresholds, each image predicted once.
 
@@ -1140,7 +1141,10 @@ def evaluate_model_edge_grid(
     ``road_probability`` (e.g. :func:`anchor_sam_road_probability`) replaces the model's
     road mask in coupled NMS and in the road-mask F1 (``LineGraph2RoadPredictor``).
     ``border_extension_px`` > 0 continues dead ends to the image border, as the job does
-    (both the scored graphs and the edge upper bound's).
+    (both the scored graphs and the edge upper bound's). ``road_mask_from_labels`` puts each
+    image's label (the cached road target, centerlines rasterised ``road_width_px`` wide) in
+    place of the road mask: a diagnostic of what a perfect road mask would give the model's
+    keypoints and edges (not a score of the model).
 
     Returns:
         ``{edge_threshold: evaluate_model result}``; with ``edge_upper_bound`` the results
@@ -1158,7 +1162,10 @@ def evaluate_model_edge_grid(
     for source in sources:
         image = read_rgb_uint8(source.image_path)
         targets = cache.get(source, 0, image.shape[:2])
-        pred = predict_image_graph(predictor, image, params, edge_threshold=0.0)
+        label_road = targets["masks"][1].astype(np.float32) if road_mask_from_labels else None
+        pred = predict_image_graph(
+            predictor, image, params, edge_threshold=0.0, road_probability_image=label_road
+        )
         c = road_mask_f1(pred.probs[1], targets["masks"][1], threshold=params.t_r)
         for k in counts:
             counts[k] += c[k]
@@ -1388,6 +1395,10 @@ def load_model_file(path: str | os.PathLike[str], variant: str | None = None) ->
     return model.eval()
 
 
+#: ``road_mask_model`` of a report whose road masks were the labels (a diagnostic).
+LABEL_ROAD_MASK = "the label itself (rasterised centerlines; a diagnostic, not a model)"
+
+
 def graph_report(
     model: LineGraph2Road,
     data_dir: str | os.PathLike[str],
@@ -1398,6 +1409,7 @@ def graph_report(
     device: str = "cpu",
     road_probability: Callable[[np.ndarray], np.ndarray] | None = None,
     border_extension_px: float = 0.0,
+    road_mask_from_labels: bool = False,
 ) -> dict[str, Any]:
     """The graph part of the validation report, the same for every LineGraph2Road model.
 
@@ -1412,7 +1424,10 @@ def graph_report(
     (:func:`anchor_sam_road_probability`), another model's road mask replaces the
     LineGraph2Road one everywhere (the road F1 is then that model's). With
     ``border_extension_px`` > 0, dead ends are continued to the image border as the job
-    does with the card's ``inference_defaults.border_extension_px``.
+    does with the card's ``inference_defaults.border_extension_px``. With
+    ``road_mask_from_labels`` every split image's label is its road mask (a diagnostic, see
+    :func:`evaluate_model_edge_grid`; the Vegas pan recall is then left out: its labels are
+    partial).
 
     Returns:
         ``{"select": {...grid...}, "chosen": {"t_r", "edge_threshold"}, "report_chosen":
@@ -1430,6 +1445,7 @@ def graph_report(
         results = evaluate_model_edge_grid(
             model, select, cache, PredictorParams(t_r=t_r), edge_grid, 1.0, device,
             road_probability=road_probability, border_extension_px=border_extension_px,
+            road_mask_from_labels=road_mask_from_labels,
         )  # fmt: skip
         grid.extend(
             {
@@ -1450,7 +1466,7 @@ def graph_report(
         result = evaluate_model_edge_grid(
             model, report, cache, PredictorParams(t_r=t_r), (edge,), 1.0, device,
             edge_upper_bound=name == "report_chosen", road_probability=road_probability,
-            border_extension_px=border_extension_px,
+            border_extension_px=border_extension_px, road_mask_from_labels=road_mask_from_labels,
         )[edge]  # fmt: skip
         out[name] = {
             "t_r": t_r,
@@ -1458,7 +1474,7 @@ def graph_report(
             "apls_mean_of_domains": _mean_of_domains(result["per_image"], "apls"),
             "per_domain": _per_domain(result),
         }
-    if roads_root is not None:
+    if roads_root is not None and not road_mask_from_labels:
         out["vegas_pan_east"] = vegas_labelled_topo_recall(
             model,
             roads_root,
@@ -1471,6 +1487,8 @@ def graph_report(
     out["border_extension_px"] = border_extension_px
     if road_probability is not None:
         out["road_mask_model"] = getattr(road_probability, "source", "another model")
+    if road_mask_from_labels:
+        out["road_mask_model"] = LABEL_ROAD_MASK
     return out
 
 
@@ -1497,7 +1515,13 @@ def graph_report_markdown(report: dict[str, Any]) -> str:
             f"Dead ends within {report['border_extension_px']:g} px of the image border are "
             "continued to it, as the job does.",
         ]
-    if "road_mask_model" in report:
+    if report.get("road_mask_model") == LABEL_ROAD_MASK:
+        lines[3:3] = [
+            "",
+            "Road mask: each image's label replaces the model's road mask (a diagnostic of "
+            "what a perfect road mask gives this model's keypoints and edges; road F1 is 1).",
+        ]
+    elif "road_mask_model" in report:
         lines[3:3] = [
             "",
             f"Road mask: the road probability of {report['road_mask_model']} replaces the "
@@ -1805,6 +1829,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue dead ends this close to the image border on to it, model px "
         "(borders.extend_dead_ends_to_border; 0: off)",
     )
+    rp.add_argument(
+        "--road-mask-from-labels",
+        action="store_true",
+        help="diagnostic: each image's label as the road mask (what a perfect road mask "
+        "would give this model's keypoints and edges)",
+    )
 
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
@@ -1855,6 +1885,8 @@ def main(argv: list[str] | None = None) -> int:
         model = load_model_file(args.weights)
         cache = TargetCache(args.cache_dir, TargetParams(road_width_px=args.road_width_px))
         road_probability = None
+        if args.road_mask_weights and args.road_mask_from_labels:
+            raise SystemExit("give --road-mask-weights or --road-mask-from-labels, not both")
         if args.road_mask_weights:
             road_probability = anchor_sam_road_probability(
                 args.road_mask_weights, args.device, args.road_mask_test_time_augmentation
@@ -1869,6 +1901,7 @@ def main(argv: list[str] | None = None) -> int:
             device=args.device,
             road_probability=road_probability,
             border_extension_px=args.border_extension_px,
+            road_mask_from_labels=args.road_mask_from_labels,
         )
         write_report(report, args.output, graph_report_markdown)
         print(graph_report_markdown(report))

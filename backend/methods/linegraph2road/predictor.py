@@ -430,6 +430,7 @@ def predict_image_graph(
     batch_size: int = 4,
     on_window: Callable[[int, int], None] | None = None,
     timer: StageTimer | None = None,
+    road_probability_image: np.ndarray | None = None,
 ) -> ImageGraphPrediction:
     """Sliding-window inference over an in-memory image (Sec. 3.6, App. G).
 
@@ -452,17 +453,27 @@ def predict_image_graph(
             of the two passes (progress; a job's cancellation raises from it).
         timer: collects seconds per stage (encoder, decoder, nms, graph_build, transformer,
             stitching) when given.
+        road_probability_image: ``(H, W)`` road probability of the whole image in [0, 1] that
+            replaces the blended road mask before coupled NMS (e.g. the label itself, to
+            measure what a perfect road mask would give); None keeps the model's (or the
+            predictor's ``road_probability`` model's).
 
     Returns:
         :class:`ImageGraphPrediction` in the image's pixel frame.
 
     Raises:
-        ValueError: bad image, or ``overlap_px`` not in ``(d_nei_px, window_px)``.
+        ValueError: bad image, ``overlap_px`` not in ``(d_nei_px, window_px)``, or a
+            ``road_probability_image`` of another size than the image.
     """
 
     image = np.asarray(image_uint8)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    if road_probability_image is not None and road_probability_image.shape != image.shape[:2]:
+        raise ValueError(
+            f"road_probability_image has shape {road_probability_image.shape}, the image "
+            f"{image.shape[:2]}; give one probability per image pixel"
+        )
     p = params or predictor.params
     window_px = window_px or predictor.model.config.input_size_px
     height, width = image.shape[:2]
@@ -489,6 +500,8 @@ def predict_image_graph(
             on_window(start + len(chunk), total)
     with timer.stage("nms"):
         probs = prob_sum / np.maximum(weight_sum, 1e-6)
+        if road_probability_image is not None:
+            probs[MASK_NAMES.index("road")] = road_probability_image
         verts = coupled_nms(
             probs[0], probs[1], probs[2], t_k=p.t_k, t_r=p.t_r, d_k_px=p.d_k_px, d_r_px=p.d_r_px
         )

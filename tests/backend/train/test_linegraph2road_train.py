@@ -560,6 +560,13 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     )
     assert extended["border_extension_px"] == 24.0
     assert "within 24 px of the image border are continued" in t.graph_report_markdown(extended)
+    # Diagnostic: the label as the road mask (perfect road F1, the model's keypoints and edges).
+    label = t.graph_report(
+        model, data, cache, t_r_grid=(0.5,), edge_grid=(0.5,), road_mask_from_labels=True
+    )
+    assert label["road_mask_model"] == t.LABEL_ROAD_MASK
+    assert label["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"] == 1.0
+    assert "each image's label replaces" in t.graph_report_markdown(label)
     with pytest.raises(ValueError, match="__select__"):
         t.graph_report(model, mass400, cache)
 

@@ -302,3 +302,28 @@ def test_road_probability_of_another_model_replaces_the_road_mask_in_nms():
 
     with pytest.raises(ValueError, match="one \\(H, W\\) map per window"):
         LineGraph2RoadPredictor(model, road_probability=wrong_shape).set_image(image)
+
+
+def test_a_whole_image_road_probability_replaces_the_blended_road_mask():
+    """``road_probability_image`` (e.g. the label, for the report's road-mask ceiling) is
+    what coupled NMS sees: its vertices lie on that map's road, not the model's."""
+    from backend.methods.linegraph2road.predictor import (
+        LineGraph2RoadPredictor,
+        PredictorParams,
+        predict_image_graph,
+    )
+
+    torch.manual_seed(0)
+    predictor = LineGraph2RoadPredictor(build_linegraph2road(MICRO))
+    image = np.random.default_rng(3).integers(0, 256, (96, 120, 3), dtype=np.uint8)
+    road = np.zeros((96, 120), np.float32)
+    road[:, 70] = 1.0  # one vertical road, column 70
+    params = PredictorParams(t_k=1.0, t_r=0.5, d_nei_px=40)
+    out = predict_image_graph(
+        predictor, image, params, window_px=48, overlap_px=44, road_probability_image=road
+    )
+    np.testing.assert_array_equal(out.probs[1], road)
+    assert len(out.graph.points_xy_px) >= 3
+    np.testing.assert_allclose(out.graph.points_xy_px[:, 0], 70.5)
+    with pytest.raises(ValueError, match="one probability per image pixel"):
+        predict_image_graph(predictor, image, params, road_probability_image=road[:50])
