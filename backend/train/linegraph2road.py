@@ -1087,28 +1087,35 @@ def _kept_edges_graph(
     edge_threshold: float,
     shape_hw: tuple[int, int] | None = None,
     border_extension_px: float = 0.0,
+    collinear_tolerance_px: float = 4.0,
 ) -> nx.Graph:
-    """:func:`stitched_to_graph` of the candidate edges with mean probability above a threshold.
+    """The graph ``extract_road_graph`` writes from the candidate edges above a threshold.
 
     The stitched graph must come from ``predict_image_graph(..., edge_threshold=0)``, which
     keeps every candidate; stitching keeps an edge when its mean probability is strictly
     greater than the threshold, so this gives the graph a prediction at ``edge_threshold``
-    would have given. With ``border_extension_px`` > 0 its dead ends are continued to the
-    border of the ``shape_hw`` image as the job does
+    would have given. As in the job, collinear vertices are then joined only in sequence
+    (:func:`~backend.methods.linegraph2road.planar.split_collinear_edges`, tolerance d_k / 2)
+    and, with ``border_extension_px`` > 0, dead ends are continued to the border of the
+    ``shape_hw`` image
     (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`).
     """
+    from backend.methods.linegraph2road.planar import split_collinear_edges
+
     keep = stitched.candidate_edge_prob > edge_threshold
     points = stitched.points_xy_px
-    edges = stitched.candidate_edge_index[:, keep]
+    edges, probs = split_collinear_edges(
+        points, stitched.candidate_edge_index[:, keep], stitched.candidate_edge_prob[keep],
+        tolerance_px=collinear_tolerance_px, is_overpass=stitched.is_overpass,
+    )  # fmt: skip
     if border_extension_px > 0:
         from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
 
         if shape_hw is None:
             raise ValueError("border_extension_px needs the image shape_hw")
         extended = extend_dead_ends_to_border(
-            points, edges, stitched.candidate_edge_prob[keep], shape_hw[1], shape_hw[0],
-            border_extension_px,
-        )  # fmt: skip
+            points, edges, probs, shape_hw[1], shape_hw[0], border_extension_px
+        )
         points, edges = extended.points_xy_px, extended.edge_index
     return edges_to_graph(points, edges)
 
@@ -1176,17 +1183,17 @@ def evaluate_model_edge_grid(
             gt = pixel_graph_to_metric(gt_px, gsd_m)
             if edge_upper_bound:
                 bound = _edge_upper_bound(
-                    pred.graph, gt_px, gt, gsd_m, border_extension_px, image.shape[:2]
-                )
+                    pred.graph, gt_px, gt, gsd_m, border_extension_px, image.shape[:2],
+                    params.d_k_px / 2.0,
+                )  # fmt: skip
         for edge_threshold in edge_thresholds:
             row: dict[str, Any] = {"key": source.key, "road_f1": _f1(c)["f1"], **bound}
             if gt is not None:
-                proposal = pixel_graph_to_metric(
-                    _kept_edges_graph(
-                        pred.graph, edge_threshold, image.shape[:2], border_extension_px
-                    ),
-                    gsd_m,
-                )
+                kept = _kept_edges_graph(
+                    pred.graph, edge_threshold, image.shape[:2], border_extension_px,
+                    params.d_k_px / 2.0,
+                )  # fmt: skip
+                proposal = pixel_graph_to_metric(kept, gsd_m)
                 try:
                     scores = evaluate_graphs(gt, proposal)
                     row.update({k: scores[k] for k in GRAPH_METRICS})
@@ -1218,12 +1225,14 @@ def _edge_upper_bound(
     gsd_m: float,
     border_extension_px: float = 0.0,
     shape_hw: tuple[int, int] | None = None,
+    collinear_tolerance_px: float = 4.0,
 ) -> dict[str, float]:
     """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges.
 
-    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres; with
-    ``border_extension_px`` > 0 the graph's dead ends are continued to the border of the
-    ``shape_hw`` image first.
+    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres. The
+    graph is made as :func:`_kept_edges_graph` makes the job's: collinear vertices joined in
+    sequence and, with ``border_extension_px`` > 0, dead ends continued to the border of the
+    ``shape_hw`` image.
     """
     from backend.eval.compare import evaluate_graphs
     from backend.methods.linegraph2road.graph_io import graph_to_arrays
@@ -1233,7 +1242,14 @@ def _edge_upper_bound(
     labels = label_edges_on_ground_truth(
         stitched.points_xy_px, stitched.candidate_edge_index, gt_xy[gt_edges.T]
     )
-    points, edges = stitched.points_xy_px, stitched.candidate_edge_index[:, labels > 0]
+    from backend.methods.linegraph2road.planar import split_collinear_edges
+
+    points = stitched.points_xy_px
+    positive = stitched.candidate_edge_index[:, labels > 0]
+    edges, _ = split_collinear_edges(
+        points, positive, np.ones(positive.shape[1]), tolerance_px=collinear_tolerance_px,
+        is_overpass=stitched.is_overpass,
+    )  # fmt: skip
     if border_extension_px > 0:
         from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
 
@@ -1331,7 +1347,9 @@ def vegas_labelled_topo_recall(
         model, device=device, params=params, road_probability=road_probability
     )
     pred = predict_image_graph(predictor, image, params, edge_threshold=0.0)
-    proposal = _kept_edges_graph(pred.graph, edge_threshold, image.shape[:2], border_extension_px)
+    proposal = _kept_edges_graph(
+        pred.graph, edge_threshold, image.shape[:2], border_extension_px, params.d_k_px / 2.0
+    )
     scores = evaluate_graphs(
         pixel_graph_to_metric(gt, model_gsd_m), pixel_graph_to_metric(proposal, model_gsd_m)
     )

@@ -504,17 +504,21 @@ def test_edge_grid_gives_what_each_threshold_gives_alone(tmp_path, mass400):
 
 
 def test_scored_graph_is_the_jobs_with_its_dead_ends_continued_to_the_border():
-    """The report scores the graph the job draws: with ``border_extension_px`` the kept edges'
-    dead ends are continued to the image border (borders.extend_dead_ends_to_border)."""
+    """The report scores the graph the job draws: collinear vertices joined in sequence
+    (planar.split_collinear_edges) and, with ``border_extension_px``, the dead ends continued
+    to the image border (borders.extend_dead_ends_to_border)."""
     from types import SimpleNamespace
 
     stitched = SimpleNamespace(
         points_xy_px=np.array([[10.0, 50.0], [40.0, 50.0], [90.0, 50.0], [40.0, 20.0]]),
-        candidate_edge_index=np.array([[0, 1, 1], [1, 2, 3]]),
-        candidate_edge_prob=np.array([0.9, 0.8, 0.1]),  # the edge to (40, 20) is dropped
+        # 0-2 spans 0-1-2 (split away); the edge to (40, 20) is below the threshold.
+        candidate_edge_index=np.array([[0, 1, 1, 0], [1, 2, 3, 2]]),
+        candidate_edge_prob=np.array([0.9, 0.8, 0.1, 0.7]),
+        is_overpass=np.zeros(4, bool),
     )
     plain = t._kept_edges_graph(stitched, 0.5)
     assert sorted(plain.nodes[n]["xy"] for n in plain.nodes) == [(10, 50), (40, 50), (90, 50)]
+    assert sorted(plain.edges) == [(0, 1), (1, 2)]
     extended = t._kept_edges_graph(stitched, 0.5, (80, 100), border_extension_px=24.0)
     assert sorted(extended.nodes[n]["xy"] for n in extended.nodes) == [
         (0, 50), (10, 50), (40, 50), (90, 50), (100, 50),
