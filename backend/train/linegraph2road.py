@@ -1094,23 +1094,34 @@ def _kept_edges_graph(
     The stitched graph must come from ``predict_image_graph(..., edge_threshold=0)``, which
     keeps every candidate; stitching keeps an edge when its mean probability is strictly
     greater than the threshold, so this gives the graph a prediction at ``edge_threshold``
-    would have given. As in the job, collinear vertices are then joined only in sequence
-    (:func:`~backend.methods.linegraph2road.planar.split_collinear_edges`, tolerance d_k / 2)
-    and, with ``border_extension_px`` > 0, dead ends are continued to the border of the
-    ``shape_hw`` image
-    (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`).
+    would have given (then :func:`_written_graph`).
     """
+    keep = stitched.candidate_edge_prob > edge_threshold
+    return _written_graph(stitched, keep, shape_hw, border_extension_px, collinear_tolerance_px)
+
+
+def _written_graph(
+    stitched: Any,
+    keep: np.ndarray,
+    shape_hw: tuple[int, int] | None,
+    border_extension_px: float,
+    collinear_tolerance_px: float,
+) -> nx.Graph:
+    """The graph of the candidate edges selected by ``keep`` (``(C,)`` bool) as the job writes
+    it: collinear vertices joined only in sequence
+    (:func:`~backend.methods.linegraph2road.planar.split_collinear_edges`, tolerance d_k / 2)
+    and, with ``border_extension_px`` > 0, dead ends continued to the border of the
+    ``shape_hw`` image (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`).
+    """
+    from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
     from backend.methods.linegraph2road.planar import split_collinear_edges
 
-    keep = stitched.candidate_edge_prob > edge_threshold
     points = stitched.points_xy_px
     edges, probs = split_collinear_edges(
         points, stitched.candidate_edge_index[:, keep], stitched.candidate_edge_prob[keep],
         tolerance_px=collinear_tolerance_px, is_overpass=stitched.is_overpass,
     )  # fmt: skip
     if border_extension_px > 0:
-        from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
-
         if shape_hw is None:
             raise ValueError("border_extension_px needs the image shape_hw")
         extended = extend_dead_ends_to_border(
@@ -1229,10 +1240,8 @@ def _edge_upper_bound(
 ) -> dict[str, float]:
     """Scores of the predicted vertices joined by the ground-truth-labelled candidate edges.
 
-    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres. The
-    graph is made as :func:`_kept_edges_graph` makes the job's: collinear vertices joined in
-    sequence and, with ``border_extension_px`` > 0, dead ends continued to the border of the
-    ``shape_hw`` image.
+    ``gt_px`` is the ground-truth graph in pixels, ``gt_metric`` the same in metres; the
+    graph is made as the job writes it (:func:`_written_graph`).
     """
     from backend.eval.compare import evaluate_graphs
     from backend.methods.linegraph2road.graph_io import graph_to_arrays
@@ -1242,25 +1251,9 @@ def _edge_upper_bound(
     labels = label_edges_on_ground_truth(
         stitched.points_xy_px, stitched.candidate_edge_index, gt_xy[gt_edges.T]
     )
-    from backend.methods.linegraph2road.planar import split_collinear_edges
-
-    points = stitched.points_xy_px
-    positive = stitched.candidate_edge_index[:, labels > 0]
-    edges, _ = split_collinear_edges(
-        points, positive, np.ones(positive.shape[1]), tolerance_px=collinear_tolerance_px,
-        is_overpass=stitched.is_overpass,
-    )  # fmt: skip
-    if border_extension_px > 0:
-        from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
-
-        if shape_hw is None:
-            raise ValueError("border_extension_px needs the image shape_hw")
-        height, width = shape_hw
-        extended = extend_dead_ends_to_border(
-            points, edges, np.ones(edges.shape[1]), width, height, border_extension_px
-        )
-        points, edges = extended.points_xy_px, extended.edge_index
-    graph = edges_to_graph(points, edges)
+    graph = _written_graph(
+        stitched, labels > 0, shape_hw, border_extension_px, collinear_tolerance_px
+    )
     try:
         scores = evaluate_graphs(gt_metric, pixel_graph_to_metric(graph, gsd_m))
     except ValueError:  # ground truth too short to score
