@@ -51,30 +51,33 @@ def _corridor_coverage(lines: gpd.GeoSeries, raster) -> float:
     return float(covered.mean())
 
 
-def test_shipped_road_graph_follows_the_demo_arterial(shared_data, tmp_path):
-    """The main job with the shipped defaults draws edges along most of the arterial.
-    Coverage with the models shipped 2026-12-01: 0.97 (one scale for both axes: 0.17); with
-    those shipped before: 0.94 (one scale: 0.82)."""
+@pytest.fixture(scope="module")
+def demo_graph(shared_data, tmp_path_factory):
+    """The main job's road graph of the sample with the shipped defaults, run once."""
     sample = _sample(shared_data)
-    gpkg = tmp_path / "graph.gpkg"
+    gpkg = tmp_path_factory.mktemp("demo") / "graph.gpkg"
     extract_road_graph.run(extract_road_graph.ExtractRoadGraphParams(
         raster_path=str(sample), output_path=str(gpkg), device="cpu",
     ))  # fmt: skip
+    return sample, gpkg
+
+
+def test_shipped_road_graph_follows_the_demo_arterial(demo_graph):
+    """The main job with the shipped defaults draws edges along most of the arterial.
+    Coverage with the models shipped 2026-12-01: 0.97 (one scale for both axes: 0.17); with
+    those shipped before: 0.94 (one scale: 0.82)."""
+    sample, gpkg = demo_graph
     edges = gpd.read_file(gpkg, layer=extract_road_graph.LAYER_EDGES)
     assert _corridor_coverage(edges.geometry, sample) >= 0.6
 
 
-def test_shipped_road_graph_takes_roads_to_the_raster_edge(shared_data, tmp_path):
+def test_shipped_road_graph_takes_roads_to_the_raster_edge(demo_graph):
     """With the card's border extension, dead ends that stop short of the raster's edge are
     continued to it. 2026-12-01: the arterial's west end (9.5 m short without it) reaches the
     west edge inside the corridor, and the drive aisle along the shop pads the east edge; the
     arterial's east end (1.5 m short) stays, being joined by a diagonal edge to a service
     road rather than a dead end. Coverage 0.995 (0.965 without the extension)."""
-    sample = _sample(shared_data)
-    gpkg = tmp_path / "graph.gpkg"
-    extract_road_graph.run(extract_road_graph.ExtractRoadGraphParams(
-        raster_path=str(sample), output_path=str(gpkg), device="cpu",
-    ))  # fmt: skip
+    sample, gpkg = demo_graph
     nodes = gpd.read_file(gpkg, layer=extract_road_graph.LAYER_NODES)
     with rasterio.open(sample) as ds:
         col, row = ~ds.transform * (nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy())
