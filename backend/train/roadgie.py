@@ -1293,7 +1293,8 @@ def _add_anchor_views_argument(parser: argparse.ArgumentParser) -> None:
         type=int,
         choices=TEST_TIME_AUGMENTATIONS,
         default=1,
-        help="views Anchor-SAM averages for --anchor-start (the road engine: its card's, 8)",
+        help="views Anchor-SAM averages for --anchor-start (the road engine starts from the "
+        "number its card's inference_defaults.test_time_augmentation names)",
     )
 
 
