@@ -23,7 +23,8 @@
 # half of those samples from the shipped Anchor-SAM's probability (computed once per
 # training image at start-up, cached in OUT/anchor_prob), half from a perturbed label.
 # A step (8 rounds) takes 3 s of CPU; 2.2-7 s of wall time while other trainings share the
-# 2 cores. Start-up first fills OUT/anchor_prob (about 10 s per 1500 px image; kept).
+# 2 cores. Start-up first fills the Anchor-SAM map cache (2026-12-01: 8 min for the 450
+# training images at 1 m, one thread, a training run beside it; kept).
 # Output (git-ignored): OUT/{train.log, history.jsonl, last.pt, pid, best.pt},
 # Anchor-SAM maps cached in out/train/roadgie_md/anchor_prob/ (all variants).
 # Checkpoint every 100 steps; validation (select split, Dice/APLS per
