@@ -71,8 +71,9 @@
 # NMS (the card's inference_defaults.road_mask_model), the edge classifier is trained on
 # vertices of that mask: own-vertex share OWN_SHARE (default 0.5) with the NMS road mask
 # taken from the Anchor-SAM (--road-mask-weights), t_r drawn in 0.1-0.35 (0.2 is chosen on
-# select), lr 5e-4, encoder x0.1, STEPS_ANCHOR (default 3000) steps, from INIT (default the
-# shipped weights), into anchor_road_own_<share>_<weight>. Result (INIT = the shipped weights):
+# select; OWN_T_R=LOW,HIGH sets another range, run folder suffix _t<range>), lr 5e-4,
+# encoder x0.1, STEPS_ANCHOR (default 3000) steps, from INIT (default the shipped weights),
+# into anchor_road_own_<share>_<weight>. Result (INIT = the shipped weights):
 # select 0.258 against their 0.259 with the same road mask; not shipped.
 # Stop with: kill $(cat out/train/lg2r_md/*/pid)
 cd "$(dirname "$0")/../.." || exit 1
@@ -137,8 +138,9 @@ case "$ONLY" in
   anchor_road) STEPS=${STEPS_ANCHOR:-3000}  # edges trained on vertices of the Anchor-SAM mask
     share=${OWN_SHARE:-0.5}
     start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
-      "anchor_road_own_${share}_${EDGE_WEIGHT:-0.1}" \
-      "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1} --own-vertex-t-r 0.1,0.35 \
+      "anchor_road_own_${share}_${EDGE_WEIGHT:-0.1}${OWN_T_R:+_t$OWN_T_R}" \
+      "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1} \
+       --own-vertex-t-r ${OWN_T_R:-0.1,0.35} \
        --road-mask-weights backend/models/weights/anchor_sam_pico_1m.pt" ;;
   *) echo "ONLY must be hiera_pico, vit_tiny, distractors, road_dice, fresh, own_vertices," \
        "high_res, high_res_edge or anchor_road" >&2

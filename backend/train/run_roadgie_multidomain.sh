@@ -11,9 +11,13 @@
 # the shipped file (stage 4, 2026-11-30: LR_OVERRIDE=2e-4 STEPS=3000, since the select score
 # swung by 0.03-0.05 between validations at 5e-4; its best.pt, step 3000, read select 0.694
 # against 0.681 but merged rounds lost to whole-mask replacement on Massachusetts te_ from the
-# Anchor-SAM start, 0.618 vs 0.627 after 5 clicks, so it was not shipped). Training starts
-# from one-view Anchor-SAM maps; the road engine starts from 8 views, so score it with
-# `roadgie report --anchor-test-time-augmentation 8`.
+# Anchor-SAM start, 0.618 vs 0.627 after 5 clicks, so it was not shipped). Stage 6
+# (2026-12-01): OUT moved aside again, LR_OVERRIDE=2e-4 STEPS=3000 from the stage-3 file with
+# the Anchor-SAM map cache refilled by the Anchor-SAM shipped 2026-12-01; its best.pt (step
+# 2000, select 0.703 against 0.681) is the shipped stage 6. To start a stage 7, move OUT
+# aside first. Training starts from one-view Anchor-SAM maps; the road engine starts from
+# the 4 views of the Anchor-SAM card, so score it with
+# `roadgie report --anchor-test-time-augmentation 4`.
 # Data: the multi-domain set at 1 m written once by write_domain_set_at_gsd (shared with the
 # LineGraph2Road runs; Vegas pan left out: partial labels), train split '*__train__*',
 # selection split '*__select__*'; every domain gets the same share of the batches.

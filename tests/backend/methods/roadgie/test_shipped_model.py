@@ -32,9 +32,9 @@ def test_shipped_roadgie_on_held_out_massachusetts_crops(shared_data):
     13 Massachusetts ``te_*`` crops (not trained on): the card's report-split figures for
     Massachusetts (``validation.scratch.report``, computed by ``roadgie report`` on the same
     crops written at 1 m) are reproduced, more clicks help and the raw network keeps every
-    click. Card, 2026-11-30 (stage 3, step 4500): Dice 0.400 / 0.571 / 0.592 after 1 / 3 / 5
-    clicks (stage 2: 0.399 / 0.484 / 0.502; the strip model shipped before: 0.409 / 0.450 /
-    0.462). About 10 s on one thread.
+    click. Card, 2026-12-01 (stage 6, step 2000): Dice 0.439 / 0.575 / 0.602 after 1 / 3 / 5
+    clicks (stage 3: 0.400 / 0.571 / 0.592; stage 2: 0.399 / 0.484 / 0.502; the strip model
+    shipped before: 0.409 / 0.450 / 0.462). About 10 s on one thread.
     """
     import torch
 
@@ -65,10 +65,9 @@ def test_shipped_roadgie_refines_anchor_sam_on_held_out_massachusetts_crops(shar
     Massachusetts report figures for that start (``validation.anchor.report``) are
     reproduced, Dice never falls from the start through 5 clicks, and merging beats
     replacing the whole mask each round after 5 clicks. Card, 2026-12-01 (Anchor-SAM
-    shipped 2026-12-01, 4 views; interactive model stage 3): 0.554 before any click, 0.556 /
-    0.586 / 0.598 after 1 / 3 / 5 merged (whole mask replaced: 0.585 after 5; with the
-    Anchor-SAM shipped before, 8 views: 0.590 / 0.603 / 0.620 and 0.614). About 40 s on one
-    thread.
+    shipped 2026-12-01, 4 views; interactive model stage 6): 0.554 before any click, 0.558 /
+    0.590 / 0.603 after 1 / 3 / 5 merged (whole mask replaced: 0.588 after 5; stage 3: 0.556 /
+    0.586 / 0.598 and 0.585). About 40 s on one thread.
     """
     import numpy as np
     import torch
