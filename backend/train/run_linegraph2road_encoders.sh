@@ -71,7 +71,7 @@
 # NMS (the card's inference_defaults.road_mask_model), the edge classifier is trained on
 # vertices of that mask: own-vertex share OWN_SHARE (default 0.5) with the NMS road mask
 # taken from the Anchor-SAM (--road-mask-weights), t_r drawn in 0.1-0.35 (0.2 is chosen on
-# select; OWN_T_R=LOW,HIGH sets another range, run folder suffix _t<range>), lr 5e-4,
+# select; OWN_T_R=LOW,HIGH sets another range, run folder suffix _tLOW-HIGH), lr 5e-4,
 # encoder x0.1, STEPS_ANCHOR (default 3000) steps, from INIT (default the shipped weights),
 # into anchor_road_own_<share>_<weight>. Result (INIT = the shipped weights):
 # select 0.258 against their 0.259 with the same road mask; not shipped.
@@ -138,7 +138,7 @@ case "$ONLY" in
   anchor_road) STEPS=${STEPS_ANCHOR:-3000}  # edges trained on vertices of the Anchor-SAM mask
     share=${OWN_SHARE:-0.5}
     start hiera_pico "${INIT:-backend/models/weights/linegraph2road_hiera_pico_1m.pt}" 5e-4 0.1 \
-      "anchor_road_own_${share}_${EDGE_WEIGHT:-0.1}${OWN_T_R:+_t$OWN_T_R}" \
+      "anchor_road_own_${share}_${EDGE_WEIGHT:-0.1}${OWN_T_R:+_t$(echo "$OWN_T_R" | tr , -)}" \
       "--own-vertex-share $share --edge-loss-weight ${EDGE_WEIGHT:-0.1} \
        --own-vertex-t-r ${OWN_T_R:-0.1,0.35} \
        --road-mask-weights backend/models/weights/anchor_sam_pico_1m.pt" ;;
