@@ -5,7 +5,7 @@ one task per block reads only its window and returns its candidate graph (a
 ``WindowGraph`` in global model pixels: small arrays). Each worker loads the LineGraph2Road
 model once, in a worker plugin (:class:`GraphModelPlugin`). The client takes the block
 graphs in block order and runs the job's own reduction (``stitch_window_graphs``, then
-``split_collinear_edges``) and write, so block borders get no duplicate nodes or broken
+``output_graph``) and write, so block borders get no duplicate nodes or broken
 edges, exactly as in the in-process job.
 
 Resume: every block's graph is stored as it arrives, in the run's manifest beside the

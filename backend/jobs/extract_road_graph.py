@@ -56,7 +56,7 @@ from backend.jobs.output_checks import GpkgOutputParams, check_gpkg_output, vect
 from backend.jobs.scenes import SceneListParams, mosaic_input, scene_paths
 from backend.jobs.scheduler_runs import SCHEDULER_HELP, check_scheduler, run_on_scheduler
 from backend.methods.anchor_sam.views import TestTimeViews
-from backend.methods.linegraph2road.planar import split_collinear_edges
+from backend.methods.linegraph2road.output import output_graph
 from backend.models.registry import get_model, get_weights_spec
 from backend.runtime.progress import Progress, no_progress
 
@@ -421,18 +421,21 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
             graph = stitch_window_graphs(
                 block_graphs, merge_radius_px=merge_radius, edge_threshold=t_edge
             )
-            points_m = graph.points_xy_px
-            # Collinear vertices joined only in sequence (planar output, true length_m).
-            edge_index, edge_prob = split_collinear_edges(
-                points_m, graph.edge_index, graph.edge_prob,
-                tolerance_px=predictor_params.d_k_px / 2.0, is_overpass=graph.is_overpass,
+            model_width, model_height = dataset.width * scale[0], dataset.height * scale[1]
+            written = output_graph(
+                graph.points_xy_px, graph.edge_index, graph.edge_prob,
+                collinear_tolerance_px=predictor_params.d_k_px / 2.0,
+                is_overpass=graph.is_overpass, width_px=model_width, height_px=model_height,
+                border_extension_px=settings.border_extension_px,
+                keep_border_vertex=partial(_over_data, reader, scale),
             )  # fmt: skip
-            flags = (graph.is_keypoint, graph.is_overpass, graph.scores)
-            if settings.border_extension_px > 0:
-                points_m, edge_index, edge_prob, flags = _extend_to_raster_edge(
-                    points_m, edge_index, edge_prob, flags, reader, scale,
-                    settings.border_extension_px,
-                )  # fmt: skip
+            points_m, edge_index, edge_prob = (
+                written.points_xy_px, written.edge_index, written.edge_prob
+            )
+            flags = tuple(
+                np.asarray(f)[written.source_vertex]
+                for f in (graph.is_keypoint, graph.is_overpass, graph.scores)
+            )
         else:
             points_m = np.zeros((0, 2))
             edge_index, edge_prob = np.zeros((2, 0), np.int64), np.zeros(0)
@@ -465,36 +468,16 @@ def extract(params, report, spec, device: str, settings: GraphSettings, predict_
     return {"outputs": {"gpkg": str(Path(params.output_path))}, "summary": summary}
 
 
-def _extend_to_raster_edge(points_m, edge_index, edge_prob, flags, reader, scale, max_px):
-    """Dead ends continued to the raster's edge
-    (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`, model
-    pixels); an extension whose edge point lies over nodata is dropped (the data, not the
-    raster, ends there). New vertices copy their dead end's flags and score."""
-    from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
-
-    dataset = reader.dataset
-    extended = extend_dead_ends_to_border(
-        points_m, edge_index, edge_prob,
-        dataset.width * scale[0], dataset.height * scale[1], max_px,
-    )  # fmt: skip
-    n_old, n_old_edges = len(points_m), edge_index.shape[1]
-    keep = np.ones(len(extended.source_vertex), bool)
-    for k, (x, y) in enumerate(extended.points_xy_px[n_old:] / np.asarray(scale)):
+def _over_data(reader: ImageReader, scale, points_m: np.ndarray) -> np.ndarray:
+    """``(K,)`` bool: which ``(K, 2)`` model-pixel points lie over valid raster data (a border
+    extension over no-data is dropped: the data, not the raster, ends there)."""
+    dataset: Any = reader.dataset
+    inside = []
+    for x, y in np.asarray(points_m) / np.asarray(scale):
         col = min(max(int(x), 0), dataset.width - 1)
         row = min(max(int(y), 0), dataset.height - 1)
-        keep[k] = bool(reader.read_valid_mask(Window(col, row, 1, 1))[0, 0])
-    # New vertex k has id n_old + k and is joined by new edge n_old_edges + k; dropping a
-    # vertex renumbers the later ones.
-    new_ids = n_old + np.cumsum(keep) - 1
-    new_edges = extended.edge_index[:, n_old_edges:][:, keep]
-    new_edges[1] = new_ids[keep]
-    source = extended.source_vertex[keep]
-    return (
-        np.concatenate([points_m, extended.points_xy_px[n_old:][keep]]),
-        np.concatenate([edge_index, new_edges], axis=1),
-        np.concatenate([edge_prob, extended.edge_prob[n_old_edges:][keep]]),
-        tuple(np.concatenate([f, np.asarray(f)[source]]) for f in flags),
-    )
+        inside.append(bool(reader.read_valid_mask(Window(col, row, 1, 1))[0, 0]))
+    return np.asarray(inside, bool)
 
 
 def inference_defaults(spec, own_road_mask: bool = False) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def validate_raster_model(params: RasterModelParams, method: str) -> None:
         raise ValueError(f"Checkpoint not found: {params.checkpoint}.")
     with open_raster(params.raster_path) as dataset:
         ImageReader(dataset, tuple(params.bands) if params.bands else None)
-        plan = plan_work(dataset.width, dataset.height, raster_gsd_m(dataset), spec, params)
+        plan = plan_work(dataset.width, dataset.height, raster_gsd_xy_m(dataset), spec, params)
     plan.check(params.max_model_megapixels)
 
 
@@ -87,8 +87,10 @@ class WorkPlan:
 
     Attributes:
         width_px, height_px: raster size, pixels.
-        raster_gsd_m, run_gsd_m: GSD of the raster and the GSD the model runs at, metres.
-        scale: model pixels per raster pixel.
+        raster_gsd_m: mean GSD of the raster (of its columns and rows), metres.
+        run_gsd_m: the GSD the model runs at, metres.
+        scale_xy: model pixels per raster pixel along columns and rows (they differ where
+            ground pixels are not square, e.g. a geographic CRS away from the equator).
         model_megapixels: raster area at ``run_gsd_m``, million pixels.
         seconds: rough run time on ``device``.
         device: the resolved device.
@@ -98,7 +100,7 @@ class WorkPlan:
     height_px: int
     raster_gsd_m: float
     run_gsd_m: float
-    scale: float
+    scale_xy: tuple[float, float]
     model_megapixels: float
     seconds: float
     device: str
@@ -107,8 +109,8 @@ class WorkPlan:
         """Tiles of ``tile_px`` model pixels overlapping by ``overlap_px`` covering the run."""
         step = max(1, tile_px - overlap_px)
         along = [
-            max(1, math.ceil((side * self.scale - overlap_px) / step))
-            for side in (self.width_px, self.height_px)
+            max(1, math.ceil((side * scale - overlap_px) / step))
+            for side, scale in zip((self.width_px, self.height_px), self.scale_xy, strict=True)
         ]
         return along[0] * along[1]
 
@@ -123,10 +125,10 @@ class WorkPlan:
     def check(self, max_model_megapixels: float) -> None:
         """Raise ValueError, naming the numbers, when the run is too big or the GSD is far
         finer than the raster's."""
-        if self.scale > MAX_UPSAMPLING:
+        if max(self.scale_xy) > MAX_UPSAMPLING:
             raise ValueError(
                 f"Running at {self.run_gsd_m:.3g} m per pixel would upsample this "
-                f"{self.raster_gsd_m:.3g} m raster {self.scale:.0f} times (at most "
+                f"{self.raster_gsd_m:.3g} m raster {max(self.scale_xy):.0f} times (at most "
                 f"{MAX_UPSAMPLING:.0f}): the model would see blurred pixels and need "
                 f"{self.model_megapixels:.0f} Mpx of work. Use a GSD of at least "
                 f"{self.raster_gsd_m / MAX_UPSAMPLING:.3g} m (the model's own is the default)."
@@ -141,23 +143,29 @@ class WorkPlan:
             )
 
 
-def raster_gsd_m(dataset) -> float:
-    """Mean GSD of an open raster, metres (pixel size for a raster without CRS)."""
+def raster_gsd_xy_m(dataset) -> tuple[float, float]:
+    """``(x, y)`` GSD of an open raster along columns and rows, metres (pixel size for a
+    raster without CRS)."""
     if dataset.crs is None:
-        return float(abs(dataset.transform.a))
+        return float(abs(dataset.transform.a)), float(abs(dataset.transform.e))
     gsd = ground_sample_distance_m(dataset.crs, dataset.transform, dataset.width, dataset.height)
-    return float(sum(gsd) / 2)
+    return float(gsd[0]), float(gsd[1])
 
 
-def plan_work(width_px: int, height_px: int, gsd_m: float, spec, params) -> WorkPlan:
-    """The :class:`WorkPlan` of running ``spec``'s model over a raster with ``params``."""
-    run_gsd_m, scale = model_px_per_raster_px(gsd_m, spec.gsd_m, params.gsd_m)
+def plan_work(
+    width_px: int, height_px: int, gsd_xy_m: tuple[float, float], spec, params
+) -> WorkPlan:
+    """The :class:`WorkPlan` of running ``spec``'s model over a raster whose ``(x, y)`` GSD is
+    ``gsd_xy_m`` with ``params``, resampled per axis as the jobs do
+    (:func:`model_px_per_raster_px_xy`)."""
+    run_gsd_m, scale_xy = model_px_per_raster_px_xy(gsd_xy_m, spec.gsd_m, params.gsd_m)
     device = resolve_device(params.device)
-    megapixels = width_px * height_px * scale * scale / 1e6
+    megapixels = width_px * scale_xy[0] * height_px * scale_xy[1] / 1e6
     per_mpx = _SECONDS_PER_MEGAPIXEL.get(device.split(":")[0], 5.0)
     return WorkPlan(
-        width_px, height_px, gsd_m, run_gsd_m, scale, megapixels, megapixels * per_mpx, device
-    )
+        width_px, height_px, sum(gsd_xy_m) / 2.0, run_gsd_m, scale_xy, megapixels,
+        megapixels * per_mpx, device,
+    )  # fmt: skip
 
 
 def _duration(seconds: float) -> str:
@@ -210,7 +218,7 @@ def load_job_model(
     device = resolve_device(params.device)
     spec = get_weights_spec(params.model)
     with open_raster(params.raster_path) as dataset:
-        plan = plan_work(dataset.width, dataset.height, raster_gsd_m(dataset), spec, params)
+        plan = plan_work(dataset.width, dataset.height, raster_gsd_xy_m(dataset), spec, params)
     tiles = f"{plan.n_tiles(*tiling_px)} tile(s) of {tiling_px[0]} px, " if tiling_px else ""
     report(0.5, f"{tiles}{plan.describe()}")
     report(1.0, f"Loading {params.model} on {device}")

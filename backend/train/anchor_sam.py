@@ -25,7 +25,10 @@ Augmentation: random crops, horizontal/vertical flips, 90-degree rotations, colo
 ``--skeleton-recall-weight W`` (not in the paper) plus W times the Skeleton Recall loss of
 the label's tubed skeleton (Kirchhoff et al., ECCV 2024; the RoadGIE loss of
 :mod:`backend.methods.roadgie.losses`, invalid pixels excluded), which penalises breaks in
-thin roads that Dice barely sees (LineGraph2Road traces its graph on this mask). Optimiser:
+thin roads that Dice barely sees (LineGraph2Road traces its graph on this mask); with
+``--skeleton-precision-weight W`` (not in the paper) plus W times clDice's topological
+precision loss (Shit et al., CVPR 2021), which penalises predicted branches off the labelled
+roads (spurious graph edges). Optimiser:
 AdamW (weight decay 1e-4) with linear warm-up and cosine annealing to 1e-6; with
 ``--time-limit-min`` the schedule follows the elapsed fraction of the time budget. AMP on
 CUDA. ``--resume`` continues from ``OUT/last.pt`` (model, optimiser, step); ``--resume
@@ -52,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
 from backend.methods.anchor_sam.model import (
@@ -111,6 +115,8 @@ class TrainConfig:
         card_template: JSON model card whose facts the periodic export starts from.
         workers: data-loader processes building multi-domain batches (0: in the loop).
         skeleton_recall_weight: weight of the Skeleton Recall loss added to Eq. 18 (0: off).
+        skeleton_precision_weight: weight of the skeleton precision loss (clDice's
+            topological precision) added to Eq. 18 (0: off).
     """
 
     data_dirs: list[str]
@@ -143,6 +149,7 @@ class TrainConfig:
     card_template: str | None = None
     workers: int = 0
     skeleton_recall_weight: float = 0.0
+    skeleton_precision_weight: float = 0.0
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -299,6 +306,52 @@ def skeleton_recall_loss(
     """
     skeleton = tubed_skeletons(labels * valid).to(logits.device)
     return prompt_excluded_skeleton_recall(logits, skeleton, 1.0 - valid)
+
+
+def soft_skeleton(probability: torch.Tensor, iterations: int = 10) -> torch.Tensor:
+    """Differentiable skeleton of a ``(B, 1, H, W)`` probability map in [0, 1] (clDice's
+    soft-skeletonisation, Shit et al., CVPR 2021, Alg. 1): iterated soft erosion (min
+    pooling over a 3 px cross) and soft opening; structures up to about ``2 * iterations``
+    px wide are thinned to their centreline."""
+
+    def erode(x: torch.Tensor) -> torch.Tensor:
+        across = -F.max_pool2d(-x, (3, 1), 1, (1, 0))
+        along = -F.max_pool2d(-x, (1, 3), 1, (0, 1))
+        return torch.minimum(across, along)
+
+    def open_(x: torch.Tensor) -> torch.Tensor:
+        return F.max_pool2d(erode(x), 3, 1, 1)
+
+    skeleton = F.relu(probability - open_(probability))
+    current = probability
+    for _ in range(iterations):
+        current = erode(current)
+        delta = F.relu(current - open_(current))
+        skeleton = skeleton + F.relu(delta - skeleton * delta)
+    return skeleton
+
+
+def skeleton_precision_loss(
+    logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor, eps: float = 1e-6
+) -> torch.Tensor:
+    """Skeleton precision loss of a batch: ``1 - Tprec`` of clDice (Shit et al., CVPR 2021,
+    Eq. 1), the share of the prediction's soft skeleton (:func:`soft_skeleton`) that lies on
+    labelled road, counted over valid pixels only. It penalises spurious road branches, which
+    become spurious graph edges, more than Dice does.
+
+    Args:
+        logits: ``(B, 1, S, S)`` road logits.
+        labels, valid: ``(B, 1, S, S)`` 0/1 floats (road label, pixels that count).
+
+    Returns:
+        Scalar tensor, mean over the batch (crops whose prediction has no skeleton over
+        valid pixels contribute 0).
+    """
+    skeleton = soft_skeleton(torch.sigmoid(logits)) * valid
+    total = skeleton.flatten(1).sum(1)
+    precision = (skeleton * labels).flatten(1).sum(1) / (total + eps)
+    has = (total > 1.0).to(logits.dtype)
+    return ((1.0 - precision) * has).sum() / logits.shape[0]
 
 
 def lr_factor(step: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:
@@ -497,6 +550,9 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         if cfg.skeleton_recall_weight > 0:
             loss = loss + cfg.skeleton_recall_weight * skeleton_recall_loss(
                 logits.float(), labels, valid)
+        if cfg.skeleton_precision_weight > 0:
+            loss = loss + cfg.skeleton_precision_weight * skeleton_precision_loss(
+                logits.float(), labels, valid)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)
@@ -632,6 +688,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=d.seed)
     tr.add_argument("--skeleton-recall-weight", type=float, default=d.skeleton_recall_weight,
                     help="add this times the Skeleton Recall loss to Eq. 18 (0: off)")
+    tr.add_argument("--skeleton-precision-weight", type=float,
+                    default=d.skeleton_precision_weight,
+                    help="add this times the skeleton precision loss (clDice Tprec) to "
+                    "Eq. 18 (0: off)")
     tr.add_argument("--resume", nargs="?", const=True, default=False, metavar="FILE",
                     help="continue from OUT/last.pt; with FILE: OUT/last.pt if it exists, "
                     "else FILE (training checkpoint or weights-only file)")
@@ -680,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
             val_every=args.val_every, checkpoint_every=args.checkpoint_every,
             log_every=args.log_every, device=args.device, threads=args.threads, seed=args.seed,
             skeleton_recall_weight=args.skeleton_recall_weight,
+            skeleton_precision_weight=args.skeleton_precision_weight,
         )
         print(json.dumps(train(cfg, resume=args.resume)))
     elif args.command == "evaluate":

@@ -1108,27 +1108,22 @@ def _written_graph(
     collinear_tolerance_px: float,
 ) -> nx.Graph:
     """The graph of the candidate edges selected by ``keep`` (``(C,)`` bool) as the job writes
-    it: collinear vertices joined only in sequence
-    (:func:`~backend.methods.linegraph2road.planar.split_collinear_edges`, tolerance d_k / 2)
-    and, with ``border_extension_px`` > 0, dead ends continued to the border of the
-    ``shape_hw`` image (:func:`~backend.methods.linegraph2road.borders.extend_dead_ends_to_border`).
+    it (:func:`~backend.methods.linegraph2road.output.output_graph`: collinear vertices joined
+    in sequence, tolerance d_k / 2, and with ``border_extension_px`` > 0 dead ends continued
+    to the border of the ``shape_hw`` image).
     """
-    from backend.methods.linegraph2road.borders import extend_dead_ends_to_border
-    from backend.methods.linegraph2road.planar import split_collinear_edges
+    from backend.methods.linegraph2road.output import output_graph
 
-    points = stitched.points_xy_px
-    edges, probs = split_collinear_edges(
-        points, stitched.candidate_edge_index[:, keep], stitched.candidate_edge_prob[keep],
-        tolerance_px=collinear_tolerance_px, is_overpass=stitched.is_overpass,
+    if border_extension_px > 0 and shape_hw is None:
+        raise ValueError("border_extension_px needs the image shape_hw")
+    height, width = shape_hw if shape_hw is not None else (None, None)
+    written = output_graph(
+        stitched.points_xy_px, stitched.candidate_edge_index[:, keep],
+        stitched.candidate_edge_prob[keep], collinear_tolerance_px=collinear_tolerance_px,
+        is_overpass=stitched.is_overpass, width_px=width, height_px=height,
+        border_extension_px=border_extension_px,
     )  # fmt: skip
-    if border_extension_px > 0:
-        if shape_hw is None:
-            raise ValueError("border_extension_px needs the image shape_hw")
-        extended = extend_dead_ends_to_border(
-            points, edges, probs, shape_hw[1], shape_hw[0], border_extension_px
-        )
-        points, edges = extended.points_xy_px, extended.edge_index
-    return edges_to_graph(points, edges)
+    return edges_to_graph(written.points_xy_px, written.edge_index)
 
 
 def evaluate_model_edge_grid(

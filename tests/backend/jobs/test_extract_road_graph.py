@@ -5,6 +5,7 @@ resampling, stitching, nodata, map coordinates. Thresholds of 0 keep all candida
 """
 
 from dataclasses import replace
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -235,7 +236,8 @@ def test_dead_ends_reach_the_raster_edge_but_not_over_nodata(data_dir):
     """Card default ``border_extension_px``: a road that runs off the raster ends on its edge;
     where the data ends first (alpha 0 on the left 8 columns) the graph is not continued."""
     from backend.geo.raster import ImageReader
-    from backend.jobs.extract_road_graph import _extend_to_raster_edge
+    from backend.jobs.extract_road_graph import _over_data
+    from backend.methods.linegraph2road.output import output_graph
 
     # 64 x 48 raster px at 0.5 m = 32 x 24 model px at 1 m. A road A(6, 12) - B(26, 12):
     # both ends are 6 model px from the left / right edge.
@@ -243,9 +245,13 @@ def test_dead_ends_reach_the_raster_edge_but_not_over_nodata(data_dir):
     flags = (np.array([True, False]), np.array([False, False]), np.array([0.9, 0.6]))
     with rasterio.open(data_dir / "rgb_uint16_alpha.tif") as ds:
         reader = ImageReader(ds, (1, 2, 3))
-        out_points, edges, probs, (keypoint, overpass, score) = _extend_to_raster_edge(
-            points, np.array([[0], [1]]), np.array([0.8]), flags, reader, (0.5, 0.5), 24.0
+        written = output_graph(
+            points, np.array([[0], [1]]), np.array([0.8]), collinear_tolerance_px=4.0,
+            width_px=32.0, height_px=24.0, border_extension_px=24.0,
+            keep_border_vertex=partial(_over_data, reader, (0.5, 0.5)),
         )
+    out_points, edges, probs = written.points_xy_px, written.edge_index, written.edge_prob
+    keypoint, overpass, score = (f[written.source_vertex] for f in flags)
     # Left: column 0 is transparent, so A stays; right: B continues to x = 32 model px.
     assert out_points.tolist() == [[6.0, 12.0], [26.0, 12.0], [32.0, 12.0]]
     assert edges.tolist() == [[0, 1], [1, 2]] and probs.tolist() == [0.8, 0.8]

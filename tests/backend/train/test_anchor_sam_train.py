@@ -103,12 +103,40 @@ def test_skeleton_recall_loss_counts_a_break_in_a_labelled_road():
     assert t.skeleton_recall_loss(whole, torch.zeros_like(labels), valid).item() == 0.0
 
 
+def test_skeleton_precision_loss_counts_a_spurious_branch():
+    labels = torch.zeros(1, 1, 48, 48)
+    labels[0, 0, 20:25, 2:46] = 1.0  # a 5 px wide road across the crop
+    valid = torch.ones_like(labels)
+    on_road = torch.where(labels > 0, 8.0, -8.0)
+    spur = on_road.clone()
+    spur[0, 0, 25:46, 30:35] = 8.0  # a branch running off the road, unlabelled
+    assert t.skeleton_precision_loss(on_road, labels, valid).item() < 0.05
+    assert t.skeleton_precision_loss(spur, labels, valid).item() > 0.2
+    # Invalid pixels do not count: the branch is forgiven where nothing is labelled.
+    valid[0, 0, 25:, :] = 0.0
+    assert t.skeleton_precision_loss(spur, labels, valid).item() < 0.05
+    # A crop predicted empty adds nothing.
+    empty = torch.full_like(labels, -8.0)
+    assert t.skeleton_precision_loss(empty, labels, valid).item() == 0.0
+
+
+def test_soft_skeleton_thins_a_road_to_its_centreline():
+    road = torch.zeros(1, 1, 32, 32)
+    road[0, 0, 12:19, 2:30] = 1.0  # 7 px wide
+    skeleton = t.soft_skeleton(road)
+    rows = skeleton[0, 0, :, 8:24].sum(1)
+    assert rows.argmax().item() == 15
+    assert skeleton.sum().item() < 0.4 * road.sum().item()
+    assert skeleton[0, 0, :12].sum().item() == 0.0
+
+
 def test_train_validates_resumes_and_exports(mass400, tmp_path):
     cfg = t.TrainConfig(
         data_dirs=[str(mass400)], out_dir=str(tmp_path / "run"),
         train_include=["tr_img-1002"], val_include=["te_img-1"], variant="pico",
         crop_px=96, batch_size=1, max_steps=2, warmup_steps=1, val_every=2,
         checkpoint_every=1, log_every=1, skeleton_recall_weight=1.0,
+        skeleton_precision_weight=1.0,
     )
     metrics = t.train(cfg)
     assert set(metrics) >= {"precision", "recall", "f1", "iou"}

@@ -504,9 +504,9 @@ def test_edge_grid_gives_what_each_threshold_gives_alone(tmp_path, mass400):
 
 
 def test_scored_graph_is_the_jobs_with_its_dead_ends_continued_to_the_border():
-    """The report scores the graph the job draws: collinear vertices joined in sequence
-    (planar.split_collinear_edges) and, with ``border_extension_px``, the dead ends continued
-    to the image border (borders.extend_dead_ends_to_border)."""
+    """The report scores the graph the job draws (output.output_graph): collinear vertices
+    joined in sequence and, with ``border_extension_px``, the dead ends continued to the
+    image border."""
     from types import SimpleNamespace
 
     stitched = SimpleNamespace(
