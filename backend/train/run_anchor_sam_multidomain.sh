@@ -20,6 +20,10 @@
 # shipped model since (its card: training.adopted_because). It first seemed to lose the make
 # demo arterial: the jobs then stretched that EPSG:4326 sample (one GSD for both axes); run
 # tests/backend/jobs/test_demo_sample.py on a candidate before its reports.
+# Skeleton precision (2026-12-02): the same fine-tune with --seed 6 --max-steps 2000
+# --skeleton-recall-weight 3 --skeleton-precision-weight 3: LineGraph2Road select APLS
+# 0.322 (best.pt) / 0.332 (step 2000) against the shipped 0.354; not adopted (card:
+# training.skeleton_precision_run_not_adopted).
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${STEPS:-40000}
 THREADS=${THREADS:-2}
