@@ -1290,6 +1290,8 @@ def _per_domain(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for k in GRAPH_METRICS + GT_EDGE_METRICS:
             if scored and all(k in r for r in scored):
                 d[k] = float(np.mean([r[k] for r in scored]))
+        # Per image, so that two reports on the same images can be compared pairwise.
+        d["apls_per_image"] = {r["key"]: float(r["apls"]) for r in scored}
     return out
 
 

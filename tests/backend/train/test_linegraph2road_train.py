@@ -555,6 +555,10 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     # The edge upper bound is scored with the chosen thresholds only.
     assert 0.0 <= domains["massachusetts"]["apls_gt_edges"] <= 1.0
     assert "apls_gt_edges" not in report["report_0.5"]["per_domain"]["massachusetts"]
+    # Per-image APLS (pairwise comparison of two reports): the domain mean is their mean.
+    per_image = domains["massachusetts"]["apls_per_image"]
+    assert len(per_image) == domains["massachusetts"]["n_graph_scored"] == 1
+    assert np.mean(list(per_image.values())) == pytest.approx(domains["massachusetts"]["apls"])
     assert "ground-truth edges" in t.graph_report_markdown(report)
     assert "select split" in t.graph_report_markdown(report)
     assert report["border_extension_px"] == 0.0
