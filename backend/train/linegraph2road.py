@@ -1500,6 +1500,44 @@ def graph_report(
     return out
 
 
+def report_apls_per_image(report: dict[str, Any], part: str = "select") -> dict[str, dict]:
+    """Per-image APLS of a :func:`graph_report` at its chosen thresholds, by domain.
+
+    Args:
+        report: a graph report (JSON as written by ``report``).
+        part: ``"select"`` (the select-grid cell at the chosen thresholds) or ``"report"``
+            (``report_chosen``).
+
+    Returns:
+        ``{domain: {image key: APLS}}`` (see :mod:`backend.eval.bootstrap`).
+
+    Raises:
+        ValueError: an unknown part, or a report written before per-image APLS was kept
+            (2026-12-02): make it again.
+    """
+    if part == "select":
+        chosen = report["chosen_on_select"]
+        cell = next(
+            g
+            for g in report["select_grid"]
+            if g["t_r"] == chosen["t_r"] and g["edge_threshold"] == chosen["edge_threshold"]
+        )
+    elif part == "report":
+        cell = report["report_chosen"]
+    else:
+        raise ValueError(f"part must be 'select' or 'report', got {part!r}")
+    out = {}
+    for domain, metrics in cell["per_domain"].items():
+        if "apls_per_image" not in metrics:
+            raise ValueError(
+                "this report has no per-image APLS (written before 2026-12-02); make it again "
+                "with python -m backend.train.linegraph2road report"
+            )
+        if metrics["apls_per_image"]:
+            out[domain] = metrics["apls_per_image"]
+    return out
+
+
 def graph_report_markdown(report: dict[str, Any]) -> str:
     """The report as a markdown table (one row per domain and split)."""
     chosen = report["chosen_on_select"]
@@ -1774,7 +1812,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Parser with the ``train``, ``evaluate`` and ``export`` commands."""
+    """Parser of the train, evaluate, report, compare and export commands."""
     parser = argparse.ArgumentParser(
         prog="python -m backend.train.linegraph2road",
         description="Train, evaluate and export LineGraph2Road road-graph models.",
@@ -1843,6 +1881,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="diagnostic: each image's label as the road mask (what a perfect road mask "
         "would give this model's keypoints and edges)",
     )
+
+    cp = sub.add_parser(
+        "compare",
+        help="bootstrap interval of a report's mean-of-domains APLS, or of the paired "
+        "difference of two reports on the same images",
+    )
+    cp.add_argument("report_a", help="STEM.json of a report")
+    cp.add_argument("report_b", nargs="?", default=None, help="second report (A - B)")
+    cp.add_argument("--part", default="select", choices=("select", "report"))
+    cp.add_argument("--draws", type=int, default=10000)
+    cp.add_argument("--confidence", type=float, default=0.90)
+    cp.add_argument("--seed", type=int, default=0)
 
     ex = sub.add_parser("export", help="write the shipped fp16 weights + JSON model card")
     ex.add_argument("--checkpoint", required=True)
@@ -1913,6 +1963,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         write_report(report, args.output, graph_report_markdown)
         print(graph_report_markdown(report))
+        return 0
+    if args.command == "compare":
+        from backend.eval.bootstrap import bootstrap_mean_of_domains
+
+        scores = [
+            report_apls_per_image(json.loads(Path(path).read_text()), args.part)
+            for path in (args.report_a, args.report_b)
+            if path is not None
+        ]
+        result = bootstrap_mean_of_domains(
+            *scores, n_draws=args.draws, confidence=args.confidence, seed=args.seed
+        )
+        print(json.dumps({"part": args.part, "paired_difference": len(scores) == 2, **result},
+                         indent=2))  # fmt: skip
         return 0
     card = json.loads(Path(args.card).read_text())
     written = export_fp16(args.checkpoint, args.output, card)

@@ -528,7 +528,7 @@ def test_scored_graph_is_the_jobs_with_its_dead_ends_continued_to_the_border():
         t._kept_edges_graph(stitched, 0.5, border_extension_px=24.0)
 
 
-def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, mass400):
+def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, mass400, capsys):
     import shutil
 
     data = tmp_path / "data"
@@ -589,6 +589,28 @@ def test_graph_report_chooses_thresholds_on_select_and_scores_report(tmp_path, m
     f1 = with_anchor["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
     assert f1 != report["report_0.5"]["per_domain"]["massachusetts"]["road_f1_mean"]
     assert f1 > 0.3  # the trained road model finds the roads the random decoder does not
+    # compare: paired bootstrap of two reports on the same images, each at its own thresholds.
+    paths = []
+    for name, rep in (("anchor", with_anchor), ("own", report)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(rep))
+    capsys.readouterr()
+    assert t.main(["compare", *map(str, paths), "--part", "report", "--draws", "200"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["paired_difference"] and compared["part"] == "report"
+    assert compared["estimate"] == pytest.approx(
+        with_anchor["report_chosen"]["apls_mean_of_domains"]
+        - report["report_chosen"]["apls_mean_of_domains"]
+    )
+    assert t.main(["compare", str(paths[0]), "--draws", "200"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert alone["estimate"] == pytest.approx(
+        next(
+            g["apls_mean_of_domains"]
+            for g in with_anchor["select_grid"]
+            if g["t_r"] == with_anchor["chosen_on_select"]["t_r"]
+        )
+    )
     # With test-time views: the averaged probability of predict_probability, named as such.
     two_views = t.anchor_sam_road_probability(anchor, test_time_augmentation=2)
     assert two_views.source == f"{anchor} (2 test-time views)"
