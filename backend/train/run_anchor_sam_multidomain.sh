@@ -24,6 +24,10 @@
 # --skeleton-recall-weight 3 --skeleton-precision-weight 3: LineGraph2Road select APLS
 # 0.322 (best.pt) / 0.332 (step 2000) against the shipped 0.354; not adopted (card:
 # training.skeleton_precision_run_not_adopted).
+# Narrow scale jitter (2026-12-02): the Skeleton Recall fine-tune with --seed 7
+# --scale-jitter 0.9,1.1 --time-limit-min 68 (step 1380): LineGraph2Road select APLS 0.347
+# (best.pt, step 500) / 0.318 against 0.354; not adopted (card:
+# training.narrow_scale_jitter_run_not_adopted).
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${STEPS:-40000}
 THREADS=${THREADS:-2}
