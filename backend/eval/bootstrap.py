@@ -29,13 +29,18 @@ def _paired_arrays(
 ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     if not a:
         raise ValueError("no per-image scores: the report has no scored images")
+    if b is not None and set(b) != set(a):
+        raise ValueError(
+            f"the reports cover different domains ({sorted(a)} against {sorted(b)}); "
+            "compare reports of the same split"
+        )
     out: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     for domain in sorted(a):
         keys = sorted(a[domain])
         if not keys:
             raise ValueError(f"domain {domain!r} has no scored images")
         if b is not None:
-            other = b.get(domain, {})
+            other = b[domain]
             if sorted(other) != keys:
                 raise ValueError(
                     f"domain {domain!r}: the two reports scored different images "
@@ -45,11 +50,6 @@ def _paired_arrays(
         first = np.array([a[domain][k] for k in keys], dtype=np.float64)
         second = None if b is None else np.array([b[domain][k] for k in keys], dtype=np.float64)
         out[domain] = (first, second)
-    if b is not None and set(b) != set(a):
-        raise ValueError(
-            f"the reports cover different domains ({sorted(a)} against {sorted(b)}); "
-            "compare reports of the same split"
-        )
     return out
 
 

@@ -50,6 +50,8 @@ def test_reports_over_other_images_or_bad_settings_are_refused():
         bootstrap_mean_of_domains(a, _scores({"d": [0.1, 0.2, 0.3]}))
     with pytest.raises(ValueError, match="different domains"):
         bootstrap_mean_of_domains(a, {**_scores({"d": [0.1, 0.2]}), "e": {"e_0": 0.5}})
+    with pytest.raises(ValueError, match="different domains"):
+        bootstrap_mean_of_domains({**a, "e": {"e_0": 0.5}}, a)
     with pytest.raises(ValueError, match="no per-image scores"):
         bootstrap_mean_of_domains({})
     with pytest.raises(ValueError, match="n_draws"):
