@@ -110,3 +110,82 @@ def load_hiera_encoder_weights(
             "file (e.g. anchor_sam_pico_1m.pt) or a SAM2 checkpoint"
         )
     load_state_dict_strict(encoder, state, source=f"{source} (image_encoder.*)")
+
+
+def deeper_block_positions(
+    shallow_stages: Sequence[int], deep_stages: Sequence[int]
+) -> dict[int, int]:
+    """Block index in a shallower Hiera -> index of the same block in a deeper one.
+
+    Within each stage the shallow blocks keep their order and spread evenly over the deeper
+    stage, the first staying first (it pools and widens at a stage change); the new blocks
+    sit between them. E.g. stages (1, 1, 3, 1) -> (1, 2, 6, 2): {0: 0, 1: 1, 2: 3, 3: 5,
+    4: 7, 5: 9}.
+
+    Raises:
+        ValueError: a different number of stages, or a stage with fewer blocks.
+    """
+    if len(shallow_stages) != len(deep_stages) or any(
+        n_deep < n_shallow for n_shallow, n_deep in zip(shallow_stages, deep_stages, strict=True)
+    ):
+        raise ValueError(
+            f"Hiera stages {tuple(deep_stages)} are not a deepening of {tuple(shallow_stages)}"
+            ": every stage needs at least as many blocks"
+        )
+    positions, shallow_start, deep_start = {}, 0, 0
+    for n_shallow, n_deep in zip(shallow_stages, deep_stages, strict=True):
+        for j in range(n_shallow):
+            positions[shallow_start + j] = deep_start + (j * n_deep) // n_shallow
+        shallow_start, deep_start = shallow_start + n_shallow, deep_start + n_deep
+    return positions
+
+
+def grow_hiera_trunk(
+    deep_trunk: nn.Module, shallow_trunk: nn.Module, shallow_stages: Sequence[int],
+    deep_stages: Sequence[int],
+) -> list[int]:
+    """Copy a trained Hiera trunk into a deeper one that computes the same features.
+
+    Function-preserving depth growth (Net2DeeperNet, Chen et al. 2016, with the identity
+    made by zeroed residual branches): every shallow block goes to its
+    :func:`deeper_block_positions` place; each new block keeps its random weights except the
+    attention output projection and the last MLP layer, set to zero, so that block adds
+    nothing (x + 0 + 0) until training moves them. Patch and positional embeddings are
+    copied. Not in the Anchor-SAM paper: a way to add capacity to a CPU-trained model
+    without starting over.
+
+    Args:
+        deep_trunk: SAM2 ``Hiera`` with ``deep_stages`` (modified in place).
+        shallow_trunk: trained SAM2 ``Hiera`` with ``shallow_stages`` and the same widths.
+
+    Returns:
+        Indices of the new (identity-initialised) blocks in ``deep_trunk``.
+
+    Raises:
+        ValueError: stages that are not a deepening, or a block that would change between
+            windowed and global attention (or window size).
+    """
+    positions = deeper_block_positions(shallow_stages, deep_stages)
+    for old, new in positions.items():
+        if shallow_trunk.blocks[old].window_size != deep_trunk.blocks[new].window_size:
+            raise ValueError(
+                f"Hiera block {old} (window {shallow_trunk.blocks[old].window_size}) lands on "
+                f"block {new} (window {deep_trunk.blocks[new].window_size}) of the deeper "
+                "trunk: its global_att_blocks must keep the shallow model's global blocks"
+            )
+    with torch.no_grad():
+        for name in ("patch_embed", "pos_embed", "pos_embed_window"):
+            source, target = getattr(shallow_trunk, name), getattr(deep_trunk, name)
+            if isinstance(target, nn.Module):
+                target.load_state_dict(source.state_dict())
+            else:
+                target.copy_(source)
+        for old, new in positions.items():
+            deep_trunk.blocks[new].load_state_dict(shallow_trunk.blocks[old].state_dict())
+        added = sorted(set(range(len(deep_trunk.blocks))) - set(positions.values()))
+        for index in added:
+            block = deep_trunk.blocks[index]
+            for layer in (block.attn.proj, block.mlp.layers[-1]):
+                layer.weight.zero_()
+                layer.bias.zero_()
+    return added

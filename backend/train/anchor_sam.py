@@ -35,6 +35,10 @@ CUDA. ``--resume`` continues from ``OUT/last.pt`` (model, optimiser, step); ``--
 FILE`` does the same when ``OUT/last.pt`` exists (so one command line restarts a run where
 it stopped) and otherwise starts from ``FILE``: a training checkpoint (with its optimiser
 state) or a weights-only file such as the shipped fp16 export (fresh optimiser, step 0).
+``--grow-from FILE`` (not in the paper) starts a deeper ``--variant`` from a trained
+shallower model of the same widths (e.g. ``pico`` -> ``pico_deep``): the same function at
+step 0, new Hiera blocks that start as identity (:func:`grow_anchor_sam`); with ``--resume``
+it applies only while ``OUT/last.pt`` does not exist yet.
 Validation: precision, recall, F1 and IoU of the road class at threshold 0.5 over all
 validation pixels.
 
@@ -117,6 +121,8 @@ class TrainConfig:
         skeleton_recall_weight: weight of the Skeleton Recall loss added to Eq. 18 (0: off).
         skeleton_precision_weight: weight of the skeleton precision loss (clDice's
             topological precision) added to Eq. 18 (0: off).
+        grow_from: trained shallower model to start a fresh run from (:func:`grow_anchor_sam`);
+            ignored once ``OUT/last.pt`` exists.
     """
 
     data_dirs: list[str]
@@ -150,6 +156,7 @@ class TrainConfig:
     workers: int = 0
     skeleton_recall_weight: float = 0.0
     skeleton_precision_weight: float = 0.0
+    grow_from: str | None = None
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -388,6 +395,8 @@ def _resume_state(
     if last.is_file():
         return torch.load(last, map_location=device, weights_only=False), str(last)
     if resume is True or resume == "":
+        if cfg.grow_from:  # one command line starts the grown run and resumes it
+            return None, "fresh start"
         raise ValueError(f"--resume: no checkpoint at {last}")
     path = Path(str(resume))
     if not path.is_file():
@@ -446,6 +455,8 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     step, elapsed, best_iou = 0, 0.0, -1.0
     state, origin = _resume_state(cfg, resume, device)
+    if state is None and cfg.grow_from:
+        origin = grow_anchor_sam(model, cfg.grow_from)
     if state is not None:
         load_state_dict_strict(model, state["model"], source=origin)
         if "optimizer" in state:
@@ -623,6 +634,46 @@ def load_trained(weights: str | Path, variant: str | None = None) -> AnchorSAM:
     return model.float().eval()
 
 
+def grow_anchor_sam(model: AnchorSAM, shallow_weights: str | Path) -> str:
+    """Initialise ``model`` from a trained Anchor-SAM with fewer Hiera blocks per stage.
+
+    Everything but the Hiera trunk is copied as it is; the trunk grows by
+    :func:`~backend.models.hiera.grow_hiera_trunk`, so ``model`` computes the shallow
+    model's logits exactly until training moves the new blocks.
+
+    Args:
+        model: the deeper network (modified in place, float32).
+        shallow_weights: training checkpoint or exported file (+ card) of the shallow model.
+
+    Returns:
+        A description of the start for the training log.
+
+    Raises:
+        ValueError: the two architectures differ in anything but Hiera depth and global
+            blocks, or the stages are not a deepening.
+    """
+    from backend.models.hiera import grow_hiera_trunk
+
+    shallow = load_trained(shallow_weights)
+    depth_keys = {"variant", "stages", "global_att_blocks"}
+    deep_config, shallow_config = model.config.to_dict(), shallow.config.to_dict()
+    differing = sorted(k for k in deep_config
+                       if k not in depth_keys and deep_config[k] != shallow_config[k])
+    if differing:
+        raise ValueError(
+            f"--grow-from {shallow_weights}: Anchor-SAM-{shallow.config.variant} differs from "
+            f"Anchor-SAM-{model.config.variant} in {', '.join(differing)}; growing only adds "
+            "Hiera blocks to a model of the same widths"
+        )
+    state = {k: v for k, v in shallow.state_dict().items()
+             if not k.startswith("image_encoder.trunk.")}
+    model.load_state_dict(state, strict=False)
+    added = grow_hiera_trunk(model.image_encoder.trunk, shallow.image_encoder.trunk,
+                             shallow.config.stages, model.config.stages)
+    return (f"{shallow_weights} grown from stages {shallow.config.stages} to "
+            f"{model.config.stages} (identity blocks {added}; fresh optimiser, step 0)")
+
+
 def export_fp16(checkpoint: str | Path, output: str | Path, card: dict[str, Any]) -> dict:
     """Write the fp16 state dict and its JSON model card (same name, ``.json``).
 
@@ -692,6 +743,8 @@ def build_parser() -> argparse.ArgumentParser:
                     default=d.skeleton_precision_weight,
                     help="add this times the skeleton precision loss (clDice Tprec) to "
                     "Eq. 18 (0: off)")
+    tr.add_argument("--grow-from", default=None, metavar="FILE",
+                    help="start a deeper --variant from this trained shallower model")
     tr.add_argument("--resume", nargs="?", const=True, default=False, metavar="FILE",
                     help="continue from OUT/last.pt; with FILE: OUT/last.pt if it exists, "
                     "else FILE (training checkpoint or weights-only file)")
@@ -741,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
             log_every=args.log_every, device=args.device, threads=args.threads, seed=args.seed,
             skeleton_recall_weight=args.skeleton_recall_weight,
             skeleton_precision_weight=args.skeleton_precision_weight,
+            grow_from=args.grow_from,
         )
         print(json.dumps(train(cfg, resume=args.resume)))
     elif args.command == "evaluate":

@@ -118,6 +118,13 @@ VARIANTS: dict[str, AnchorSAMConfig] = {
         "pico", 32, 1, (1, 1, 3, 1), (4,), fpn_dim=64, mdcp_branch_channels=32, swin_heads=4,
         decoder_dims=(64, 48, 32, 16), group_channels=8, strip_length=7,
     ),
+    # pico with twice the Hiera blocks after stage 1 (the trunk is a small share of the
+    # compute at 1/8-1/32 resolution); grown from trained pico weights (--grow-from), its
+    # global block is pico's block 4 at its new place.
+    "pico_deep": AnchorSAMConfig(
+        "pico_deep", 32, 1, (1, 2, 6, 2), (7,), fpn_dim=64, mdcp_branch_channels=32,
+        swin_heads=4, decoder_dims=(64, 48, 32, 16), group_channels=8, strip_length=7,
+    ),
 }
 
 

@@ -6,6 +6,7 @@ absent).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -171,3 +172,40 @@ def test_vector_centerlines_are_rasterised_on_the_geotiff(shared_data):
     assert narrow.shape == image.shape[:2] and narrow.any()
     # Three times the width: about three times the road pixels, and a superset.
     assert np.all(wide[narrow]) and 2.0 < wide.sum() / narrow.sum() < 3.5
+
+
+def test_grown_model_computes_the_shallow_models_logits_then_trains(mass400, tmp_path):
+    shallow = t.build_anchor_sam("pico")
+    with torch.no_grad():  # non-trivial weights everywhere, as after training
+        for p in shallow.parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    torch.save({"model": shallow.state_dict(), "architecture": shallow.config.to_dict()},
+               tmp_path / "pico.pt")
+    deep = t.build_anchor_sam("pico_deep")
+    origin = t.grow_anchor_sam(deep, tmp_path / "pico.pt")
+    assert "identity blocks [2, 4, 6, 8, 10]" in origin
+    assert t.count_parameters(deep) > t.count_parameters(shallow) + 1_000_000
+    x = torch.randn(2, 3, 96, 64)
+    torch.testing.assert_close(deep.eval()(x), shallow.eval()(x), atol=1e-5, rtol=1e-5)
+
+    cfg = t.TrainConfig(
+        data_dirs=[str(mass400)], out_dir=str(tmp_path / "run"),
+        train_include=["tr_img-1002"], variant="pico_deep", crop_px=96, batch_size=1,
+        max_steps=2, warmup_steps=1, lr=1e-2, grow_from=str(tmp_path / "pico.pt"),
+    )
+    t.train(cfg)
+    trained = t.load_trained(tmp_path / "run" / "last.pt").image_encoder.trunk.blocks[4]
+    assert trained.attn.proj.weight.abs().sum() > 0  # the identity block has started to learn
+
+    narrower = t.build_anchor_sam(dataclasses.replace(t.VARIANTS["pico_deep"], fpn_dim=32))
+    with pytest.raises(ValueError, match="fpn_dim"):
+        t.grow_anchor_sam(narrower, tmp_path / "pico.pt")
+
+
+def test_deeper_block_positions_keep_stage_starts_and_refuse_shallowing():
+    from backend.models.hiera import deeper_block_positions
+
+    assert deeper_block_positions((1, 1, 3, 1), (1, 2, 6, 2)) == {
+        0: 0, 1: 1, 2: 3, 3: 5, 4: 7, 5: 9}
+    with pytest.raises(ValueError, match="at least as many blocks"):
+        deeper_block_positions((1, 2, 6, 2), (1, 1, 3, 1))
