@@ -28,6 +28,11 @@
 # --scale-jitter 0.9,1.1 --time-limit-min 68 (step 1380): LineGraph2Road select APLS 0.347
 # (best.pt, step 500) / 0.318 against 0.354; not adopted (card:
 # training.narrow_scale_jitter_run_not_adopted).
+# More depth (2026-12-02, session 15): --variant pico_deep --grow-from (the shipped file)
+# --export-name anchor_sam_pico_deep_1m --seed 11 --time-limit-min 95 --max-steps 4000, out
+# out/train/anchor_sam_deep, otherwise the Skeleton Recall fine-tune: select IoU 0.496, but
+# LineGraph2Road select APLS 0.358 against 0.354; not adopted (card:
+# training.grown_depth_run_not_adopted).
 cd "$(dirname "$0")/../.." || exit 1
 STEPS=${STEPS:-40000}
 THREADS=${THREADS:-2}
