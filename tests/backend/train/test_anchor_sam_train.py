@@ -200,6 +200,10 @@ def test_grown_model_computes_the_shallow_models_logits_then_trains(mass400, tmp
     narrower = t.build_anchor_sam(dataclasses.replace(t.VARIANTS["pico_deep"], fpn_dim=32))
     with pytest.raises(ValueError, match="fpn_dim"):
         t.grow_anchor_sam(narrower, tmp_path / "pico.pt")
+    moved_global = t.build_anchor_sam(
+        dataclasses.replace(t.VARIANTS["pico_deep"], global_att_blocks=(8,)))
+    with pytest.raises(ValueError, match="global_att_blocks"):
+        t.grow_anchor_sam(moved_global, tmp_path / "pico.pt")
 
 
 def test_deeper_block_positions_keep_stage_starts_and_refuse_shallowing():
