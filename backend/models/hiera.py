@@ -140,10 +140,13 @@ def deeper_block_positions(
     return positions
 
 
-def grow_hiera_trunk(
-    deep_trunk: nn.Module, shallow_trunk: nn.Module, shallow_stages: Sequence[int],
-    deep_stages: Sequence[int],
-) -> list[int]:
+def _hiera_stages(trunk: nn.Module) -> list[int]:
+    """Blocks per stage of a SAM2 ``Hiera`` (from its ``stage_ends``)."""
+    ends = [-1, *trunk.stage_ends]
+    return [b - a for a, b in zip(ends, ends[1:], strict=False)]
+
+
+def grow_hiera_trunk(deep_trunk: nn.Module, shallow_trunk: nn.Module) -> list[int]:
     """Copy a trained Hiera trunk into a deeper one that computes the same features.
 
     Function-preserving depth growth (Net2DeeperNet, Chen et al. 2016, with the identity
@@ -155,8 +158,9 @@ def grow_hiera_trunk(
     without starting over.
 
     Args:
-        deep_trunk: SAM2 ``Hiera`` with ``deep_stages`` (modified in place).
-        shallow_trunk: trained SAM2 ``Hiera`` with ``shallow_stages`` and the same widths.
+        deep_trunk: SAM2 ``Hiera`` (modified in place).
+        shallow_trunk: trained SAM2 ``Hiera`` with the same widths and no more blocks in any
+            stage.
 
     Returns:
         Indices of the new (identity-initialised) blocks in ``deep_trunk``.
@@ -165,7 +169,7 @@ def grow_hiera_trunk(
         ValueError: stages that are not a deepening, or a block that would change between
             windowed and global attention (or window size).
     """
-    positions = deeper_block_positions(shallow_stages, deep_stages)
+    positions = deeper_block_positions(_hiera_stages(shallow_trunk), _hiera_stages(deep_trunk))
     for old, new in positions.items():
         if shallow_trunk.blocks[old].window_size != deep_trunk.blocks[new].window_size:
             raise ValueError(

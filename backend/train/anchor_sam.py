@@ -665,11 +665,11 @@ def grow_anchor_sam(model: AnchorSAM, shallow_weights: str | Path) -> str:
             f"Anchor-SAM-{model.config.variant} in {', '.join(differing)}; growing only adds "
             "Hiera blocks to a model of the same widths"
         )
-    state = {k: v for k, v in shallow.state_dict().items()
-             if not k.startswith("image_encoder.trunk.")}
-    model.load_state_dict(state, strict=False)
-    added = grow_hiera_trunk(model.image_encoder.trunk, shallow.image_encoder.trunk,
-                             shallow.config.stages, model.config.stages)
+    added = grow_hiera_trunk(model.image_encoder.trunk, shallow.image_encoder.trunk)
+    trunk = "image_encoder.trunk."
+    state = {k: v for k, v in shallow.state_dict().items() if not k.startswith(trunk)}
+    state.update({trunk + k: v for k, v in model.image_encoder.trunk.state_dict().items()})
+    load_state_dict_strict(model, state, source=f"{shallow_weights} grown")
     return (f"{shallow_weights} grown from stages {shallow.config.stages} to "
             f"{model.config.stages} (identity blocks {added}; fresh optimiser, step 0)")
 
