@@ -123,6 +123,8 @@ class TrainConfig:
             topological precision) added to Eq. 18 (0: off).
         grow_from: trained shallower model to start a fresh run from (:func:`grow_anchor_sam`);
             ignored once ``OUT/last.pt`` exists.
+        domain_shares: whole-number share of each training domain in a batch (multi-domain
+            set; default 1 each), see :class:`~backend.train.datasets.BalancedDomainSampler`.
     """
 
     data_dirs: list[str]
@@ -157,6 +159,7 @@ class TrainConfig:
     skeleton_recall_weight: float = 0.0
     skeleton_precision_weight: float = 0.0
     grow_from: str | None = None
+    domain_shares: dict[str, int] = field(default_factory=dict)
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -253,7 +256,8 @@ class DomainBatches(torch.utils.data.IterableDataset):
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         rng = np.random.default_rng([self.seed, info.id if info else 0])
-        sampler = BalancedDomainSampler(self.samples, self.cfg.model_gsd_m, rng)
+        sampler = BalancedDomainSampler(self.samples, self.cfg.model_gsd_m, rng,
+                                        self.cfg.domain_shares)
         while True:
             yield make_domain_batch(sampler, self.cfg.batch_size, self.cfg.crop_px,
                                     self.cfg.model_gsd_m, self.cfg.scale_jitter, rng)
@@ -439,7 +443,7 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
         loaded = load_multi_domain(cfg.roads_root, cfg.domains)
         train_loaded = [s for s in loaded if s.info.split == "train"]
         eval_samples = [s for s in loaded if s.info.split != "train"]
-        sampler = BalancedDomainSampler(train_loaded, cfg.model_gsd_m, rng)
+        sampler = BalancedDomainSampler(train_loaded, cfg.model_gsd_m, rng, cfg.domain_shares)
         n_train, n_val = len(train_loaded), sum(s.info.split == "select" for s in eval_samples)
         train_samples: list[SegmentationSample] = []
         val_samples: list[SegmentationSample] = []
@@ -472,7 +476,8 @@ def train(cfg: TrainConfig, resume: bool | str = False) -> dict[str, Any]:
     print(
         f"Anchor-SAM-{cfg.variant}: {count_parameters(model) / 1e6:.2f} M parameters, "
         f"{n_train} training / {n_val} validation images"
-        + (f" ({', '.join(sampler.domains)} balanced per batch)" if sampler else "")
+        + (f" ({', '.join(f'{d} x{sampler.shares[d]}' for d in sampler.domains)} per batch)"
+           if sampler else "")
         + f", start: {origin} at step {step}, device {device}",
         file=sys.stderr,
     )
@@ -702,6 +707,22 @@ def export_fp16(checkpoint: str | Path, output: str | Path, card: dict[str, Any]
 
 
 
+def parse_domain_shares(text: str) -> dict[str, int]:
+    """``"massachusetts=2,deepglobe=1"`` -> ``{"massachusetts": 2, "deepglobe": 1}``.
+
+    Raises:
+        ValueError: an item that is not ``DOMAIN=N`` with a whole number N.
+    """
+    shares = {}
+    for item in split_patterns(text):
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise ValueError(f"--domain-shares item {item!r}: write DOMAIN=N with a whole "
+                             f"number N, e.g. massachusetts=2")
+        shares[name.strip()] = int(value)
+    return shares
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig(data_dirs=[], out_dir="")
     parser = argparse.ArgumentParser(prog="python -m backend.train.anchor_sam", description=__doc__,
@@ -714,6 +735,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--domains", default="", help="multi-domain subset, comma-separated")
     tr.add_argument("--model-gsd-m", type=float, default=d.model_gsd_m)
     tr.add_argument("--scale-jitter", default="0.7,1.4", help="min,max random zoom")
+    tr.add_argument("--domain-shares", default="", metavar="DOMAIN=N,...",
+                    help="whole-number share of a domain in each batch (others 1), e.g. "
+                    "massachusetts=2")
     tr.add_argument("--export-every-min", type=float, default=d.export_every_min)
     tr.add_argument("--export-name", default=d.export_name)
     tr.add_argument("--card-template", default=None, help="model card JSON to start from")
@@ -794,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
             log_every=args.log_every, device=args.device, threads=args.threads, seed=args.seed,
             skeleton_recall_weight=args.skeleton_recall_weight,
             skeleton_precision_weight=args.skeleton_precision_weight,
-            grow_from=args.grow_from,
+            grow_from=args.grow_from, domain_shares=parse_domain_shares(args.domain_shares),
         )
         print(json.dumps(train(cfg, resume=args.resume)))
     elif args.command == "evaluate":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -573,18 +573,26 @@ def random_crop_at_gsd(
 class BalancedDomainSampler:
     """Picks training samples so that every domain is equally frequent in each batch.
 
-    Domains are drawn from concatenated random permutations of the domain list, so a batch
-    of ``B`` items holds ``B // D`` or ``B // D + 1`` items of each of the ``D`` domains,
-    whatever their image counts. Within a domain an image is drawn with probability
-    proportional to its valid area in model pixels (a 1500 px tile counts 14 times a 400 px
-    crop).
+    Domains are drawn from concatenated random permutations of a queue that holds each
+    domain once (or ``shares[domain]`` times), so a batch of ``B`` items holds about
+    ``B * share / sum(shares)`` items of each domain, whatever their image counts. Within a
+    domain an image is drawn with probability proportional to its valid area in model pixels
+    (a 1500 px tile counts 14 times a 400 px crop).
+
+    Args:
+        samples: loaded training samples.
+        model_gsd_m: metres per pixel of the model (areas are counted at it).
+        rng: random generator.
+        shares: optional whole-number share per domain name (default 1 each), e.g.
+            ``{"massachusetts": 2}`` to draw that domain twice as often as each other one.
 
     Raises:
-        ValueError: no samples.
+        ValueError: no samples, a share for a domain the samples do not have, or a share
+            that is not a whole number of at least 1.
     """
 
     def __init__(self, samples: Sequence[LoadedSample], model_gsd_m: float,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, shares: Mapping[str, int] | None = None) -> None:
         if not samples:
             raise ValueError("no training samples")
         self.rng = rng
@@ -592,6 +600,16 @@ class BalancedDomainSampler:
         for s in samples:
             self.by_domain.setdefault(s.info.domain, []).append(s)
         self.domains = sorted(self.by_domain)
+        shares = dict(shares or {})
+        unknown = sorted(set(shares) - set(self.domains))
+        if unknown:
+            raise ValueError(f"domain shares name {unknown}, which have no training samples; "
+                             f"training domains: {self.domains}")
+        bad = {d: v for d, v in shares.items() if int(v) != v or v < 1}
+        if bad:
+            raise ValueError(f"domain shares must be whole numbers >= 1, got {bad}")
+        self.shares = {d: int(shares.get(d, 1)) for d in self.domains}
+        self._round = [d for d in self.domains for _ in range(self.shares[d])]
         self.weights = {}
         for d, items in self.by_domain.items():
             area = np.array([max(float(s.valid.sum()), 1.0) * (s.info.gsd_m / model_gsd_m) ** 2
@@ -601,7 +619,7 @@ class BalancedDomainSampler:
 
     def next_domain(self) -> str:
         if not self._queue:
-            self._queue = [self.domains[i] for i in self.rng.permutation(len(self.domains))]
+            self._queue = [self._round[i] for i in self.rng.permutation(len(self._round))]
         return self._queue.pop()
 
     def draw(self, n: int) -> list[LoadedSample]:

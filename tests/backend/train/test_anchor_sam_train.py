@@ -213,3 +213,12 @@ def test_deeper_block_positions_keep_stage_starts_and_refuse_shallowing():
         0: 0, 1: 1, 2: 3, 3: 5, 4: 7, 5: 9}
     with pytest.raises(ValueError, match="at least as many blocks"):
         deeper_block_positions((1, 2, 6, 2), (1, 1, 3, 1))
+
+
+def test_domain_shares_parse_from_the_command_line():
+    args = t.build_parser().parse_args(
+        ["train", "--roads", "r", "--out", "o", "--domain-shares", "massachusetts=2,deepglobe=1"])
+    assert t.parse_domain_shares(args.domain_shares) == {"massachusetts": 2, "deepglobe": 1}
+    assert t.parse_domain_shares("") == {}
+    with pytest.raises(ValueError, match="DOMAIN=N"):
+        t.parse_domain_shares("massachusetts=1.5")

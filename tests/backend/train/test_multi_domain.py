@@ -139,6 +139,23 @@ def test_batches_are_balanced_across_domains_not_by_count(all_samples):
         ds.BalancedDomainSampler([], 1.0, np.random.default_rng(0))
 
 
+def test_domain_shares_weight_a_domain_within_every_batch(all_samples):
+    picked = (_by(all_samples, "google_epfl", "train")[:4]
+              + _by(all_samples, "deepglobe", "train")[:1]
+              + _by(all_samples, "spacenet_vegas_pan", "train"))
+    loaded = [ds.load_domain_sample(s) for s in picked]
+    sampler = ds.BalancedDomainSampler(loaded, 1.0, np.random.default_rng(0),
+                                       shares={"google_epfl": 2})
+    for _ in range(10):
+        counts = Counter(s.info.domain for s in sampler.draw(8))
+        assert counts == {"google_epfl": 4, "deepglobe": 2, "spacenet_vegas_pan": 2}
+    with pytest.raises(ValueError, match="no training samples.*training domains"):
+        ds.BalancedDomainSampler(loaded, 1.0, np.random.default_rng(0), shares={"ottawa": 2})
+    with pytest.raises(ValueError, match="whole numbers"):
+        ds.BalancedDomainSampler(loaded, 1.0, np.random.default_rng(0),
+                                 shares={"deepglobe": 0.5})
+
+
 def test_pairs_at_the_model_gsd_for_other_training_code(all_samples):
     ottawa = next(s for s in all_samples if s.domain == "roadnet_ottawa")
     image, label, valid = ds.read_domain_pair_at_gsd(ottawa, 1.0)
